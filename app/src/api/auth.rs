@@ -1,0 +1,78 @@
+//! `auth/*`: sign-in, sign-out, who am I, and the first administrator's setup.
+
+use crate::domain::{ApiError, Principal, User};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Answer of `auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub user: User,
+}
+
+/// Answer of `auth/whoami`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WhoamiResponse {
+    pub principal: Principal,
+}
+
+/// An empty JSON object, for operations with nothing to return.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// Signs a person in and sets the session cookie.
+#[server(endpoint = "v1/auth/login", input = Json, output = Json)]
+pub async fn login(email: String, password: String) -> Result<LoginResponse, ApiError> {
+    use crate::api::context::{append_header, request_meta, state};
+    use crate::services::authentication::{session_cookie, sign_in};
+    let state = state();
+    let (user, session) = sign_in(&state, &email, password, &request_meta()).await?;
+    append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
+    Ok(LoginResponse { user })
+}
+
+/// Ends the current session (if the caller has one) and clears the cookie.
+#[server(endpoint = "v1/auth/logout", input = Json, output = Json)]
+pub async fn logout() -> Result<Empty, ApiError> {
+    use crate::api::context::{append_header, caller, cookie, state};
+    use crate::services::authentication::{cleared_session_cookie, sign_out, SESSION_COOKIE};
+    let state = state();
+    let caller = caller(crate::domain::Permission::Read)?;
+    sign_out(&state, &caller, cookie(SESSION_COOKIE).as_deref()).await?;
+    append_header(http::header::SET_COOKIE, &cleared_session_cookie(&state));
+    Ok(Empty {})
+}
+
+/// The authenticated principal: a person or a service account and its token.
+#[server(endpoint = "v1/auth/whoami", input = Json, output = Json)]
+pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
+    let principal = crate::api::context::principal().ok_or_else(ApiError::unauthenticated)?;
+    Ok(WhoamiResponse { principal })
+}
+
+/// Whether a first-administrator setup link can still be used (the setup page asks first).
+#[server(endpoint = "v1/setup/check", input = Json, output = Json)]
+pub async fn check_setup_link(token: String) -> Result<bool, ApiError> {
+    crate::services::authentication::setup_link_is_valid(&crate::api::context::state(), &token).await
+}
+
+/// Creates the first administrator and organization from a one-time setup link, and signs in.
+#[server(endpoint = "v1/setup/complete", input = Json, output = Json)]
+pub async fn complete_setup(
+    token: String,
+    org_name: String,
+    org_slug: String,
+    name: String,
+    email: String,
+    password: String,
+) -> Result<LoginResponse, ApiError> {
+    use crate::api::context::{append_header, request_meta, state};
+    use crate::services::authentication::{create_admin, open_session, session_cookie, NewAdmin};
+    let state = state();
+    let input = NewAdmin { org_slug, org_name, email, name, password };
+    let user = create_admin(&state, input, Some(&token), &request_meta()).await?;
+    let session = open_session(&state, &user.id).await?;
+    append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
+    Ok(LoginResponse { user })
+}

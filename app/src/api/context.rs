@@ -1,0 +1,65 @@
+//! How a server function learns who is calling: the middleware has put the principal and the
+//! request's origin into the request's extensions; Leptos hands us the request parts.
+
+use crate::domain::{ApiError, Permission, Principal};
+use crate::services::{Caller, RequestMeta};
+use crate::state::AppState;
+use http::request::Parts;
+use leptos::prelude::{expect_context, use_context};
+
+/// The shared state, provided to every server function by the router.
+pub fn state() -> AppState {
+    expect_context::<AppState>()
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// Client IP and user agent of the current request.
+pub fn request_meta() -> RequestMeta {
+    parts().and_then(|p| p.extensions.get::<RequestMeta>().cloned()).unwrap_or_default()
+}
+
+/// The authenticated principal, if any.
+pub fn principal() -> Option<Principal> {
+    parts().and_then(|p| p.extensions.get::<Principal>().cloned())
+}
+
+/// A request header's value, for the few functions that read one (the session cookie).
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = parts()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The caller, if authenticated and allowed `permission`: 401 when anonymous, 403 when the
+/// role or the token's scopes fall short.
+pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
+    let principal = principal().ok_or_else(ApiError::unauthenticated)?;
+    if principal.role < permission.min_role() {
+        return Err(ApiError::forbidden(format!(
+            "Your role ({}) does not allow this: it needs {} or higher.",
+            principal.role,
+            permission.min_role()
+        )));
+    }
+    if !principal.scopes.contains(&permission.scope()) {
+        return Err(ApiError::forbidden(format!("This token lacks the '{}' scope needed for this.", permission.scope().as_str())));
+    }
+    Ok(Caller { principal, meta: request_meta() })
+}
+
+/// Adds a response header (used for `Set-Cookie`).
+pub fn append_header(name: http::HeaderName, value: &str) {
+    if let (Some(opts), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value)) {
+        opts.append_header(name, v);
+    }
+}

@@ -1,0 +1,10 @@
+//! The API: Leptos server functions at the stable paths of the design's contract. Each is thin:
+//! take the caller, check the permission, call a service. The browser and scripts use the same
+//! functions.
+
+pub mod auth;
+pub mod service_accounts;
+pub mod tokens;
+
+#[cfg(feature = "ssr")]
+pub mod context;

@@ -1,0 +1,65 @@
+//! `service-accounts/*`: list, create, get.
+
+use crate::domain::{ApiError, ServiceAccount, Token};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// A page of service accounts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub items: Vec<ServiceAccount>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Answer of `service-accounts/create`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountResponse {
+    pub service_account: ServiceAccount,
+}
+
+/// Answer of `service-accounts/get`: the account and its live tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountDetail {
+    pub service_account: ServiceAccount,
+    pub tokens: Vec<Token>,
+}
+
+/// Lists the organization's accounts: search by name, filter by role and status, sort, page.
+#[server(endpoint = "v1/service-accounts/list", input = Json, output = Json)]
+pub async fn list_service_accounts(
+    query: Option<String>,
+    role: Option<String>,
+    status: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<AccountPage, ApiError> {
+    use crate::services::service_accounts::{list, ListQuery};
+    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
+    let q = ListQuery { query, role, status, sort, page, per_page };
+    let (items, total, page, per_page) = list(&crate::api::context::state(), &caller, q).await?;
+    Ok(AccountPage { items, total, page, per_page })
+}
+
+/// Creates a service account.
+#[server(endpoint = "v1/service-accounts/create", input = Json, output = Json)]
+pub async fn create_service_account(name: String, description: Option<String>, role: String) -> Result<AccountResponse, ApiError> {
+    use crate::services::service_accounts::{create, NewAccount};
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let service_account = create(&crate::api::context::state(), &caller, NewAccount { name, description, role }).await?;
+    Ok(AccountResponse { service_account })
+}
+
+/// One account with its tokens.
+#[server(endpoint = "v1/service-accounts/get", input = Json, output = Json)]
+pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> {
+    use crate::services::{service_accounts, tokens};
+    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
+    let state = crate::api::context::state();
+    let service_account = service_accounts::get(&state, &caller, &id).await?;
+    let tokens = tokens::list(&state, &caller, &id).await?;
+    Ok(AccountDetail { service_account, tokens })
+}

@@ -1,0 +1,60 @@
+//! `tokens/*`: create, list, revoke.
+
+use crate::domain::{ApiError, SessionJson, Token};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Answer of `tokens/create`: the secret appears here and never again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssuedTokenResponse {
+    pub token: Token,
+    pub secret: String,
+    pub session_json: SessionJson,
+}
+
+/// Answer of `tokens/list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenList {
+    pub items: Vec<Token>,
+}
+
+/// Issues a token for a service account.
+#[server(endpoint = "v1/tokens/create", input = Json, output = Json)]
+pub async fn create_token(
+    service_account_id: String,
+    name: String,
+    description: Option<String>,
+    scopes: Option<Vec<String>>,
+    expires_in_days: Option<i64>,
+    never_expires: Option<bool>,
+) -> Result<IssuedTokenResponse, ApiError> {
+    use crate::services::tokens::{create, NewTokenInput};
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let input = NewTokenInput {
+        service_account_id,
+        name,
+        description,
+        scopes,
+        expires_in_days,
+        never_expires: never_expires.unwrap_or(false),
+    };
+    let issued = create(&crate::api::context::state(), &caller, input).await?;
+    Ok(IssuedTokenResponse { token: issued.token, secret: issued.secret, session_json: issued.session_json })
+}
+
+/// The live tokens of a service account.
+#[server(endpoint = "v1/tokens/list", input = Json, output = Json)]
+pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
+    let items = crate::services::tokens::list(&crate::api::context::state(), &caller, &service_account_id).await?;
+    Ok(TokenList { items })
+}
+
+/// Revokes a token permanently.
+#[server(endpoint = "v1/tokens/revoke", input = Json, output = Json)]
+pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    crate::services::tokens::revoke(&crate::api::context::state(), &caller, &id).await?;
+    Ok(crate::api::auth::Empty {})
+}

@@ -1,0 +1,166 @@
+//! The one error type every server function returns, serialized as the API contract's
+//! `{"error": {"code", "message", "field"}}` body.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// Machine-readable error kinds; each maps to exactly one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Invalid,
+    RateLimited,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status the API answers with for this kind of error.
+    pub fn status_code(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest => 400,
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::Invalid => 422,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// The inner object of an error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error as the API reports it. The message is always safe to show a user: internal
+/// details are logged on the server and replaced by a generic text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{}", error.message)]
+pub struct ApiError {
+    pub error: ErrorBody,
+}
+
+impl ApiError {
+    fn new(code: ErrorCode, message: impl Into<String>, field: Option<String>) -> Self {
+        ApiError { error: ErrorBody { code, message: message.into(), field } }
+    }
+
+    /// A request body that is not the JSON the operation expects.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message, None)
+    }
+
+    /// One message for every kind of bad credential, so a caller learns nothing about which.
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "Authentication required: sign in or send a valid API token.", None)
+    }
+
+    /// A 401 with a specific text, for the sign-in form (which must still not say which part was wrong).
+    pub fn unauthenticated_with(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthenticated, message, None)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message, None)
+    }
+
+    /// Also used for other organizations' objects, which must look as if they did not exist.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found."), None)
+    }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message, Some(field.to_string()))
+    }
+
+    /// A value that parsed but breaks a rule; `field` names the offending input.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Invalid, message, Some(field.to_string()))
+    }
+
+    pub fn rate_limited() -> Self {
+        Self::new(ErrorCode::RateLimited, "Too many attempts. Wait a minute and try again.", None)
+    }
+
+    /// Never carries the cause: that goes to the server log only.
+    pub fn internal() -> Self {
+        Self::new(ErrorCode::Internal, "Something went wrong on the server. Try again later.", None)
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.error.code
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.error.field.as_deref()
+    }
+
+    pub fn message(&self) -> &str {
+        &self.error.message
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        self.error.code.status_code()
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Serde names the missing field in backticks; surface it as a field error.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                match missing_field(&msg) {
+                    Some(field) => ApiError::invalid(&field, format!("{field} is required.")),
+                    None => ApiError::bad_request("The request body is not valid JSON for this operation."),
+                }
+            }
+            ServerFnErrorErr::Request(_) => {
+                ApiError::new(ErrorCode::Internal, "Could not reach the server. Check your connection and try again.", None)
+            }
+            _ => ApiError::internal(),
+        }
+    }
+}
+
+fn missing_field(msg: &str) -> Option<String> {
+    let rest = msg.split("missing field `").nth(1)?;
+    let name = rest.split('`').next()?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_contract_body() {
+        let json = serde_json::to_value(ApiError::invalid("name", "bad")).unwrap();
+        assert_eq!(json, serde_json::json!({"error": {"code": "invalid", "message": "bad", "field": "name"}}));
+        let json = serde_json::to_value(ApiError::not_found("Service account")).unwrap();
+        assert_eq!(json["error"].get("field"), None);
+    }
+
+    #[test]
+    fn missing_argument_names_the_field() {
+        let e = ApiError::from_server_fn_error(ServerFnErrorErr::Args("missing field `name` at line 1 column 2".into()));
+        assert_eq!(e.code(), ErrorCode::Invalid);
+        assert_eq!(e.field(), Some("name"));
+        let e = ApiError::from_server_fn_error(ServerFnErrorErr::Args("expected value at line 1".into()));
+        assert_eq!(e.code(), ErrorCode::BadRequest);
+    }
+}

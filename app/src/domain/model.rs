@@ -1,0 +1,168 @@
+//! The objects of the API contract, as they travel between server, browser and scripts.
+//! Times are RFC 3339 UTC strings; ids are opaque strings.
+
+use super::{Role, Scope};
+use serde::{Deserialize, Serialize};
+
+/// The organization a principal belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationRef {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+/// Whether the caller is a person or a service account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    User,
+    ServiceAccount,
+}
+
+/// The token a service-account principal authenticated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalToken {
+    pub id: String,
+    pub name: String,
+    pub expires_at: Option<String>,
+}
+
+/// Who is making a request: the result of authentication, checked by every server function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub scopes: Vec<Scope>,
+    pub organization: OrganizationRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<PrincipalToken>,
+}
+
+impl Principal {
+    /// Whether both the role and (for tokens) the scopes allow `permission`.
+    pub fn can(&self, permission: super::Permission) -> bool {
+        self.role >= permission.min_role() && self.scopes.contains(&permission.scope())
+    }
+}
+
+/// A person who can sign in to the web UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+/// A non-human identity that automation uses through its API tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub token_count: i64,
+    pub last_used_at: Option<String>,
+}
+
+/// Whether a token can be used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenStatus {
+    Active,
+    Expired,
+    /// The account is disabled; the token works again when it is enabled.
+    Suspended,
+}
+
+/// An API token's metadata. The secret itself is never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    pub id: String,
+    pub service_account_id: String,
+    pub name: String,
+    pub description: String,
+    pub scopes: Vec<Scope>,
+    /// `stw_` and the last four characters, to recognise a token without revealing it.
+    pub hint: String,
+    pub created_at: String,
+    /// The name of the person or service account that created the token.
+    pub created_by: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+    pub status: TokenStatus,
+    /// Active and expiring within seven days.
+    #[serde(default)]
+    pub expires_soon: bool,
+}
+
+/// The file a user downloads next to a new secret, ready for CLI tools.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionJson {
+    pub access_token: String,
+    #[serde(rename = "tenantURL")]
+    pub tenant_url: String,
+    pub scopes: Vec<Scope>,
+}
+
+/// One recorded action: who did what to which object, from where, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: String,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub token_id: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub outcome: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Permission;
+
+    #[test]
+    fn session_json_uses_the_documented_keys() {
+        let s = SessionJson { access_token: "stw_x".into(), tenant_url: "http://h/".into(), scopes: vec![Scope::Read] };
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!({"accessToken": "stw_x", "tenantURL": "http://h/", "scopes": ["read"]})
+        );
+    }
+
+    #[test]
+    fn scopes_narrow_the_role() {
+        let mut p = Principal {
+            kind: PrincipalKind::ServiceAccount,
+            id: "sa".into(),
+            name: "ci".into(),
+            role: Role::Admin,
+            scopes: vec![Scope::Read],
+            organization: OrganizationRef { id: "o".into(), slug: "o".into(), name: "O".into() },
+            token: None,
+        };
+        assert!(p.can(Permission::Read));
+        assert!(!p.can(Permission::Write));
+        p.scopes.push(Scope::Write);
+        assert!(p.can(Permission::Administer));
+        p.role = Role::Viewer;
+        assert!(!p.can(Permission::Write));
+    }
+}

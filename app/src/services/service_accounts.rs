@@ -1,0 +1,151 @@
+//! Service accounts: listing, creating, reading; role ceilings and the audit trail.
+
+use super::audit::{event, Target};
+use super::clock::{now_ms, rfc3339, rfc3339_opt};
+use super::Caller;
+use crate::auth::random::new_id;
+use crate::domain::{ApiError, ResourceName, Role, ServiceAccount};
+use crate::state::AppState;
+use crate::store::{AccountFilter, AccountRow, AccountSort, StoreError};
+
+pub const DEFAULT_PER_PAGE: i64 = 50;
+pub const MAX_PER_PAGE: i64 = 200;
+
+/// Converts a stored row to the API object.
+pub fn to_api(row: AccountRow) -> ServiceAccount {
+    ServiceAccount {
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        disabled: row.disabled,
+        created_at: rfc3339(row.created_at),
+        updated_at: rfc3339(row.updated_at),
+        token_count: row.token_count,
+        last_used_at: rfc3339_opt(row.last_used_at),
+    }
+}
+
+/// The list request as the API receives it.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub query: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Checks paging input: page ≥ 1, per_page 1–200 (default 50).
+pub fn parse_paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let page = page.unwrap_or(1);
+    if page < 1 || page > 1_000_000 {
+        return Err(ApiError::invalid("page", "Page must be 1 or more."));
+    }
+    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ApiError::invalid("per_page", format!("per_page must be between 1 and {MAX_PER_PAGE}.")));
+    }
+    Ok((page, per_page))
+}
+
+/// One page of the caller's organization's accounts.
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> Result<(Vec<ServiceAccount>, i64, i64, i64), ApiError> {
+    let (page, per_page) = parse_paging(q.page, q.per_page)?;
+    let role = match q.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Some(Role::parse(r).ok_or_else(|| ApiError::invalid("role", "Role must be viewer, editor or admin."))?),
+    };
+    let disabled = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None | Some("all") => None,
+        Some("active") => Some(false),
+        Some("disabled") => Some(true),
+        Some(_) => return Err(ApiError::invalid("status", "Status must be active, disabled or all.")),
+    };
+    let sort = match q.sort.as_deref().unwrap_or("name") {
+        "name" => AccountSort::NameAsc,
+        "-name" => AccountSort::NameDesc,
+        "created" => AccountSort::CreatedAsc,
+        "-created" => AccountSort::CreatedDesc,
+        _ => return Err(ApiError::invalid("sort", "Sort must be name, -name, created or -created.")),
+    };
+    let query = q.query.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    if query.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        return Err(ApiError::invalid("query", "Search text must be at most 100 characters."));
+    }
+    let filter = AccountFilter {
+        query,
+        role: role.map(|r| r.as_str().to_string()),
+        disabled,
+        sort,
+        limit: per_page,
+        offset: (page - 1) * per_page,
+    };
+    let (rows, total) = state.db.list_accounts(&caller.principal.organization.id, &filter).await?;
+    Ok((rows.into_iter().map(to_api).collect(), total, page, per_page))
+}
+
+/// Input for a new account, not yet validated.
+pub struct NewAccount {
+    pub name: String,
+    pub description: Option<String>,
+    pub role: String,
+}
+
+/// Validates the role field and enforces the ceiling: nobody grants more than they hold.
+pub fn parse_granted_role(caller: &Caller, role: &str) -> Result<Role, ApiError> {
+    let role = Role::parse(role.trim()).ok_or_else(|| ApiError::invalid("role", "Role must be viewer, editor or admin."))?;
+    if role > caller.principal.role {
+        return Err(ApiError::forbidden(format!(
+            "You cannot grant the {} role: it is higher than your own ({}).",
+            role, caller.principal.role
+        )));
+    }
+    Ok(role)
+}
+
+/// Creates an account in the caller's organization, audited in the same transaction.
+#[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id))]
+pub async fn create(state: &AppState, caller: &Caller, input: NewAccount) -> Result<ServiceAccount, ApiError> {
+    let name = ResourceName::parse("name", &input.name)?;
+    let description = crate::domain::parse_description("description", input.description.as_deref())?;
+    let role = parse_granted_role(caller, &input.role)?;
+    let org = &caller.principal.organization.id;
+    let id = new_id("sa");
+    let now = now_ms();
+    let mut tx = state.db.begin().await?;
+    tx.insert_account(&id, org, name.as_str(), &description, role.as_str(), &caller.display_name(), now)
+        .await
+        .map_err(|e| match e {
+            StoreError::UniqueViolation => {
+                ApiError::conflict("name", format!("A service account named '{}' already exists.", name.as_str()))
+            }
+            other => other.into(),
+        })?;
+    tx.insert_audit(&event(caller, "service_account.create", Some(Target { kind: "service_account", id: &id, name: name.as_str() })))
+        .await?;
+    let row = tx.account(org, &id).await?.ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(to_api(row))
+}
+
+/// An account of the caller's organization; 404 for anything else.
+pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<ServiceAccount, ApiError> {
+    let row = state.db.account(&caller.principal.organization.id, id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    Ok(to_api(row))
+}
+
+/// Refuses acting on an account whose role is above the caller's: otherwise an editor could
+/// mint an admin token.
+pub fn check_ceiling(caller: &Caller, account: &AccountRow) -> Result<(), ApiError> {
+    let role = Role::parse(&account.role).unwrap_or(Role::Admin);
+    if role > caller.principal.role {
+        return Err(ApiError::forbidden(format!(
+            "This service account has the {} role, higher than yours ({}).",
+            role, caller.principal.role
+        )));
+    }
+    Ok(())
+}

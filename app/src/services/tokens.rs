@@ -1,0 +1,128 @@
+//! API tokens: issuing (secret shown once), listing, revoking.
+
+use super::audit::{event, Target};
+use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use super::service_accounts::check_ceiling;
+use super::Caller;
+use crate::auth::random::new_id;
+use crate::auth::token_secret;
+use crate::domain::{parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, SessionJson, Token, TokenStatus};
+use crate::state::AppState;
+use crate::store::{scopes_from_text, scopes_to_text, NewToken, StoreError, TokenRow};
+
+/// Tokens expiring within this window are flagged "expires soon".
+const EXPIRES_SOON_MS: i64 = 7 * DAY_MS;
+
+/// Converts a stored row to the API object, deciding its status at `now`.
+pub fn to_api(row: TokenRow, now: i64) -> Token {
+    let expired = row.expires_at.is_some_and(|at| at <= now);
+    let status = if row.account_disabled {
+        TokenStatus::Suspended
+    } else if expired {
+        TokenStatus::Expired
+    } else {
+        TokenStatus::Active
+    };
+    let expires_soon = status == TokenStatus::Active && row.expires_at.is_some_and(|at| at - now <= EXPIRES_SOON_MS);
+    Token {
+        id: row.id,
+        service_account_id: row.service_account_id,
+        name: row.name,
+        description: row.description,
+        scopes: scopes_from_text(&row.scopes),
+        hint: row.hint,
+        created_at: rfc3339(row.created_at),
+        created_by: row.created_by,
+        expires_at: rfc3339_opt(row.expires_at),
+        last_used_at: rfc3339_opt(row.last_used_at),
+        last_used_ip: row.last_used_ip,
+        status,
+        expires_soon,
+    }
+}
+
+/// Input for a new token, not yet validated.
+pub struct NewTokenInput {
+    pub service_account_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub expires_in_days: Option<i64>,
+    pub never_expires: bool,
+}
+
+/// A token just issued: its metadata and the secret, which exists nowhere else from now on.
+pub struct IssuedToken {
+    pub token: Token,
+    pub secret: String,
+    pub session_json: SessionJson,
+}
+
+/// Issues a token for an account of the caller's organization.
+#[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id, account = %input.service_account_id))]
+pub async fn create(state: &AppState, caller: &Caller, input: NewTokenInput) -> Result<IssuedToken, ApiError> {
+    let name = ResourceName::parse("name", &input.name)?;
+    let description = parse_description("description", input.description.as_deref())?;
+    let scopes = parse_scopes(input.scopes.as_deref())?;
+    let days = parse_expiry_days(input.expires_in_days, input.never_expires)?;
+    let org = caller.principal.organization.id.clone();
+    let mut tx = state.db.begin().await?;
+    let account = tx.account(&org, &input.service_account_id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    check_ceiling(caller, &account)?;
+    let now = now_ms();
+    let issued = token_secret::generate();
+    let id = new_id("tok");
+    let scopes_text = scopes_to_text(&scopes);
+    let created_by = caller.display_name();
+    tx.insert_token(&NewToken {
+        id: &id,
+        organization_id: &org,
+        service_account_id: &account.id,
+        name: name.as_str(),
+        description: &description,
+        scopes: &scopes_text,
+        secret_hash: &issued.hash,
+        hint: &issued.hint,
+        created_by: &created_by,
+        created_at: now,
+        expires_at: days.map(|d| now + d * DAY_MS),
+    })
+    .await
+    .map_err(|e| match e {
+        StoreError::UniqueViolation => {
+            ApiError::conflict("name", format!("This service account already has a token named '{}'.", name.as_str()))
+        }
+        other => other.into(),
+    })?;
+    tx.insert_audit(&event(caller, "token.create", Some(Target { kind: "token", id: &id, name: name.as_str() }))).await?;
+    let row = tx.token(&org, &id).await?.ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    let session_json = SessionJson {
+        access_token: issued.secret.clone(),
+        tenant_url: format!("{}/", state.config.public_url),
+        scopes,
+    };
+    Ok(IssuedToken { token: to_api(row, now), secret: issued.secret, session_json })
+}
+
+/// The live tokens of an account of the caller's organization.
+pub async fn list(state: &AppState, caller: &Caller, service_account_id: &str) -> Result<Vec<Token>, ApiError> {
+    let org = &caller.principal.organization.id;
+    state.db.account(org, service_account_id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    let now = now_ms();
+    Ok(state.db.list_tokens(service_account_id).await?.into_iter().map(|r| to_api(r, now)).collect())
+}
+
+/// Revokes a token permanently and at once.
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    let org = caller.principal.organization.id.clone();
+    let mut tx = state.db.begin().await?;
+    let token = tx.token(&org, id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
+    let account = tx.account(&org, &token.service_account_id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
+    check_ceiling(caller, &account)?;
+    tx.revoke_token(&token.id, now_ms()).await?;
+    tx.insert_audit(&event(caller, "token.revoke", Some(Target { kind: "token", id: &token.id, name: &token.name }))).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! The audit log: append-only records of every mutation and sign-in.
+
+use super::{on_pool, on_tx, Db, StoreResult, Tx};
+
+/// One record to append. Never holds a secret: services build it from ids and names only.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuditEvent {
+    pub id: String,
+    pub organization_id: Option<String>,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub token_id: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub outcome: String,
+    pub details: Option<String>,
+}
+
+/// A stored record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub token_id: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub outcome: String,
+}
+
+/// Which records to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const INSERT: &str = "INSERT INTO audit_events (id, organization_id, at, actor_kind, actor_id, actor_name, token_id, action, \
+     target_kind, target_id, target_name, ip, user_agent, outcome, details) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+
+macro_rules! bind_event {
+    ($q:expr, $e:expr) => {
+        $q.bind(&$e.id)
+            .bind(&$e.organization_id)
+            .bind($e.at)
+            .bind(&$e.actor_kind)
+            .bind(&$e.actor_id)
+            .bind(&$e.actor_name)
+            .bind(&$e.token_id)
+            .bind(&$e.action)
+            .bind(&$e.target_kind)
+            .bind(&$e.target_id)
+            .bind(&$e.target_name)
+            .bind(&$e.ip)
+            .bind(&$e.user_agent)
+            .bind(&$e.outcome)
+            .bind(&$e.details)
+    };
+}
+
+const WHERE: &str = " WHERE organization_id = $1 \
+     AND ($2 IS NULL OR actor_name = $2 OR actor_id = $2) \
+     AND ($3 IS NULL OR action = $3) \
+     AND ($4 IS NULL OR target_name = $4 OR target_id = $4) \
+     AND ($5 IS NULL OR at >= $5) \
+     AND ($6 IS NULL OR at < $6)";
+
+impl Tx {
+    /// Appends within the mutation's own transaction, so the record and the change agree.
+    pub async fn insert_audit(&mut self, e: &NewAuditEvent) -> StoreResult<()> {
+        on_tx!(self, |c| bind_event!(sqlx::query(INSERT), e).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Appends on its own, for events with no mutation to join (sign-in attempts).
+    pub async fn insert_audit(&self, e: &NewAuditEvent) -> StoreResult<()> {
+        on_pool!(self, |p| bind_event!(sqlx::query(INSERT), e).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn list_audit(&self, organization_id: &str, f: &AuditFilter) -> StoreResult<(Vec<AuditRow>, i64)> {
+        let page_sql = format!(
+            "SELECT id, at, actor_kind, actor_id, actor_name, token_id, action, target_kind, target_id, target_name, \
+             ip, user_agent, outcome FROM audit_events{WHERE} ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8"
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM audit_events{WHERE}");
+        let rows = on_pool!(self, |p| sqlx::query_as(&page_sql)
+            .bind(organization_id)
+            .bind(&f.actor)
+            .bind(&f.action)
+            .bind(&f.target)
+            .bind(f.since)
+            .bind(f.until)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(p)
+            .await)?;
+        let total = on_pool!(self, |p| sqlx::query_scalar(&count_sql)
+            .bind(organization_id)
+            .bind(&f.actor)
+            .bind(&f.action)
+            .bind(&f.target)
+            .bind(f.since)
+            .bind(f.until)
+            .fetch_one(p)
+            .await)?;
+        Ok((rows, total))
+    }
+}

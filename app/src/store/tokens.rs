@@ -1,0 +1,154 @@
+//! API tokens. Only the SHA-256 of a secret is stored, under a unique index.
+
+use super::{on_pool, on_tx, Db, StoreResult, Tx};
+
+/// A token's metadata as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: String,
+    pub organization_id: String,
+    pub service_account_id: String,
+    pub name: String,
+    pub description: String,
+    pub scopes: String,
+    pub hint: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub account_disabled: bool,
+}
+
+const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.name, t.description, t.scopes, t.hint, \
+     t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, \
+     sa.disabled AS account_disabled \
+     FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id";
+
+/// Everything authentication needs about a presented secret, from one indexed lookup.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CredentialRow {
+    pub token_id: String,
+    pub token_name: String,
+    pub scopes: String,
+    pub secret_hash: String,
+    pub previous_valid_until: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub account_id: String,
+    pub account_name: String,
+    pub role: String,
+    pub disabled: bool,
+    pub org_id: String,
+    pub org_slug: String,
+    pub org_name: String,
+}
+
+/// A token to insert; the service has generated its id and hashed its secret.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub service_account_id: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub scopes: &'a str,
+    pub secret_hash: &'a str,
+    pub hint: &'a str,
+    pub created_by: &'a str,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+impl Tx {
+    pub async fn insert_token(&mut self, t: &NewToken<'_>) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO tokens (id, organization_id, service_account_id, name, description, scopes, secret_hash, hint, \
+                                 created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        )
+        .bind(t.id)
+        .bind(t.organization_id)
+        .bind(t.service_account_id)
+        .bind(t.name)
+        .bind(t.description)
+        .bind(t.scopes)
+        .bind(t.secret_hash)
+        .bind(t.hint)
+        .bind(t.created_by)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// A live (not revoked) token of this organization.
+    pub async fn token(&mut self, organization_id: &str, id: &str) -> StoreResult<Option<TokenRow>> {
+        let sql = format!("{SELECT} WHERE t.organization_id = $1 AND t.id = $2 AND t.revoked_at IS NULL");
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(organization_id).bind(id).fetch_optional(c).await)?)
+    }
+
+    /// Revokes for good: the row stays (so a later use is recognised and audited) but the
+    /// secret no longer authenticates and the name is free again.
+    pub async fn revoke_token(&mut self, id: &str, now: i64) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE tokens SET revoked_at = $2, previous_secret_hash = NULL WHERE id = $1 AND revoked_at IS NULL"
+        )
+        .bind(id)
+        .bind(now)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// The live tokens of one account, oldest first.
+    pub async fn list_tokens(&self, service_account_id: &str) -> StoreResult<Vec<TokenRow>> {
+        let sql = format!("{SELECT} WHERE t.service_account_id = $1 AND t.revoked_at IS NULL ORDER BY t.created_at, t.name");
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql).bind(service_account_id).fetch_all(p).await)?)
+    }
+
+    /// Finds the token whose current (or, during a refresh's grace period, previous) secret has
+    /// this hash. Both columns are indexed.
+    pub async fn credential(&self, secret_hash: &str) -> StoreResult<Option<CredentialRow>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT t.id AS token_id, t.name AS token_name, t.scopes, t.secret_hash, t.previous_valid_until, \
+                    t.expires_at, t.revoked_at, sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
+                    o.id AS org_id, o.slug AS org_slug, o.name AS org_name \
+             FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
+             JOIN organizations o ON o.id = t.organization_id \
+             WHERE t.secret_hash = $1 OR t.previous_secret_hash = $1"
+        )
+        .bind(secret_hash)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Writes a batch of last-used records in one transaction: the batching is what keeps
+    /// authentication free of a write per request.
+    pub async fn record_token_usage(&self, batch: &[(String, i64, String)]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for (token_id, at, ip) in batch {
+            on_tx!(&mut tx, |c| sqlx::query(
+                "UPDATE tokens SET last_used_at = $2, last_used_ip = $3 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)"
+            )
+            .bind(token_id)
+            .bind(at)
+            .bind(ip)
+            .execute(c)
+            .await.map(|r| r.rows_affected()))?;
+            on_tx!(&mut tx, |c| sqlx::query(
+                "UPDATE service_accounts SET last_used_at = $2 \
+                 WHERE id = (SELECT service_account_id FROM tokens WHERE id = $1) AND (last_used_at IS NULL OR last_used_at < $2)"
+            )
+            .bind(token_id)
+            .bind(at)
+            .execute(c)
+            .await.map(|r| r.rows_affected()))?;
+        }
+        tx.commit().await
+    }
+}

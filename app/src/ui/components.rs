@@ -1,0 +1,62 @@
+//! Small building blocks shared by the pages: a modal dialog and error messages.
+
+use crate::domain::ApiError;
+use leptos::prelude::*;
+
+/// A modal dialog with a heading; Escape or the backdrop's Cancel closes it.
+#[component]
+pub fn Modal(
+    /// The dialog's heading, also its accessible name.
+    title: String,
+    /// Called when the user dismisses the dialog.
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let heading_id = format!("dialog-{}", title.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let labelled_by = heading_id.clone();
+    view! {
+        <div class="backdrop">
+            <div
+                class="dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=labelled_by
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        on_close.run(());
+                    }
+                }
+            >
+                <h2 id=heading_id>{title}</h2>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+/// The error for one field, shown next to it, when the last error names that field.
+#[component]
+pub fn FieldError(error: Signal<Option<ApiError>>, field: &'static str) -> impl IntoView {
+    let message = move || error.get().filter(|e| e.field() == Some(field)).map(|e| e.message().to_string());
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="field-error" id=format!("{field}-error") role="alert">{message}</p>
+        </Show>
+    }
+}
+
+/// An error that belongs to no single field, shown at the top of a form.
+#[component]
+pub fn FormError(error: Signal<Option<ApiError>>, fields: &'static [&'static str]) -> impl IntoView {
+    let message = move || {
+        error
+            .get()
+            .filter(|e| e.field().is_none_or(|f| !fields.contains(&f)))
+            .map(|e| e.message().to_string())
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="form-error" role="alert">{message}</p>
+        </Show>
+    }
+}

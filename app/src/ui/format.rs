@@ -1,0 +1,23 @@
+//! Display helpers for times and roles.
+
+/// `2026-11-22T09:30:00Z` → `2026-11-22 09:30 UTC`; the API's times are always UTC.
+pub fn when(rfc3339: &str) -> String {
+    match (rfc3339.get(0..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// A time or a placeholder when there is none.
+pub fn when_or(value: &Option<String>, none: &str) -> String {
+    value.as_deref().map(when).unwrap_or_else(|| none.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_times() {
+        assert_eq!(super::when("2026-11-22T09:30:00Z"), "2026-11-22 09:30 UTC");
+        assert_eq!(super::when_or(&None, "Never"), "Never");
+    }
+}

@@ -1,0 +1,139 @@
+//! The web UI: the HTML shell, the router, and the pages. Pages call the same server functions
+//! as scripts do.
+
+mod account_detail;
+mod accounts;
+mod components;
+mod format;
+mod login;
+mod setup;
+
+use crate::api::auth::{logout, whoami, WhoamiResponse};
+use crate::domain::ApiError;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes, A};
+use leptos_router::path;
+
+/// The document around the app, rendered on the server only. Also sets the Content Security
+/// Policy, because only here is the per-response script nonce known.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use leptos::nonce::use_nonce;
+    let (Some(nonce), Some(options)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        options.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The signed-in principal, loaded once per page load and shared with every page.
+#[derive(Clone, Copy)]
+pub struct CurrentPrincipal(pub Resource<Result<WhoamiResponse, ApiError>>);
+
+/// The application: header, routes, and a marker that tells tests the page is interactive.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let me = Resource::new(|| (), |_| whoami());
+    provide_context(CurrentPrincipal(me));
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/steward.css"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
+        <Title formatter=|page: String| if page.is_empty() { "Steward".to_string() } else { format!("{page} · Steward") }/>
+        <Router>
+            <Header/>
+            <main id="main">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/settings/service-accounts"/> }/>
+                    <Route path=path!("/login") view=login::LoginPage/>
+                    <Route path=path!("/setup") view=setup::SetupPage/>
+                    <Route path=path!("/settings/service-accounts") view=accounts::AccountsPage/>
+                    <Route path=path!("/settings/service-accounts/:id") view=account_detail::AccountPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <h1>"Page not found"</h1>
+        <p><A href="/settings/service-accounts">"Go to service accounts"</A></p>
+    }
+}
+
+/// The bar at the top: product name, navigation, the signed-in person and Sign out.
+#[component]
+fn Header() -> impl IntoView {
+    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
+    let signing_out = RwSignal::new(false);
+    let sign_out = move |_| {
+        signing_out.set(true);
+        leptos::task::spawn_local(async move {
+            let _ = logout().await;
+            let _ = window().location().set_href("/login");
+        });
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/settings/service-accounts">"Steward"</a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(WhoamiResponse { principal }) => view! {
+                            <nav aria-label="Settings">
+                                <A href="/settings/service-accounts">"Service accounts"</A>
+                            </nav>
+                            <div class="who">
+                                <span class="person" data-testid="signed-in-as">{principal.name.clone()}</span>
+                                <span class="org">{principal.organization.name.clone()}</span>
+                                <button type="button" class="secondary" on:click=sign_out disabled=move || signing_out.get()>
+                                    "Sign out"
+                                </button>
+                            </div>
+                        }
+                        .into_any(),
+                        Err(_) => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}

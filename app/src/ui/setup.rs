@@ -1,0 +1,88 @@
+//! The one-time setup page that creates the first administrator and the organization.
+
+use super::components::{FieldError, FormError};
+use crate::api::auth::{check_setup_link, complete_setup};
+use crate::domain::ApiError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const FIELDS: &[&str] = &["org_slug", "name", "email", "password"];
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let valid = Resource::new(token, |t| async move { check_setup_link(t).await.unwrap_or(false) });
+    let org_name = RwSignal::new(String::new());
+    let org_slug = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        error.set(None);
+        let t = token();
+        leptos::task::spawn_local(async move {
+            let r = complete_setup(
+                t,
+                org_name.get_untracked(),
+                org_slug.get_untracked(),
+                name.get_untracked(),
+                email.get_untracked(),
+                password.get_untracked(),
+            )
+            .await;
+            match r {
+                Ok(_) => {
+                    let _ = window().location().set_href("/settings/service-accounts");
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    let bind = |s: RwSignal<String>| move |ev| s.set(event_target_value(&ev));
+    view! {
+        <Title text="Set up Steward"/>
+        <section class="card narrow">
+            <h1>"Set up Steward"</h1>
+            <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    if !valid.await {
+                        return view! {
+                            <p role="alert">"This setup link is not valid any more. Ask whoever runs the server for a new one, or sign in."</p>
+                            <p><a href="/login">"Go to sign in"</a></p>
+                        }.into_any();
+                    }
+                    view! {
+                        <p>"Create your organization and its first administrator."</p>
+                        <form on:submit=submit>
+                            <FormError error=error.into() fields=FIELDS/>
+                            <label for="org_name">"Organization name"</label>
+                            <input id="org_name" prop:value=org_name on:input=bind(org_name)/>
+                            <label for="org_slug">"Organization slug"</label>
+                            <input id="org_slug" required prop:value=org_slug on:input=bind(org_slug)/>
+                            <FieldError error=error.into() field="org_slug"/>
+                            <label for="name">"Your name"</label>
+                            <input id="name" required prop:value=name on:input=bind(name)/>
+                            <FieldError error=error.into() field="name"/>
+                            <label for="email">"Email"</label>
+                            <input id="email" type="email" required prop:value=email on:input=bind(email)/>
+                            <FieldError error=error.into() field="email"/>
+                            <label for="password">"Password"</label>
+                            <input id="password" type="password" autocomplete="new-password" required prop:value=password on:input=bind(password)/>
+                            <FieldError error=error.into() field="password"/>
+                            <button type="submit" disabled=move || pending.get()>"Create administrator"</button>
+                        </form>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,8 @@
+//! The Steward server: configuration, the axum router and its middleware. `main.rs` is only the
+//! command line; integration tests build the same router through `build_router`.
+
+pub mod cli;
+pub mod middleware;
+pub mod router;
+
+pub use router::{build_router, spawn_background_tasks};

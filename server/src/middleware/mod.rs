@@ -1,0 +1,5 @@
+//! Request middleware, each in its own module.
+
+pub mod api_errors;
+pub mod authenticate;
+pub mod request_log;
