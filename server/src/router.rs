@@ -42,9 +42,9 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     health
         .merge(app_router)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api_errors::map_api_errors))
         .layer(axum::middleware::from_fn_with_state(state, authenticate::authenticate))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))

@@ -123,7 +123,8 @@ impl FromServerFnError for ApiError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // Serde names the missing field in backticks; surface it as a field error.
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+            // The server reports a body it cannot decode as Deserialization or Args depending on the codec.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 match missing_field(&msg) {
                     Some(field) => ApiError::invalid(&field, format!("{field} is required.")),
                     None => ApiError::bad_request("The request body is not valid JSON for this operation."),

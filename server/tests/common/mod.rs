@@ -1,0 +1,283 @@
+//! Test harness: starts the real server on a random port over a fresh database (SQLite file,
+//! or a new PostgreSQL database when `STEWARD_TEST_DATABASE_URL` is set), and speaks HTTP to it.
+
+#![allow(dead_code)]
+
+use app::auth::password;
+use app::services::authentication::{create_admin, NewAdmin};
+use app::services::RequestMeta;
+use app::state::{AppConfig, AppState};
+use app::store::Db;
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Mutex, Once};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL when a server URL is configured. When `STEWARD_REQUIRE_POSTGRES=1` (as the test
+    /// command sets it) a missing URL is a failure, so a CI run cannot silently skip the dialect.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("STEWARD_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                assert!(
+                    std::env::var("STEWARD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "STEWARD_REQUIRE_POSTGRES=1 but STEWARD_TEST_DATABASE_URL is not set"
+                );
+                eprintln!("skipping PostgreSQL: STEWARD_TEST_DATABASE_URL is not set");
+                None
+            }
+        }
+    }
+}
+
+/// Everything the server logged during this test binary's run, for the no-secrets check.
+pub static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogSink;
+impl Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        tracing_subscriber::fmt()
+            // Debug level for everything the server does; the test client's own crates are left out.
+            .with_env_filter("debug,cookie_store=off,reqwest=off,hyper_util::client=off")
+            .with_writer(|| LogSink)
+            .with_ansi(false)
+            .init();
+    });
+}
+
+fn random_suffix() -> String {
+    app::auth::random::base62(12).to_lowercase()
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub db_url: String,
+    pub sqlite_path: Option<std::path::PathBuf>,
+}
+
+/// Answer of one call: status and JSON body (or `Null`).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+    pub fn error_field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        init_logs();
+        let (db_url, sqlite_path) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("steward-test-{}.db", random_suffix()));
+                (format!("sqlite://{}", path.display()), Some(path))
+            }
+            Backend::Postgres(admin_url) => {
+                let name = format!("steward_test_{}", random_suffix());
+                let admin = Db::connect(&admin_url).await.expect("connect to PostgreSQL");
+                if let Db::Postgres(pool) = &admin {
+                    sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.expect("create test database");
+                    pool.close().await;
+                }
+                let (prefix, _) = admin_url.rsplit_once('/').expect("database URL has a path");
+                (format!("{prefix}/{name}"), None)
+            }
+        };
+        let db = Db::connect(&db_url).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let state = AppState::new(db, AppConfig { public_url: base.clone(), session_idle_secs: 3600 });
+        let options = LeptosOptions::builder().output_name("steward").site_root("target/site").build();
+        let router = server::build_router(state.clone(), options);
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        TestApp { base, state, db_url, sqlite_path }
+    }
+
+    /// A client that keeps cookies and sends our own Origin, as the browser would.
+    pub fn browser(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            base: self.base.clone(),
+            origin: Some(self.base.clone()),
+            bearer: None,
+        }
+    }
+
+    /// A client presenting an API token, as a script would.
+    pub fn script(&self, token: &str) -> Client {
+        Client { http: reqwest::Client::new(), base: self.base.clone(), origin: None, bearer: Some(token.to_string()) }
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client { http: reqwest::Client::new(), base: self.base.clone(), origin: None, bearer: None }
+    }
+
+    /// Creates an administrator (and organization) the way `server admin create` does.
+    pub async fn admin(&self, org: &str, email: &str) {
+        let input = NewAdmin {
+            org_slug: org.into(),
+            org_name: org.into(),
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            password: PASSWORD.into(),
+        };
+        create_admin(&self.state, input, None, &RequestMeta::default()).await.expect("create admin");
+    }
+
+    /// Adds a person with `role` to the organization of `colleague_email` (test seeding: the
+    /// members API arrives with a later issue).
+    pub async fn member(&self, colleague_email: &str, email: &str, role: &str) {
+        let colleague = self.state.db.user_by_email(colleague_email).await.unwrap().unwrap();
+        let hash = password::hash(PASSWORD.into()).await;
+        let mut tx = self.state.db.begin().await.unwrap();
+        tx.insert_user(&app::auth::random::new_id("usr"), &colleague.organization_id, email, email, Some(&hash), role, 0)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// A browser client signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let c = self.browser();
+        let r = c.post("/api/v1/auth/login", json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        c
+    }
+
+    /// Every byte of the database's contents, as text, for the no-secrets check.
+    pub async fn database_dump(&self) -> String {
+        match &self.state.db {
+            Db::Sqlite(pool) => {
+                // Checkpoint so the main file holds everything, then read the files as bytes.
+                sqlx::query("PRAGMA wal_checkpoint(FULL)").execute(pool).await.unwrap();
+                let path = self.sqlite_path.as_ref().unwrap();
+                let mut all = std::fs::read(path).unwrap();
+                if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+                    all.extend(wal);
+                }
+                String::from_utf8_lossy(&all).into_owned()
+            }
+            Db::Postgres(pool) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+                )
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                let mut out = String::new();
+                for t in tables {
+                    let rows: Vec<String> =
+                        sqlx::query_scalar(&format!("SELECT CAST(x AS TEXT) FROM {t} x")).fetch_all(pool).await.unwrap();
+                    out.push_str(&rows.join("\n"));
+                }
+                out
+            }
+        }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// An HTTP client for one kind of caller.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub origin: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.post_raw(path, body.to_string()).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: String) -> Reply {
+        let mut req = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json").body(body);
+        if let Some(o) = &self.origin {
+            req = req.header("origin", o);
+        }
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body }
+    }
+
+    /// Creates a service account and returns its id.
+    pub async fn create_account(&self, name: &str, role: &str) -> String {
+        let r = self.post("/api/v1/service-accounts/create", json!({"name": name, "role": role})).await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.body["service_account"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a token and returns `(id, secret)`.
+    pub async fn create_token(&self, account: &str, name: &str, scopes: &[&str]) -> (String, String) {
+        let r = self
+            .post("/api/v1/tokens/create", json!({"service_account_id": account, "name": name, "scopes": scopes}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        (r.body["token"]["id"].as_str().unwrap().to_string(), r.body["secret"].as_str().unwrap().to_string())
+    }
+}
+
+/// Declares each test once per database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(backend) = super::common::Backend::postgres() {
+                        super::$name(backend).await
+                    }
+                }
+            )*
+        }
+    };
+}
