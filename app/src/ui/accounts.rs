@@ -19,15 +19,22 @@ pub fn AccountsPage() -> impl IntoView {
     let role = RwSignal::new(String::new());
     let page = RwSignal::new(1i64);
     let creating = RwSignal::new(false);
-    // Search as you type, but ask the server only once typing pauses.
-    let pending_timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    // Search as you type, but ask the server only once typing pauses: each keystroke bumps a
+    // counter, and only the timer of the latest keystroke applies the search.
+    let keystrokes = RwSignal::new(0u64);
     let on_search = move |ev| {
         search.set(event_target_value(&ev));
-        let timer = gloo_timers::callback::Timeout::new(250, move || {
-            page.set(1);
-            applied_search.set(search.get_untracked());
-        });
-        pending_timer.set_value(Some(timer));
+        keystrokes.update(|n| *n += 1);
+        let mine = keystrokes.get_untracked();
+        set_timeout(
+            move || {
+                if keystrokes.get_untracked() == mine {
+                    page.set(1);
+                    applied_search.set(search.get_untracked());
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
     };
     let accounts = Resource::new(
         move || (applied_search.get(), role.get(), page.get()),

@@ -1,0 +1,31 @@
+import { expect, Page } from "@playwright/test";
+
+export const ADMIN_EMAIL = "admin@acme.test";
+export const ADMIN_PASSWORD = "correct horse battery staple";
+
+/**
+ * Collects console errors and uncaught exceptions, for a test to assert there were none. The
+ * browser's own note about an API answer of 4xx is left out: those answers are expected (a wrong
+ * password, a name conflict) and the page shows them to the user.
+ */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    const expected4xx = /Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text());
+    if (msg.type() === "error" && !expected4xx) problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(err.message));
+  return problems;
+}
+
+/** The page has hydrated: buttons now run Rust in the browser. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function signIn(page: Page, email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Starts the built server for the Playwright run: a fresh SQLite database in a temporary
+# directory, one administrator, the site files from this checkout. Used by end2end's config.
+set -euo pipefail
+port="${1:-3197}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${STEWARD_SERVER_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/server}"
+work="$(mktemp -d)"
+export LEPTOS_SITE_ROOT="$root/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_OUTPUT_NAME=steward
+export LEPTOS_SITE_ADDR="127.0.0.1:$port" STEWARD_PUBLIC_URL="http://127.0.0.1:$port"
+export STEWARD_DATABASE_URL="sqlite://$work/steward.db" STEWARD_USAGE_FLUSH_SECS=1
+printf '%s' "correct horse battery staple" | "$bin" admin create --org acme --email admin@acme.test --name "Ada Admin" --password-stdin
+exec "$bin" serve

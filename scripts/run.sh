@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds Steward (release) and starts it on SQLite. Installs what is missing first.
+# The database file is steward.db in the current directory unless STEWARD_DATABASE_URL says
+# otherwise. On the first start it prints a one-time link to create the first administrator.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/steward-target}"
+export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
+bash "$root/scripts/setup.sh"
+(cd "$root" && cargo leptos build --release)
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
+export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
+echo "Open http://$LEPTOS_SITE_ADDR (or STEWARD_PUBLIC_URL) once it says it is running."
+exec "$CARGO_TARGET_DIR/release/server" "$@"

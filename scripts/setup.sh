@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --test, testing) Steward needs on a fresh Debian machine.
+# Safe to run again: each step checks first and does nothing when the tool is already there.
+# Nothing is downloaded from anywhere but the package registries (crates.io, npm, Debian).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+want_test_tools=false
+[ "${1:-}" = "--test" ] && want_test_tools=true
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# The wasm target for the browser half of the app.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo-leptos: 0.3.11 needs a newer rustc than stable 1.95, so use nightly when the machine has
+# it and fall back to 0.3.10 on stable (see ../shared/TOOLCHAIN.md).
+if ! command -v cargo-leptos >/dev/null 2>&1; then
+  if rustup toolchain list | grep -q '^nightly'; then
+    say "installing cargo-leptos 0.3.11 with nightly (about 12 minutes)"
+    cargo +nightly install cargo-leptos --locked --version 0.3.11
+  else
+    say "installing cargo-leptos 0.3.10 (about 15 minutes)"
+    cargo install cargo-leptos --locked --version 0.3.10
+  fi
+fi
+
+# wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
+wbg="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+  say "installing wasm-bindgen-cli $wbg"
+  cargo install wasm-bindgen-cli --version "$wbg" --force
+fi
+
+# wasm-opt (release builds) comes from npm's binaryen, as do Playwright's libraries.
+if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/node_modules/@playwright/test" ]; then
+  say "installing end2end npm packages (binaryen's wasm-opt, Playwright)"
+  (cd "$root/end2end" && npm ci --no-audit --no-fund)
+fi
+
+if $want_test_tools; then
+  # Debian's Chromium: Playwright's own browser download cannot work here.
+  if ! [ -x /usr/bin/chromium ]; then
+    say "installing Debian's chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  fi
+fi
