@@ -22,6 +22,8 @@ on_both_databases!(
     health_and_readiness,
     list_filters_and_pages,
     editor_cannot_grant_or_act_above_own_role,
+    sign_in_is_rate_limited,
+    sign_in_rotates_the_session,
 );
 
 async fn sign_in_succeeds_and_fails(b: Backend) {
@@ -423,4 +425,60 @@ async fn migrations_define_the_same_schema() {
     let lite_cols = lite.state.db.schema_columns().await.unwrap();
     assert!(lite_cols.contains(&("tokens".into(), "secret_hash".into())));
     assert_eq!(pg_cols, lite_cols);
+}
+
+async fn sign_in_is_rate_limited(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.admin("acme", "ada@acme.test").await;
+    let c = app.anonymous();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let r = c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": "guess"})).await;
+        statuses.push(r.status);
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(r.error_code(), "rate_limited");
+        }
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), 10, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
+    // Even the right password waits now; other operations are not limited.
+    let r = c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": PASSWORD})).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(c.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn sign_in_rotates_the_session(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.admin("acme", "ada@acme.test").await;
+    let http = reqwest::Client::new();
+    let login = |cookie: Option<String>| {
+        let mut req = http
+            .post(format!("{}/api/v1/auth/login", app.base))
+            .header("content-type", "application/json")
+            .header("origin", &app.base)
+            .body(json!({"email": "ada@acme.test", "password": PASSWORD}).to_string());
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    let session_of = |res: &reqwest::Response| -> String {
+        let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+        assert!(!set.contains("Secure"), "plain http public URL: no Secure flag");
+        set.split(';').next().unwrap().to_string()
+    };
+    let first = session_of(&login(None).await.unwrap());
+    let second = session_of(&login(Some(first.clone())).await.unwrap());
+    assert_ne!(first, second);
+    let whoami = |cookie: String| {
+        http.post(format!("{}/api/v1/auth/whoami", app.base))
+            .header("content-type", "application/json")
+            .header("origin", &app.base)
+            .header("cookie", cookie)
+            .body("{}")
+            .send()
+    };
+    assert_eq!(whoami(first).await.unwrap().status(), StatusCode::UNAUTHORIZED, "the old session ended");
+    assert_eq!(whoami(second).await.unwrap().status(), StatusCode::OK);
 }

@@ -24,10 +24,11 @@ pub struct Empty {}
 /// Signs a person in and sets the session cookie.
 #[server(endpoint = "v1/auth/login", input = Json, output = Json)]
 pub async fn login(email: String, password: String) -> Result<LoginResponse, ApiError> {
-    use crate::api::context::{append_header, request_meta, state};
-    use crate::services::authentication::{session_cookie, sign_in};
+    use crate::api::context::{append_header, cookie, request_meta, state};
+    use crate::services::authentication::{session_cookie, sign_in, SESSION_COOKIE};
     let state = state();
-    let (user, session) = sign_in(&state, &email, password, &request_meta()).await?;
+    let previous = cookie(SESSION_COOKIE);
+    let (user, session) = sign_in(&state, &email, password, previous.as_deref(), &request_meta()).await?;
     append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
     Ok(LoginResponse { user })
 }

@@ -112,10 +112,17 @@ fn sign_in_event(meta: &RequestMeta, user: Option<&UserRow>, email: &str, outcom
     }
 }
 
-/// Checks a person's password and opens a session. Every attempt is audited; the answer for
-/// an unknown email, a wrong password and a disabled person is the same.
-#[tracing::instrument(skip(state, password, meta), fields(email = %email))]
-pub async fn sign_in(state: &AppState, email: &str, password: String, meta: &RequestMeta) -> Result<(User, String), ApiError> {
+/// Checks a person's password and opens a new session, ending `previous` (the session id is
+/// rotated at sign-in, so a planted cookie is worthless). Every attempt is audited; the answer
+/// for an unknown email, a wrong password and a disabled person is the same.
+#[tracing::instrument(skip(state, password, previous, meta), fields(email = %email))]
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: String,
+    previous: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<(User, String), ApiError> {
     let email = email.trim().to_ascii_lowercase();
     let user = state.db.user_by_email(&email).await?;
     let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.clone())).await;
@@ -126,9 +133,10 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, meta: &Req
             return Err(ApiError::unauthenticated_with("Incorrect email or password."));
         }
     };
-    let session = session_secret();
-    let now = now_ms();
-    state.db.insert_session(&sha256_hex(&session), &user.id, now, now + state.config.session_idle_secs * 1000).await?;
+    if let Some(old) = previous {
+        state.db.delete_session(&sha256_hex(old)).await?;
+    }
+    let session = open_session(state, &user.id).await?;
     state.db.insert_audit(&sign_in_event(meta, Some(&user), &email, "success")).await?;
     Ok((user_from_row(&user), session))
 }

@@ -3,3 +3,4 @@
 pub mod api_errors;
 pub mod authenticate;
 pub mod request_log;
+pub mod sign_in_limit;

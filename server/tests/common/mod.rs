@@ -113,6 +113,15 @@ impl TestApp {
                 (format!("{prefix}/{name}"), None)
             }
         };
+        let mut app = Self::spawn_on(&db_url).await;
+        app.sqlite_path = sqlite_path;
+        app
+    }
+
+    /// Starts a server on an existing database URL.
+    pub async fn spawn_on(db_url: &str) -> TestApp {
+        init_logs();
+        let db_url = db_url.to_string();
         let db = Db::connect(&db_url).await.expect("connect");
         db.migrate().await.expect("migrate");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -124,7 +133,7 @@ impl TestApp {
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
-        TestApp { base, state, db_url, sqlite_path }
+        TestApp { base, state, db_url, sqlite_path: None }
     }
 
     /// A client that keeps cookies and sends our own Origin, as the browser would.
