@@ -1,7 +1,8 @@
 //! The axum router: pages, server functions, static files, health checks, and the middleware
 //! every request passes through, in order.
 
-use crate::middleware::{api_errors, authenticate, request_log, sign_in_limit};
+use crate::middleware::rate_limits::{self, Limiters};
+use crate::middleware::{api_errors, authenticate, request_log};
 use app::state::AppState;
 use app::ui::{shell, App};
 use axum::extract::State;
@@ -21,8 +22,8 @@ const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Builds the whole application for `state`, serving the site files described by `options`.
 pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
-    let limiter = sign_in_limit::new_limiter();
-    spawn_limiter_cleanup(limiter.clone());
+    let limiters = Limiters::new();
+    spawn_limiter_cleanup(limiters.clone());
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -46,8 +47,8 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         .merge(app_router)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api_errors::map_api_errors))
+        .layer(axum::middleware::from_fn_with_state(limiters, rate_limits::limit))
         .layer(axum::middleware::from_fn_with_state(state, authenticate::authenticate))
-        .layer(axum::middleware::from_fn_with_state(limiter, sign_in_limit::limit_sign_in))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -71,12 +72,12 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Forgets idle IPs now and then so the limiter's memory stays bounded.
-fn spawn_limiter_cleanup(limiter: sign_in_limit::SignInLimiter) {
+fn spawn_limiter_cleanup(limiters: Limiters) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            limiter.retain_recent();
+            limiters.forget_idle();
         }
     });
 }

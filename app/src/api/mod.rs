@@ -2,8 +2,10 @@
 //! take the caller, check the permission, call a service. The browser and scripts use the same
 //! functions.
 
+pub mod audit;
 pub mod auth;
 pub mod service_accounts;
+pub mod settings;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]

@@ -63,3 +63,43 @@ pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> 
     let tokens = tokens::list(&state, &caller, &id).await?;
     Ok(AccountDetail { service_account, tokens })
 }
+
+/// Edits an account's name, description or role.
+#[server(endpoint = "v1/service-accounts/update", input = Json, output = Json)]
+pub async fn update_service_account(
+    id: String,
+    name: Option<String>,
+    description: Option<String>,
+    role: Option<String>,
+) -> Result<AccountResponse, ApiError> {
+    use crate::services::service_accounts::{update, AccountChanges};
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let changes = AccountChanges { name, description, role };
+    let service_account = update(&crate::api::context::state(), &caller, &id, changes).await?;
+    Ok(AccountResponse { service_account })
+}
+
+/// Disables an account; by default also revokes all its tokens (`revoke_tokens: false` suspends them).
+#[server(endpoint = "v1/service-accounts/disable", input = Json, output = Json)]
+pub async fn disable_service_account(id: String, revoke_tokens: Option<bool>) -> Result<AccountResponse, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let state = crate::api::context::state();
+    let service_account = crate::services::service_accounts::disable(&state, &caller, &id, revoke_tokens.unwrap_or(true)).await?;
+    Ok(AccountResponse { service_account })
+}
+
+/// Enables a disabled account.
+#[server(endpoint = "v1/service-accounts/enable", input = Json, output = Json)]
+pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let service_account = crate::services::service_accounts::enable(&crate::api::context::state(), &caller, &id).await?;
+    Ok(AccountResponse { service_account })
+}
+
+/// Deletes an account and all its tokens.
+#[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json)]
+pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    crate::services::service_accounts::delete(&crate::api::context::state(), &caller, &id).await?;
+    Ok(crate::api::auth::Empty {})
+}

@@ -58,3 +58,32 @@ pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiErro
     crate::services::tokens::revoke(&crate::api::context::state(), &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }
+
+/// Answer of `tokens/revoke-all`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevokedCount {
+    pub revoked: u64,
+}
+
+/// Replaces a token's secret, optionally keeping the old one valid for a grace period.
+#[server(endpoint = "v1/tokens/refresh", input = Json, output = Json)]
+pub async fn refresh_token(
+    id: String,
+    expires_in_days: Option<i64>,
+    never_expires: Option<bool>,
+    grace_seconds: Option<i64>,
+) -> Result<IssuedTokenResponse, ApiError> {
+    use crate::services::tokens::{refresh, RefreshInput};
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let input = RefreshInput { id, expires_in_days, never_expires: never_expires.unwrap_or(false), grace_seconds };
+    let issued = refresh(&crate::api::context::state(), &caller, input).await?;
+    Ok(IssuedTokenResponse { token: issued.token, secret: issued.secret, session_json: issued.session_json })
+}
+
+/// Revokes every token of a service account.
+#[server(endpoint = "v1/tokens/revoke-all", input = Json, output = Json)]
+pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCount, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let revoked = crate::services::tokens::revoke_all(&crate::api::context::state(), &caller, &service_account_id).await?;
+    Ok(RevokedCount { revoked })
+}

@@ -166,3 +166,14 @@ mod tests {
         assert!(!p.can(Permission::Write));
     }
 }
+
+/// An organization's settings, as admins see and change them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationSettings {
+    pub organization_id: String,
+    pub slug: String,
+    pub name: String,
+    /// Tokens may live at most this many days; `None` allows any lifetime, including never.
+    pub max_token_lifetime_days: Option<i64>,
+    pub webhook_url: Option<String>,
+}

@@ -21,7 +21,7 @@ const SESSION_TOUCH_MS: i64 = 60_000;
 /// Resolves a Bearer token to its service account, or `None` for anything that must not
 /// authenticate (malformed, unknown, expired, revoked, suspended). Records the use for
 /// last-used tracking without writing to the database here.
-pub async fn principal_from_token(state: &AppState, secret: &str, ip: &str) -> Option<Principal> {
+pub async fn principal_from_token(state: &AppState, secret: &str, meta: &RequestMeta) -> Option<Principal> {
     if !token_secret::is_well_formed(secret) {
         return None;
     }
@@ -35,14 +35,22 @@ pub async fn principal_from_token(state: &AppState, secret: &str, ip: &str) -> O
     };
     let now = now_ms();
     let is_current = row.secret_hash == hash;
-    let usable = row.revoked_at.is_none()
-        && !row.disabled
-        && row.expires_at.is_none_or(|at| at > now)
-        && (is_current || row.previous_valid_until.is_some_and(|until| until > now));
-    if !usable {
+    let refusal = if row.revoked_at.is_some() {
+        Some("revoked")
+    } else if row.disabled {
+        Some("suspended")
+    } else if row.expires_at.is_some_and(|at| at <= now) {
+        Some("expired")
+    } else if !is_current && !row.previous_valid_until.is_some_and(|until| until > now) {
+        Some("replaced")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        audit_refused_token(state, &row, reason, meta, now).await;
         return None;
     }
-    state.usage.record(&row.token_id, now, ip);
+    state.usage.record(&row.token_id, now, &meta.ip);
     Some(Principal {
         kind: PrincipalKind::ServiceAccount,
         id: row.account_id,
@@ -52,6 +60,39 @@ pub async fn principal_from_token(state: &AppState, secret: &str, ip: &str) -> O
         organization: OrganizationRef { id: row.org_id, slug: row.org_slug, name: row.org_name },
         token: Some(PrincipalToken { id: row.token_id, name: row.token_name, expires_at: rfc3339_opt(row.expires_at) }),
     })
+}
+
+/// Records a refused use of a token Steward knows, at most once a minute per token, so a
+/// misconfigured job cannot flood the audit log.
+async fn audit_refused_token(state: &AppState, row: &crate::store::CredentialRow, reason: &str, meta: &RequestMeta, now: i64) {
+    match state.db.claim_refused_audit(&row.token_id, now).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not throttle refused-token audit");
+            return;
+        }
+    }
+    let record = NewAuditEvent {
+        id: new_id("aud"),
+        organization_id: Some(row.org_id.clone()),
+        at: now,
+        actor_kind: "service_account".into(),
+        actor_id: Some(row.account_id.clone()),
+        actor_name: row.account_name.clone(),
+        token_id: Some(row.token_id.clone()),
+        action: "auth.token_refused".into(),
+        target_kind: Some("token".into()),
+        target_id: Some(row.token_id.clone()),
+        target_name: Some(row.token_name.clone()),
+        ip: Some(meta.ip.clone()),
+        user_agent: meta.user_agent.clone(),
+        outcome: "failure".into(),
+        details: Some(serde_json::json!({ "reason": reason }).to_string()),
+    };
+    if let Err(e) = state.db.insert_audit(&record).await {
+        tracing::warn!(error = %e, "could not audit a refused token");
+    }
 }
 
 /// Resolves a session cookie's value to its person, extending the session when idle long enough.

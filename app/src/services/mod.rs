@@ -5,6 +5,7 @@ pub mod audit;
 pub mod authentication;
 pub mod clock;
 pub mod service_accounts;
+pub mod settings;
 pub mod tokens;
 pub mod usage;
 

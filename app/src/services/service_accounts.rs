@@ -149,3 +149,92 @@ pub fn check_ceiling(caller: &Caller, account: &AccountRow) -> Result<(), ApiErr
     }
     Ok(())
 }
+
+/// The changes an edit asks for; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub role: Option<String>,
+}
+
+/// Loads an account of the caller's organization inside `tx` and checks the role ceiling.
+async fn account_for_change(tx: &mut crate::store::Tx, caller: &Caller, id: &str) -> Result<AccountRow, ApiError> {
+    let account = tx.account(&caller.principal.organization.id, id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    check_ceiling(caller, &account)?;
+    Ok(account)
+}
+
+/// Edits name, description and role; audited with the fields that changed.
+#[tracing::instrument(skip(state, caller, changes), fields(org = %caller.principal.organization.id))]
+pub async fn update(state: &AppState, caller: &Caller, id: &str, changes: AccountChanges) -> Result<ServiceAccount, ApiError> {
+    let name = changes.name.as_deref().map(|n| ResourceName::parse("name", n)).transpose()?;
+    let description = changes.description.as_deref().map(|d| crate::domain::parse_description("description", Some(d))).transpose()?;
+    let role = changes.role.as_deref().map(|r| parse_granted_role(caller, r)).transpose()?;
+    let mut tx = state.db.begin().await?;
+    let current = account_for_change(&mut tx, caller, id).await?;
+    let new_name = name.map(|n| n.into_string()).unwrap_or_else(|| current.name.clone());
+    let new_description = description.unwrap_or_else(|| current.description.clone());
+    let new_role = role.map(|r| r.as_str().to_string()).unwrap_or_else(|| current.role.clone());
+    let changed: Vec<&str> = [
+        ("name", new_name != current.name),
+        ("description", new_description != current.description),
+        ("role", new_role != current.role),
+    ]
+    .into_iter()
+    .filter_map(|(f, c)| c.then_some(f))
+    .collect();
+    tx.update_account(&current.id, &new_name, &new_description, &new_role, now_ms()).await.map_err(|e| match e {
+        StoreError::UniqueViolation => ApiError::conflict("name", format!("A service account named '{new_name}' already exists.")),
+        other => other.into(),
+    })?;
+    let mut record = event(caller, "service_account.update", Some(Target { kind: "service_account", id: &current.id, name: &new_name }));
+    record.details = Some(serde_json::json!({ "changed": changed, "previous_name": current.name, "role": new_role }).to_string());
+    tx.insert_audit(&record).await?;
+    let row = tx.account(&caller.principal.organization.id, &current.id).await?.ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(to_api(row))
+}
+
+/// Disables an account: its tokens stop working at once. With `revoke_tokens` (the default)
+/// they are revoked for good; otherwise they are suspended until the account is enabled.
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn disable(state: &AppState, caller: &Caller, id: &str, revoke_tokens: bool) -> Result<ServiceAccount, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let account = account_for_change(&mut tx, caller, id).await?;
+    let now = now_ms();
+    tx.set_account_disabled(&account.id, true, now).await?;
+    let revoked = if revoke_tokens { tx.revoke_account_tokens(&account.id, now).await? } else { 0 };
+    let mut record = event(caller, "service_account.disable", Some(Target { kind: "service_account", id: &account.id, name: &account.name }));
+    record.details = Some(serde_json::json!({ "revoke_tokens": revoke_tokens, "revoked": revoked }).to_string());
+    tx.insert_audit(&record).await?;
+    let row = tx.account(&caller.principal.organization.id, &account.id).await?.ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(to_api(row))
+}
+
+/// Enables a disabled account; suspended tokens work again, revoked ones never do.
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn enable(state: &AppState, caller: &Caller, id: &str) -> Result<ServiceAccount, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let account = account_for_change(&mut tx, caller, id).await?;
+    tx.set_account_disabled(&account.id, false, now_ms()).await?;
+    tx.insert_audit(&event(caller, "service_account.enable", Some(Target { kind: "service_account", id: &account.id, name: &account.name })))
+        .await?;
+    let row = tx.account(&caller.principal.organization.id, &account.id).await?.ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(to_api(row))
+}
+
+/// Deletes an account and all its tokens; the audit log keeps the record.
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let account = account_for_change(&mut tx, caller, id).await?;
+    tx.delete_account(&account.id).await?;
+    let mut record = event(caller, "service_account.delete", Some(Target { kind: "service_account", id: &account.id, name: &account.name }));
+    record.details = Some(serde_json::json!({ "tokens_deleted": account.token_count }).to_string());
+    tx.insert_audit(&record).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -69,6 +69,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTokenInput) -> 
     let mut tx = state.db.begin().await?;
     let account = tx.account(&org, &input.service_account_id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
     check_ceiling(caller, &account)?;
+    check_lifetime_policy(&mut tx, &org, days).await?;
     let now = now_ms();
     let issued = token_secret::generate();
     let id = new_id("tok");
@@ -105,6 +106,22 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTokenInput) -> 
     Ok(IssuedToken { token: to_api(row, now), secret: issued.secret, session_json })
 }
 
+/// Refuses a lifetime longer than the organization's maximum (when one is set), naming the field.
+async fn check_lifetime_policy(tx: &mut crate::store::Tx, org: &str, days: Option<i64>) -> Result<(), ApiError> {
+    let max = tx.organization(org).await?.and_then(|o| o.max_token_lifetime_days);
+    match (max, days) {
+        (Some(max), None) => Err(ApiError::invalid(
+            "expires_in_days",
+            format!("Tokens must expire: this organization allows at most {max} days."),
+        )),
+        (Some(max), Some(d)) if d > max => Err(ApiError::invalid(
+            "expires_in_days",
+            format!("This organization allows tokens of at most {max} days."),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The live tokens of an account of the caller's organization.
 pub async fn list(state: &AppState, caller: &Caller, service_account_id: &str) -> Result<Vec<Token>, ApiError> {
     let org = &caller.principal.organization.id;
@@ -125,4 +142,60 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
     tx.insert_audit(&event(caller, "token.revoke", Some(Target { kind: "token", id: &token.id, name: &token.name }))).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Input for a refresh, not yet validated.
+pub struct RefreshInput {
+    pub id: String,
+    pub expires_in_days: Option<i64>,
+    pub never_expires: bool,
+    pub grace_seconds: Option<i64>,
+}
+
+/// Longest grace period during which a refreshed token's old secret keeps working.
+pub const MAX_GRACE_SECONDS: i64 = 7 * 86_400;
+
+/// Gives a token a new secret, keeping its name, description, scopes and history. With a grace
+/// period the old secret keeps working until it ends, so rotation needs no downtime.
+#[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id))]
+pub async fn refresh(state: &AppState, caller: &Caller, input: RefreshInput) -> Result<IssuedToken, ApiError> {
+    let days = parse_expiry_days(input.expires_in_days, input.never_expires)?;
+    let grace = input.grace_seconds.unwrap_or(0);
+    if !(0..=MAX_GRACE_SECONDS).contains(&grace) {
+        return Err(ApiError::invalid("grace_seconds", format!("Grace period must be between 0 and {MAX_GRACE_SECONDS} seconds.")));
+    }
+    let org = caller.principal.organization.id.clone();
+    let mut tx = state.db.begin().await?;
+    let token = tx.token(&org, &input.id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
+    let account = tx.account(&org, &token.service_account_id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
+    check_ceiling(caller, &account)?;
+    check_lifetime_policy(&mut tx, &org, days).await?;
+    let now = now_ms();
+    let old_hash = tx.token_secret_hash(&token.id).await?;
+    let issued = token_secret::generate();
+    let (previous, until) = if grace > 0 { (old_hash.as_deref(), Some(now + grace * 1000)) } else { (None, None) };
+    tx.replace_token_secret(&token.id, &issued.hash, &issued.hint, days.map(|d| now + d * DAY_MS), previous, until).await?;
+    let mut record = event(caller, "token.refresh", Some(Target { kind: "token", id: &token.id, name: &token.name }));
+    record.details = Some(serde_json::json!({ "grace_seconds": grace }).to_string());
+    tx.insert_audit(&record).await?;
+    let row = tx.token(&org, &token.id).await?.ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    let scopes = scopes_from_text(&row.scopes);
+    let session_json = SessionJson { access_token: issued.secret.clone(), tenant_url: format!("{}/", state.config.public_url), scopes };
+    Ok(IssuedToken { token: to_api(row, now), secret: issued.secret, session_json })
+}
+
+/// Revokes every live token of an account; returns how many.
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn revoke_all(state: &AppState, caller: &Caller, service_account_id: &str) -> Result<u64, ApiError> {
+    let org = caller.principal.organization.id.clone();
+    let mut tx = state.db.begin().await?;
+    let account = tx.account(&org, service_account_id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    check_ceiling(caller, &account)?;
+    let revoked = tx.revoke_account_tokens(&account.id, now_ms()).await?;
+    let mut record = event(caller, "token.revoke_all", Some(Target { kind: "service_account", id: &account.id, name: &account.name }));
+    record.details = Some(serde_json::json!({ "revoked": revoked }).to_string());
+    tx.insert_audit(&record).await?;
+    tx.commit().await?;
+    Ok(revoked)
 }

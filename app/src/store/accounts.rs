@@ -140,3 +140,37 @@ mod tests {
         assert_eq!(super::like_pattern("100%"), "%100\\%%");
     }
 }
+
+impl Tx {
+    /// Writes the editable fields of an account.
+    pub async fn update_account(&mut self, id: &str, name: &str, description: &str, role: &str, now: i64) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query("UPDATE service_accounts SET name = $2, description = $3, role = $4, updated_at = $5 WHERE id = $1")
+            .bind(id)
+            .bind(name)
+            .bind(description)
+            .bind(role)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn set_account_disabled(&mut self, id: &str, disabled: bool, now: i64) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query("UPDATE service_accounts SET disabled = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(disabled)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Deletes an account; its tokens go with it (foreign key cascade).
+    pub async fn delete_account(&mut self, id: &str) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query("DELETE FROM tokens WHERE service_account_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        on_tx!(self, |c| sqlx::query("DELETE FROM service_accounts WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -44,3 +44,21 @@ impl Db {
         Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await)?)
     }
 }
+
+impl Tx {
+    pub async fn organization(&mut self, id: &str) -> StoreResult<Option<OrganizationRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1");
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
+    }
+
+    pub async fn update_organization_settings(&mut self, id: &str, max_token_lifetime_days: Option<i64>, webhook_url: Option<&str>) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query("UPDATE organizations SET max_token_lifetime_days = $2, webhook_url = $3 WHERE id = $1")
+            .bind(id)
+            .bind(max_token_lifetime_days)
+            .bind(webhook_url)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

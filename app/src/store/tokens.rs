@@ -152,3 +152,65 @@ impl Db {
         tx.commit().await
     }
 }
+
+impl Tx {
+    /// Revokes every live token of an account; returns how many.
+    pub async fn revoke_account_tokens(&mut self, service_account_id: &str, now: i64) -> StoreResult<u64> {
+        Ok(on_tx!(self, |c| sqlx::query(
+            "UPDATE tokens SET revoked_at = $2, previous_secret_hash = NULL WHERE service_account_id = $1 AND revoked_at IS NULL"
+        )
+        .bind(service_account_id)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
+    /// Gives a token a new secret. The old one stays valid until `previous_valid_until` (the
+    /// grace period), or not at all when that is `None`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn replace_token_secret(
+        &mut self,
+        id: &str,
+        secret_hash: &str,
+        hint: &str,
+        expires_at: Option<i64>,
+        previous_secret_hash: Option<&str>,
+        previous_valid_until: Option<i64>,
+    ) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE tokens SET secret_hash = $2, hint = $3, expires_at = $4, previous_secret_hash = $5, previous_valid_until = $6 \
+             WHERE id = $1"
+        )
+        .bind(id)
+        .bind(secret_hash)
+        .bind(hint)
+        .bind(expires_at)
+        .bind(previous_secret_hash)
+        .bind(previous_valid_until)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The stored hash of a token's current secret (to keep it valid during a grace period).
+    pub async fn token_secret_hash(&mut self, id: &str) -> StoreResult<Option<String>> {
+        Ok(on_tx!(self, |c| sqlx::query_scalar("SELECT secret_hash FROM tokens WHERE id = $1").bind(id).fetch_optional(c).await)?)
+    }
+}
+
+impl Db {
+    /// Claims the right to audit a refused use of this token: true at most once a minute.
+    pub async fn claim_refused_audit(&self, token_id: &str, now: i64) -> StoreResult<bool> {
+        let n = on_pool!(self, |p| sqlx::query(
+            "UPDATE tokens SET refused_logged_at = $2 WHERE id = $1 AND (refused_logged_at IS NULL OR refused_logged_at <= $2 - 60000)"
+        )
+        .bind(token_id)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}

@@ -28,7 +28,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request<Body>,
     let bearer = bearer_token(req.headers());
     let session = session_cookie(req.headers());
     let principal: Option<Principal> = match (&bearer, &session) {
-        (Some(token), _) => principal_from_token(&state, token, &ip).await,
+        (Some(token), _) => principal_from_token(&state, token, &meta).await,
         (None, Some(id)) => principal_from_session(&state, id).await,
         (None, None) => None,
     };
@@ -37,6 +37,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request<Body>,
     let cookie_auth = bearer.is_none() && session.is_some();
     if cookie_auth && !is_safe_method(req.method()) && !same_origin(req.headers(), &state.config.public_url) {
         return json_error(&ApiError::forbidden("Cross-site request refused."));
+    }
+
+    if bearer.is_some() && principal.is_none() {
+        req.extensions_mut().insert(RejectedBearer);
     }
 
     let path = req.uri().path();
@@ -51,6 +55,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request<Body>,
     }
     next.run(req).await
 }
+
+/// Marks a request whose Bearer token did not authenticate, for the per-IP limit on guessing.
+#[derive(Debug, Clone, Copy)]
+pub struct RejectedBearer;
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

@@ -3,4 +3,4 @@
 pub mod api_errors;
 pub mod authenticate;
 pub mod request_log;
-pub mod sign_in_limit;
+pub mod rate_limits;

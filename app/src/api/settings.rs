@@ -1,0 +1,29 @@
+//! `settings/*`: organization settings, for admins.
+
+use crate::domain::{ApiError, OrganizationSettings};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Answer of `settings/get` and `settings/update`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettingsResponse {
+    pub settings: OrganizationSettings,
+}
+
+/// The organization's settings.
+#[server(endpoint = "v1/settings/get", input = Json, output = Json)]
+pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let settings = crate::services::settings::get(&crate::api::context::state(), &caller).await?;
+    Ok(SettingsResponse { settings })
+}
+
+/// Replaces the settings; an absent or null value clears it.
+#[server(endpoint = "v1/settings/update", input = Json, output = Json)]
+pub async fn update_settings(max_token_lifetime_days: Option<i64>, webhook_url: Option<String>) -> Result<SettingsResponse, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let state = crate::api::context::state();
+    let settings = crate::services::settings::update(&state, &caller, max_token_lifetime_days, webhook_url).await?;
+    Ok(SettingsResponse { settings })
+}
