@@ -25,6 +25,9 @@ pub struct AccountResponse {
 pub struct AccountDetail {
     pub service_account: ServiceAccount,
     pub tokens: Vec<Token>,
+    /// The organization's maximum token lifetime, so forms offer only allowed choices.
+    #[serde(default)]
+    pub max_token_lifetime_days: Option<i64>,
 }
 
 /// Lists the organization's accounts: search by name, filter by role and status, sort, page.
@@ -61,7 +64,8 @@ pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> 
     let state = crate::api::context::state();
     let service_account = service_accounts::get(&state, &caller, &id).await?;
     let tokens = tokens::list(&state, &caller, &id).await?;
-    Ok(AccountDetail { service_account, tokens })
+    let max_token_lifetime_days = crate::services::settings::token_lifetime_limit(&state, &caller).await?;
+    Ok(AccountDetail { service_account, tokens, max_token_lifetime_days })
 }
 
 /// Edits an account's name, description or role.

@@ -48,3 +48,8 @@ pub async fn update(
     tx.commit().await?;
     Ok(to_api(row))
 }
+
+/// The maximum token lifetime, which everyone who may create tokens needs to know.
+pub async fn token_lifetime_limit(state: &AppState, caller: &Caller) -> Result<Option<i64>, ApiError> {
+    Ok(state.db.organization(&caller.principal.organization.id).await?.and_then(|o| o.max_token_lifetime_days))
+}

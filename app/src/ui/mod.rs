@@ -2,11 +2,15 @@
 //! as scripts do.
 
 mod account_detail;
+mod account_dialogs;
 mod accounts;
+mod audit;
 mod components;
 mod format;
 mod login;
+mod organization;
 mod setup;
+mod token_dialogs;
 
 use crate::api::auth::{logout, whoami, WhoamiResponse};
 use crate::domain::ApiError;
@@ -80,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/setup") view=setup::SetupPage/>
                     <Route path=path!("/settings/service-accounts") view=accounts::AccountsPage/>
                     <Route path=path!("/settings/service-accounts/:id") view=account_detail::AccountPage/>
+                    <Route path=path!("/settings/audit-log") view=audit::AuditPage/>
+                    <Route path=path!("/settings/organization") view=organization::OrganizationPage/>
                 </Routes>
             </main>
         </Router>
@@ -120,6 +126,10 @@ fn Header() -> impl IntoView {
                         Ok(WhoamiResponse { principal }) => view! {
                             <nav aria-label="Settings">
                                 <A href="/settings/service-accounts">"Service accounts"</A>
+                                {(principal.role == crate::domain::Role::Admin).then(|| view! {
+                                    <A href="/settings/audit-log">"Audit log"</A>
+                                    <A href="/settings/organization">"Organization"</A>
+                                })}
                             </nav>
                             <div class="who">
                                 <span class="person" data-testid="signed-in-as">{principal.name.clone()}</span>

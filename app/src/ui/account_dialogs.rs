@@ -1,0 +1,148 @@
+//! The account dialogs: edit, disable (revoke or suspend tokens), delete (type the name).
+
+use super::components::{FieldError, FormError, Modal};
+use super::CurrentPrincipal;
+use crate::api::service_accounts::{delete_service_account, disable_service_account, update_service_account};
+use crate::domain::{parse_description, ApiError, ResourceName, Role, ServiceAccount};
+use leptos::prelude::*;
+
+const FIELDS: &[&str] = &["name", "description", "role"];
+
+/// Edit name, description and role.
+#[component]
+pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
+    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
+    let my_role = move || me.get().and_then(|r| r.ok()).map(|w| w.principal.role).unwrap_or(Role::Viewer);
+    let name = RwSignal::new(account.name.clone());
+    let description = RwSignal::new(account.description.clone());
+    let role = RwSignal::new(account.role.as_str().to_string());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let id = StoredValue::new(account.id.clone());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let checked = ResourceName::parse("name", &name.get_untracked())
+            .and_then(|_| parse_description("description", Some(&description.get_untracked())));
+        if let Err(e) = checked {
+            return error.set(Some(e));
+        }
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let r = update_service_account(id.get_value(), Some(name.get_untracked()), Some(description.get_untracked()), Some(role.get_untracked())).await;
+            match r {
+                Ok(_) => on_close.run(true),
+                Err(e) => {
+                    error.set(Some(e));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title="Edit service account".to_string() on_close=Callback::new(move |_| on_close.run(false))>
+            <form on:submit=submit novalidate>
+                <FormError error=error.into() fields=FIELDS/>
+                <label for="edit-name">"Name"</label>
+                <input id="edit-name" prop:value=name on:input=move |ev| {
+                    name.set(event_target_value(&ev));
+                    error.set(ResourceName::parse("name", &name.get_untracked()).err());
+                }/>
+                <FieldError error=error.into() field="name"/>
+                <label for="edit-description">"Description"</label>
+                <textarea id="edit-description" prop:value=description on:input=move |ev| {
+                    description.set(event_target_value(&ev));
+                    error.set(parse_description("description", Some(&description.get_untracked())).err());
+                }/>
+                <FieldError error=error.into() field="description"/>
+                <label for="edit-role">"Role"</label>
+                <select id="edit-role" on:change=move |ev| role.set(event_target_value(&ev))>
+                    {move || Role::ALL.into_iter().filter(|r| *r <= my_role()).map(|r| view! {
+                        <option value=r.as_str() selected=move || role.get() == r.as_str()>{r.label()}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error=error.into() field="role"/>
+                <div class="actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
+                    <button type="submit" disabled=move || pending.get()>{move || if pending.get() { "Saving…" } else { "Save" }}</button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// Disable: by default revokes every token for good; can keep them suspended instead.
+#[component]
+pub fn DisableDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
+    let keep = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let id = StoredValue::new(account.id.clone());
+    let confirm = move |_| {
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match disable_service_account(id.get_value(), Some(!keep.get_untracked())).await {
+                Ok(_) => on_close.run(true),
+                Err(e) => {
+                    error.set(Some(e));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    let count = account.token_count;
+    view! {
+        <Modal title="Disable service account".to_string() on_close=Callback::new(move |_| on_close.run(false))>
+            <p>{format!("Disable {}? Its tokens stop working at once.", account.name)}</p>
+            <p>{move || if keep.get() {
+                format!("Its {count} token(s) will be suspended and work again if you enable the account.")
+            } else {
+                format!("Its {count} token(s) will also be revoked permanently.")
+            }}</p>
+            <label class="check">
+                <input type="checkbox" prop:checked=keep on:change=move |ev| keep.set(event_target_checked(&ev))/>
+                " Keep tokens suspended instead of revoking them"
+            </label>
+            <FormError error=error.into() fields=&[]/>
+            <div class="actions">
+                <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
+                <button type="button" class="danger" on:click=confirm disabled=move || pending.get()>"Disable account"</button>
+            </div>
+        </Modal>
+    }
+}
+
+/// Delete: permanent, only after typing the account's name.
+#[component]
+pub fn DeleteDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let id = StoredValue::new(account.id.clone());
+    let name = StoredValue::new(account.name.clone());
+    let matches = move || typed.get().trim() == name.get_value();
+    let confirm = move |_| {
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match delete_service_account(id.get_value()).await {
+                Ok(_) => on_close.run(true),
+                Err(e) => {
+                    error.set(Some(e));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title="Delete service account".to_string() on_close=Callback::new(move |_| on_close.run(false))>
+            <p>{format!("This permanently deletes {} and its {} token(s). The audit log keeps their record.", account.name, account.token_count)}</p>
+            <label for="confirm-name">{format!("Type {} to confirm", account.name)}</label>
+            <input id="confirm-name" autocomplete="off" prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev))/>
+            <FormError error=error.into() fields=&[]/>
+            <div class="actions">
+                <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
+                <button type="button" class="danger" on:click=confirm disabled=move || pending.get() || !matches()>"Delete account"</button>
+            </div>
+        </Modal>
+    }
+}

@@ -1,0 +1,144 @@
+//! Settings › Audit log (admins): newest first, filters, pages, and export.
+
+use super::components::{download_text, FormError};
+use crate::api::audit::{export_audit, list_audit};
+use crate::domain::ApiError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+const PER_PAGE: i64 = 50;
+
+/// The filter as typed; applied when the form is submitted.
+#[derive(Clone, Default, PartialEq)]
+struct Filter {
+    actor: String,
+    action: String,
+    target: String,
+    since: String,
+    until: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// A `datetime-local` value (browser local time, no zone) as RFC 3339 UTC.
+fn to_utc(local: &str) -> Option<String> {
+    let local = local.trim();
+    if local.is_empty() {
+        return None;
+    }
+    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(local)).get_time();
+    if ms.is_nan() {
+        return Some(local.to_string());
+    }
+    Some(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms)).to_iso_string().as_string().unwrap_or_default())
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let draft = RwSignal::new(Filter::default());
+    let applied = RwSignal::new(Filter::default());
+    let page = RwSignal::new(1i64);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let exporting = RwSignal::new(false);
+    let events = Resource::new(
+        move || (applied.get(), page.get()),
+        |(f, page)| async move {
+            list_audit(opt(&f.actor), opt(&f.action), opt(&f.target), to_utc(&f.since), to_utc(&f.until), Some(page), Some(PER_PAGE)).await
+        },
+    );
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        page.set(1);
+        applied.set(draft.get_untracked());
+    };
+    let export = move |format: &'static str| {
+        exporting.set(true);
+        export_error.set(None);
+        let f = applied.get_untracked();
+        leptos::task::spawn_local(async move {
+            match export_audit(format.to_string(), opt(&f.actor), opt(&f.action), opt(&f.target), to_utc(&f.since), to_utc(&f.until)).await {
+                Ok(file) => download_text(&file.filename, &file.content_type, &file.content),
+                Err(e) => export_error.set(Some(e)),
+            }
+            exporting.set(false);
+        });
+    };
+    let field = move |id: &'static str, label: &'static str, kind: &'static str, get: fn(&Filter) -> String, set: fn(&mut Filter, String)| {
+        view! {
+            <div class="filter-field">
+                <label for=id>{label}</label>
+                <input id=id type=kind prop:value=move || get(&draft.get()) on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    draft.update(|f| set(f, v));
+                }/>
+            </div>
+        }
+    };
+    view! {
+        <Title text="Audit log"/>
+        <div class="page-head">
+            <div>
+                <h1>"Audit log"</h1>
+                <p class="muted">"Every change and sign-in in your organization, newest first."</p>
+            </div>
+            <div class="actions top">
+                <button type="button" class="secondary" disabled=move || exporting.get() on:click=move |_| export("jsonl")>"Export JSON Lines"</button>
+                <button type="button" class="secondary" disabled=move || exporting.get() on:click=move |_| export("csv")>"Export CSV"</button>
+            </div>
+        </div>
+        <FormError error=export_error.into() fields=&[]/>
+        <form class="audit-filters" on:submit=submit role="search">
+            {field("audit-actor", "Actor", "text", |f| f.actor.clone(), |f, v| f.actor = v)}
+            {field("audit-action", "Action", "text", |f| f.action.clone(), |f, v| f.action = v)}
+            {field("audit-target", "Target", "text", |f| f.target.clone(), |f, v| f.target = v)}
+            {field("audit-since", "From", "datetime-local", |f| f.since.clone(), |f, v| f.since = v)}
+            {field("audit-until", "Until", "datetime-local", |f| f.until.clone(), |f, v| f.until = v)}
+            <button type="submit">"Apply filter"</button>
+        </form>
+        <Transition fallback=|| view! { <p aria-busy="true">"Loading the audit log…"</p> }>
+            {move || Suspend::new(async move {
+                match events.await {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Ok(list) if list.items.is_empty() => view! { <div class="empty">"No events match this filter."</div> }.into_any(),
+                    Ok(list) => {
+                        let last_page = ((list.total + list.per_page - 1) / list.per_page).max(1);
+                        view! {
+                            <table>
+                                <caption class="visually-hidden">"Audit events"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th>
+                                    <th scope="col">"Target"</th><th scope="col">"From"</th><th scope="col">"Outcome"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.items.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td>{super::format::when(&e.at)}</td>
+                                            <td>{e.actor_name.clone()}<br/><span class="muted">{e.actor_kind.replace('_', " ")}
+                                                {e.token_id.clone().map(|t| format!(" · token {t}"))}</span></td>
+                                            <td><code>{e.action.clone()}</code></td>
+                                            <td>{e.target_name.clone().unwrap_or_default()}</td>
+                                            <td>{e.ip.clone().unwrap_or_default()}</td>
+                                            <td>{if e.outcome == "success" {
+                                                view! { <span>"Success"</span> }.into_any()
+                                            } else {
+                                                view! { <span class="badge danger-badge">"Failure"</span> }.into_any()
+                                            }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages">
+                                <button type="button" class="secondary" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
+                                <span>{format!("Page {} of {} · {} events", list.page, last_page, list.total)}</span>
+                                <button type="button" class="secondary" disabled=move || page.get() >= last_page on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                            </nav>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
