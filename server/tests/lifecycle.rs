@@ -19,6 +19,8 @@ on_both_databases!(
     refused_known_tokens_are_audited_once_a_minute,
     concurrent_creates_of_one_name,
     every_operation_checks_role_scope_and_organization,
+    members_invite_roles_disable_and_the_last_admin,
+    people_change_their_own_password,
 );
 
 async fn setup(b: Backend) -> (TestApp, Client) {
@@ -311,6 +313,10 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
         ("/api/v1/audit/export", [401, 403, 403, 200, 403, 403, 200], json!({"format": "csv"})),
         ("/api/v1/settings/get", [401, 403, 403, 200, 403, 403, 200], json!({})),
         ("/api/v1/settings/update", [401, 403, 403, 200, 403, 403, 200], json!({})),
+        ("/api/v1/members/list", [401, 403, 403, 200, 403, 403, 200], json!({})),
+        ("/api/v1/members/invite", [401, 403, 403, 200, 403, 403, 200], json!({"email": "NAME@acme.test", "name": "New", "role": "viewer"})),
+        ("/api/v1/members/update", [401, 403, 403, 200, 403, 403, 404], json!({"id": "MEMBER", "role": "editor"})),
+        ("/api/v1/auth/change-password", [401, 422, 422, 422, 403, 403, 422], json!({"current_password": "wrong one", "new_password": "long enough password"})),
         ("/api/v1/setup/check", [200, 200, 200, 200, 200, 200, 200], json!({"token": "nope"})),
         // Last: it ends the people's sessions.
         ("/api/v1/auth/logout", [401, 200, 200, 200, 200, 200, 200], json!({})),
@@ -329,6 +335,14 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
                 let fresh = ada.create_account(&format!("fresh-{n}"), "viewer").await;
                 body = serde_json::from_str(&text.replace("\"ACCOUNT\"", &format!("\"{fresh}\""))).unwrap();
             }
+            if text.contains("\"MEMBER\"") {
+                let r = ada.post("/api/v1/members/invite", json!({"email": format!("m{n}@acme.test"), "name": "M", "role": "viewer"})).await;
+                let fresh = r.body["member"]["id"].as_str().unwrap().to_string();
+                body = serde_json::from_str(&text.replace("\"MEMBER\"", &format!("\"{fresh}\""))).unwrap();
+            }
+            if text.contains("\"NAME@") {
+                body = serde_json::from_str(&text.replace("\"NAME@", &format!("\"made-{n}@"))).unwrap();
+            }
             if text.contains("\"TOKEN\"") {
                 let (fresh, _) = ada.create_token(&target, &format!("tok-{n}"), &["read"]).await;
                 body = serde_json::from_str(&text.replace("\"TOKEN\"", &format!("\"{fresh}\""))).unwrap();
@@ -340,4 +354,70 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
         }
     }
     assert!(failures.is_empty(), "{} of {n} calls answered wrongly:\n{}", failures.len(), failures.join("\n"));
+}
+
+async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
+    let (app, ada) = setup(b).await;
+    let r = ada.post("/api/v1/members/invite", json!({"email": "Bob@Acme.test", "name": "Bob", "role": "editor"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let bob = r.body["member"]["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["member"]["email"], "bob@acme.test");
+    let url = r.body["setup_url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("{}/setup?invite=", app.base)));
+    let secret = url.split("invite=").nth(1).unwrap().to_string();
+    let r = ada.post("/api/v1/members/invite", json!({"email": "bob@acme.test", "name": "Bob", "role": "viewer"})).await;
+    assert_eq!((r.status, r.error_field()), (StatusCode::CONFLICT, "email"));
+    let r = ada.post("/api/v1/members/invite", json!({"email": "not-an-email", "name": "X", "role": "viewer"})).await;
+    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "email"));
+
+    // Bob cannot sign in before setting a password; the link works once.
+    let bob_client = app.browser();
+    let r = bob_client.post("/api/v1/auth/login", json!({"email": "bob@acme.test", "password": ""})).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = bob_client.post("/api/v1/setup/invitation", json!({"token": secret})).await;
+    assert_eq!(r.body["name"], "Bob");
+    let r = bob_client.post("/api/v1/setup/accept-invite", json!({"token": secret, "password": "short"})).await;
+    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "password"));
+    let r = bob_client.post("/api/v1/setup/accept-invite", json!({"token": secret, "password": "bobs long password"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(bob_client.post("/api/v1/auth/whoami", json!({})).await.body["principal"]["role"], "editor");
+    let r = app.browser().post("/api/v1/setup/accept-invite", json!({"token": secret, "password": "another long password"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a link works once");
+
+    // Role change, then disable: Bob's session ends at once.
+    let r = ada.post("/api/v1/members/update", json!({"id": bob, "role": "viewer"})).await;
+    assert_eq!(r.body["member"]["role"], "viewer");
+    assert_eq!(bob_client.post("/api/v1/service-accounts/create", json!({"name": "x", "role": "viewer"})).await.status, StatusCode::FORBIDDEN);
+    let r = ada.post("/api/v1/members/update", json!({"id": bob, "disabled": true})).await;
+    assert_eq!(r.body["member"]["disabled"], true);
+    assert_eq!(bob_client.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::UNAUTHORIZED);
+    let r = app.browser().post("/api/v1/auth/login", json!({"email": "bob@acme.test", "password": "bobs long password"})).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // The last admin stays an admin.
+    let me = ada.post("/api/v1/auth/whoami", json!({})).await.body["principal"]["id"].as_str().unwrap().to_string();
+    for body in [json!({"id": me, "role": "editor"}), json!({"id": me, "disabled": true})] {
+        let r = ada.post("/api/v1/members/update", body).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("last admin"));
+    }
+    let r = ada.post("/api/v1/members/update", json!({"id": bob, "disabled": false, "role": "admin"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = ada.post("/api/v1/members/update", json!({"id": me, "role": "editor"})).await;
+    assert_eq!(r.status, StatusCode::OK, "with another admin, demotion is fine");
+    let list = bob_client.post("/api/v1/members/list", json!({})).await;
+    assert_eq!(list.status, StatusCode::UNAUTHORIZED, "bob's old session stays ended");
+}
+
+async fn people_change_their_own_password(b: Backend) {
+    let (app, ada) = setup(b).await;
+    let r = ada.post("/api/v1/auth/change-password", json!({"current_password": "wrong guess!", "new_password": "a brand new password"})).await;
+    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "current_password"));
+    let r = ada.post("/api/v1/auth/change-password", json!({"current_password": common::PASSWORD, "new_password": "short"})).await;
+    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "new_password"));
+    let r = ada.post("/api/v1/auth/change-password", json!({"current_password": common::PASSWORD, "new_password": "a brand new password"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let c = app.browser();
+    assert_eq!(c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": common::PASSWORD})).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": "a brand new password"})).await.status, StatusCode::OK);
 }

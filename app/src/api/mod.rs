@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod members;
 pub mod service_accounts;
 pub mod settings;
 pub mod tokens;

@@ -103,3 +103,73 @@ impl Db {
         Ok(n > 0)
     }
 }
+
+impl Db {
+    /// One page of an organization's people, by name.
+    pub async fn list_members(&self, organization_id: &str, limit: i64, offset: i64) -> StoreResult<(Vec<UserRow>, i64)> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE organization_id = $1 ORDER BY name, email LIMIT $2 OFFSET $3");
+        let rows = on_pool!(self, |p| sqlx::query_as(&sql).bind(organization_id).bind(limit).bind(offset).fetch_all(p).await)?;
+        let total = on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE organization_id = $1")
+            .bind(organization_id)
+            .fetch_one(p)
+            .await)?;
+        Ok((rows, total))
+    }
+
+    /// The person an unused, unexpired invitation link is for.
+    pub async fn invited_user(&self, id_hash: &str, now: i64) -> StoreResult<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {} FROM users u JOIN setup_links l ON l.user_id = u.id \
+             WHERE l.id_hash = $1 AND l.purpose = 'invite' AND l.used_at IS NULL AND l.expires_at > $2",
+            COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql).bind(id_hash).bind(now).fetch_optional(p).await)?)
+    }
+}
+
+impl Tx {
+    /// A person of this organization.
+    pub async fn member(&mut self, organization_id: &str, id: &str) -> StoreResult<Option<UserRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE organization_id = $1 AND id = $2");
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(organization_id).bind(id).fetch_optional(c).await)?)
+    }
+
+    pub async fn update_member(&mut self, id: &str, role: &str, disabled: bool, now: i64) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query("UPDATE users SET role = $2, disabled = $3, updated_at = $4 WHERE id = $1")
+            .bind(id)
+            .bind(role)
+            .bind(disabled)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Admins who can still sign in; the last one must stay.
+    pub async fn count_active_admins(&mut self, organization_id: &str) -> StoreResult<i64> {
+        Ok(on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE organization_id = $1 AND role = 'admin' AND disabled = FALSE"
+        )
+        .bind(organization_id)
+        .fetch_one(c)
+        .await)?)
+    }
+
+    /// Ends every session of a person at once.
+    pub async fn delete_user_sessions(&mut self, user_id: &str) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn set_password(&mut self, user_id: &str, password_hash: &str, now: i64) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(password_hash)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -15,7 +15,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The paths counted as sign-in attempts.
-const SIGN_IN_PATHS: &[&str] = &["/api/v1/auth/login", "/api/v1/setup/complete"];
+const SIGN_IN_PATHS: &[&str] = &["/api/v1/auth/login", "/api/v1/setup/complete", "/api/v1/setup/accept-invite"];
 
 /// The two limiters, shared by all requests.
 #[derive(Clone)]

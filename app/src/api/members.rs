@@ -1,0 +1,78 @@
+//! `members/*` (admins), `auth/change-password`, and accepting an invitation.
+
+use crate::api::auth::{Empty, LoginResponse};
+use crate::domain::{ApiError, User};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// A page of members.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemberPage {
+    pub items: Vec<User>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Answer of `members/invite`: the one-time link is shown to the admin once, to pass on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    pub member: User,
+    pub setup_url: String,
+}
+
+/// Answer of `members/update`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemberResponse {
+    pub member: User,
+}
+
+#[server(endpoint = "v1/members/list", input = Json, output = Json)]
+pub async fn list_members(page: Option<i64>, per_page: Option<i64>) -> Result<MemberPage, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let (items, total, page, per_page) = crate::services::members::list(&crate::api::context::state(), &caller, page, per_page).await?;
+    Ok(MemberPage { items, total, page, per_page })
+}
+
+#[server(endpoint = "v1/members/invite", input = Json, output = Json)]
+pub async fn invite_member(email: String, name: String, role: String) -> Result<Invitation, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let state = crate::api::context::state();
+    let (member, secret) = crate::services::members::invite(&state, &caller, &email, &name, &role).await?;
+    let setup_url = format!("{}/setup?invite={secret}", state.config.public_url);
+    Ok(Invitation { member, setup_url })
+}
+
+#[server(endpoint = "v1/members/update", input = Json, output = Json)]
+pub async fn update_member(id: String, role: Option<String>, disabled: Option<bool>) -> Result<MemberResponse, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let member = crate::services::members::update(&crate::api::context::state(), &caller, &id, role.as_deref(), disabled).await?;
+    Ok(MemberResponse { member })
+}
+
+/// A person changes their own password.
+#[server(endpoint = "v1/auth/change-password", input = Json, output = Json)]
+pub async fn change_password(current_password: String, new_password: String) -> Result<Empty, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
+    crate::services::members::change_password(&crate::api::context::state(), &caller, current_password, new_password).await?;
+    Ok(Empty {})
+}
+
+/// Who an invitation link is for (the page shows it before asking for a password).
+#[server(endpoint = "v1/setup/invitation", input = Json, output = Json)]
+pub async fn check_invitation(token: String) -> Result<Option<User>, ApiError> {
+    crate::services::members::invitation(&crate::api::context::state(), &token).await
+}
+
+/// Sets the invited person's password and signs them in.
+#[server(endpoint = "v1/setup/accept-invite", input = Json, output = Json)]
+pub async fn accept_invitation(token: String, password: String) -> Result<LoginResponse, ApiError> {
+    use crate::api::context::{append_header, request_meta, state};
+    use crate::services::authentication::{open_session, session_cookie};
+    let state = state();
+    let user = crate::services::members::accept_invitation(&state, &token, password, &request_meta()).await?;
+    let session = open_session(&state, &user.id).await?;
+    append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
+    Ok(LoginResponse { user })
+}
