@@ -8,6 +8,7 @@ mod audit;
 mod components;
 mod format;
 mod login;
+mod members;
 mod organization;
 mod setup;
 mod token_dialogs;
@@ -86,6 +87,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/service-accounts/:id") view=account_detail::AccountPage/>
                     <Route path=path!("/settings/audit-log") view=audit::AuditPage/>
                     <Route path=path!("/settings/organization") view=organization::OrganizationPage/>
+                    <Route path=path!("/settings/members") view=members::MembersPage/>
+                    <Route path=path!("/settings/account") view=members::AccountSettingsPage/>
                 </Routes>
             </main>
         </Router>
@@ -127,12 +130,13 @@ fn Header() -> impl IntoView {
                             <nav aria-label="Settings">
                                 <A href="/settings/service-accounts">"Service accounts"</A>
                                 {(principal.role == crate::domain::Role::Admin).then(|| view! {
+                                    <A href="/settings/members">"Members"</A>
                                     <A href="/settings/audit-log">"Audit log"</A>
                                     <A href="/settings/organization">"Organization"</A>
                                 })}
                             </nav>
                             <div class="who">
-                                <span class="person" data-testid="signed-in-as">{principal.name.clone()}</span>
+                                <a class="person" href="/settings/account" title="Your account">{principal.name.clone()}</a>
                                 <span class="org">{principal.organization.name.clone()}</span>
                                 <button type="button" class="secondary" on:click=sign_out disabled=move || signing_out.get()>
                                     "Sign out"

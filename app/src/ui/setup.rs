@@ -2,6 +2,7 @@
 
 use super::components::{FieldError, FormError};
 use crate::api::auth::{check_setup_link, complete_setup};
+use crate::api::members::{accept_invitation, check_invitation};
 use crate::domain::ApiError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,8 +10,71 @@ use leptos_router::hooks::use_query_map;
 
 const FIELDS: &[&str] = &["org_slug", "name", "email", "password"];
 
+/// `/setup?token=…` creates the first administrator; `/setup?invite=…` lets an invited person
+/// set their password.
 #[component]
 pub fn SetupPage() -> impl IntoView {
+    let query = use_query_map();
+    match query.read_untracked().get("invite") {
+        Some(invite) => view! { <AcceptInvite secret=invite/> }.into_any(),
+        None => view! { <FirstAdmin/> }.into_any(),
+    }
+}
+
+#[component]
+fn AcceptInvite(secret: String) -> impl IntoView {
+    let secret = StoredValue::new(secret);
+    let invited = Resource::new(move || secret.get_value(), |s| async move { check_invitation(s).await.ok().flatten() });
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match accept_invitation(secret.get_value(), password.get_untracked()).await {
+                Ok(_) => {
+                    let _ = window().location().set_href("/settings/service-accounts");
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Title text="Set your password"/>
+        <section class="card narrow">
+            <h1>"Set your password"</h1>
+            <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    let Some(user) = invited.await else {
+                        return view! {
+                            <p role="alert">"This link is not valid any more. Ask an administrator for a new one."</p>
+                        }.into_any();
+                    };
+                    view! {
+                        <p>{format!("Welcome, {}. Choose a password for {}.", user.name, user.email)}</p>
+                        <form on:submit=submit>
+                            <FormError error=error.into() fields=&["password"]/>
+                            <label for="password">"Password"</label>
+                            <input id="password" type="password" autocomplete="new-password" required prop:value=password
+                                on:input=move |ev| password.set(event_target_value(&ev))/>
+                            <p class="hint">"At least 12 characters."</p>
+                            <FieldError error=error.into() field="password"/>
+                            <button type="submit" disabled=move || pending.get()>"Set password"</button>
+                        </form>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn FirstAdmin() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let valid = Resource::new(token, |t| async move { check_setup_link(t).await.unwrap_or(false) });
