@@ -194,3 +194,30 @@ test("the audit log filters and exports what it shows", async ({ page }) => {
   await expect(page.getByText("No events match this filter.")).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test("the list searches as you type, filters by role and status, and sorts", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signedIn(page);
+  const tag = unique("lst");
+  await api(page, "/api/v1/service-accounts/create", { name: `${tag}-alpha`, role: "viewer" });
+  await api(page, "/api/v1/service-accounts/create", { name: `${tag}-beta`, role: "editor" });
+  const gamma = await api(page, "/api/v1/service-accounts/create", { name: `${tag}-gamma`, role: "editor" });
+  await api(page, "/api/v1/service-accounts/disable", { id: gamma.service_account.id });
+  await page.reload();
+  await hydrated(page);
+
+  await page.getByLabel("Search by name").pressSequentially(tag);
+  const names = page.locator("tbody tr td:first-child a");
+  await expect(names).toHaveText([`${tag}-alpha`, `${tag}-beta`, `${tag}-gamma`]);
+  await page.getByLabel("Role").selectOption("editor");
+  await expect(names).toHaveText([`${tag}-beta`, `${tag}-gamma`]);
+  await page.getByLabel("Status").selectOption("active");
+  await expect(names).toHaveText([`${tag}-beta`]);
+  await page.getByLabel("Status").selectOption("");
+  await page.getByLabel("Sort by").selectOption("-name");
+  await expect(names).toHaveText([`${tag}-gamma`, `${tag}-beta`]);
+  await expect(page.getByRole("row", { name: new RegExp(`${tag}-gamma`) })).toContainText("Disabled");
+  await page.getByLabel("Search by name").fill(`${tag}-nothing`);
+  await expect(page.getByText("No service accounts match this search.")).toBeVisible();
+  expect(problems).toEqual([]);
+});

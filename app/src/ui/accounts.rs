@@ -17,6 +17,8 @@ pub fn AccountsPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let applied_search = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_string());
     let page = RwSignal::new(1i64);
     let creating = RwSignal::new(false);
     // Search as you type, but ask the server only once typing pauses: each keystroke bumps a
@@ -37,13 +39,13 @@ pub fn AccountsPage() -> impl IntoView {
         );
     };
     let accounts = Resource::new(
-        move || (applied_search.get(), role.get(), page.get()),
-        |(query, role, page)| async move {
+        move || (applied_search.get(), role.get(), status.get(), sort.get(), page.get()),
+        |(query, role, status, sort, page)| async move {
             list_service_accounts(
                 (!query.is_empty()).then_some(query),
                 (!role.is_empty()).then_some(role),
-                None,
-                None,
+                (!status.is_empty()).then_some(status),
+                Some(sort),
                 Some(page),
                 Some(PER_PAGE),
             )
@@ -67,13 +69,26 @@ pub fn AccountsPage() -> impl IntoView {
                 <option value="">"All roles"</option>
                 {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
             </select>
+            <label for="status-filter">"Status"</label>
+            <select id="status-filter" on:change=move |ev| { page.set(1); status.set(event_target_value(&ev)); }>
+                <option value="">"Any status"</option>
+                <option value="active">"Active"</option>
+                <option value="disabled">"Disabled"</option>
+            </select>
+            <label for="sort">"Sort by"</label>
+            <select id="sort" on:change=move |ev| { page.set(1); sort.set(event_target_value(&ev)); }>
+                <option value="name">"Name (A–Z)"</option>
+                <option value="-name">"Name (Z–A)"</option>
+                <option value="-created">"Newest first"</option>
+                <option value="created">"Oldest first"</option>
+            </select>
         </div>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading service accounts…"</p> }>
             {move || Suspend::new(async move {
                 match accounts.await {
                     Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
                     Ok(list) if list.items.is_empty() => {
-                        let filtered = !applied_search.get_untracked().is_empty() || !role.get_untracked().is_empty();
+                        let filtered = !applied_search.get_untracked().is_empty() || !role.get_untracked().is_empty() || !status.get_untracked().is_empty();
                         view! {
                             <div class="empty">
                                 {if filtered {
