@@ -21,6 +21,7 @@ on_both_databases!(
     every_operation_checks_role_scope_and_organization,
     members_invite_roles_disable_and_the_last_admin,
     people_change_their_own_password,
+    expired_tokens_are_refused_and_shown_expired,
 );
 
 async fn setup(b: Backend) -> (TestApp, Client) {
@@ -420,4 +421,23 @@ async fn people_change_their_own_password(b: Backend) {
     let c = app.browser();
     assert_eq!(c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": common::PASSWORD})).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": "a brand new password"})).await.status, StatusCode::OK);
+}
+
+async fn expired_tokens_are_refused_and_shown_expired(b: Backend) {
+    let (app, ada) = setup(b).await;
+    let id = ada.create_account("ci", "editor").await;
+    let (tid, secret) = ada.create_token(&id, "old", &["read"]).await;
+    assert_eq!(whoami(&app, &secret).await, StatusCode::OK);
+    // Travel past the expiry by moving it into the past.
+    let past = app::services::clock::now_ms() - 1000;
+    match &app.state.db {
+        app::store::Db::Sqlite(p) => sqlx::query("UPDATE tokens SET expires_at = $1 WHERE id = $2").bind(past).bind(&tid).execute(p).await.unwrap(),
+        app::store::Db::Postgres(p) => sqlx::query("UPDATE tokens SET expires_at = $1 WHERE id = $2").bind(past).bind(&tid).execute(p).await.unwrap(),
+    };
+    assert_eq!(whoami(&app, &secret).await, StatusCode::UNAUTHORIZED);
+    let r = ada.post("/api/v1/tokens/list", json!({"service_account_id": id})).await;
+    assert_eq!(r.body["items"][0]["status"], "expired");
+    assert_eq!(r.body["items"][0]["expires_soon"], false);
+    let r = ada.post("/api/v1/audit/list", json!({"action": "auth.token_refused"})).await;
+    assert_eq!(r.body["total"], 1);
 }

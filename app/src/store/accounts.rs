@@ -70,7 +70,13 @@ impl Db {
     /// One page of an organization's accounts and the total that match the filter.
     pub async fn list_accounts(&self, organization_id: &str, f: &AccountFilter) -> StoreResult<(Vec<AccountRow>, i64)> {
         let pattern = f.query.as_deref().map(like_pattern);
-        let page_sql = format!("{SELECT}{WHERE} ORDER BY {} LIMIT $5 OFFSET $6", f.sort.order_by());
+        // Pick the page first, then count tokens for its rows only: with the count in the same
+        // scan, PostgreSQL would run it for every row skipped by the offset.
+        let order = f.sort.order_by();
+        let page_sql = SELECT.replace(
+            "FROM service_accounts sa",
+            &format!("FROM (SELECT * FROM service_accounts sa{WHERE} ORDER BY {order} LIMIT $5 OFFSET $6) sa ORDER BY {order}"),
+        );
         let count_sql = format!("SELECT COUNT(*) FROM service_accounts sa{WHERE}");
         let rows = on_pool!(self, |p| sqlx::query_as(&page_sql)
             .bind(organization_id)
