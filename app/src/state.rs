@@ -30,6 +30,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: AppConfig) -> Self {
-        AppState { db, config: Arc::new(config), usage: Arc::new(UsageRecorder::default()) }
+        AppState {
+            db,
+            config: Arc::new(config),
+            usage: Arc::new(UsageRecorder::default()),
+        }
     }
 }

@@ -18,19 +18,44 @@ const REQUESTS: usize = 200;
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("STEWARD_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/steward-load-{}.db", std::env::temp_dir().display(), std::process::id()));
+    let url = std::env::var("STEWARD_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}/steward-load-{}.db",
+            std::env::temp_dir().display(),
+            std::process::id()
+        )
+    });
     let db = Db::connect(&url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(db.clone(), AppConfig { public_url: base.clone(), session_idle_secs: 3600 });
+    let state = AppState::new(
+        db.clone(),
+        AppConfig {
+            public_url: base.clone(),
+            session_idle_secs: 3600,
+        },
+    );
     let password = "load test password".to_string();
-    let admin = NewAdmin { org_slug: "load".into(), org_name: "Load".into(), email: "load@example.test".into(), name: "Load".into(), password: password.clone() };
-    create_admin(&state, admin, None, &RequestMeta::default()).await.expect("admin");
+    let admin = NewAdmin {
+        org_slug: "load".into(),
+        org_name: "Load".into(),
+        email: "load@example.test".into(),
+        name: "Load".into(),
+        password: password.clone(),
+    };
+    create_admin(&state, admin, None, &RequestMeta::default())
+        .await
+        .expect("admin");
     let org = match &db {
-        Db::Sqlite(p) => sqlx::query_scalar::<_, String>("SELECT id FROM organizations").fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar::<_, String>("SELECT id FROM organizations").fetch_one(p).await.unwrap(),
+        Db::Sqlite(p) => sqlx::query_scalar::<_, String>("SELECT id FROM organizations")
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar::<_, String>("SELECT id FROM organizations")
+            .fetch_one(p)
+            .await
+            .unwrap(),
     };
 
     let seeding = Instant::now();
@@ -39,7 +64,17 @@ async fn main() {
         let mut tx = db.begin().await.unwrap();
         for i in chunk * 5_000..(chunk + 1) * 5_000 {
             let id = new_id("sa");
-            tx.insert_account(&id, &org, &format!("bot-{i:05}"), "seeded", roles[i % 3], "seed", i as i64).await.unwrap();
+            tx.insert_account(
+                &id,
+                &org,
+                &format!("bot-{i:05}"),
+                "seeded",
+                roles[i % 3],
+                "seed",
+                i as i64,
+            )
+            .await
+            .unwrap();
             if i % 10 == 0 {
                 let hash = format!("{:064x}", i);
                 tx.insert_token(&NewToken {
@@ -65,24 +100,53 @@ async fn main() {
     if let Db::Postgres(p) = &db {
         sqlx::query("ANALYZE").execute(p).await.unwrap();
     }
-    println!("seeded {ACCOUNTS} accounts ({} tokens) in {:.1?}", ACCOUNTS / 10, seeding.elapsed());
+    println!(
+        "seeded {ACCOUNTS} accounts ({} tokens) in {:.1?}",
+        ACCOUNTS / 10,
+        seeding.elapsed()
+    );
 
     let options = LeptosOptions::builder().output_name("steward").build();
     let router = server::build_router(state, options);
-    tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let post = |path: &str, body: serde_json::Value| {
-        client.post(format!("{base}{path}")).header("origin", &base).json(&body).send()
+        client
+            .post(format!("{base}{path}"))
+            .header("origin", &base)
+            .json(&body)
+            .send()
     };
-    let r = post("/api/v1/auth/login", serde_json::json!({"email": "load@example.test", "password": password})).await.unwrap();
+    let r = post(
+        "/api/v1/auth/login",
+        serde_json::json!({"email": "load@example.test", "password": password}),
+    )
+    .await
+    .unwrap();
     assert!(r.status().is_success());
 
-    println!("{:<28} {:>9} {:>9} {:>9} {:>7}", "scenario (200 requests)", "p50", "p95", "max", "total");
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>7}",
+        "scenario (200 requests)", "p50", "p95", "max", "total"
+    );
     let scenarios: [(&str, serde_json::Value); 5] = [
         ("first page, by name", serde_json::json!({})),
         ("page 900 of 1000", serde_json::json!({"page": 900})),
         ("search 'bot-4'", serde_json::json!({"query": "bot-4"})),
-        ("role editor, newest first", serde_json::json!({"role": "editor", "sort": "-created"})),
+        (
+            "role editor, newest first",
+            serde_json::json!({"role": "editor", "sort": "-created"}),
+        ),
         ("200 per page", serde_json::json!({"per_page": 200})),
     ];
     for (name, body) in scenarios {
@@ -90,7 +154,9 @@ async fn main() {
         let mut total = 0;
         for _ in 0..REQUESTS {
             let start = Instant::now();
-            let res = post("/api/v1/service-accounts/list", body.clone()).await.unwrap();
+            let res = post("/api/v1/service-accounts/list", body.clone())
+                .await
+                .unwrap();
             assert!(res.status().is_success(), "{}", res.status());
             let json: serde_json::Value = res.json().await.unwrap();
             times.push(start.elapsed());
@@ -98,6 +164,13 @@ async fn main() {
         }
         times.sort();
         let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-        println!("{:<28} {:>9.2?} {:>9.2?} {:>9.2?} {:>7}", name, pct(0.5), pct(0.95), times[times.len() - 1], total);
+        println!(
+            "{:<28} {:>9.2?} {:>9.2?} {:>9.2?} {:>7}",
+            name,
+            pct(0.5),
+            pct(0.95),
+            times[times.len() - 1],
+            total
+        );
     }
 }

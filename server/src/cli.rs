@@ -4,7 +4,11 @@
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "server", version, about = "Steward: service accounts and API tokens")]
+#[command(
+    name = "server",
+    version,
+    about = "Steward: service accounts and API tokens"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
@@ -16,16 +20,31 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Common {
     /// `sqlite://steward.db` (default, created if missing) or `postgres://user:pass@host/db`.
-    #[arg(long, env = "STEWARD_DATABASE_URL", default_value = "sqlite://steward.db", global = true)]
+    #[arg(
+        long,
+        env = "STEWARD_DATABASE_URL",
+        default_value = "sqlite://steward.db",
+        global = true
+    )]
     pub database_url: String,
     /// The URL people use to reach this server; defaults to `http://` + the listen address.
     #[arg(long, env = "STEWARD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
     /// Hours a browser session survives without use.
-    #[arg(long, env = "STEWARD_SESSION_IDLE_HOURS", default_value_t = 12, global = true)]
+    #[arg(
+        long,
+        env = "STEWARD_SESSION_IDLE_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
     pub session_idle_hours: i64,
     /// Seconds between writes of batched last-used records.
-    #[arg(long, env = "STEWARD_USAGE_FLUSH_SECS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "STEWARD_USAGE_FLUSH_SECS",
+        default_value_t = 5,
+        global = true
+    )]
     pub usage_flush_secs: u64,
 }
 

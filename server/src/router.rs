@@ -35,7 +35,10 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<LeptosOptions, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            LeptosOptions,
+            _,
+        >(context, shell))
         .with_state(options);
 
     let health = Router::new()
@@ -48,11 +51,26 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         .merge(app_router)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api_errors::map_api_errors))
-        .layer(axum::middleware::from_fn_with_state(limiters, rate_limits::limit))
-        .layer(axum::middleware::from_fn_with_state(state, authenticate::authenticate))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(axum::middleware::from_fn_with_state(
+            limiters,
+            rate_limits::limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            authenticate::authenticate,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),

@@ -30,24 +30,45 @@ async fn sign_in_succeeds_and_fails(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.admin("acme", "ada@acme.test").await;
     let c = app.browser();
-    let r = c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": "wrong password"})).await;
+    let r = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ada@acme.test", "password": "wrong password"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.error_code(), "unauthenticated");
-    let r = c.post("/api/v1/auth/login", json!({"email": "nobody@acme.test", "password": PASSWORD})).await;
+    let r = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "nobody@acme.test", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let r = c.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "no session yet");
 
-    let r = c.post("/api/v1/auth/login", json!({"email": "ADA@acme.test", "password": PASSWORD})).await;
+    let r = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ADA@acme.test", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.body["user"]["email"], "ada@acme.test");
     assert_eq!(r.body["user"]["role"], "admin");
     assert!(r.body["user"].get("password_hash").is_none());
-    assert_eq!(c.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        c.post("/api/v1/auth/whoami", json!({})).await.status,
+        StatusCode::OK
+    );
 
     let r = c.post("/api/v1/auth/logout", json!({})).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(c.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.post("/api/v1/auth/whoami", json!({})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Failures and successes are both in the audit log.
     let rows = app.database_dump().await;
@@ -69,7 +90,10 @@ async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
 
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "deploy", &["read"]).await;
-    let r = app.script(&secret).post("/api/v1/auth/whoami", json!({})).await;
+    let r = app
+        .script(&secret)
+        .post("/api/v1/auth/whoami", json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let p = &r.body["principal"];
     assert_eq!(p["kind"], "service_account");
@@ -87,7 +111,10 @@ async fn create_and_list_accounts(b: Backend) {
     app.admin("acme", "ada@acme.test").await;
     let ada = app.signed_in("ada@acme.test").await;
     let r = ada
-        .post("/api/v1/service-accounts/create", json!({"name": "  nightly-backup ", "description": "Backs up", "role": "viewer"}))
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "  nightly-backup ", "description": "Backs up", "role": "viewer"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let sa = &r.body["service_account"];
@@ -104,11 +131,18 @@ async fn create_and_list_accounts(b: Backend) {
     assert_eq!(r.body["total"], 2);
     assert_eq!(r.body["page"], 1);
     assert_eq!(r.body["per_page"], 50);
-    let names: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["ci-deploy", "nightly-backup"]);
 
     let id = sa["id"].as_str().unwrap();
-    let r = ada.post("/api/v1/service-accounts/get", json!({"id": id})).await;
+    let r = ada
+        .post("/api/v1/service-accounts/get", json!({"id": id}))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["service_account"]["name"], "nightly-backup");
     assert_eq!(r.body["tokens"], json!([]));
@@ -119,14 +153,27 @@ async fn duplicate_name_is_a_conflict(b: Backend) {
     app.admin("acme", "ada@acme.test").await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "editor").await;
-    let r = ada.post("/api/v1/service-accounts/create", json!({"name": "ci-deploy", "role": "viewer"})).await;
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "ci-deploy", "role": "viewer"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.error_code(), "conflict");
     assert_eq!(r.error_field(), "name");
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("ci-deploy"));
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ci-deploy"));
 
     ada.create_token(&sa, "deploy", &["read", "write"]).await;
-    let r = ada.post("/api/v1/tokens/create", json!({"service_account_id": sa, "name": "deploy"})).await;
+    let r = ada
+        .post(
+            "/api/v1/tokens/create",
+            json!({"service_account_id": sa, "name": "deploy"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.error_field(), "name");
     let list = ada.post("/api/v1/service-accounts/list", json!({})).await;
@@ -138,23 +185,69 @@ async fn invalid_names_are_422_naming_the_field(b: Backend) {
     app.admin("acme", "ada@acme.test").await;
     let ada = app.signed_in("ada@acme.test").await;
     let too_long = "x".repeat(65);
-    for bad in ["", "   ", "CI-Deploy", "ci deploy", "-ci", "ci/deploy", "сi", "ci\u{7}", too_long.as_str()] {
-        let r = ada.post("/api/v1/service-accounts/create", json!({"name": bad, "role": "viewer"})).await;
+    for bad in [
+        "",
+        "   ",
+        "CI-Deploy",
+        "ci deploy",
+        "-ci",
+        "ci/deploy",
+        "сi",
+        "ci\u{7}",
+        too_long.as_str(),
+    ] {
+        let r = ada
+            .post(
+                "/api/v1/service-accounts/create",
+                json!({"name": bad, "role": "viewer"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {r:?}");
         assert_eq!(r.error_code(), "invalid");
         assert_eq!(r.error_field(), "name", "{bad:?}");
     }
-    let r = ada.post("/api/v1/service-accounts/create", json!({"name": "ok", "role": "owner"})).await;
-    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "role"));
-    let r = ada.post("/api/v1/service-accounts/create", json!({"name": "ok", "role": "viewer", "description": "d".repeat(501)})).await;
-    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "description"));
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "ok", "role": "owner"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "role")
+    );
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "ok", "role": "viewer", "description": "d".repeat(501)}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "description")
+    );
     let sa = ada.create_account("ok", "viewer").await;
     for (body, field) in [
-        (json!({"service_account_id": sa, "name": "Bad Name"}), "name"),
-        (json!({"service_account_id": sa, "name": "t", "expires_in_days": 0}), "expires_in_days"),
-        (json!({"service_account_id": sa, "name": "t", "expires_in_days": 100000}), "expires_in_days"),
-        (json!({"service_account_id": sa, "name": "t", "scopes": []}), "scopes"),
-        (json!({"service_account_id": sa, "name": "t", "scopes": ["admin"]}), "scopes"),
+        (
+            json!({"service_account_id": sa, "name": "Bad Name"}),
+            "name",
+        ),
+        (
+            json!({"service_account_id": sa, "name": "t", "expires_in_days": 0}),
+            "expires_in_days",
+        ),
+        (
+            json!({"service_account_id": sa, "name": "t", "expires_in_days": 100000}),
+            "expires_in_days",
+        ),
+        (
+            json!({"service_account_id": sa, "name": "t", "scopes": []}),
+            "scopes",
+        ),
+        (
+            json!({"service_account_id": sa, "name": "t", "scopes": ["admin"]}),
+            "scopes",
+        ),
     ] {
         let r = ada.post("/api/v1/tokens/create", body.clone()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {r:?}");
@@ -162,7 +255,9 @@ async fn invalid_names_are_422_naming_the_field(b: Backend) {
     }
     let r = ada.post("/api/v1/service-accounts/list", json!({})).await;
     assert_eq!(r.body["total"], 1, "only the valid account exists");
-    let r = ada.post("/api/v1/tokens/list", json!({"service_account_id": sa})).await;
+    let r = ada
+        .post("/api/v1/tokens/list", json!({"service_account_id": sa}))
+        .await;
     assert_eq!(r.body["items"], json!([]), "no token was created");
 }
 
@@ -178,38 +273,66 @@ async fn token_works_until_revoked(b: Backend) {
     let secret = r.body["secret"].as_str().unwrap().to_string();
     let token = &r.body["token"];
     assert!(secret.starts_with("stw_") && secret.len() == 42);
-    assert_eq!(r.body["session_json"], json!({"accessToken": secret, "tenantURL": format!("{}/", app.base), "scopes": ["read", "write"]}));
+    assert_eq!(
+        r.body["session_json"],
+        json!({"accessToken": secret, "tenantURL": format!("{}/", app.base), "scopes": ["read", "write"]})
+    );
     assert_eq!(token["scopes"], json!(["read", "write"]));
     assert_eq!(token["status"], "active");
-    assert_eq!(token["expires_soon"], true, "7 days is within the warning window");
+    assert_eq!(
+        token["expires_soon"], true,
+        "7 days is within the warning window"
+    );
     assert_eq!(token["created_by"], "ada");
-    assert_eq!(token["hint"].as_str().unwrap(), format!("stw_…{}", &secret[38..]));
+    assert_eq!(
+        token["hint"].as_str().unwrap(),
+        format!("stw_…{}", &secret[38..])
+    );
     let token_id = token["id"].as_str().unwrap().to_string();
 
     let script = app.script(&secret);
-    let r = script.post("/api/v1/service-accounts/list", json!({})).await;
+    let r = script
+        .post("/api/v1/service-accounts/list", json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "the token can read");
-    let r = script.post("/api/v1/service-accounts/create", json!({"name": "made-by-token", "role": "viewer"})).await;
-    assert_eq!(r.status, StatusCode::OK, "an editor token with write can create");
+    let r = script
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "made-by-token", "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "an editor token with write can create"
+    );
 
     // Last use is recorded by the batcher, not by the request itself.
     app.state.usage.flush(&app.state.db).await;
-    let r = ada.post("/api/v1/tokens/list", json!({"service_account_id": sa})).await;
+    let r = ada
+        .post("/api/v1/tokens/list", json!({"service_account_id": sa}))
+        .await;
     let listed = &r.body["items"][0];
     assert_eq!(listed["id"], token_id.as_str());
     assert!(listed["last_used_at"].is_string(), "{listed}");
     assert_eq!(listed["last_used_ip"], "127.0.0.1");
     assert!(listed.get("secret").is_none());
 
-    let r = ada.post("/api/v1/tokens/revoke", json!({"id": token_id})).await;
+    let r = ada
+        .post("/api/v1/tokens/revoke", json!({"id": token_id}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.body, json!({}));
     let r = script.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.error_code(), "unauthenticated");
-    let r = ada.post("/api/v1/tokens/list", json!({"service_account_id": sa})).await;
+    let r = ada
+        .post("/api/v1/tokens/list", json!({"service_account_id": sa}))
+        .await;
     assert_eq!(r.body["items"], json!([]));
-    let r = ada.post("/api/v1/tokens/revoke", json!({"id": token_id})).await;
+    let r = ada
+        .post("/api/v1/tokens/revoke", json!({"id": token_id}))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "already revoked");
     // The name is free again after revocation.
     ada.create_token(&sa, "deploy", &["read"]).await;
@@ -217,8 +340,15 @@ async fn token_works_until_revoked(b: Backend) {
     // Junk and near-misses are refused the same way.
     let mut flipped = secret.clone().into_bytes();
     flipped[10] = if flipped[10] == b'a' { b'b' } else { b'a' };
-    for bad in [String::from_utf8(flipped).unwrap(), "stw_nonsense".into(), "".into()] {
-        let r = app.script(&bad).post("/api/v1/auth/whoami", json!({})).await;
+    for bad in [
+        String::from_utf8(flipped).unwrap(),
+        "stw_nonsense".into(),
+        "".into(),
+    ] {
+        let r = app
+            .script(&bad)
+            .post("/api/v1/auth/whoami", json!({}))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
 }
@@ -230,16 +360,46 @@ async fn viewer_cannot_create(b: Backend) {
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "viewer").await;
     let vic = app.signed_in("vic@acme.test").await;
-    assert_eq!(vic.post("/api/v1/service-accounts/list", json!({})).await.status, StatusCode::OK);
-    assert_eq!(vic.post("/api/v1/service-accounts/get", json!({"id": sa})).await.status, StatusCode::OK);
-    let r = vic.post("/api/v1/service-accounts/create", json!({"name": "sneaky", "role": "viewer"})).await;
+    assert_eq!(
+        vic.post("/api/v1/service-accounts/list", json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        vic.post("/api/v1/service-accounts/get", json!({"id": sa}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = vic
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "sneaky", "role": "viewer"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.error_code(), "forbidden");
-    let r = vic.post("/api/v1/tokens/create", json!({"service_account_id": sa, "name": "t"})).await;
+    let r = vic
+        .post(
+            "/api/v1/tokens/create",
+            json!({"service_account_id": sa, "name": "t"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let (tid, _) = ada.create_token(&sa, "t", &["read"]).await;
-    assert_eq!(vic.post("/api/v1/tokens/revoke", json!({"id": tid})).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(ada.post("/api/v1/service-accounts/list", json!({})).await.body["total"], 1);
+    assert_eq!(
+        vic.post("/api/v1/tokens/revoke", json!({"id": tid}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ada.post("/api/v1/service-accounts/list", json!({}))
+            .await
+            .body["total"],
+        1
+    );
 }
 
 async fn read_scope_token_cannot_create(b: Backend) {
@@ -249,11 +409,29 @@ async fn read_scope_token_cannot_create(b: Backend) {
     let sa = ada.create_account("auditor", "admin").await;
     let (_, secret) = ada.create_token(&sa, "ro", &["read"]).await;
     let ro = app.script(&secret);
-    assert_eq!(ro.post("/api/v1/service-accounts/list", json!({})).await.status, StatusCode::OK);
-    let r = ro.post("/api/v1/service-accounts/create", json!({"name": "x", "role": "viewer"})).await;
+    assert_eq!(
+        ro.post("/api/v1/service-accounts/list", json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = ro
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "x", "role": "viewer"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("write"));
-    let r = ro.post("/api/v1/tokens/create", json!({"service_account_id": sa, "name": "escalate"})).await;
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("write"));
+    let r = ro
+        .post(
+            "/api/v1/tokens/create",
+            json!({"service_account_id": sa, "name": "escalate"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
@@ -266,22 +444,50 @@ async fn other_organizations_objects_are_not_found(b: Backend) {
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (tid, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
 
-    let r = gus.post("/api/v1/service-accounts/get", json!({"id": sa})).await;
+    let r = gus
+        .post("/api/v1/service-accounts/get", json!({"id": sa}))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.error_code(), "not_found");
-    assert_eq!(gus.post("/api/v1/tokens/list", json!({"service_account_id": sa})).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(gus.post("/api/v1/tokens/create", json!({"service_account_id": sa, "name": "x"})).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(gus.post("/api/v1/tokens/revoke", json!({"id": tid})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        gus.post("/api/v1/tokens/list", json!({"service_account_id": sa}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        gus.post(
+            "/api/v1/tokens/create",
+            json!({"service_account_id": sa, "name": "x"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        gus.post("/api/v1/tokens/revoke", json!({"id": tid}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let r = gus.post("/api/v1/service-accounts/list", json!({})).await;
     assert_eq!(r.body["total"], 0);
     // The same name is fine in another organization.
     gus.create_account("ci-deploy", "editor").await;
     // Acme's token sees only Acme.
-    let r = app.script(&secret).post("/api/v1/service-accounts/list", json!({})).await;
+    let r = app
+        .script(&secret)
+        .post("/api/v1/service-accounts/list", json!({}))
+        .await;
     assert_eq!(r.body["total"], 1);
     assert_eq!(r.body["items"][0]["id"], sa.as_str());
     // An unknown id looks the same as a foreign one.
-    let r = ada.post("/api/v1/service-accounts/get", json!({"id": "sa_doesnotexist"})).await;
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/get",
+            json!({"id": "sa_doesnotexist"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -290,12 +496,26 @@ async fn cross_site_post_with_cookie_is_refused(b: Backend) {
     app.admin("acme", "ada@acme.test").await;
     let mut ada = app.signed_in("ada@acme.test").await;
     ada.origin = Some("https://evil.example".into());
-    let r = ada.post("/api/v1/service-accounts/create", json!({"name": "csrf", "role": "viewer"})).await;
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "csrf", "role": "viewer"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.error_code(), "forbidden");
     ada.origin = None;
-    let r = ada.post("/api/v1/service-accounts/create", json!({"name": "csrf", "role": "viewer"})).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "no Origin and no Sec-Fetch-Site is refused too");
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "csrf", "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "no Origin and no Sec-Fetch-Site is refused too"
+    );
     let res = ada
         .http
         .post(format!("{}/api/v1/service-accounts/list", app.base))
@@ -305,10 +525,17 @@ async fn cross_site_post_with_cookie_is_refused(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "the browser's own fetches pass");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the browser's own fetches pass"
+    );
     ada.origin = Some(app.base.clone());
     let r = ada.post("/api/v1/service-accounts/list", json!({})).await;
-    assert_eq!(r.body["total"], 0, "nothing was created by the refused requests");
+    assert_eq!(
+        r.body["total"], 0,
+        "nothing was created by the refused requests"
+    );
 }
 
 async fn secrets_never_reach_database_or_logs(b: Backend) {
@@ -318,9 +545,20 @@ async fn secrets_never_reach_database_or_logs(b: Backend) {
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (tid, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
     let script = app.script(&secret);
-    assert_eq!(script.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::OK);
-    assert_eq!(ada.post("/api/v1/tokens/revoke", json!({"id": tid})).await.status, StatusCode::OK);
-    assert_eq!(script.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        script.post("/api/v1/auth/whoami", json!({})).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        ada.post("/api/v1/tokens/revoke", json!({"id": tid}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        script.post("/api/v1/auth/whoami", json!({})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     app.state.usage.flush(&app.state.db).await;
 
     let dump = app.database_dump().await;
@@ -332,72 +570,172 @@ async fn secrets_never_reach_database_or_logs(b: Backend) {
     assert!(logs.contains("/api/v1/auth/whoami"), "requests are logged");
     assert!(!logs.contains(&secret[4..38]), "token secret logged");
     assert!(!logs.contains(PASSWORD), "password logged");
-    if let Some(at) = logs.find("steward_session=") { panic!("session cookie logged: {}", &logs[at.saturating_sub(300)..at + 80]); }
+    if let Some(at) = logs.find("steward_session=") {
+        panic!(
+            "session cookie logged: {}",
+            &logs[at.saturating_sub(300)..at + 80]
+        );
+    }
 }
 
 async fn malformed_requests_get_clear_errors(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.admin("acme", "ada@acme.test").await;
     let ada = app.signed_in("ada@acme.test").await;
-    let r = ada.post_raw("/api/v1/service-accounts/create", "{not json".into()).await;
+    let r = ada
+        .post_raw("/api/v1/service-accounts/create", "{not json".into())
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{r:?}");
     assert_eq!(r.error_code(), "bad_request");
-    let r = ada.post("/api/v1/service-accounts/create", json!({"name": 42, "role": "viewer"})).await;
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": 42, "role": "viewer"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "wrong type: {r:?}");
-    let r = ada.post("/api/v1/service-accounts/create", json!({"role": "viewer"})).await;
-    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "name"), "missing field: {r:?}");
-    let r = ada.post("/api/v1/service-accounts/list", json!({"per_page": 500})).await;
-    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "per_page"));
+    let r = ada
+        .post("/api/v1/service-accounts/create", json!({"role": "viewer"}))
+        .await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "name"),
+        "missing field: {r:?}"
+    );
+    let r = ada
+        .post("/api/v1/service-accounts/list", json!({"per_page": 500}))
+        .await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "per_page")
+    );
     let r = ada.post("/api/v1/no-such-thing", json!({})).await;
-    assert_eq!((r.status, r.error_code()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     // Its own connection: the server closes a connection whose body it refused to read.
-    let r = app.anonymous().post_raw("/api/v1/service-accounts/list", "x".repeat(200_000)).await;
+    let r = app
+        .anonymous()
+        .post_raw("/api/v1/service-accounts/list", "x".repeat(200_000))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "oversized body: {r:?}");
     // The server still answers after all that.
-    assert_eq!(ada.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        ada.post("/api/v1/auth/whoami", json!({})).await.status,
+        StatusCode::OK
+    );
 }
 
 async fn health_and_readiness(b: Backend) {
     let app = TestApp::spawn(b).await;
     let http = reqwest::Client::new();
-    let r = http.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    let r = http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["x-frame-options"], "DENY");
     assert!(r.headers().contains_key("x-request-id"));
-    assert_eq!(http.get(format!("{}/readyz", app.base)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        http.get(format!("{}/readyz", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     match &app.state.db {
         app::store::Db::Sqlite(p) => p.close().await,
         app::store::Db::Postgres(p) => p.close().await,
     }
-    assert_eq!(http.get(format!("{}/readyz", app.base)).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(http.get(format!("{}/healthz", app.base)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        http.get(format!("{}/readyz", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        http.get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
 
 async fn list_filters_and_pages(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.admin("acme", "ada@acme.test").await;
     let ada = app.signed_in("ada@acme.test").await;
-    for (name, role) in [("ci_a", "viewer"), ("cixa", "editor"), ("deploy-1", "editor"), ("deploy-2", "admin"), ("zeta", "viewer")] {
+    for (name, role) in [
+        ("ci_a", "viewer"),
+        ("cixa", "editor"),
+        ("deploy-1", "editor"),
+        ("deploy-2", "admin"),
+        ("zeta", "viewer"),
+    ] {
         ada.create_account(name, role).await;
     }
     let names = |r: &common::Reply| -> Vec<String> {
-        r.body["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()).collect()
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
     };
-    let r = ada.post("/api/v1/service-accounts/list", json!({"query": "ci_"})).await;
+    let r = ada
+        .post("/api/v1/service-accounts/list", json!({"query": "ci_"}))
+        .await;
     assert_eq!(names(&r), ["ci_a"], "underscore is literal, not a wildcard");
-    let r = ada.post("/api/v1/service-accounts/list", json!({"query": "DEPLOY"})).await;
+    let r = ada
+        .post("/api/v1/service-accounts/list", json!({"query": "DEPLOY"}))
+        .await;
     assert_eq!(names(&r), ["deploy-1", "deploy-2"]);
-    let r = ada.post("/api/v1/service-accounts/list", json!({"role": "editor"})).await;
+    let r = ada
+        .post("/api/v1/service-accounts/list", json!({"role": "editor"}))
+        .await;
     assert_eq!(names(&r), ["cixa", "deploy-1"]);
-    let r = ada.post("/api/v1/service-accounts/list", json!({"per_page": 2, "page": 2})).await;
-    assert_eq!((names(&r), r.body["total"].as_i64()), (vec!["deploy-1".to_string(), "deploy-2".to_string()], Some(5)));
-    let r = ada.post("/api/v1/service-accounts/list", json!({"sort": "-name", "per_page": 1})).await;
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/list",
+            json!({"per_page": 2, "page": 2}),
+        )
+        .await;
+    assert_eq!(
+        (names(&r), r.body["total"].as_i64()),
+        (
+            vec!["deploy-1".to_string(), "deploy-2".to_string()],
+            Some(5)
+        )
+    );
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/list",
+            json!({"sort": "-name", "per_page": 1}),
+        )
+        .await;
     assert_eq!(names(&r), ["zeta"]);
-    let r = ada.post("/api/v1/service-accounts/list", json!({"status": "disabled"})).await;
+    let r = ada
+        .post(
+            "/api/v1/service-accounts/list",
+            json!({"status": "disabled"}),
+        )
+        .await;
     assert_eq!(r.body["total"], 0);
-    let r = ada.post("/api/v1/service-accounts/list", json!({"role": "owner"})).await;
-    assert_eq!((r.status, r.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "role"));
+    let r = ada
+        .post("/api/v1/service-accounts/list", json!({"role": "owner"}))
+        .await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "role")
+    );
 }
 
 async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
@@ -407,10 +745,24 @@ async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
     let ada = app.signed_in("ada@acme.test").await;
     let admin_sa = ada.create_account("root-bot", "admin").await;
     let ed = app.signed_in("ed@acme.test").await;
-    let r = ed.post("/api/v1/service-accounts/create", json!({"name": "escalate", "role": "admin"})).await;
+    let r = ed
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "escalate", "role": "admin"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = ed.post("/api/v1/tokens/create", json!({"service_account_id": admin_sa, "name": "mint"})).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "an editor must not mint an admin token");
+    let r = ed
+        .post(
+            "/api/v1/tokens/create",
+            json!({"service_account_id": admin_sa, "name": "mint"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "an editor must not mint an admin token"
+    );
     let own = ed.create_account("ed-bot", "editor").await;
     ed.create_token(&own, "t", &["read", "write"]).await;
 }
@@ -418,7 +770,9 @@ async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
 /// Both migration sets define the same tables and columns.
 #[tokio::test]
 async fn migrations_define_the_same_schema() {
-    let Some(Backend::Postgres(url)) = Backend::postgres() else { return };
+    let Some(Backend::Postgres(url)) = Backend::postgres() else {
+        return;
+    };
     let pg = TestApp::spawn(Backend::Postgres(url)).await;
     let lite = TestApp::spawn(Backend::Sqlite).await;
     let pg_cols = pg.state.db.schema_columns().await.unwrap();
@@ -433,18 +787,38 @@ async fn sign_in_is_rate_limited(b: Backend) {
     let c = app.anonymous();
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        let r = c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": "guess"})).await;
+        let r = c
+            .post(
+                "/api/v1/auth/login",
+                json!({"email": "ada@acme.test", "password": "guess"}),
+            )
+            .await;
         statuses.push(r.status);
         if r.status == StatusCode::TOO_MANY_REQUESTS {
             assert_eq!(r.error_code(), "rate_limited");
         }
     }
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), 10, "{statuses:?}");
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count(),
+        10,
+        "{statuses:?}"
+    );
     assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
     // Even the right password waits now; other operations are not limited.
-    let r = c.post("/api/v1/auth/login", json!({"email": "ada@acme.test", "password": PASSWORD})).await;
+    let r = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ada@acme.test", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(c.post("/api/v1/auth/whoami", json!({})).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.post("/api/v1/auth/whoami", json!({})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn sign_in_rotates_the_session(b: Backend) {
@@ -464,8 +838,14 @@ async fn sign_in_rotates_the_session(b: Backend) {
     };
     let session_of = |res: &reqwest::Response| -> String {
         let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
-        assert!(!set.contains("Secure"), "plain http public URL: no Secure flag");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"),
+            "{set}"
+        );
+        assert!(
+            !set.contains("Secure"),
+            "plain http public URL: no Secure flag"
+        );
         set.split(';').next().unwrap().to_string()
     };
     let first = session_of(&login(None).await.unwrap());
@@ -479,6 +859,10 @@ async fn sign_in_rotates_the_session(b: Backend) {
             .body("{}")
             .send()
     };
-    assert_eq!(whoami(first).await.unwrap().status(), StatusCode::UNAUTHORIZED, "the old session ended");
+    assert_eq!(
+        whoami(first).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "the old session ended"
+    );
     assert_eq!(whoami(second).await.unwrap().status(), StatusCode::OK);
 }

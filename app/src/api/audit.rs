@@ -35,9 +35,22 @@ pub async fn list_audit(
 ) -> Result<AuditPage, ApiError> {
     use crate::services::audit::{list, AuditQuery};
     let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
-    let q = AuditQuery { actor, action, target, since, until, page, per_page };
+    let q = AuditQuery {
+        actor,
+        action,
+        target,
+        since,
+        until,
+        page,
+        per_page,
+    };
     let (items, total, page, per_page) = list(&crate::api::context::state(), &caller, q).await?;
-    Ok(AuditPage { items, total, page, per_page })
+    Ok(AuditPage {
+        items,
+        total,
+        page,
+        per_page,
+    })
 }
 
 /// Everything the filter selects as JSON Lines (`jsonl`) or CSV (`csv`).
@@ -52,8 +65,24 @@ pub async fn export_audit(
 ) -> Result<AuditExport, ApiError> {
     use crate::services::audit::{export, AuditQuery};
     let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
-    let q = AuditQuery { actor, action, target, since, until, page: None, per_page: None };
+    let q = AuditQuery {
+        actor,
+        action,
+        target,
+        since,
+        until,
+        page: None,
+        per_page: None,
+    };
     let content = export(&crate::api::context::state(), &caller, q, &format).await?;
-    let (ext, content_type) = if format == "csv" { ("csv", "text/csv") } else { ("jsonl", "application/x-ndjson") };
-    Ok(AuditExport { filename: format!("steward-audit.{ext}"), content_type: content_type.into(), content })
+    let (ext, content_type) = if format == "csv" {
+        ("csv", "text/csv")
+    } else {
+        ("jsonl", "application/x-ndjson")
+    };
+    Ok(AuditExport {
+        filename: format!("steward-audit.{ext}"),
+        content_type: content_type.into(),
+        content,
+    })
 }

@@ -28,7 +28,14 @@ pub async fn login(email: String, password: String) -> Result<LoginResponse, Api
     use crate::services::authentication::{session_cookie, sign_in, SESSION_COOKIE};
     let state = state();
     let previous = cookie(SESSION_COOKIE);
-    let (user, session) = sign_in(&state, &email, password, previous.as_deref(), &request_meta()).await?;
+    let (user, session) = sign_in(
+        &state,
+        &email,
+        password,
+        previous.as_deref(),
+        &request_meta(),
+    )
+    .await?;
     append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
     Ok(LoginResponse { user })
 }
@@ -55,7 +62,8 @@ pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
 /// Whether a first-administrator setup link can still be used (the setup page asks first).
 #[server(endpoint = "v1/setup/check", input = Json, output = Json)]
 pub async fn check_setup_link(token: String) -> Result<bool, ApiError> {
-    crate::services::authentication::setup_link_is_valid(&crate::api::context::state(), &token).await
+    crate::services::authentication::setup_link_is_valid(&crate::api::context::state(), &token)
+        .await
 }
 
 /// Creates the first administrator and organization from a one-time setup link, and signs in.
@@ -71,7 +79,13 @@ pub async fn complete_setup(
     use crate::api::context::{append_header, request_meta, state};
     use crate::services::authentication::{create_admin, open_session, session_cookie, NewAdmin};
     let state = state();
-    let input = NewAdmin { org_slug, org_name, email, name, password };
+    let input = NewAdmin {
+        org_slug,
+        org_name,
+        email,
+        name,
+        password,
+    };
     let user = create_admin(&state, input, Some(&token), &request_meta()).await?;
     let session = open_session(&state, &user.id).await?;
     append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));

@@ -18,7 +18,9 @@ fn parts() -> Option<Parts> {
 
 /// Client IP and user agent of the current request.
 pub fn request_meta() -> RequestMeta {
-    parts().and_then(|p| p.extensions.get::<RequestMeta>().cloned()).unwrap_or_default()
+    parts()
+        .and_then(|p| p.extensions.get::<RequestMeta>().cloned())
+        .unwrap_or_default()
 }
 
 /// The authenticated principal, if any.
@@ -52,14 +54,23 @@ pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
         )));
     }
     if !principal.scopes.contains(&permission.scope()) {
-        return Err(ApiError::forbidden(format!("This token lacks the '{}' scope needed for this.", permission.scope().as_str())));
+        return Err(ApiError::forbidden(format!(
+            "This token lacks the '{}' scope needed for this.",
+            permission.scope().as_str()
+        )));
     }
-    Ok(Caller { principal, meta: request_meta() })
+    Ok(Caller {
+        principal,
+        meta: request_meta(),
+    })
 }
 
 /// Adds a response header (used for `Set-Cookie`).
 pub fn append_header(name: http::HeaderName, value: &str) {
-    if let (Some(opts), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value)) {
+    if let (Some(opts), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
         opts.append_header(name, v);
     }
 }

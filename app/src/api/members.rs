@@ -29,33 +29,68 @@ pub struct MemberResponse {
 }
 
 #[server(endpoint = "v1/members/list", input = Json, output = Json)]
-pub async fn list_members(page: Option<i64>, per_page: Option<i64>) -> Result<MemberPage, ApiError> {
+pub async fn list_members(
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<MemberPage, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
-    let (items, total, page, per_page) = crate::services::members::list(&crate::api::context::state(), &caller, page, per_page).await?;
-    Ok(MemberPage { items, total, page, per_page })
+    let (items, total, page, per_page) =
+        crate::services::members::list(&crate::api::context::state(), &caller, page, per_page)
+            .await?;
+    Ok(MemberPage {
+        items,
+        total,
+        page,
+        per_page,
+    })
 }
 
 #[server(endpoint = "v1/members/invite", input = Json, output = Json)]
-pub async fn invite_member(email: String, name: String, role: String) -> Result<Invitation, ApiError> {
+pub async fn invite_member(
+    email: String,
+    name: String,
+    role: String,
+) -> Result<Invitation, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
     let state = crate::api::context::state();
-    let (member, secret) = crate::services::members::invite(&state, &caller, &email, &name, &role).await?;
+    let (member, secret) =
+        crate::services::members::invite(&state, &caller, &email, &name, &role).await?;
     let setup_url = format!("{}/setup?invite={secret}", state.config.public_url);
     Ok(Invitation { member, setup_url })
 }
 
 #[server(endpoint = "v1/members/update", input = Json, output = Json)]
-pub async fn update_member(id: String, role: Option<String>, disabled: Option<bool>) -> Result<MemberResponse, ApiError> {
+pub async fn update_member(
+    id: String,
+    role: Option<String>,
+    disabled: Option<bool>,
+) -> Result<MemberResponse, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
-    let member = crate::services::members::update(&crate::api::context::state(), &caller, &id, role.as_deref(), disabled).await?;
+    let member = crate::services::members::update(
+        &crate::api::context::state(),
+        &caller,
+        &id,
+        role.as_deref(),
+        disabled,
+    )
+    .await?;
     Ok(MemberResponse { member })
 }
 
 /// A person changes their own password.
 #[server(endpoint = "v1/auth/change-password", input = Json, output = Json)]
-pub async fn change_password(current_password: String, new_password: String) -> Result<Empty, ApiError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<Empty, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
-    crate::services::members::change_password(&crate::api::context::state(), &caller, current_password, new_password).await?;
+    crate::services::members::change_password(
+        &crate::api::context::state(),
+        &caller,
+        current_password,
+        new_password,
+    )
+    .await?;
     Ok(Empty {})
 }
 
@@ -71,7 +106,9 @@ pub async fn accept_invitation(token: String, password: String) -> Result<LoginR
     use crate::api::context::{append_header, request_meta, state};
     use crate::services::authentication::{open_session, session_cookie};
     let state = state();
-    let user = crate::services::members::accept_invitation(&state, &token, password, &request_meta()).await?;
+    let user =
+        crate::services::members::accept_invitation(&state, &token, password, &request_meta())
+            .await?;
     let session = open_session(&state, &user.id).await?;
     append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
     Ok(LoginResponse { user })

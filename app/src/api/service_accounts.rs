@@ -42,17 +42,42 @@ pub async fn list_service_accounts(
 ) -> Result<AccountPage, ApiError> {
     use crate::services::service_accounts::{list, ListQuery};
     let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
-    let q = ListQuery { query, role, status, sort, page, per_page };
+    let q = ListQuery {
+        query,
+        role,
+        status,
+        sort,
+        page,
+        per_page,
+    };
     let (items, total, page, per_page) = list(&crate::api::context::state(), &caller, q).await?;
-    Ok(AccountPage { items, total, page, per_page })
+    Ok(AccountPage {
+        items,
+        total,
+        page,
+        per_page,
+    })
 }
 
 /// Creates a service account.
 #[server(endpoint = "v1/service-accounts/create", input = Json, output = Json)]
-pub async fn create_service_account(name: String, description: Option<String>, role: String) -> Result<AccountResponse, ApiError> {
+pub async fn create_service_account(
+    name: String,
+    description: Option<String>,
+    role: String,
+) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{create, NewAccount};
     let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
-    let service_account = create(&crate::api::context::state(), &caller, NewAccount { name, description, role }).await?;
+    let service_account = create(
+        &crate::api::context::state(),
+        &caller,
+        NewAccount {
+            name,
+            description,
+            role,
+        },
+    )
+    .await?;
     Ok(AccountResponse { service_account })
 }
 
@@ -64,8 +89,13 @@ pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> 
     let state = crate::api::context::state();
     let service_account = service_accounts::get(&state, &caller, &id).await?;
     let tokens = tokens::list(&state, &caller, &id).await?;
-    let max_token_lifetime_days = crate::services::settings::token_lifetime_limit(&state, &caller).await?;
-    Ok(AccountDetail { service_account, tokens, max_token_lifetime_days })
+    let max_token_lifetime_days =
+        crate::services::settings::token_lifetime_limit(&state, &caller).await?;
+    Ok(AccountDetail {
+        service_account,
+        tokens,
+        max_token_lifetime_days,
+    })
 }
 
 /// Edits an account's name, description or role.
@@ -78,17 +108,30 @@ pub async fn update_service_account(
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{update, AccountChanges};
     let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
-    let changes = AccountChanges { name, description, role };
+    let changes = AccountChanges {
+        name,
+        description,
+        role,
+    };
     let service_account = update(&crate::api::context::state(), &caller, &id, changes).await?;
     Ok(AccountResponse { service_account })
 }
 
 /// Disables an account; by default also revokes all its tokens (`revoke_tokens: false` suspends them).
 #[server(endpoint = "v1/service-accounts/disable", input = Json, output = Json)]
-pub async fn disable_service_account(id: String, revoke_tokens: Option<bool>) -> Result<AccountResponse, ApiError> {
+pub async fn disable_service_account(
+    id: String,
+    revoke_tokens: Option<bool>,
+) -> Result<AccountResponse, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
     let state = crate::api::context::state();
-    let service_account = crate::services::service_accounts::disable(&state, &caller, &id, revoke_tokens.unwrap_or(true)).await?;
+    let service_account = crate::services::service_accounts::disable(
+        &state,
+        &caller,
+        &id,
+        revoke_tokens.unwrap_or(true),
+    )
+    .await?;
     Ok(AccountResponse { service_account })
 }
 
@@ -96,7 +139,9 @@ pub async fn disable_service_account(id: String, revoke_tokens: Option<bool>) ->
 #[server(endpoint = "v1/service-accounts/enable", input = Json, output = Json)]
 pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
-    let service_account = crate::services::service_accounts::enable(&crate::api::context::state(), &caller, &id).await?;
+    let service_account =
+        crate::services::service_accounts::enable(&crate::api::context::state(), &caller, &id)
+            .await?;
     Ok(AccountResponse { service_account })
 }
 

@@ -21,9 +21,14 @@ pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
 
 /// Replaces the settings; an absent or null value clears it.
 #[server(endpoint = "v1/settings/update", input = Json, output = Json)]
-pub async fn update_settings(max_token_lifetime_days: Option<i64>, webhook_url: Option<String>) -> Result<SettingsResponse, ApiError> {
+pub async fn update_settings(
+    max_token_lifetime_days: Option<i64>,
+    webhook_url: Option<String>,
+) -> Result<SettingsResponse, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
     let state = crate::api::context::state();
-    let settings = crate::services::settings::update(&state, &caller, max_token_lifetime_days, webhook_url).await?;
+    let settings =
+        crate::services::settings::update(&state, &caller, max_token_lifetime_days, webhook_url)
+            .await?;
     Ok(SettingsResponse { settings })
 }

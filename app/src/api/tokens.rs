@@ -40,14 +40,20 @@ pub async fn create_token(
         never_expires: never_expires.unwrap_or(false),
     };
     let issued = create(&crate::api::context::state(), &caller, input).await?;
-    Ok(IssuedTokenResponse { token: issued.token, secret: issued.secret, session_json: issued.session_json })
+    Ok(IssuedTokenResponse {
+        token: issued.token,
+        secret: issued.secret,
+        session_json: issued.session_json,
+    })
 }
 
 /// The live tokens of a service account.
 #[server(endpoint = "v1/tokens/list", input = Json, output = Json)]
 pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
-    let items = crate::services::tokens::list(&crate::api::context::state(), &caller, &service_account_id).await?;
+    let items =
+        crate::services::tokens::list(&crate::api::context::state(), &caller, &service_account_id)
+            .await?;
     Ok(TokenList { items })
 }
 
@@ -75,15 +81,29 @@ pub async fn refresh_token(
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::services::tokens::{refresh, RefreshInput};
     let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
-    let input = RefreshInput { id, expires_in_days, never_expires: never_expires.unwrap_or(false), grace_seconds };
+    let input = RefreshInput {
+        id,
+        expires_in_days,
+        never_expires: never_expires.unwrap_or(false),
+        grace_seconds,
+    };
     let issued = refresh(&crate::api::context::state(), &caller, input).await?;
-    Ok(IssuedTokenResponse { token: issued.token, secret: issued.secret, session_json: issued.session_json })
+    Ok(IssuedTokenResponse {
+        token: issued.token,
+        secret: issued.secret,
+        session_json: issued.session_json,
+    })
 }
 
 /// Revokes every token of a service account.
 #[server(endpoint = "v1/tokens/revoke-all", input = Json, output = Json)]
 pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCount, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
-    let revoked = crate::services::tokens::revoke_all(&crate::api::context::state(), &caller, &service_account_id).await?;
+    let revoked = crate::services::tokens::revoke_all(
+        &crate::api::context::state(),
+        &caller,
+        &service_account_id,
+    )
+    .await?;
     Ok(RevokedCount { revoked })
 }

@@ -1,7 +1,9 @@
 //! People's passwords: argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), hashed on
 //! the blocking pool so a sign-in never stalls the async runtime.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
 
@@ -15,12 +17,17 @@ fn hasher() -> Argon2<'static> {
 
 /// Hashes a password into a PHC string (salt and parameters included).
 pub async fn hash(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.expect("password hashing task panicked")
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .expect("password hashing task panicked")
 }
 
 fn hash_blocking(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    hasher().hash_password(password.as_bytes(), &salt).expect("argon2 hashing cannot fail with valid parameters").to_string()
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing cannot fail with valid parameters")
+        .to_string()
 }
 
 /// A real hash of nothing in particular, so that signing in as an unknown person costs the same
@@ -36,7 +43,9 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = match PasswordHash::new(&phc) {
-            Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => hasher()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => false,
         };
         ok && known
@@ -49,10 +58,14 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
 pub fn check_strength(password: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(format!("Password must be at least {MIN_PASSWORD_CHARS} characters."));
+        return Err(format!(
+            "Password must be at least {MIN_PASSWORD_CHARS} characters."
+        ));
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(format!("Password must be at most {MAX_PASSWORD_CHARS} characters."));
+        return Err(format!(
+            "Password must be at most {MAX_PASSWORD_CHARS} characters."
+        ));
     }
     Ok(())
 }

@@ -11,7 +11,9 @@ pub fn base62(len: usize) -> String {
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];
     while out.len() < len {
-        OsRng.try_fill_bytes(&mut buf).expect("the operating system's random source failed");
+        OsRng
+            .try_fill_bytes(&mut buf)
+            .expect("the operating system's random source failed");
         for &b in buf.iter() {
             // 248 = 4 * 62: bytes at or above it would favour the first characters.
             if b < 248 && out.len() < len {
@@ -68,6 +70,9 @@ mod tests {
 
     #[test]
     fn hash_is_sha256_hex() {
-        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

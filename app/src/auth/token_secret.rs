@@ -25,7 +25,11 @@ fn checksum(body: &str) -> String {
 pub fn generate() -> NewSecret {
     let body = format!("{PREFIX}{}", base62(RANDOM_LEN));
     let secret = format!("{body}{}", checksum(&body));
-    NewSecret { hash: sha256_hex(&secret), hint: hint(&secret), secret }
+    NewSecret {
+        hash: sha256_hex(&secret),
+        hint: hint(&secret),
+        secret,
+    }
 }
 
 /// Whether `candidate` has the token shape and a matching checksum. Cheap: no allocation
@@ -34,7 +38,11 @@ pub fn is_well_formed(candidate: &str) -> bool {
     if candidate.len() != TOKEN_LEN || !candidate.starts_with(PREFIX) {
         return false;
     }
-    if !candidate.bytes().skip(PREFIX.len()).all(|b| b.is_ascii_alphanumeric()) {
+    if !candidate
+        .bytes()
+        .skip(PREFIX.len())
+        .all(|b| b.is_ascii_alphanumeric())
+    {
         return false;
     }
     let (body, sum) = candidate.split_at(TOKEN_LEN - CHECKSUM_LEN);
@@ -44,7 +52,14 @@ pub fn is_well_formed(candidate: &str) -> bool {
 
 /// `stw_` and the last four characters: enough to tell tokens apart, useless to an attacker.
 pub fn hint(secret: &str) -> String {
-    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("{PREFIX}…{tail}")
 }
 
@@ -78,7 +93,13 @@ mod tests {
 
     #[test]
     fn junk_is_rejected() {
-        for junk in ["", "stw_", "Bearer x", "ghp_0123456789012345678901234567890123456789", &"a".repeat(42)] {
+        for junk in [
+            "",
+            "stw_",
+            "Bearer x",
+            "ghp_0123456789012345678901234567890123456789",
+            &"a".repeat(42),
+        ] {
             assert!(!is_well_formed(junk), "{junk}");
         }
         let t = generate().secret;

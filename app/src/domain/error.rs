@@ -54,7 +54,13 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(code: ErrorCode, message: impl Into<String>, field: Option<String>) -> Self {
-        ApiError { error: ErrorBody { code, message: message.into(), field } }
+        ApiError {
+            error: ErrorBody {
+                code,
+                message: message.into(),
+                field,
+            },
+        }
     }
 
     /// A request body that is not the JSON the operation expects.
@@ -64,7 +70,11 @@ impl ApiError {
 
     /// One message for every kind of bad credential, so a caller learns nothing about which.
     pub fn unauthenticated() -> Self {
-        Self::new(ErrorCode::Unauthenticated, "Authentication required: sign in or send a valid API token.", None)
+        Self::new(
+            ErrorCode::Unauthenticated,
+            "Authentication required: sign in or send a valid API token.",
+            None,
+        )
     }
 
     /// A 401 with a specific text, for the sign-in form (which must still not say which part was wrong).
@@ -91,12 +101,20 @@ impl ApiError {
     }
 
     pub fn rate_limited() -> Self {
-        Self::new(ErrorCode::RateLimited, "Too many attempts. Wait a minute and try again.", None)
+        Self::new(
+            ErrorCode::RateLimited,
+            "Too many attempts. Wait a minute and try again.",
+            None,
+        )
     }
 
     /// Never carries the cause: that goes to the server log only.
     pub fn internal() -> Self {
-        Self::new(ErrorCode::Internal, "Something went wrong on the server. Try again later.", None)
+        Self::new(
+            ErrorCode::Internal,
+            "Something went wrong on the server. Try again later.",
+            None,
+        )
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -124,15 +142,19 @@ impl FromServerFnError for ApiError {
         match value {
             // Serde names the missing field in backticks; surface it as a field error.
             // The server reports a body it cannot decode as Deserialization or Args depending on the codec.
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                match missing_field(&msg) {
-                    Some(field) => ApiError::invalid(&field, format!("{field} is required.")),
-                    None => ApiError::bad_request("The request body is not valid JSON for this operation."),
+            ServerFnErrorErr::Args(msg)
+            | ServerFnErrorErr::MissingArg(msg)
+            | ServerFnErrorErr::Deserialization(msg) => match missing_field(&msg) {
+                Some(field) => ApiError::invalid(&field, format!("{field} is required.")),
+                None => {
+                    ApiError::bad_request("The request body is not valid JSON for this operation.")
                 }
-            }
-            ServerFnErrorErr::Request(_) => {
-                ApiError::new(ErrorCode::Internal, "Could not reach the server. Check your connection and try again.", None)
-            }
+            },
+            ServerFnErrorErr::Request(_) => ApiError::new(
+                ErrorCode::Internal,
+                "Could not reach the server. Check your connection and try again.",
+                None,
+            ),
             _ => ApiError::internal(),
         }
     }
@@ -151,17 +173,24 @@ mod tests {
     #[test]
     fn serializes_as_contract_body() {
         let json = serde_json::to_value(ApiError::invalid("name", "bad")).unwrap();
-        assert_eq!(json, serde_json::json!({"error": {"code": "invalid", "message": "bad", "field": "name"}}));
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "invalid", "message": "bad", "field": "name"}})
+        );
         let json = serde_json::to_value(ApiError::not_found("Service account")).unwrap();
         assert_eq!(json["error"].get("field"), None);
     }
 
     #[test]
     fn missing_argument_names_the_field() {
-        let e = ApiError::from_server_fn_error(ServerFnErrorErr::Args("missing field `name` at line 1 column 2".into()));
+        let e = ApiError::from_server_fn_error(ServerFnErrorErr::Args(
+            "missing field `name` at line 1 column 2".into(),
+        ));
         assert_eq!(e.code(), ErrorCode::Invalid);
         assert_eq!(e.field(), Some("name"));
-        let e = ApiError::from_server_fn_error(ServerFnErrorErr::Args("expected value at line 1".into()));
+        let e = ApiError::from_server_fn_error(ServerFnErrorErr::Args(
+            "expected value at line 1".into(),
+        ));
         assert_eq!(e.code(), ErrorCode::BadRequest);
     }
 }

@@ -140,7 +140,11 @@ mod tests {
 
     #[test]
     fn session_json_uses_the_documented_keys() {
-        let s = SessionJson { access_token: "stw_x".into(), tenant_url: "http://h/".into(), scopes: vec![Scope::Read] };
+        let s = SessionJson {
+            access_token: "stw_x".into(),
+            tenant_url: "http://h/".into(),
+            scopes: vec![Scope::Read],
+        };
         assert_eq!(
             serde_json::to_value(&s).unwrap(),
             serde_json::json!({"accessToken": "stw_x", "tenantURL": "http://h/", "scopes": ["read"]})
@@ -155,7 +159,11 @@ mod tests {
             name: "ci".into(),
             role: Role::Admin,
             scopes: vec![Scope::Read],
-            organization: OrganizationRef { id: "o".into(), slug: "o".into(), name: "O".into() },
+            organization: OrganizationRef {
+                id: "o".into(),
+                slug: "o".into(),
+                name: "O".into(),
+            },
             token: None,
         };
         assert!(p.can(Permission::Read));

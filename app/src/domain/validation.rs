@@ -31,9 +31,15 @@ impl ResourceName {
             ));
         }
         if name.chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(ApiError::invalid(field, "Name must be lowercase: use a-z, 0-9, - and _."));
+            return Err(ApiError::invalid(
+                field,
+                "Name must be lowercase: use a-z, 0-9, - and _.",
+            ));
         }
-        if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')) {
+        if let Some(bad) = name
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
+        {
             let shown = if bad.is_whitespace() || bad.is_control() {
                 format!("U+{:04X}", bad as u32)
             } else {
@@ -46,7 +52,10 @@ impl ResourceName {
         }
         let first = name.chars().next().unwrap_or('-');
         if !first.is_ascii_alphanumeric() {
-            return Err(ApiError::invalid(field, "Name must start with a letter or a digit."));
+            return Err(ApiError::invalid(
+                field,
+                "Name must start with a letter or a digit.",
+            ));
         }
         Ok(ResourceName(name.to_string()))
     }
@@ -68,11 +77,19 @@ pub fn parse_description(field: &str, input: Option<&str>) -> Result<String, Api
     if chars > MAX_DESCRIPTION_CHARS {
         return Err(ApiError::invalid(
             field,
-            format!("Description must be at most {MAX_DESCRIPTION_CHARS} characters (it has {chars})."),
+            format!(
+                "Description must be at most {MAX_DESCRIPTION_CHARS} characters (it has {chars})."
+            ),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-        return Err(ApiError::invalid(field, "Description must not contain control characters."));
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(ApiError::invalid(
+            field,
+            "Description must not contain control characters.",
+        ));
     }
     Ok(text.to_string())
 }
@@ -82,7 +99,10 @@ pub fn parse_description(field: &str, input: Option<&str>) -> Result<String, Api
 pub fn parse_expiry_days(days: Option<i64>, never_expires: bool) -> Result<Option<i64>, ApiError> {
     if never_expires {
         if days.is_some() {
-            return Err(ApiError::invalid("expires_in_days", "Choose either a number of days or never expires, not both."));
+            return Err(ApiError::invalid(
+                "expires_in_days",
+                "Choose either a number of days or never expires, not both.",
+            ));
         }
         return Ok(None);
     }
@@ -103,8 +123,12 @@ pub fn parse_scopes(input: Option<&[String]>) -> Result<Vec<Scope>, ApiError> {
     };
     let mut scopes = Vec::new();
     for s in list {
-        let scope = Scope::parse(s.trim())
-            .ok_or_else(|| ApiError::invalid("scopes", format!("Unknown scope '{s}': use read and/or write.")))?;
+        let scope = Scope::parse(s.trim()).ok_or_else(|| {
+            ApiError::invalid(
+                "scopes",
+                format!("Unknown scope '{s}': use read and/or write."),
+            )
+        })?;
         if !scopes.contains(&scope) {
             scopes.push(scope);
         }
@@ -121,7 +145,9 @@ mod tests {
     use super::*;
 
     fn name(s: &str) -> Result<String, String> {
-        ResourceName::parse("name", s).map(|n| n.into_string()).map_err(|e| e.message().to_string())
+        ResourceName::parse("name", s)
+            .map(|n| n.into_string())
+            .map_err(|e| e.message().to_string())
     }
 
     #[test]
@@ -140,7 +166,10 @@ mod tests {
         assert!(name("CI").unwrap_err().contains("lowercase"));
         assert!(name("ci bot").unwrap_err().contains("U+0020"));
         assert!(name("ci\u{0}bot").unwrap_err().contains("U+0000"));
-        assert!(name("сi").unwrap_err().contains("'с'"), "cyrillic look-alike");
+        assert!(
+            name("сi").unwrap_err().contains("'с'"),
+            "cyrillic look-alike"
+        );
         assert!(name("ci.bot").unwrap_err().contains("'.'"));
         assert!(name("-ci").unwrap_err().contains("start with"));
         assert!(name("_ci").unwrap_err().contains("start with"));
@@ -155,7 +184,10 @@ mod tests {
     #[test]
     fn descriptions() {
         assert_eq!(parse_description("description", None).unwrap(), "");
-        assert_eq!(parse_description("description", Some("  runs CI\nnightly ")).unwrap(), "runs CI\nnightly");
+        assert_eq!(
+            parse_description("description", Some("  runs CI\nnightly ")).unwrap(),
+            "runs CI\nnightly"
+        );
         assert!(parse_description("description", Some(&"é".repeat(500))).is_ok());
         assert!(parse_description("description", Some(&"é".repeat(501))).is_err());
         assert!(parse_description("description", Some("bell\u{7}")).is_err());
@@ -167,7 +199,10 @@ mod tests {
         assert_eq!(parse_expiry_days(Some(7), false).unwrap(), Some(7));
         assert_eq!(parse_expiry_days(None, true).unwrap(), None);
         for bad in [0, -1, 3651, 100_000] {
-            assert_eq!(parse_expiry_days(Some(bad), false).unwrap_err().field(), Some("expires_in_days"));
+            assert_eq!(
+                parse_expiry_days(Some(bad), false).unwrap_err().field(),
+                Some("expires_in_days")
+            );
         }
         assert!(parse_expiry_days(Some(7), true).is_err());
     }
@@ -176,7 +211,10 @@ mod tests {
     fn scopes() {
         assert_eq!(parse_scopes(None).unwrap(), vec![Scope::Read, Scope::Write]);
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse_scopes(Some(&s(&["write", "read", "read"]))).unwrap(), vec![Scope::Read, Scope::Write]);
+        assert_eq!(
+            parse_scopes(Some(&s(&["write", "read", "read"]))).unwrap(),
+            vec![Scope::Read, Scope::Write]
+        );
         assert!(parse_scopes(Some(&s(&[]))).is_err());
         assert!(parse_scopes(Some(&s(&["admin"]))).is_err());
     }

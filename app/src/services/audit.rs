@@ -75,14 +75,26 @@ fn to_api(row: crate::store::AuditRow) -> crate::domain::AuditEvent {
 fn parse_time(field: &str, value: Option<&str>) -> Result<Option<i64>, crate::domain::ApiError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) => super::clock::parse_rfc3339(v)
-            .map(Some)
-            .ok_or_else(|| crate::domain::ApiError::invalid(field, "Use an RFC 3339 time such as 2026-11-22T09:30:00Z.")),
+        Some(v) => super::clock::parse_rfc3339(v).map(Some).ok_or_else(|| {
+            crate::domain::ApiError::invalid(
+                field,
+                "Use an RFC 3339 time such as 2026-11-22T09:30:00Z.",
+            )
+        }),
     }
 }
 
-fn filter(q: &AuditQuery, limit: i64, offset: i64) -> Result<crate::store::AuditFilter, crate::domain::ApiError> {
-    let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+fn filter(
+    q: &AuditQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<crate::store::AuditFilter, crate::domain::ApiError> {
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     Ok(crate::store::AuditFilter {
         actor: clean(&q.actor),
         action: clean(&q.action),
@@ -102,8 +114,16 @@ pub async fn list(
 ) -> Result<(Vec<crate::domain::AuditEvent>, i64, i64, i64), crate::domain::ApiError> {
     let (page, per_page) = super::service_accounts::parse_paging(q.page, q.per_page)?;
     let f = filter(&q, per_page, (page - 1) * per_page)?;
-    let (rows, total) = state.db.list_audit(&caller.principal.organization.id, &f).await?;
-    Ok((rows.into_iter().map(to_api).collect(), total, page, per_page))
+    let (rows, total) = state
+        .db
+        .list_audit(&caller.principal.organization.id, &f)
+        .await?;
+    Ok((
+        rows.into_iter().map(to_api).collect(),
+        total,
+        page,
+        per_page,
+    ))
 }
 
 /// Everything the filter selects (up to `MAX_EXPORT_ROWS`), as JSON Lines or CSV text.
@@ -114,10 +134,16 @@ pub async fn export(
     format: &str,
 ) -> Result<String, crate::domain::ApiError> {
     let f = filter(&q, MAX_EXPORT_ROWS, 0)?;
-    let (rows, _) = state.db.list_audit(&caller.principal.organization.id, &f).await?;
+    let (rows, _) = state
+        .db
+        .list_audit(&caller.principal.organization.id, &f)
+        .await?;
     let events: Vec<_> = rows.into_iter().map(to_api).collect();
     match format {
-        "jsonl" => Ok(events.iter().map(|e| serde_json::to_string(e).unwrap_or_default() + "\n").collect()),
+        "jsonl" => Ok(events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap_or_default() + "\n")
+            .collect()),
         "csv" => {
             let mut out = String::from("id,at,actor_kind,actor_id,actor_name,token_id,action,target_kind,target_id,target_name,ip,user_agent,outcome\n");
             for e in &events {
@@ -136,18 +162,31 @@ pub async fn export(
                     e.user_agent.as_deref(),
                     Some(e.outcome.as_str()),
                 ];
-                out.push_str(&cells.iter().map(|c| csv_cell(c.unwrap_or(""))).collect::<Vec<_>>().join(","));
+                out.push_str(
+                    &cells
+                        .iter()
+                        .map(|c| csv_cell(c.unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
                 out.push('\n');
             }
             Ok(out)
         }
-        _ => Err(crate::domain::ApiError::invalid("format", "Format must be jsonl or csv.")),
+        _ => Err(crate::domain::ApiError::invalid(
+            "format",
+            "Format must be jsonl or csv.",
+        )),
     }
 }
 
 /// Quotes a CSV cell when needed, and defuses leading formula characters for spreadsheets.
 fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {

@@ -7,7 +7,9 @@ use super::{Caller, RequestMeta};
 use crate::auth::password;
 use crate::auth::random::{new_id, session_secret, sha256_hex};
 use crate::auth::token_secret;
-use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role, Scope, User};
+use crate::domain::{
+    ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role, Scope, User,
+};
 use crate::state::AppState;
 use crate::store::{NewAuditEvent, UserRow};
 
@@ -21,7 +23,11 @@ const SESSION_TOUCH_MS: i64 = 60_000;
 /// Resolves a Bearer token to its service account, or `None` for anything that must not
 /// authenticate (malformed, unknown, expired, revoked, suspended). Records the use for
 /// last-used tracking without writing to the database here.
-pub async fn principal_from_token(state: &AppState, secret: &str, meta: &RequestMeta) -> Option<Principal> {
+pub async fn principal_from_token(
+    state: &AppState,
+    secret: &str,
+    meta: &RequestMeta,
+) -> Option<Principal> {
     if !token_secret::is_well_formed(secret) {
         return None;
     }
@@ -57,14 +63,28 @@ pub async fn principal_from_token(state: &AppState, secret: &str, meta: &Request
         name: row.account_name,
         role: Role::parse(&row.role)?,
         scopes: crate::store::scopes_from_text(&row.scopes),
-        organization: OrganizationRef { id: row.org_id, slug: row.org_slug, name: row.org_name },
-        token: Some(PrincipalToken { id: row.token_id, name: row.token_name, expires_at: rfc3339_opt(row.expires_at) }),
+        organization: OrganizationRef {
+            id: row.org_id,
+            slug: row.org_slug,
+            name: row.org_name,
+        },
+        token: Some(PrincipalToken {
+            id: row.token_id,
+            name: row.token_name,
+            expires_at: rfc3339_opt(row.expires_at),
+        }),
     })
 }
 
 /// Records a refused use of a token Steward knows, at most once a minute per token, so a
 /// misconfigured job cannot flood the audit log.
-async fn audit_refused_token(state: &AppState, row: &crate::store::CredentialRow, reason: &str, meta: &RequestMeta, now: i64) {
+async fn audit_refused_token(
+    state: &AppState,
+    row: &crate::store::CredentialRow,
+    reason: &str,
+    meta: &RequestMeta,
+    now: i64,
+) {
     match state.db.claim_refused_audit(&row.token_id, now).await {
         Ok(true) => {}
         Ok(false) => return,
@@ -121,7 +141,11 @@ pub async fn principal_from_session(state: &AppState, session_id: &str) -> Optio
         name: row.user_name,
         role: Role::parse(&row.role)?,
         scopes: Scope::ALL.to_vec(),
-        organization: OrganizationRef { id: row.org_id, slug: row.org_slug, name: row.org_name },
+        organization: OrganizationRef {
+            id: row.org_id,
+            slug: row.org_slug,
+            name: row.org_name,
+        },
         token: None,
     })
 }
@@ -137,7 +161,12 @@ fn user_from_row(row: &UserRow) -> User {
     }
 }
 
-fn sign_in_event(meta: &RequestMeta, user: Option<&UserRow>, email: &str, outcome: &str) -> NewAuditEvent {
+fn sign_in_event(
+    meta: &RequestMeta,
+    user: Option<&UserRow>,
+    email: &str,
+    outcome: &str,
+) -> NewAuditEvent {
     NewAuditEvent {
         id: new_id("aud"),
         organization_id: user.map(|u| u.organization_id.clone()),
@@ -166,28 +195,47 @@ pub async fn sign_in(
 ) -> Result<(User, String), ApiError> {
     let email = email.trim().to_ascii_lowercase();
     let user = state.db.user_by_email(&email).await?;
-    let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.clone())).await;
+    let ok = password::verify(
+        password,
+        user.as_ref().and_then(|u| u.password_hash.clone()),
+    )
+    .await;
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         other => {
-            state.db.insert_audit(&sign_in_event(meta, other.as_ref(), &email, "failure")).await?;
-            return Err(ApiError::unauthenticated_with("Incorrect email or password."));
+            state
+                .db
+                .insert_audit(&sign_in_event(meta, other.as_ref(), &email, "failure"))
+                .await?;
+            return Err(ApiError::unauthenticated_with(
+                "Incorrect email or password.",
+            ));
         }
     };
     if let Some(old) = previous {
         state.db.delete_session(&sha256_hex(old)).await?;
     }
     let session = open_session(state, &user.id).await?;
-    state.db.insert_audit(&sign_in_event(meta, Some(&user), &email, "success")).await?;
+    state
+        .db
+        .insert_audit(&sign_in_event(meta, Some(&user), &email, "success"))
+        .await?;
     Ok((user_from_row(&user), session))
 }
 
 /// Ends a session; signing out twice is not an error.
-pub async fn sign_out(state: &AppState, caller: &Caller, session_id: Option<&str>) -> Result<(), ApiError> {
+pub async fn sign_out(
+    state: &AppState,
+    caller: &Caller,
+    session_id: Option<&str>,
+) -> Result<(), ApiError> {
     if let Some(id) = session_id {
         state.db.delete_session(&sha256_hex(id)).await?;
     }
-    state.db.insert_audit(&event(caller, "auth.sign_out", None)).await?;
+    state
+        .db
+        .insert_audit(&event(caller, "auth.sign_out", None))
+        .await?;
     Ok(())
 }
 
@@ -214,28 +262,50 @@ pub fn parse_email(field: &str, email: &str) -> Result<String, ApiError> {
     if valid {
         Ok(e)
     } else {
-        Err(ApiError::invalid(field, "Enter an email address like name@example.com."))
+        Err(ApiError::invalid(
+            field,
+            "Enter an email address like name@example.com.",
+        ))
     }
 }
 
 /// Creates an administrator, and the organization if it does not exist yet. Used by
 /// `server admin create` and by the one-time setup page.
-pub async fn create_admin(state: &AppState, input: NewAdmin, setup_link: Option<&str>, meta: &RequestMeta) -> Result<User, ApiError> {
+pub async fn create_admin(
+    state: &AppState,
+    input: NewAdmin,
+    setup_link: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<User, ApiError> {
     let slug = parse_slug(&input.org_slug)?;
     let email = parse_email("email", &input.email)?;
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("name", "Enter a name of 1 to 100 characters."));
+        return Err(ApiError::invalid(
+            "name",
+            "Enter a name of 1 to 100 characters.",
+        ));
     }
     password::check_strength(&input.password).map_err(|m| ApiError::invalid("password", m))?;
-    let org_name = if input.org_name.trim().is_empty() { slug.clone() } else { input.org_name.trim().to_string() };
+    let org_name = if input.org_name.trim().is_empty() {
+        slug.clone()
+    } else {
+        input.org_name.trim().to_string()
+    };
     let password_hash = password::hash(input.password).await;
     let now = now_ms();
     let mut tx = state.db.begin().await?;
     if let Some(link) = setup_link {
         // The link is only good while nobody exists and only once.
-        if tx.count_users().await? > 0 || !tx.consume_setup_link(&sha256_hex(link), "first_admin", now).await? {
-            return Err(ApiError::invalid("token", "This setup link is no longer valid."));
+        if tx.count_users().await? > 0
+            || !tx
+                .consume_setup_link(&sha256_hex(link), "first_admin", now)
+                .await?
+        {
+            return Err(ApiError::invalid(
+                "token",
+                "This setup link is no longer valid.",
+            ));
         }
     }
     let org_id = match tx.organization_by_slug(&slug).await? {
@@ -247,18 +317,32 @@ pub async fn create_admin(state: &AppState, input: NewAdmin, setup_link: Option<
         }
     };
     let user_id = new_id("usr");
-    tx.insert_user(&user_id, &org_id, &email, &name, Some(&password_hash), Role::Admin.as_str(), now)
-        .await
-        .map_err(|e| match e {
-            crate::store::StoreError::UniqueViolation => ApiError::conflict("email", "A person with that email already exists."),
-            other => other.into(),
-        })?;
+    tx.insert_user(
+        &user_id,
+        &org_id,
+        &email,
+        &name,
+        Some(&password_hash),
+        Role::Admin.as_str(),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::store::StoreError::UniqueViolation => {
+            ApiError::conflict("email", "A person with that email already exists.")
+        }
+        other => other.into(),
+    })?;
     tx.insert_audit(&NewAuditEvent {
         id: new_id("aud"),
         organization_id: Some(org_id),
         at: now,
         actor_kind: "system".into(),
-        actor_name: if setup_link.is_some() { "setup link".into() } else { "command line".into() },
+        actor_name: if setup_link.is_some() {
+            "setup link".into()
+        } else {
+            "command line".into()
+        },
         action: "member.create".into(),
         target_kind: Some("user".into()),
         target_id: Some(user_id.clone()),
@@ -270,7 +354,14 @@ pub async fn create_admin(state: &AppState, input: NewAdmin, setup_link: Option<
     })
     .await?;
     tx.commit().await?;
-    Ok(User { id: user_id, email, name, role: Role::Admin, disabled: false, created_at: super::clock::rfc3339(now) })
+    Ok(User {
+        id: user_id,
+        email,
+        name,
+        role: Role::Admin,
+        disabled: false,
+        created_at: super::clock::rfc3339(now),
+    })
 }
 
 /// With nobody in the database, makes a one-time link for creating the first administrator
@@ -282,32 +373,62 @@ pub async fn first_admin_setup_link(state: &AppState) -> Result<Option<String>, 
     let secret = session_secret();
     let now = now_ms();
     let mut tx = state.db.begin().await?;
-    tx.insert_setup_link(&sha256_hex(&secret), "first_admin", None, now, now + SETUP_LINK_TTL_MS).await?;
+    tx.insert_setup_link(
+        &sha256_hex(&secret),
+        "first_admin",
+        None,
+        now,
+        now + SETUP_LINK_TTL_MS,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(secret))
 }
 
 /// Whether a first-administrator link can still be used.
 pub async fn setup_link_is_valid(state: &AppState, secret: &str) -> Result<bool, ApiError> {
-    Ok(state.db.count_users().await? == 0 && state.db.setup_link_is_valid(&sha256_hex(secret), "first_admin", now_ms()).await?)
+    Ok(state.db.count_users().await? == 0
+        && state
+            .db
+            .setup_link_is_valid(&sha256_hex(secret), "first_admin", now_ms())
+            .await?)
 }
 
 /// Opens a session for a person who just completed setup.
 pub async fn open_session(state: &AppState, user_id: &str) -> Result<String, ApiError> {
     let session = session_secret();
     let now = now_ms();
-    state.db.insert_session(&sha256_hex(&session), user_id, now, now + state.config.session_idle_secs * 1000).await?;
+    state
+        .db
+        .insert_session(
+            &sha256_hex(&session),
+            user_id,
+            now,
+            now + state.config.session_idle_secs * 1000,
+        )
+        .await?;
     Ok(session)
 }
 
 /// The `Set-Cookie` value for a new session.
 pub fn session_cookie(state: &AppState, session: &str) -> String {
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}", state.config.session_idle_secs)
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        state.config.session_idle_secs
+    )
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn cleared_session_cookie(state: &AppState) -> String {
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}")
 }

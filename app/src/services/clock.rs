@@ -12,7 +12,8 @@ pub fn now_ms() -> i64 {
 
 /// RFC 3339 UTC with second precision, e.g. `2026-11-22T09:30:00Z`.
 pub fn rfc3339(ms: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -22,7 +23,9 @@ pub fn rfc3339_opt(ms: Option<i64>) -> Option<String> {
 
 /// Parses an RFC 3339 time into milliseconds; `None` when it is not one.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    OffsetDateTime::parse(s.trim(), &Rfc3339).ok().map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+    OffsetDateTime::parse(s.trim(), &Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 #[cfg(test)]
@@ -32,7 +35,10 @@ mod tests {
     #[test]
     fn formats_and_parses() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(parse_rfc3339("2026-11-22T09:30:00Z"), Some(1_795_339_800_000));
+        assert_eq!(
+            parse_rfc3339("2026-11-22T09:30:00Z"),
+            Some(1_795_339_800_000)
+        );
         assert_eq!(rfc3339(1_795_339_800_000), "2026-11-22T09:30:00Z");
         assert_eq!(parse_rfc3339("yesterday"), None);
     }

@@ -41,7 +41,9 @@ impl From<StoreError> for ApiError {
     /// Unexpected store errors are logged here with their cause and reported without it.
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::UniqueViolation => ApiError::conflict("name", "That name is already taken."),
+            StoreError::UniqueViolation => {
+                ApiError::conflict("name", "That name is already taken.")
+            }
             StoreError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 ApiError::internal()

@@ -45,35 +45,61 @@ pub fn parse_paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i6
     }
     let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ApiError::invalid("per_page", format!("per_page must be between 1 and {MAX_PER_PAGE}.")));
+        return Err(ApiError::invalid(
+            "per_page",
+            format!("per_page must be between 1 and {MAX_PER_PAGE}."),
+        ));
     }
     Ok((page, per_page))
 }
 
 /// One page of the caller's organization's accounts.
 #[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
-pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> Result<(Vec<ServiceAccount>, i64, i64, i64), ApiError> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    q: ListQuery,
+) -> Result<(Vec<ServiceAccount>, i64, i64, i64), ApiError> {
     let (page, per_page) = parse_paging(q.page, q.per_page)?;
-    let role = match q.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-        None => None,
-        Some(r) => Some(Role::parse(r).ok_or_else(|| ApiError::invalid("role", "Role must be viewer, editor or admin."))?),
-    };
+    let role =
+        match q.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(r) => Some(Role::parse(r).ok_or_else(|| {
+                ApiError::invalid("role", "Role must be viewer, editor or admin.")
+            })?),
+        };
     let disabled = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None | Some("all") => None,
         Some("active") => Some(false),
         Some("disabled") => Some(true),
-        Some(_) => return Err(ApiError::invalid("status", "Status must be active, disabled or all.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "Status must be active, disabled or all.",
+            ))
+        }
     };
     let sort = match q.sort.as_deref().unwrap_or("name") {
         "name" => AccountSort::NameAsc,
         "-name" => AccountSort::NameDesc,
         "created" => AccountSort::CreatedAsc,
         "-created" => AccountSort::CreatedDesc,
-        _ => return Err(ApiError::invalid("sort", "Sort must be name, -name, created or -created.")),
+        _ => {
+            return Err(ApiError::invalid(
+                "sort",
+                "Sort must be name, -name, created or -created.",
+            ))
+        }
     };
-    let query = q.query.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let query = q
+        .query
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
     if query.as_ref().is_some_and(|s| s.chars().count() > 100) {
-        return Err(ApiError::invalid("query", "Search text must be at most 100 characters."));
+        return Err(ApiError::invalid(
+            "query",
+            "Search text must be at most 100 characters.",
+        ));
     }
     let filter = AccountFilter {
         query,
@@ -83,8 +109,16 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> Result<(Ve
         limit: per_page,
         offset: (page - 1) * per_page,
     };
-    let (rows, total) = state.db.list_accounts(&caller.principal.organization.id, &filter).await?;
-    Ok((rows.into_iter().map(to_api).collect(), total, page, per_page))
+    let (rows, total) = state
+        .db
+        .list_accounts(&caller.principal.organization.id, &filter)
+        .await?;
+    Ok((
+        rows.into_iter().map(to_api).collect(),
+        total,
+        page,
+        per_page,
+    ))
 }
 
 /// Input for a new account, not yet validated.
@@ -96,7 +130,8 @@ pub struct NewAccount {
 
 /// Validates the role field and enforces the ceiling: nobody grants more than they hold.
 pub fn parse_granted_role(caller: &Caller, role: &str) -> Result<Role, ApiError> {
-    let role = Role::parse(role.trim()).ok_or_else(|| ApiError::invalid("role", "Role must be viewer, editor or admin."))?;
+    let role = Role::parse(role.trim())
+        .ok_or_else(|| ApiError::invalid("role", "Role must be viewer, editor or admin."))?;
     if role > caller.principal.role {
         return Err(ApiError::forbidden(format!(
             "You cannot grant the {} role: it is higher than your own ({}).",
@@ -108,24 +143,49 @@ pub fn parse_granted_role(caller: &Caller, role: &str) -> Result<Role, ApiError>
 
 /// Creates an account in the caller's organization, audited in the same transaction.
 #[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id))]
-pub async fn create(state: &AppState, caller: &Caller, input: NewAccount) -> Result<ServiceAccount, ApiError> {
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: NewAccount,
+) -> Result<ServiceAccount, ApiError> {
     let name = ResourceName::parse("name", &input.name)?;
-    let description = crate::domain::parse_description("description", input.description.as_deref())?;
+    let description =
+        crate::domain::parse_description("description", input.description.as_deref())?;
     let role = parse_granted_role(caller, &input.role)?;
     let org = &caller.principal.organization.id;
     let id = new_id("sa");
     let now = now_ms();
     let mut tx = state.db.begin().await?;
-    tx.insert_account(&id, org, name.as_str(), &description, role.as_str(), &caller.display_name(), now)
-        .await
-        .map_err(|e| match e {
-            StoreError::UniqueViolation => {
-                ApiError::conflict("name", format!("A service account named '{}' already exists.", name.as_str()))
-            }
-            other => other.into(),
-        })?;
-    tx.insert_audit(&event(caller, "service_account.create", Some(Target { kind: "service_account", id: &id, name: name.as_str() })))
-        .await?;
+    tx.insert_account(
+        &id,
+        org,
+        name.as_str(),
+        &description,
+        role.as_str(),
+        &caller.display_name(),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::UniqueViolation => ApiError::conflict(
+            "name",
+            format!(
+                "A service account named '{}' already exists.",
+                name.as_str()
+            ),
+        ),
+        other => other.into(),
+    })?;
+    tx.insert_audit(&event(
+        caller,
+        "service_account.create",
+        Some(Target {
+            kind: "service_account",
+            id: &id,
+            name: name.as_str(),
+        }),
+    ))
+    .await?;
     let row = tx.account(org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row))
@@ -133,7 +193,11 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewAccount) -> Res
 
 /// An account of the caller's organization; 404 for anything else.
 pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<ServiceAccount, ApiError> {
-    let row = state.db.account(&caller.principal.organization.id, id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    let row = state
+        .db
+        .account(&caller.principal.organization.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Service account"))?;
     Ok(to_api(row))
 }
 
@@ -159,23 +223,51 @@ pub struct AccountChanges {
 }
 
 /// Loads an account of the caller's organization inside `tx` and checks the role ceiling.
-async fn account_for_change(tx: &mut crate::store::Tx, caller: &Caller, id: &str) -> Result<AccountRow, ApiError> {
-    let account = tx.account(&caller.principal.organization.id, id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+async fn account_for_change(
+    tx: &mut crate::store::Tx,
+    caller: &Caller,
+    id: &str,
+) -> Result<AccountRow, ApiError> {
+    let account = tx
+        .account(&caller.principal.organization.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Service account"))?;
     check_ceiling(caller, &account)?;
     Ok(account)
 }
 
 /// Edits name, description and role; audited with the fields that changed.
 #[tracing::instrument(skip(state, caller, changes), fields(org = %caller.principal.organization.id))]
-pub async fn update(state: &AppState, caller: &Caller, id: &str, changes: AccountChanges) -> Result<ServiceAccount, ApiError> {
-    let name = changes.name.as_deref().map(|n| ResourceName::parse("name", n)).transpose()?;
-    let description = changes.description.as_deref().map(|d| crate::domain::parse_description("description", Some(d))).transpose()?;
-    let role = changes.role.as_deref().map(|r| parse_granted_role(caller, r)).transpose()?;
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    changes: AccountChanges,
+) -> Result<ServiceAccount, ApiError> {
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| ResourceName::parse("name", n))
+        .transpose()?;
+    let description = changes
+        .description
+        .as_deref()
+        .map(|d| crate::domain::parse_description("description", Some(d)))
+        .transpose()?;
+    let role = changes
+        .role
+        .as_deref()
+        .map(|r| parse_granted_role(caller, r))
+        .transpose()?;
     let mut tx = state.db.begin().await?;
     let current = account_for_change(&mut tx, caller, id).await?;
-    let new_name = name.map(|n| n.into_string()).unwrap_or_else(|| current.name.clone());
+    let new_name = name
+        .map(|n| n.into_string())
+        .unwrap_or_else(|| current.name.clone());
     let new_description = description.unwrap_or_else(|| current.description.clone());
-    let new_role = role.map(|r| r.as_str().to_string()).unwrap_or_else(|| current.role.clone());
+    let new_role = role
+        .map(|r| r.as_str().to_string())
+        .unwrap_or_else(|| current.role.clone());
     let changed: Vec<&str> = [
         ("name", new_name != current.name),
         ("description", new_description != current.description),
@@ -184,14 +276,39 @@ pub async fn update(state: &AppState, caller: &Caller, id: &str, changes: Accoun
     .into_iter()
     .filter_map(|(f, c)| c.then_some(f))
     .collect();
-    tx.update_account(&current.id, &new_name, &new_description, &new_role, now_ms()).await.map_err(|e| match e {
-        StoreError::UniqueViolation => ApiError::conflict("name", format!("A service account named '{new_name}' already exists.")),
+    tx.update_account(
+        &current.id,
+        &new_name,
+        &new_description,
+        &new_role,
+        now_ms(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::UniqueViolation => ApiError::conflict(
+            "name",
+            format!("A service account named '{new_name}' already exists."),
+        ),
         other => other.into(),
     })?;
-    let mut record = event(caller, "service_account.update", Some(Target { kind: "service_account", id: &current.id, name: &new_name }));
-    record.details = Some(serde_json::json!({ "changed": changed, "previous_name": current.name, "role": new_role }).to_string());
+    let mut record = event(
+        caller,
+        "service_account.update",
+        Some(Target {
+            kind: "service_account",
+            id: &current.id,
+            name: &new_name,
+        }),
+    );
+    record.details = Some(
+        serde_json::json!({ "changed": changed, "previous_name": current.name, "role": new_role })
+            .to_string(),
+    );
     tx.insert_audit(&record).await?;
-    let row = tx.account(&caller.principal.organization.id, &current.id).await?.ok_or_else(ApiError::internal)?;
+    let row = tx
+        .account(&caller.principal.organization.id, &current.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row))
 }
@@ -199,29 +316,66 @@ pub async fn update(state: &AppState, caller: &Caller, id: &str, changes: Accoun
 /// Disables an account: its tokens stop working at once. With `revoke_tokens` (the default)
 /// they are revoked for good; otherwise they are suspended until the account is enabled.
 #[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
-pub async fn disable(state: &AppState, caller: &Caller, id: &str, revoke_tokens: bool) -> Result<ServiceAccount, ApiError> {
+pub async fn disable(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    revoke_tokens: bool,
+) -> Result<ServiceAccount, ApiError> {
     let mut tx = state.db.begin().await?;
     let account = account_for_change(&mut tx, caller, id).await?;
     let now = now_ms();
     tx.set_account_disabled(&account.id, true, now).await?;
-    let revoked = if revoke_tokens { tx.revoke_account_tokens(&account.id, now).await? } else { 0 };
-    let mut record = event(caller, "service_account.disable", Some(Target { kind: "service_account", id: &account.id, name: &account.name }));
-    record.details = Some(serde_json::json!({ "revoke_tokens": revoke_tokens, "revoked": revoked }).to_string());
+    let revoked = if revoke_tokens {
+        tx.revoke_account_tokens(&account.id, now).await?
+    } else {
+        0
+    };
+    let mut record = event(
+        caller,
+        "service_account.disable",
+        Some(Target {
+            kind: "service_account",
+            id: &account.id,
+            name: &account.name,
+        }),
+    );
+    record.details =
+        Some(serde_json::json!({ "revoke_tokens": revoke_tokens, "revoked": revoked }).to_string());
     tx.insert_audit(&record).await?;
-    let row = tx.account(&caller.principal.organization.id, &account.id).await?.ok_or_else(ApiError::internal)?;
+    let row = tx
+        .account(&caller.principal.organization.id, &account.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row))
 }
 
 /// Enables a disabled account; suspended tokens work again, revoked ones never do.
 #[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
-pub async fn enable(state: &AppState, caller: &Caller, id: &str) -> Result<ServiceAccount, ApiError> {
+pub async fn enable(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<ServiceAccount, ApiError> {
     let mut tx = state.db.begin().await?;
     let account = account_for_change(&mut tx, caller, id).await?;
-    tx.set_account_disabled(&account.id, false, now_ms()).await?;
-    tx.insert_audit(&event(caller, "service_account.enable", Some(Target { kind: "service_account", id: &account.id, name: &account.name })))
+    tx.set_account_disabled(&account.id, false, now_ms())
         .await?;
-    let row = tx.account(&caller.principal.organization.id, &account.id).await?.ok_or_else(ApiError::internal)?;
+    tx.insert_audit(&event(
+        caller,
+        "service_account.enable",
+        Some(Target {
+            kind: "service_account",
+            id: &account.id,
+            name: &account.name,
+        }),
+    ))
+    .await?;
+    let row = tx
+        .account(&caller.principal.organization.id, &account.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row))
 }
@@ -232,7 +386,15 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
     let mut tx = state.db.begin().await?;
     let account = account_for_change(&mut tx, caller, id).await?;
     tx.delete_account(&account.id).await?;
-    let mut record = event(caller, "service_account.delete", Some(Target { kind: "service_account", id: &account.id, name: &account.name }));
+    let mut record = event(
+        caller,
+        "service_account.delete",
+        Some(Target {
+            kind: "service_account",
+            id: &account.id,
+            name: &account.name,
+        }),
+    );
     record.details = Some(serde_json::json!({ "tokens_deleted": account.token_count }).to_string());
     tx.insert_audit(&record).await?;
     tx.commit().await?;

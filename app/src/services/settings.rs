@@ -16,7 +16,11 @@ fn to_api(row: crate::store::OrganizationRow) -> OrganizationSettings {
 }
 
 pub async fn get(state: &AppState, caller: &Caller) -> Result<OrganizationSettings, ApiError> {
-    let row = state.db.organization(&caller.principal.organization.id).await?.ok_or_else(|| ApiError::not_found("Organization"))?;
+    let row = state
+        .db
+        .organization(&caller.principal.organization.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization"))?;
     Ok(to_api(row))
 }
 
@@ -29,27 +33,58 @@ pub async fn update(
 ) -> Result<OrganizationSettings, ApiError> {
     if let Some(d) = max_token_lifetime_days {
         if !(1..=MAX_EXPIRY_DAYS).contains(&d) {
-            return Err(ApiError::invalid("max_token_lifetime_days", format!("Maximum lifetime must be between 1 and {MAX_EXPIRY_DAYS} days.")));
+            return Err(ApiError::invalid(
+                "max_token_lifetime_days",
+                format!("Maximum lifetime must be between 1 and {MAX_EXPIRY_DAYS} days."),
+            ));
         }
     }
-    let webhook_url = webhook_url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    let webhook_url = webhook_url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
     if let Some(u) = &webhook_url {
-        if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 500 || u.contains(char::is_whitespace) {
-            return Err(ApiError::invalid("webhook_url", "Webhook URL must be an http(s) URL."));
+        if !(u.starts_with("https://") || u.starts_with("http://"))
+            || u.len() > 500
+            || u.contains(char::is_whitespace)
+        {
+            return Err(ApiError::invalid(
+                "webhook_url",
+                "Webhook URL must be an http(s) URL.",
+            ));
         }
     }
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    tx.update_organization_settings(&org, max_token_lifetime_days, webhook_url.as_deref()).await?;
-    let mut record = event(caller, "settings.update", Some(Target { kind: "organization", id: &org, name: &caller.principal.organization.slug }));
-    record.details = Some(serde_json::json!({ "max_token_lifetime_days": max_token_lifetime_days }).to_string());
+    tx.update_organization_settings(&org, max_token_lifetime_days, webhook_url.as_deref())
+        .await?;
+    let mut record = event(
+        caller,
+        "settings.update",
+        Some(Target {
+            kind: "organization",
+            id: &org,
+            name: &caller.principal.organization.slug,
+        }),
+    );
+    record.details =
+        Some(serde_json::json!({ "max_token_lifetime_days": max_token_lifetime_days }).to_string());
     tx.insert_audit(&record).await?;
-    let row = tx.organization(&org).await?.ok_or_else(ApiError::internal)?;
+    let row = tx
+        .organization(&org)
+        .await?
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row))
 }
 
 /// The maximum token lifetime, which everyone who may create tokens needs to know.
-pub async fn token_lifetime_limit(state: &AppState, caller: &Caller) -> Result<Option<i64>, ApiError> {
-    Ok(state.db.organization(&caller.principal.organization.id).await?.and_then(|o| o.max_token_lifetime_days))
+pub async fn token_lifetime_limit(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Option<i64>, ApiError> {
+    Ok(state
+        .db
+        .organization(&caller.principal.organization.id)
+        .await?
+        .and_then(|o| o.max_token_lifetime_days))
 }

@@ -6,7 +6,10 @@ use super::service_accounts::check_ceiling;
 use super::Caller;
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
-use crate::domain::{parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, SessionJson, Token, TokenStatus};
+use crate::domain::{
+    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, SessionJson, Token,
+    TokenStatus,
+};
 use crate::state::AppState;
 use crate::store::{scopes_from_text, scopes_to_text, NewToken, StoreError, TokenRow};
 
@@ -23,7 +26,8 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
     } else {
         TokenStatus::Active
     };
-    let expires_soon = status == TokenStatus::Active && row.expires_at.is_some_and(|at| at - now <= EXPIRES_SOON_MS);
+    let expires_soon = status == TokenStatus::Active
+        && row.expires_at.is_some_and(|at| at - now <= EXPIRES_SOON_MS);
     Token {
         id: row.id,
         service_account_id: row.service_account_id,
@@ -60,14 +64,21 @@ pub struct IssuedToken {
 
 /// Issues a token for an account of the caller's organization.
 #[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id, account = %input.service_account_id))]
-pub async fn create(state: &AppState, caller: &Caller, input: NewTokenInput) -> Result<IssuedToken, ApiError> {
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: NewTokenInput,
+) -> Result<IssuedToken, ApiError> {
     let name = ResourceName::parse("name", &input.name)?;
     let description = parse_description("description", input.description.as_deref())?;
     let scopes = parse_scopes(input.scopes.as_deref())?;
     let days = parse_expiry_days(input.expires_in_days, input.never_expires)?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let account = tx.account(&org, &input.service_account_id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    let account = tx
+        .account(&org, &input.service_account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Service account"))?;
     check_ceiling(caller, &account)?;
     check_lifetime_policy(&mut tx, &org, days).await?;
     let now = now_ms();
@@ -90,12 +101,25 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTokenInput) -> 
     })
     .await
     .map_err(|e| match e {
-        StoreError::UniqueViolation => {
-            ApiError::conflict("name", format!("This service account already has a token named '{}'.", name.as_str()))
-        }
+        StoreError::UniqueViolation => ApiError::conflict(
+            "name",
+            format!(
+                "This service account already has a token named '{}'.",
+                name.as_str()
+            ),
+        ),
         other => other.into(),
     })?;
-    tx.insert_audit(&event(caller, "token.create", Some(Target { kind: "token", id: &id, name: name.as_str() }))).await?;
+    tx.insert_audit(&event(
+        caller,
+        "token.create",
+        Some(Target {
+            kind: "token",
+            id: &id,
+            name: name.as_str(),
+        }),
+    ))
+    .await?;
     let row = tx.token(&org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     let session_json = SessionJson {
@@ -103,12 +127,23 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTokenInput) -> 
         tenant_url: format!("{}/", state.config.public_url),
         scopes,
     };
-    Ok(IssuedToken { token: to_api(row, now), secret: issued.secret, session_json })
+    Ok(IssuedToken {
+        token: to_api(row, now),
+        secret: issued.secret,
+        session_json,
+    })
 }
 
 /// Refuses a lifetime longer than the organization's maximum (when one is set), naming the field.
-async fn check_lifetime_policy(tx: &mut crate::store::Tx, org: &str, days: Option<i64>) -> Result<(), ApiError> {
-    let max = tx.organization(org).await?.and_then(|o| o.max_token_lifetime_days);
+async fn check_lifetime_policy(
+    tx: &mut crate::store::Tx,
+    org: &str,
+    days: Option<i64>,
+) -> Result<(), ApiError> {
+    let max = tx
+        .organization(org)
+        .await?
+        .and_then(|o| o.max_token_lifetime_days);
     match (max, days) {
         (Some(max), None) => Err(ApiError::invalid(
             "expires_in_days",
@@ -123,11 +158,25 @@ async fn check_lifetime_policy(tx: &mut crate::store::Tx, org: &str, days: Optio
 }
 
 /// The live tokens of an account of the caller's organization.
-pub async fn list(state: &AppState, caller: &Caller, service_account_id: &str) -> Result<Vec<Token>, ApiError> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    service_account_id: &str,
+) -> Result<Vec<Token>, ApiError> {
     let org = &caller.principal.organization.id;
-    state.db.account(org, service_account_id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    state
+        .db
+        .account(org, service_account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Service account"))?;
     let now = now_ms();
-    Ok(state.db.list_tokens(service_account_id).await?.into_iter().map(|r| to_api(r, now)).collect())
+    Ok(state
+        .db
+        .list_tokens(service_account_id)
+        .await?
+        .into_iter()
+        .map(|r| to_api(r, now))
+        .collect())
 }
 
 /// Revokes a token permanently and at once.
@@ -135,11 +184,26 @@ pub async fn list(state: &AppState, caller: &Caller, service_account_id: &str) -
 pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let token = tx.token(&org, id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
-    let account = tx.account(&org, &token.service_account_id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
+    let token = tx
+        .token(&org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Token"))?;
+    let account = tx
+        .account(&org, &token.service_account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Token"))?;
     check_ceiling(caller, &account)?;
     tx.revoke_token(&token.id, now_ms()).await?;
-    tx.insert_audit(&event(caller, "token.revoke", Some(Target { kind: "token", id: &token.id, name: &token.name }))).await?;
+    tx.insert_audit(&event(
+        caller,
+        "token.revoke",
+        Some(Target {
+            kind: "token",
+            id: &token.id,
+            name: &token.name,
+        }),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -158,42 +222,101 @@ pub const MAX_GRACE_SECONDS: i64 = 7 * 86_400;
 /// Gives a token a new secret, keeping its name, description, scopes and history. With a grace
 /// period the old secret keeps working until it ends, so rotation needs no downtime.
 #[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id))]
-pub async fn refresh(state: &AppState, caller: &Caller, input: RefreshInput) -> Result<IssuedToken, ApiError> {
+pub async fn refresh(
+    state: &AppState,
+    caller: &Caller,
+    input: RefreshInput,
+) -> Result<IssuedToken, ApiError> {
     let days = parse_expiry_days(input.expires_in_days, input.never_expires)?;
     let grace = input.grace_seconds.unwrap_or(0);
     if !(0..=MAX_GRACE_SECONDS).contains(&grace) {
-        return Err(ApiError::invalid("grace_seconds", format!("Grace period must be between 0 and {MAX_GRACE_SECONDS} seconds.")));
+        return Err(ApiError::invalid(
+            "grace_seconds",
+            format!("Grace period must be between 0 and {MAX_GRACE_SECONDS} seconds."),
+        ));
     }
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let token = tx.token(&org, &input.id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
-    let account = tx.account(&org, &token.service_account_id).await?.ok_or_else(|| ApiError::not_found("Token"))?;
+    let token = tx
+        .token(&org, &input.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Token"))?;
+    let account = tx
+        .account(&org, &token.service_account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Token"))?;
     check_ceiling(caller, &account)?;
     check_lifetime_policy(&mut tx, &org, days).await?;
     let now = now_ms();
     let old_hash = tx.token_secret_hash(&token.id).await?;
     let issued = token_secret::generate();
-    let (previous, until) = if grace > 0 { (old_hash.as_deref(), Some(now + grace * 1000)) } else { (None, None) };
-    tx.replace_token_secret(&token.id, &issued.hash, &issued.hint, days.map(|d| now + d * DAY_MS), previous, until).await?;
-    let mut record = event(caller, "token.refresh", Some(Target { kind: "token", id: &token.id, name: &token.name }));
+    let (previous, until) = if grace > 0 {
+        (old_hash.as_deref(), Some(now + grace * 1000))
+    } else {
+        (None, None)
+    };
+    tx.replace_token_secret(
+        &token.id,
+        &issued.hash,
+        &issued.hint,
+        days.map(|d| now + d * DAY_MS),
+        previous,
+        until,
+    )
+    .await?;
+    let mut record = event(
+        caller,
+        "token.refresh",
+        Some(Target {
+            kind: "token",
+            id: &token.id,
+            name: &token.name,
+        }),
+    );
     record.details = Some(serde_json::json!({ "grace_seconds": grace }).to_string());
     tx.insert_audit(&record).await?;
-    let row = tx.token(&org, &token.id).await?.ok_or_else(ApiError::internal)?;
+    let row = tx
+        .token(&org, &token.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     let scopes = scopes_from_text(&row.scopes);
-    let session_json = SessionJson { access_token: issued.secret.clone(), tenant_url: format!("{}/", state.config.public_url), scopes };
-    Ok(IssuedToken { token: to_api(row, now), secret: issued.secret, session_json })
+    let session_json = SessionJson {
+        access_token: issued.secret.clone(),
+        tenant_url: format!("{}/", state.config.public_url),
+        scopes,
+    };
+    Ok(IssuedToken {
+        token: to_api(row, now),
+        secret: issued.secret,
+        session_json,
+    })
 }
 
 /// Revokes every live token of an account; returns how many.
 #[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
-pub async fn revoke_all(state: &AppState, caller: &Caller, service_account_id: &str) -> Result<u64, ApiError> {
+pub async fn revoke_all(
+    state: &AppState,
+    caller: &Caller,
+    service_account_id: &str,
+) -> Result<u64, ApiError> {
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let account = tx.account(&org, service_account_id).await?.ok_or_else(|| ApiError::not_found("Service account"))?;
+    let account = tx
+        .account(&org, service_account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Service account"))?;
     check_ceiling(caller, &account)?;
     let revoked = tx.revoke_account_tokens(&account.id, now_ms()).await?;
-    let mut record = event(caller, "token.revoke_all", Some(Target { kind: "service_account", id: &account.id, name: &account.name }));
+    let mut record = event(
+        caller,
+        "token.revoke_all",
+        Some(Target {
+            kind: "service_account",
+            id: &account.id,
+            name: &account.name,
+        }),
+    );
     record.details = Some(serde_json::json!({ "revoked": revoked }).to_string());
     tx.insert_audit(&record).await?;
     tx.commit().await?;

@@ -57,7 +57,10 @@ pub struct AccountFilter {
 
 /// Escapes LIKE wildcards so a search for `ci_bot` matches only that text.
 fn like_pattern(query: &str) -> String {
-    let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -68,7 +71,11 @@ const WHERE: &str = " WHERE sa.organization_id = $1 \
 
 impl Db {
     /// One page of an organization's accounts and the total that match the filter.
-    pub async fn list_accounts(&self, organization_id: &str, f: &AccountFilter) -> StoreResult<(Vec<AccountRow>, i64)> {
+    pub async fn list_accounts(
+        &self,
+        organization_id: &str,
+        f: &AccountFilter,
+    ) -> StoreResult<(Vec<AccountRow>, i64)> {
         let pattern = f.query.as_deref().map(like_pattern);
         // Pick the page first, then count tokens for its rows only: with the count in the same
         // scan, PostgreSQL would run it for every row skipped by the offset.
@@ -98,16 +105,32 @@ impl Db {
     }
 
     /// An account of this organization; another organization's id finds nothing.
-    pub async fn account(&self, organization_id: &str, id: &str) -> StoreResult<Option<AccountRow>> {
+    pub async fn account(
+        &self,
+        organization_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<AccountRow>> {
         let sql = format!("{SELECT} WHERE sa.organization_id = $1 AND sa.id = $2");
-        Ok(on_pool!(self, |p| sqlx::query_as(&sql).bind(organization_id).bind(id).fetch_optional(p).await)?)
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
     }
 }
 
 impl Tx {
-    pub async fn account(&mut self, organization_id: &str, id: &str) -> StoreResult<Option<AccountRow>> {
+    pub async fn account(
+        &mut self,
+        organization_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<AccountRow>> {
         let sql = format!("{SELECT} WHERE sa.organization_id = $1 AND sa.id = $2");
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(organization_id).bind(id).fetch_optional(c).await)?)
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -121,7 +144,8 @@ impl Tx {
         created_by: &str,
         now: i64,
     ) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO service_accounts (id, organization_id, name, description, role, disabled, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $7)"
         )
@@ -133,7 +157,8 @@ impl Tx {
         .bind(created_by)
         .bind(now)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 }
@@ -149,8 +174,16 @@ mod tests {
 
 impl Tx {
     /// Writes the editable fields of an account.
-    pub async fn update_account(&mut self, id: &str, name: &str, description: &str, role: &str, now: i64) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query("UPDATE service_accounts SET name = $2, description = $3, role = $4, updated_at = $5 WHERE id = $1")
+    pub async fn update_account(
+        &mut self,
+        id: &str,
+        name: &str,
+        description: &str,
+        role: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        on_tx!(self, |c| {
+            sqlx::query("UPDATE service_accounts SET name = $2, description = $3, role = $4, updated_at = $5 WHERE id = $1")
             .bind(id)
             .bind(name)
             .bind(description)
@@ -158,25 +191,45 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
-            .map(|r| r.rows_affected()))?;
+            .map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
-    pub async fn set_account_disabled(&mut self, id: &str, disabled: bool, now: i64) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query("UPDATE service_accounts SET disabled = $2, updated_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(disabled)
-            .bind(now)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+    pub async fn set_account_disabled(
+        &mut self,
+        id: &str,
+        disabled: bool,
+        now: i64,
+    ) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE service_accounts SET disabled = $2, updated_at = $3 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(disabled)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Deletes an account; its tokens go with it (foreign key cascade).
     pub async fn delete_account(&mut self, id: &str) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query("DELETE FROM tokens WHERE service_account_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-        on_tx!(self, |c| sqlx::query("DELETE FROM service_accounts WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM tokens WHERE service_account_id = $1"
+        )
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM service_accounts WHERE id = $1"
+        )
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -86,7 +86,10 @@ const WHERE: &str = " WHERE organization_id = $1 \
 impl Tx {
     /// Appends within the mutation's own transaction, so the record and the change agree.
     pub async fn insert_audit(&mut self, e: &NewAuditEvent) -> StoreResult<()> {
-        on_tx!(self, |c| bind_event!(sqlx::query(INSERT), e).execute(c).await.map(|r| r.rows_affected()))?;
+        on_tx!(self, |c| bind_event!(sqlx::query(INSERT), e)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
@@ -94,11 +97,18 @@ impl Tx {
 impl Db {
     /// Appends on its own, for events with no mutation to join (sign-in attempts).
     pub async fn insert_audit(&self, e: &NewAuditEvent) -> StoreResult<()> {
-        on_pool!(self, |p| bind_event!(sqlx::query(INSERT), e).execute(p).await.map(|r| r.rows_affected()))?;
+        on_pool!(self, |p| bind_event!(sqlx::query(INSERT), e)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    pub async fn list_audit(&self, organization_id: &str, f: &AuditFilter) -> StoreResult<(Vec<AuditRow>, i64)> {
+    pub async fn list_audit(
+        &self,
+        organization_id: &str,
+        f: &AuditFilter,
+    ) -> StoreResult<(Vec<AuditRow>, i64)> {
         let page_sql = format!(
             "SELECT id, at, actor_kind, actor_id, actor_name, token_id, action, target_kind, target_id, target_name, \
              ip, user_agent, outcome FROM audit_events{WHERE} ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8"

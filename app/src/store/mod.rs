@@ -104,7 +104,10 @@ impl Db {
             .busy_timeout(Duration::from_secs(10));
         // An in-memory database exists once per connection, so it must have exactly one.
         let max = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(options)
+            .await?;
         Ok(Db::Sqlite(pool))
     }
 
@@ -168,10 +171,16 @@ impl Tx {
 
 /// Joins scopes for storage as `read,write`.
 pub(crate) fn scopes_to_text(scopes: &[crate::domain::Scope]) -> String {
-    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Reads stored scopes, ignoring anything unknown rather than failing a whole listing.
 pub(crate) fn scopes_from_text(text: &str) -> Vec<crate::domain::Scope> {
-    text.split(',').filter_map(crate::domain::Scope::parse).collect()
+    text.split(',')
+        .filter_map(crate::domain::Scope::parse)
+        .collect()
 }

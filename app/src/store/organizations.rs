@@ -16,49 +16,81 @@ pub struct OrganizationRow {
 const COLUMNS: &str = "id, slug, name, max_token_lifetime_days, webhook_url, created_at";
 
 impl Tx {
-    pub async fn insert_organization(&mut self, id: &str, slug: &str, name: &str, now: i64) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query("INSERT INTO organizations (id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(slug)
-            .bind(name)
-            .bind(now)
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+    pub async fn insert_organization(
+        &mut self,
+        id: &str,
+        slug: &str,
+        name: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO organizations (id, slug, name, created_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(id)
+        .bind(slug)
+        .bind(name)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    pub async fn organization_by_slug(&mut self, slug: &str) -> StoreResult<Option<OrganizationRow>> {
+    pub async fn organization_by_slug(
+        &mut self,
+        slug: &str,
+    ) -> StoreResult<Option<OrganizationRow>> {
         let sql = format!("SELECT {COLUMNS} FROM organizations WHERE slug = $1");
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(slug).fetch_optional(c).await)?)
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(slug)
+            .fetch_optional(c)
+            .await)?)
     }
 }
 
 impl Db {
     pub async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>> {
         let sql = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1");
-        Ok(on_pool!(self, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?)
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
     }
 
     /// How many people exist at all: zero means the first administrator is still to be created.
     pub async fn count_users(&self) -> StoreResult<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await)?)
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(p)
+        .await)?)
     }
 }
 
 impl Tx {
     pub async fn organization(&mut self, id: &str) -> StoreResult<Option<OrganizationRow>> {
         let sql = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1");
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?)
     }
 
-    pub async fn update_organization_settings(&mut self, id: &str, max_token_lifetime_days: Option<i64>, webhook_url: Option<&str>) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query("UPDATE organizations SET max_token_lifetime_days = $2, webhook_url = $3 WHERE id = $1")
-            .bind(id)
-            .bind(max_token_lifetime_days)
-            .bind(webhook_url)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+    pub async fn update_organization_settings(
+        &mut self,
+        id: &str,
+        max_token_lifetime_days: Option<i64>,
+        webhook_url: Option<&str>,
+    ) -> StoreResult<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE organizations SET max_token_lifetime_days = $2, webhook_url = $3 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(max_token_lifetime_days)
+        .bind(webhook_url)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -17,8 +17,15 @@ pub struct SessionRow {
 }
 
 impl Db {
-    pub async fn insert_session(&self, id_hash: &str, user_id: &str, now: i64, expires_at: i64) -> StoreResult<()> {
-        on_pool!(self, |p| sqlx::query(
+    pub async fn insert_session(
+        &self,
+        id_hash: &str,
+        user_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        on_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)"
         )
         .bind(id_hash)
@@ -26,13 +33,15 @@ impl Db {
         .bind(now)
         .bind(expires_at)
         .execute(p)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     /// One indexed lookup by the session hash.
     pub async fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRow>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT u.id AS user_id, u.name AS user_name, u.role, u.disabled, s.last_seen_at, s.expires_at, \
                     o.id AS org_id, o.slug AS org_slug, o.name AS org_name \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
@@ -40,22 +49,32 @@ impl Db {
         )
         .bind(id_hash)
         .fetch_optional(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Extends an idle session; callers throttle this so it is not a write per request.
     pub async fn touch_session(&self, id_hash: &str, now: i64, expires_at: i64) -> StoreResult<()> {
-        on_pool!(self, |p| sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1")
-            .bind(id_hash)
-            .bind(now)
-            .bind(expires_at)
-            .execute(p)
-            .await.map(|r| r.rows_affected()))?;
+        on_pool!(self, |p| sqlx::query(
+            "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .bind(now)
+        .bind(expires_at)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        on_pool!(self, |p| sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(p).await.map(|r| r.rows_affected()))?;
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM sessions WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

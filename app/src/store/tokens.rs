@@ -63,7 +63,8 @@ pub struct NewToken<'a> {
 
 impl Tx {
     pub async fn insert_token(&mut self, t: &NewToken<'_>) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO tokens (id, organization_id, service_account_id, name, description, scopes, secret_hash, hint, \
                                  created_by, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -80,26 +81,38 @@ impl Tx {
         .bind(t.created_at)
         .bind(t.expires_at)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     /// A live (not revoked) token of this organization.
-    pub async fn token(&mut self, organization_id: &str, id: &str) -> StoreResult<Option<TokenRow>> {
-        let sql = format!("{SELECT} WHERE t.organization_id = $1 AND t.id = $2 AND t.revoked_at IS NULL");
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(organization_id).bind(id).fetch_optional(c).await)?)
+    pub async fn token(
+        &mut self,
+        organization_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<TokenRow>> {
+        let sql =
+            format!("{SELECT} WHERE t.organization_id = $1 AND t.id = $2 AND t.revoked_at IS NULL");
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?)
     }
 
     /// Revokes for good: the row stays (so a later use is recognised and audited) but the
     /// secret no longer authenticates and the name is free again.
     pub async fn revoke_token(&mut self, id: &str, now: i64) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE tokens SET revoked_at = $2, previous_secret_hash = NULL WHERE id = $1 AND revoked_at IS NULL"
         )
         .bind(id)
         .bind(now)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 }
@@ -108,13 +121,17 @@ impl Db {
     /// The live tokens of one account, oldest first.
     pub async fn list_tokens(&self, service_account_id: &str) -> StoreResult<Vec<TokenRow>> {
         let sql = format!("{SELECT} WHERE t.service_account_id = $1 AND t.revoked_at IS NULL ORDER BY t.created_at, t.name");
-        Ok(on_pool!(self, |p| sqlx::query_as(&sql).bind(service_account_id).fetch_all(p).await)?)
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(service_account_id)
+            .fetch_all(p)
+            .await)?)
     }
 
     /// Finds the token whose current (or, during a refresh's grace period, previous) secret has
     /// this hash. Both columns are indexed.
     pub async fn credential(&self, secret_hash: &str) -> StoreResult<Option<CredentialRow>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT t.id AS token_id, t.name AS token_name, t.scopes, t.secret_hash, t.previous_valid_until, \
                     t.expires_at, t.revoked_at, sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
                     o.id AS org_id, o.slug AS org_slug, o.name AS org_name \
@@ -124,7 +141,8 @@ impl Db {
         )
         .bind(secret_hash)
         .fetch_optional(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Writes a batch of last-used records in one transaction: the batching is what keeps
@@ -132,22 +150,26 @@ impl Db {
     pub async fn record_token_usage(&self, batch: &[(String, i64, String)]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for (token_id, at, ip) in batch {
-            on_tx!(&mut tx, |c| sqlx::query(
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
                 "UPDATE tokens SET last_used_at = $2, last_used_ip = $3 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)"
             )
             .bind(token_id)
             .bind(at)
             .bind(ip)
             .execute(c)
-            .await.map(|r| r.rows_affected()))?;
-            on_tx!(&mut tx, |c| sqlx::query(
+            .await.map(|r| r.rows_affected())
+            })?;
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
                 "UPDATE service_accounts SET last_used_at = $2 \
                  WHERE id = (SELECT service_account_id FROM tokens WHERE id = $1) AND (last_used_at IS NULL OR last_used_at < $2)"
             )
             .bind(token_id)
             .bind(at)
             .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+            .await.map(|r| r.rows_affected())
+            })?;
         }
         tx.commit().await
     }
@@ -155,15 +177,21 @@ impl Db {
 
 impl Tx {
     /// Revokes every live token of an account; returns how many.
-    pub async fn revoke_account_tokens(&mut self, service_account_id: &str, now: i64) -> StoreResult<u64> {
-        Ok(on_tx!(self, |c| sqlx::query(
+    pub async fn revoke_account_tokens(
+        &mut self,
+        service_account_id: &str,
+        now: i64,
+    ) -> StoreResult<u64> {
+        Ok(on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE tokens SET revoked_at = $2, previous_secret_hash = NULL WHERE service_account_id = $1 AND revoked_at IS NULL"
         )
         .bind(service_account_id)
         .bind(now)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected())
+        })?)
     }
 
     /// Gives a token a new secret. The old one stays valid until `previous_valid_until` (the
@@ -178,7 +206,8 @@ impl Tx {
         previous_secret_hash: Option<&str>,
         previous_valid_until: Option<i64>,
     ) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE tokens SET secret_hash = $2, hint = $3, expires_at = $4, previous_secret_hash = $5, previous_valid_until = $6 \
              WHERE id = $1"
         )
@@ -190,27 +219,35 @@ impl Tx {
         .bind(previous_valid_until)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     /// The stored hash of a token's current secret (to keep it valid during a grace period).
     pub async fn token_secret_hash(&mut self, id: &str) -> StoreResult<Option<String>> {
-        Ok(on_tx!(self, |c| sqlx::query_scalar("SELECT secret_hash FROM tokens WHERE id = $1").bind(id).fetch_optional(c).await)?)
+        Ok(on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT secret_hash FROM tokens WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
     }
 }
 
 impl Db {
     /// Claims the right to audit a refused use of this token: true at most once a minute.
     pub async fn claim_refused_audit(&self, token_id: &str, now: i64) -> StoreResult<bool> {
-        let n = on_pool!(self, |p| sqlx::query(
+        let n = on_pool!(self, |p| {
+            sqlx::query(
             "UPDATE tokens SET refused_logged_at = $2 WHERE id = $1 AND (refused_logged_at IS NULL OR refused_logged_at <= $2 - 60000)"
         )
         .bind(token_id)
         .bind(now)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 }

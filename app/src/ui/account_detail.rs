@@ -3,7 +3,9 @@
 use super::account_dialogs::{DeleteDialog, DisableDialog, EditAccountDialog};
 use super::components::FormError;
 use super::format::{when, when_or};
-use super::token_dialogs::{AddTokenDialog, RefreshDialog, RevokeAllDialog, RevokeDialog, SecretDialog};
+use super::token_dialogs::{
+    AddTokenDialog, RefreshDialog, RevokeAllDialog, RevokeDialog, SecretDialog,
+};
 use crate::api::service_accounts::{enable_service_account, get_service_account};
 use crate::api::tokens::IssuedTokenResponse;
 use crate::domain::{ApiError, ServiceAccount, Token, TokenStatus};
@@ -135,7 +137,9 @@ fn dialog_view(
     close: Callback<bool>,
     navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + Send + Sync + 'static,
 ) -> AnyView {
-    let Some(sa) = account else { return ().into_any() };
+    let Some(sa) = account else {
+        return ().into_any();
+    };
     // A new secret replaces the form with the one-time display, and the list reloads behind it.
     let issued = Callback::new(move |r: IssuedTokenResponse| {
         close.run(true);
@@ -167,11 +171,22 @@ fn dialog_view(
 }
 
 fn token_row(t: Token, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
-    let scopes = t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let scopes = t
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let status = match t.status {
-        TokenStatus::Expired => Some(view! { <span class="badge danger-badge">"Expired"</span> }.into_any()),
-        TokenStatus::Suspended => Some(view! { <span class="badge muted-badge">"Suspended"</span> }.into_any()),
-        TokenStatus::Active if t.expires_soon => Some(view! { <span class="badge warn-badge">"Expires soon"</span> }.into_any()),
+        TokenStatus::Expired => {
+            Some(view! { <span class="badge danger-badge">"Expired"</span> }.into_any())
+        }
+        TokenStatus::Suspended => {
+            Some(view! { <span class="badge muted-badge">"Suspended"</span> }.into_any())
+        }
+        TokenStatus::Active if t.expires_soon => {
+            Some(view! { <span class="badge warn-badge">"Expires soon"</span> }.into_any())
+        }
         TokenStatus::Active => None,
     };
     let last_used = match (&t.last_used_at, &t.last_used_ip) {
@@ -179,7 +194,8 @@ fn token_row(t: Token, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
         (Some(at), None) => when(at),
         _ => "Never".to_string(),
     };
-    let (refresh_label, revoke_label) = (format!("Refresh {}", t.name), format!("Revoke {}", t.name));
+    let (refresh_label, revoke_label) =
+        (format!("Refresh {}", t.name), format!("Revoke {}", t.name));
     let (for_refresh, for_revoke) = (t.clone(), t.clone());
     view! {
         <tr>

@@ -1,9 +1,10 @@
 //! The account dialogs: edit, disable (revoke or suspend tokens), delete (type the name).
 
-use super::components::{FieldError, FormError, Modal};
-use super::CurrentPrincipal;
-use crate::api::service_accounts::{delete_service_account, disable_service_account, update_service_account};
-use crate::domain::{parse_description, ApiError, ResourceName, Role, ServiceAccount};
+use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
+use crate::api::service_accounts::{
+    delete_service_account, disable_service_account, update_service_account,
+};
+use crate::domain::{parse_description, ApiError, ResourceName, ServiceAccount};
 use leptos::prelude::*;
 
 const FIELDS: &[&str] = &["name", "description", "role"];
@@ -11,8 +12,6 @@ const FIELDS: &[&str] = &["name", "description", "role"];
 /// Edit name, description and role.
 #[component]
 pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
-    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
-    let my_role = move || me.get().and_then(|r| r.ok()).map(|w| w.principal.role).unwrap_or(Role::Viewer);
     let name = RwSignal::new(account.name.clone());
     let description = RwSignal::new(account.description.clone());
     let role = RwSignal::new(account.role.as_str().to_string());
@@ -26,18 +25,13 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
         if let Err(e) = checked {
             return error.set(Some(e));
         }
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let r = update_service_account(id.get_value(), Some(name.get_untracked()), Some(description.get_untracked()), Some(role.get_untracked())).await;
-            match r {
-                Ok(_) => on_close.run(true),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
-        });
+        let call = update_service_account(
+            id.get_value(),
+            Some(name.get_untracked()),
+            Some(description.get_untracked()),
+            Some(role.get_untracked()),
+        );
+        run_call(pending, error, call, move |_| on_close.run(true));
     };
     view! {
         <Modal title="Edit service account".to_string() on_close=Callback::new(move |_| on_close.run(false))>
@@ -56,11 +50,7 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
                 }/>
                 <FieldError error=error.into() field="description"/>
                 <label for="edit-role">"Role"</label>
-                <select id="edit-role" on:change=move |ev| role.set(event_target_value(&ev))>
-                    {move || Role::ALL.into_iter().filter(|r| *r <= my_role()).map(|r| view! {
-                        <option value=r.as_str() selected=move || role.get() == r.as_str()>{r.label()}</option>
-                    }).collect_view()}
-                </select>
+                <RoleSelect id="edit-role" role=role/>
                 <FieldError error=error.into() field="role"/>
                 <div class="actions">
                     <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
@@ -79,16 +69,12 @@ pub fn DisableDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl 
     let pending = RwSignal::new(false);
     let id = StoredValue::new(account.id.clone());
     let confirm = move |_| {
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            match disable_service_account(id.get_value(), Some(!keep.get_untracked())).await {
-                Ok(_) => on_close.run(true),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
-        });
+        run_call(
+            pending,
+            error,
+            disable_service_account(id.get_value(), Some(!keep.get_untracked())),
+            move |_| on_close.run(true),
+        );
     };
     let count = account.token_count;
     view! {
@@ -122,16 +108,12 @@ pub fn DeleteDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl I
     let name = StoredValue::new(account.name.clone());
     let matches = move || typed.get().trim() == name.get_value();
     let confirm = move |_| {
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            match delete_service_account(id.get_value()).await {
-                Ok(_) => on_close.run(true),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
-        });
+        run_call(
+            pending,
+            error,
+            delete_service_account(id.get_value()),
+            move |_| on_close.run(true),
+        );
     };
     view! {
         <Modal title="Delete service account".to_string() on_close=Callback::new(move |_| on_close.run(false))>

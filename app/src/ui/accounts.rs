@@ -1,8 +1,7 @@
 //! Settings › Service accounts: the searchable, paginated list and the New service account form.
 
-use super::components::{FieldError, FormError, Modal};
+use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
 use super::format::{when, when_or};
-use super::CurrentPrincipal;
 use crate::api::service_accounts::{create_service_account, list_service_accounts};
 use crate::domain::{parse_description, ApiError, ResourceName, Role};
 use leptos::prelude::*;
@@ -39,7 +38,15 @@ pub fn AccountsPage() -> impl IntoView {
         );
     };
     let accounts = Resource::new(
-        move || (applied_search.get(), role.get(), status.get(), sort.get(), page.get()),
+        move || {
+            (
+                applied_search.get(),
+                role.get(),
+                status.get(),
+                sort.get(),
+                page.get(),
+            )
+        },
         |(query, role, status, sort, page)| async move {
             list_service_accounts(
                 (!query.is_empty()).then_some(query),
@@ -153,8 +160,6 @@ const FIELDS: &[&str] = &["name", "description", "role"];
 /// The New service account form: instant validation with the shared rules, then the server's.
 #[component]
 fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
-    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
-    let my_role = move || me.get().and_then(|r| r.ok()).map(|w| w.principal.role).unwrap_or(Role::Viewer);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer.as_str().to_string());
@@ -172,18 +177,17 @@ fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
             error.set(Some(e));
             return;
         }
-        pending.set(true);
-        error.set(None);
         let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            let desc = description.get_untracked();
-            match create_service_account(name.get_untracked(), Some(desc), role.get_untracked()).await {
-                Ok(r) => navigate(&format!("/settings/service-accounts/{}", r.service_account.id), Default::default()),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
+        let call = create_service_account(
+            name.get_untracked(),
+            Some(description.get_untracked()),
+            role.get_untracked(),
+        );
+        run_call(pending, error, call, move |r| {
+            navigate(
+                &format!("/settings/service-accounts/{}", r.service_account.id),
+                Default::default(),
+            )
         });
     };
     view! {
@@ -206,11 +210,7 @@ fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
                     }/>
                 <FieldError error=error.into() field="description"/>
                 <label for="sa-role">"Role"</label>
-                <select id="sa-role" on:change=move |ev| role.set(event_target_value(&ev))>
-                    {move || Role::ALL.into_iter().filter(|r| *r <= my_role()).map(|r| view! {
-                        <option value=r.as_str() selected=move || role.get() == r.as_str()>{r.label()}</option>
-                    }).collect_view()}
-                </select>
+                <RoleSelect id="sa-role" role=role/>
                 <FieldError error=error.into() field="role"/>
                 <div class="actions">
                     <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -33,7 +33,12 @@ fn to_utc(local: &str) -> Option<String> {
     if ms.is_nan() {
         return Some(local.to_string());
     }
-    Some(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms)).to_iso_string().as_string().unwrap_or_default())
+    Some(
+        js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms))
+            .to_iso_string()
+            .as_string()
+            .unwrap_or_default(),
+    )
 }
 
 #[component]
@@ -46,7 +51,16 @@ pub fn AuditPage() -> impl IntoView {
     let events = Resource::new(
         move || (applied.get(), page.get()),
         |(f, page)| async move {
-            list_audit(opt(&f.actor), opt(&f.action), opt(&f.target), to_utc(&f.since), to_utc(&f.until), Some(page), Some(PER_PAGE)).await
+            list_audit(
+                opt(&f.actor),
+                opt(&f.action),
+                opt(&f.target),
+                to_utc(&f.since),
+                to_utc(&f.until),
+                Some(page),
+                Some(PER_PAGE),
+            )
+            .await
         },
     );
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -59,14 +73,27 @@ pub fn AuditPage() -> impl IntoView {
         export_error.set(None);
         let f = applied.get_untracked();
         leptos::task::spawn_local(async move {
-            match export_audit(format.to_string(), opt(&f.actor), opt(&f.action), opt(&f.target), to_utc(&f.since), to_utc(&f.until)).await {
+            match export_audit(
+                format.to_string(),
+                opt(&f.actor),
+                opt(&f.action),
+                opt(&f.target),
+                to_utc(&f.since),
+                to_utc(&f.until),
+            )
+            .await
+            {
                 Ok(file) => download_text(&file.filename, &file.content_type, &file.content),
                 Err(e) => export_error.set(Some(e)),
             }
             exporting.set(false);
         });
     };
-    let field = move |id: &'static str, label: &'static str, kind: &'static str, get: fn(&Filter) -> String, set: fn(&mut Filter, String)| {
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      get: fn(&Filter) -> String,
+                      set: fn(&mut Filter, String)| {
         view! {
             <div class="filter-field">
                 <label for=id>{label}</label>

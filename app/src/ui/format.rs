@@ -10,7 +10,10 @@ pub fn when(rfc3339: &str) -> String {
 
 /// A time or a placeholder when there is none.
 pub fn when_or(value: &Option<String>, none: &str) -> String {
-    value.as_deref().map(when).unwrap_or_else(|| none.to_string())
+    value
+        .as_deref()
+        .map(when)
+        .unwrap_or_else(|| none.to_string())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The sign-in page. After signing in, the person returns to the page they first asked for.
 
-use super::components::FormError;
+use super::components::{run_call, FormError};
 use crate::api::auth::login;
 use crate::domain::ApiError;
 use leptos::prelude::*;
@@ -24,20 +24,15 @@ pub fn LoginPage() -> impl IntoView {
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
-        error.set(None);
         let next = safe_next(query.read_untracked().get("next"));
-        leptos::task::spawn_local(async move {
-            match login(email.get_untracked(), password.get_untracked()).await {
-                Ok(_) => {
-                    let _ = window().location().set_href(&next);
-                }
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
-        });
+        run_call(
+            pending,
+            error,
+            login(email.get_untracked(), password.get_untracked()),
+            move |_| {
+                let _ = window().location().set_href(&next);
+            },
+        );
     };
     view! {
         <Title text="Sign in"/>
@@ -63,9 +58,18 @@ pub fn LoginPage() -> impl IntoView {
 mod tests {
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(super::safe_next(Some("/settings/service-accounts/sa_1".into())), "/settings/service-accounts/sa_1");
-        assert_eq!(super::safe_next(Some("//evil.example".into())), "/settings/service-accounts");
-        assert_eq!(super::safe_next(Some("https://evil.example".into())), "/settings/service-accounts");
+        assert_eq!(
+            super::safe_next(Some("/settings/service-accounts/sa_1".into())),
+            "/settings/service-accounts/sa_1"
+        );
+        assert_eq!(
+            super::safe_next(Some("//evil.example".into())),
+            "/settings/service-accounts"
+        );
+        assert_eq!(
+            super::safe_next(Some("https://evil.example".into())),
+            "/settings/service-accounts"
+        );
         assert_eq!(super::safe_next(None), "/settings/service-accounts");
     }
 }

@@ -1,9 +1,11 @@
 //! Settings › Members (admins): people, their roles, adding and disabling them; and the
 //! password change every person can make for themself.
 
-use super::components::{FieldError, FormError, Modal};
+use super::components::{run_call, FieldError, FormError, Modal};
 use super::format::when;
-use crate::api::members::{change_password, invite_member, list_members, update_member, Invitation};
+use crate::api::members::{
+    change_password, invite_member, list_members, update_member, Invitation,
+};
 use crate::domain::{ApiError, Role, User};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -75,9 +77,16 @@ pub fn MembersPage() -> impl IntoView {
     }
 }
 
-fn member_row(m: User, change: impl Fn(String, Option<String>, Option<bool>) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn member_row(
+    m: User,
+    change: impl Fn(String, Option<String>, Option<bool>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let role_label = format!("Role of {}", m.email);
-    let toggle_label = format!("{} {}", if m.disabled { "Enable" } else { "Disable" }, m.email);
+    let toggle_label = format!(
+        "{} {}",
+        if m.disabled { "Enable" } else { "Disable" },
+        m.email
+    );
     let (id_role, id_toggle) = (m.id.clone(), m.id.clone());
     let disabled = m.disabled;
     view! {
@@ -112,15 +121,16 @@ fn AddMemberDialog(on_close: Callback<()>, on_added: Callback<Invitation>) -> im
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match invite_member(email.get_untracked(), name.get_untracked(), role.get_untracked()).await {
-                Ok(i) => on_added.run(i),
-                Err(e) => error.set(Some(e)),
-            }
-            pending.set(false);
-        });
+        run_call(
+            pending,
+            error,
+            invite_member(
+                email.get_untracked(),
+                name.get_untracked(),
+                role.get_untracked(),
+            ),
+            move |i| on_added.run(i),
+        );
     };
     view! {
         <Modal title="Add member".to_string() on_close=on_close>
@@ -156,20 +166,17 @@ pub fn AccountSettingsPage() -> impl IntoView {
     let saved = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
         saved.set(false);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match change_password(current.get_untracked(), new.get_untracked()).await {
-                Ok(_) => {
-                    saved.set(true);
-                    current.set(String::new());
-                    new.set(String::new());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            pending.set(false);
-        });
+        run_call(
+            pending,
+            error,
+            change_password(current.get_untracked(), new.get_untracked()),
+            move |_| {
+                saved.set(true);
+                current.set(String::new());
+                new.set(String::new());
+            },
+        );
     };
     view! {
         <Title text="Your account"/>

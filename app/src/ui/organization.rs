@@ -1,6 +1,6 @@
 //! Settings › Organization (admins): the maximum token lifetime.
 
-use super::components::{FieldError, FormError};
+use super::components::{run_call, FieldError, FormError};
 use crate::api::settings::{get_settings, update_settings};
 use crate::domain::{ApiError, MAX_EXPIRY_DAYS};
 use leptos::prelude::*;
@@ -49,14 +49,8 @@ fn SettingsForm(max: Option<i64>, webhook: String) -> impl IntoView {
             },
         };
         let hook = Some(webhook.get_untracked()).filter(|w| !w.trim().is_empty());
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match update_settings(days, hook).await {
-                Ok(_) => saved.set(true),
-                Err(e) => error.set(Some(e)),
-            }
-            pending.set(false);
+        run_call(pending, error, update_settings(days, hook), move |_| {
+            saved.set(true)
         });
     };
     view! {

@@ -1,6 +1,6 @@
 //! The one-time setup page that creates the first administrator and the organization.
 
-use super::components::{FieldError, FormError};
+use super::components::{run_call, FieldError, FormError};
 use crate::api::auth::{check_setup_link, complete_setup};
 use crate::api::members::{accept_invitation, check_invitation};
 use crate::domain::ApiError;
@@ -24,25 +24,23 @@ pub fn SetupPage() -> impl IntoView {
 #[component]
 fn AcceptInvite(secret: String) -> impl IntoView {
     let secret = StoredValue::new(secret);
-    let invited = Resource::new(move || secret.get_value(), |s| async move { check_invitation(s).await.ok().flatten() });
+    let invited = Resource::new(
+        move || secret.get_value(),
+        |s| async move { check_invitation(s).await.ok().flatten() },
+    );
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match accept_invitation(secret.get_value(), password.get_untracked()).await {
-                Ok(_) => {
-                    let _ = window().location().set_href("/settings/service-accounts");
-                }
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
-        });
+        run_call(
+            pending,
+            error,
+            accept_invitation(secret.get_value(), password.get_untracked()),
+            |_| {
+                let _ = window().location().set_href("/settings/service-accounts");
+            },
+        );
     };
     view! {
         <Title text="Set your password"/>
@@ -77,7 +75,9 @@ fn AcceptInvite(secret: String) -> impl IntoView {
 fn FirstAdmin() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let valid = Resource::new(token, |t| async move { check_setup_link(t).await.unwrap_or(false) });
+    let valid = Resource::new(token, |t| async move {
+        check_setup_link(t).await.unwrap_or(false)
+    });
     let org_name = RwSignal::new(String::new());
     let org_slug = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -87,28 +87,16 @@ fn FirstAdmin() -> impl IntoView {
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        pending.set(true);
-        error.set(None);
-        let t = token();
-        leptos::task::spawn_local(async move {
-            let r = complete_setup(
-                t,
-                org_name.get_untracked(),
-                org_slug.get_untracked(),
-                name.get_untracked(),
-                email.get_untracked(),
-                password.get_untracked(),
-            )
-            .await;
-            match r {
-                Ok(_) => {
-                    let _ = window().location().set_href("/settings/service-accounts");
-                }
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
+        let call = complete_setup(
+            token(),
+            org_name.get_untracked(),
+            org_slug.get_untracked(),
+            name.get_untracked(),
+            email.get_untracked(),
+            password.get_untracked(),
+        );
+        run_call(pending, error, call, |_| {
+            let _ = window().location().set_href("/settings/service-accounts");
         });
     };
     let bind = |s: RwSignal<String>| move |ev| s.set(event_target_value(&ev));

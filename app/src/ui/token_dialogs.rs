@@ -1,11 +1,21 @@
 //! The token dialogs: add, refresh, show a secret once, revoke one, revoke all.
 
-use super::components::{download_text, FieldError, FormError, Modal};
-use crate::api::tokens::{create_token, refresh_token, revoke_all_tokens, revoke_token, IssuedTokenResponse};
-use crate::domain::{parse_description, ApiError, ResourceName, Token, EXPIRY_PRESETS, MAX_EXPIRY_DAYS};
+use super::components::{download_text, run_call, FieldError, FormError, Modal};
+use crate::api::tokens::{
+    create_token, refresh_token, revoke_all_tokens, revoke_token, IssuedTokenResponse,
+};
+use crate::domain::{
+    parse_description, ApiError, ResourceName, Token, EXPIRY_PRESETS, MAX_EXPIRY_DAYS,
+};
 use leptos::prelude::*;
 
-const TOKEN_FIELDS: &[&str] = &["name", "description", "scopes", "expires_in_days", "grace_seconds"];
+const TOKEN_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "scopes",
+    "expires_in_days",
+    "grace_seconds",
+];
 
 /// Turns the Expiration field into the API's `(expires_in_days, never_expires)`.
 fn expiry_choice(choice: &str, date: &str) -> Result<(Option<i64>, Option<bool>), ApiError> {
@@ -14,12 +24,18 @@ fn expiry_choice(choice: &str, date: &str) -> Result<(Option<i64>, Option<bool>)
         "date" => {
             let target = js_sys::Date::parse(&format!("{date}T23:59:59Z"));
             if date.is_empty() || target.is_nan() {
-                return Err(ApiError::invalid("expires_in_days", "Choose the date the token should expire."));
+                return Err(ApiError::invalid(
+                    "expires_in_days",
+                    "Choose the date the token should expire.",
+                ));
             }
             // Whole days from now that still end on the chosen date (at this time of day).
             let days = ((target - js_sys::Date::now()) / 86_400_000.0).floor() as i64;
             if days < 1 {
-                return Err(ApiError::invalid("expires_in_days", "Choose a date in the future."));
+                return Err(ApiError::invalid(
+                    "expires_in_days",
+                    "Choose a date in the future.",
+                ));
             }
             Ok((Some(days), None))
         }
@@ -30,7 +46,11 @@ fn expiry_choice(choice: &str, date: &str) -> Result<(Option<i64>, Option<bool>)
 /// The Expiration select (and a date input when "A date" is chosen). Offers only what the
 /// organization's maximum lifetime allows.
 #[component]
-fn ExpirationField(choice: RwSignal<String>, date: RwSignal<String>, max_days: Option<i64>) -> impl IntoView {
+fn ExpirationField(
+    choice: RwSignal<String>,
+    date: RwSignal<String>,
+    max_days: Option<i64>,
+) -> impl IntoView {
     let allowed = move |d: i64| max_days.is_none_or(|m| d <= m);
     view! {
         <label for="token-expiration">"Expiration"</label>
@@ -55,7 +75,12 @@ fn ExpirationField(choice: RwSignal<String>, date: RwSignal<String>, max_days: O
 /// The default choice: 30 days, or the maximum when that is shorter.
 fn default_choice(max_days: Option<i64>) -> String {
     match max_days {
-        Some(m) if m < 30 => EXPIRY_PRESETS.iter().rev().find(|d| **d <= m).map(|d| d.to_string()).unwrap_or_else(|| m.to_string()),
+        Some(m) if m < 30 => EXPIRY_PRESETS
+            .iter()
+            .rev()
+            .find(|d| **d <= m)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| m.to_string()),
         _ => "30".to_string(),
     }
 }
@@ -92,7 +117,10 @@ pub fn AddTokenDialog(
             }
             let (days, never) = expiry_choice(&choice.get_untracked(), &date.get_untracked())?;
             if days.is_some_and(|d| d > max_days.unwrap_or(MAX_EXPIRY_DAYS)) {
-                return Err(ApiError::invalid("expires_in_days", "That date is beyond the longest lifetime allowed."));
+                return Err(ApiError::invalid(
+                    "expires_in_days",
+                    "That date is beyond the longest lifetime allowed.",
+                ));
             }
             Ok((scopes, days, never))
         })();
@@ -100,16 +128,15 @@ pub fn AddTokenDialog(
             Ok(v) => v,
             Err(e) => return error.set(Some(e)),
         };
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let r = create_token(account_id.get_value(), name.get_untracked(), Some(description.get_untracked()), Some(scopes), days, never).await;
-            pending.set(false);
-            match r {
-                Ok(r) => on_created.run(r),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        let call = create_token(
+            account_id.get_value(),
+            name.get_untracked(),
+            Some(description.get_untracked()),
+            Some(scopes),
+            days,
+            never,
+        );
+        run_call(pending, error, call, move |r| on_created.run(r));
     };
     view! {
         <Modal title="Add API token".to_string() on_close=on_close>
@@ -150,7 +177,12 @@ pub fn AddTokenDialog(
 
 /// A new secret for an existing token, with an optional grace period for the old one.
 #[component]
-pub fn RefreshDialog(token: Token, max_days: Option<i64>, on_close: Callback<()>, on_refreshed: Callback<IssuedTokenResponse>) -> impl IntoView {
+pub fn RefreshDialog(
+    token: Token,
+    max_days: Option<i64>,
+    on_close: Callback<()>,
+    on_refreshed: Callback<IssuedTokenResponse>,
+) -> impl IntoView {
     let choice = RwSignal::new(default_choice(max_days));
     let date = RwSignal::new(String::new());
     let grace = RwSignal::new("0".to_string());
@@ -164,16 +196,12 @@ pub fn RefreshDialog(token: Token, max_days: Option<i64>, on_close: Callback<()>
             Err(e) => return error.set(Some(e)),
         };
         let grace_seconds = grace.get_untracked().parse::<i64>().ok();
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let r = refresh_token(id.get_value(), days, never, grace_seconds).await;
-            pending.set(false);
-            match r {
-                Ok(r) => on_refreshed.run(r),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        run_call(
+            pending,
+            error,
+            refresh_token(id.get_value(), days, never, grace_seconds),
+            move |r| on_refreshed.run(r),
+        );
     };
     view! {
         <Modal title="Refresh token".to_string() on_close=on_close>
@@ -208,12 +236,16 @@ pub fn RefreshDialog(token: Token, max_days: Option<i64>, on_close: Callback<()>
 pub fn SecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl IntoView {
     let copied = RwSignal::new(false);
     let secret = StoredValue::new(issued.secret.clone());
-    let json = StoredValue::new(serde_json::to_string_pretty(&issued.session_json).unwrap_or_default());
+    let json =
+        StoredValue::new(serde_json::to_string_pretty(&issued.session_json).unwrap_or_default());
     let copy = move |_| {
         let text = secret.get_value();
         leptos::task::spawn_local(async move {
             let clipboard = window().navigator().clipboard();
-            if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text)).await.is_ok() {
+            if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
+                .await
+                .is_ok()
+            {
                 copied.set(true);
             }
         });
@@ -246,15 +278,8 @@ pub fn RevokeDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
     let pending = RwSignal::new(false);
     let id = StoredValue::new(token.id.clone());
     let confirm = move |_| {
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            match revoke_token(id.get_value()).await {
-                Ok(_) => on_close.run(true),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
+        run_call(pending, error, revoke_token(id.get_value()), move |_| {
+            on_close.run(true)
         });
     };
     view! {
@@ -271,21 +296,22 @@ pub fn RevokeDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
 
 /// Asks before revoking every token of an account, saying how many.
 #[component]
-pub fn RevokeAllDialog(account_id: String, account_name: String, count: usize, on_close: Callback<bool>) -> impl IntoView {
+pub fn RevokeAllDialog(
+    account_id: String,
+    account_name: String,
+    count: usize,
+    on_close: Callback<bool>,
+) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let id = StoredValue::new(account_id);
     let confirm = move |_| {
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            match revoke_all_tokens(id.get_value()).await {
-                Ok(_) => on_close.run(true),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
-        });
+        run_call(
+            pending,
+            error,
+            revoke_all_tokens(id.get_value()),
+            move |_| on_close.run(true),
+        );
     };
     let noun = if count == 1 { "token" } else { "tokens" };
     view! {

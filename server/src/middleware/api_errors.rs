@@ -28,12 +28,19 @@ pub async fn map_api_errors(req: Request<Body>, next: Next) -> Response {
     let bytes = to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
     match serde_json::from_slice::<ApiError>(&bytes) {
         Ok(err) if is_server_fn_error => {
-            parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            parts.headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+            parts.status = StatusCode::from_u16(err.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(bytes))
         }
-        _ if status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED => {
+        _ if status == StatusCode::BAD_REQUEST
+            || status == StatusCode::NOT_FOUND
+            || status == StatusCode::METHOD_NOT_ALLOWED =>
+        {
             json_error(&ApiError::not_found("API operation"))
         }
         _ => {

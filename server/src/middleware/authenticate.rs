@@ -14,16 +14,29 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 
 /// Paths a signed-out visitor may open.
-const PUBLIC_PREFIXES: &[&str] = &["/api/", "/pkg/", "/login", "/setup", "/healthz", "/readyz", "/favicon"];
+const PUBLIC_PREFIXES: &[&str] = &[
+    "/api/", "/pkg/", "/login", "/setup", "/healthz", "/readyz", "/favicon",
+];
 
-pub async fn authenticate(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string());
-    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(300).collect());
-    let meta = RequestMeta { ip: ip.clone(), user_agent };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(300).collect());
+    let meta = RequestMeta {
+        ip: ip.clone(),
+        user_agent,
+    };
 
     let bearer = bearer_token(req.headers());
     let session = session_cookie(req.headers());
@@ -35,7 +48,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request<Body>,
 
     // A browser attaches the cookie to cross-site requests too; only our own pages may mutate.
     let cookie_auth = bearer.is_none() && session.is_some();
-    if cookie_auth && !is_safe_method(req.method()) && !same_origin(req.headers(), &state.config.public_url) {
+    if cookie_auth
+        && !is_safe_method(req.method())
+        && !same_origin(req.headers(), &state.config.public_url)
+    {
         return json_error(&ApiError::forbidden("Cross-site request refused."));
     }
 
@@ -44,8 +60,15 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request<Body>,
     }
 
     let path = req.uri().path();
-    if principal.is_none() && req.method() == Method::GET && !PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p)) {
-        let wanted = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    if principal.is_none()
+        && req.method() == Method::GET
+        && !PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
+    {
+        let wanted = req
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
         return Redirect::to(&format!("/login?next={}", encode_component(wanted))).into_response();
     }
 
@@ -63,7 +86,9 @@ pub struct RejectedBearer;
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -86,7 +111,10 @@ fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin") {
         return true;
     }
-    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).is_some_and(|o| o.trim_end_matches('/') == public_url)
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|o| o.trim_end_matches('/') == public_url)
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
@@ -104,8 +132,14 @@ fn encode_component(s: &str) -> String {
 
 /// An API error response with its contract status and JSON body.
 pub fn json_error(err: &ApiError) -> Response {
-    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::to_string(err).unwrap_or_default()).into_response()
+    let status =
+        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(err).unwrap_or_default(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

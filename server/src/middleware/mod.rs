@@ -2,5 +2,5 @@
 
 pub mod api_errors;
 pub mod authenticate;
-pub mod request_log;
 pub mod rate_limits;
+pub mod request_log;

@@ -15,7 +15,11 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The paths counted as sign-in attempts.
-const SIGN_IN_PATHS: &[&str] = &["/api/v1/auth/login", "/api/v1/setup/complete", "/api/v1/setup/accept-invite"];
+const SIGN_IN_PATHS: &[&str] = &[
+    "/api/v1/auth/login",
+    "/api/v1/setup/complete",
+    "/api/v1/setup/accept-invite",
+];
 
 /// The two limiters, shared by all requests.
 #[derive(Clone)]
@@ -33,7 +37,10 @@ fn per_minute(n: u32) -> Quota {
 
 impl Limiters {
     pub fn new() -> Self {
-        Limiters { sign_in: Arc::new(RateLimiter::keyed(per_minute(10))), bad_tokens: Arc::new(RateLimiter::keyed(per_minute(30))) }
+        Limiters {
+            sign_in: Arc::new(RateLimiter::keyed(per_minute(10))),
+            bad_tokens: Arc::new(RateLimiter::keyed(per_minute(30))),
+        }
     }
 
     /// Forgets IPs that have been quiet, so memory stays bounded.
@@ -50,7 +57,10 @@ impl Default for Limiters {
 }
 
 pub async fn limit(State(limiters): State<Limiters>, req: Request<Body>, next: Next) -> Response {
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     if let Some(ip) = ip {
         let limiter = if SIGN_IN_PATHS.contains(&req.uri().path()) {
             Some(&limiters.sign_in)

@@ -9,14 +9,23 @@ use tracing::Level;
 type MakeSpan = fn(&Request<axum::body::Body>) -> tracing::Span;
 
 /// The tracing layer with a span that holds only what is safe to log.
-pub fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse> {
+pub fn layer(
+) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse> {
     TraceLayer::new_for_http()
         .make_span_with(make_span as MakeSpan)
         .on_request(())
-        .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Millis))
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Millis),
+        )
 }
 
 fn make_span(req: &Request<axum::body::Body>) -> tracing::Span {
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
     tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path())
 }

@@ -99,14 +99,20 @@ impl TestApp {
         init_logs();
         let (db_url, sqlite_path) = match backend {
             Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("steward-test-{}.db", random_suffix()));
+                let path =
+                    std::env::temp_dir().join(format!("steward-test-{}.db", random_suffix()));
                 (format!("sqlite://{}", path.display()), Some(path))
             }
             Backend::Postgres(admin_url) => {
                 let name = format!("steward_test_{}", random_suffix());
-                let admin = Db::connect(&admin_url).await.expect("connect to PostgreSQL");
+                let admin = Db::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
                 if let Db::Postgres(pool) = &admin {
-                    sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.expect("create test database");
+                    sqlx::query(&format!("CREATE DATABASE {name}"))
+                        .execute(pool)
+                        .await
+                        .expect("create test database");
                     pool.close().await;
                 }
                 let (prefix, _) = admin_url.rsplit_once('/').expect("database URL has a path");
@@ -127,19 +133,41 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        let state = AppState::new(db, AppConfig { public_url: base.clone(), session_idle_secs: 3600 });
-        let options = LeptosOptions::builder().output_name("steward").site_root("target/site").build();
+        let state = AppState::new(
+            db,
+            AppConfig {
+                public_url: base.clone(),
+                session_idle_secs: 3600,
+            },
+        );
+        let options = LeptosOptions::builder()
+            .output_name("steward")
+            .site_root("target/site")
+            .build();
         let router = server::build_router(state.clone(), options);
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
-        TestApp { base, state, db_url, sqlite_path: None }
+        TestApp {
+            base,
+            state,
+            db_url,
+            sqlite_path: None,
+        }
     }
 
     /// A client that keeps cookies and sends our own Origin, as the browser would.
     pub fn browser(&self) -> Client {
         Client {
-            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
             base: self.base.clone(),
             origin: Some(self.base.clone()),
             bearer: None,
@@ -148,11 +176,21 @@ impl TestApp {
 
     /// A client presenting an API token, as a script would.
     pub fn script(&self, token: &str) -> Client {
-        Client { http: reqwest::Client::new(), base: self.base.clone(), origin: None, bearer: Some(token.to_string()) }
+        Client {
+            http: reqwest::Client::new(),
+            base: self.base.clone(),
+            origin: None,
+            bearer: Some(token.to_string()),
+        }
     }
 
     pub fn anonymous(&self) -> Client {
-        Client { http: reqwest::Client::new(), base: self.base.clone(), origin: None, bearer: None }
+        Client {
+            http: reqwest::Client::new(),
+            base: self.base.clone(),
+            origin: None,
+            bearer: None,
+        }
     }
 
     /// Creates an administrator (and organization) the way `server admin create` does.
@@ -164,25 +202,46 @@ impl TestApp {
             name: email.split('@').next().unwrap().into(),
             password: PASSWORD.into(),
         };
-        create_admin(&self.state, input, None, &RequestMeta::default()).await.expect("create admin");
+        create_admin(&self.state, input, None, &RequestMeta::default())
+            .await
+            .expect("create admin");
     }
 
     /// Adds a person with `role` to the organization of `colleague_email` (test seeding: the
     /// members API arrives with a later issue).
     pub async fn member(&self, colleague_email: &str, email: &str, role: &str) {
-        let colleague = self.state.db.user_by_email(colleague_email).await.unwrap().unwrap();
+        let colleague = self
+            .state
+            .db
+            .user_by_email(colleague_email)
+            .await
+            .unwrap()
+            .unwrap();
         let hash = password::hash(PASSWORD.into()).await;
         let mut tx = self.state.db.begin().await.unwrap();
-        tx.insert_user(&app::auth::random::new_id("usr"), &colleague.organization_id, email, email, Some(&hash), role, 0)
-            .await
-            .unwrap();
+        tx.insert_user(
+            &app::auth::random::new_id("usr"),
+            &colleague.organization_id,
+            email,
+            email,
+            Some(&hash),
+            role,
+            0,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
 
     /// A browser client signed in as `email`.
     pub async fn signed_in(&self, email: &str) -> Client {
         let c = self.browser();
-        let r = c.post("/api/v1/auth/login", json!({"email": email, "password": PASSWORD})).await;
+        let r = c
+            .post(
+                "/api/v1/auth/login",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
         c
     }
@@ -192,7 +251,10 @@ impl TestApp {
         match &self.state.db {
             Db::Sqlite(pool) => {
                 // Checkpoint so the main file holds everything, then read the files as bytes.
-                sqlx::query("PRAGMA wal_checkpoint(FULL)").execute(pool).await.unwrap();
+                sqlx::query("PRAGMA wal_checkpoint(FULL)")
+                    .execute(pool)
+                    .await
+                    .unwrap();
                 let path = self.sqlite_path.as_ref().unwrap();
                 let mut all = std::fs::read(path).unwrap();
                 if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
@@ -210,7 +272,10 @@ impl TestApp {
                 let mut out = String::new();
                 for t in tables {
                     let rows: Vec<String> =
-                        sqlx::query_scalar(&format!("SELECT CAST(x AS TEXT) FROM {t} x")).fetch_all(pool).await.unwrap();
+                        sqlx::query_scalar(&format!("SELECT CAST(x AS TEXT) FROM {t} x"))
+                            .fetch_all(pool)
+                            .await
+                            .unwrap();
                     out.push_str(&rows.join("\n"));
                 }
                 out
@@ -235,7 +300,11 @@ impl Client {
     }
 
     pub async fn post_raw(&self, path: &str, body: String) -> Reply {
-        let mut req = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json").body(body);
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body);
         if let Some(o) = &self.origin {
             req = req.header("origin", o);
         }
@@ -251,18 +320,37 @@ impl Client {
 
     /// Creates a service account and returns its id.
     pub async fn create_account(&self, name: &str, role: &str) -> String {
-        let r = self.post("/api/v1/service-accounts/create", json!({"name": name, "role": role})).await;
+        let r = self
+            .post(
+                "/api/v1/service-accounts/create",
+                json!({"name": name, "role": role}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
-        r.body["service_account"]["id"].as_str().unwrap().to_string()
+        r.body["service_account"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// Creates a token and returns `(id, secret)`.
-    pub async fn create_token(&self, account: &str, name: &str, scopes: &[&str]) -> (String, String) {
+    pub async fn create_token(
+        &self,
+        account: &str,
+        name: &str,
+        scopes: &[&str],
+    ) -> (String, String) {
         let r = self
-            .post("/api/v1/tokens/create", json!({"service_account_id": account, "name": name, "scopes": scopes}))
+            .post(
+                "/api/v1/tokens/create",
+                json!({"service_account_id": account, "name": name, "scopes": scopes}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
-        (r.body["token"]["id"].as_str().unwrap().to_string(), r.body["secret"].as_str().unwrap().to_string())
+        (
+            r.body["token"]["id"].as_str().unwrap().to_string(),
+            r.body["secret"].as_str().unwrap().to_string(),
+        )
     }
 }
 
