@@ -234,7 +234,41 @@ async fn refresh_replaces_the_secret_with_optional_grace(b: Backend) {
         "old secret within grace"
     );
     assert_eq!(whoami(&app, &newer).await, StatusCode::OK);
-    // A further refresh without grace ends the previous one.
+    // When the grace period ends, the old secret answers 401.
+    let ended = app::services::clock::now_ms() - 1000;
+    let sql = "UPDATE tokens SET previous_valid_until = $1 WHERE id = $2";
+    match &app.state.db {
+        app::store::Db::Sqlite(p) => sqlx::query(sql)
+            .bind(ended)
+            .bind(&tid)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
+        app::store::Db::Postgres(p) => sqlx::query(sql)
+            .bind(ended)
+            .bind(&tid)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
+    }
+    .unwrap();
+    assert_eq!(
+        whoami(&app, &new).await,
+        StatusCode::UNAUTHORIZED,
+        "grace period over"
+    );
+    assert_eq!(whoami(&app, &newer).await, StatusCode::OK);
+    // A further refresh without grace ends any grace at once.
+    ada.post(
+        "/api/v1/tokens/refresh",
+        json!({"id": tid, "grace_seconds": 3600}),
+    )
+    .await;
+    assert_eq!(
+        whoami(&app, &newer).await,
+        StatusCode::OK,
+        "in a new grace period"
+    );
     let r = ada.post("/api/v1/tokens/refresh", json!({"id": tid})).await;
     assert_eq!(whoami(&app, &new).await, StatusCode::UNAUTHORIZED);
     assert_eq!(whoami(&app, &newer).await, StatusCode::UNAUTHORIZED);
