@@ -62,6 +62,20 @@ pub struct IssuedToken {
     pub session_json: SessionJson,
 }
 
+/// A just-issued secret with its token and the `session.json` the UI offers for download.
+fn issued_token(state: &AppState, row: TokenRow, secret: String, now: i64) -> IssuedToken {
+    let session_json = SessionJson {
+        access_token: secret.clone(),
+        tenant_url: format!("{}/", state.config.public_url),
+        scopes: scopes_from_text(&row.scopes),
+    };
+    IssuedToken {
+        token: to_api(row, now),
+        secret,
+        session_json,
+    }
+}
+
 /// Issues a token for an account of the caller's organization.
 #[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id, account = %input.service_account_id))]
 pub async fn create(
@@ -122,16 +136,7 @@ pub async fn create(
     .await?;
     let row = tx.token(&org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
-    let session_json = SessionJson {
-        access_token: issued.secret.clone(),
-        tenant_url: format!("{}/", state.config.public_url),
-        scopes,
-    };
-    Ok(IssuedToken {
-        token: to_api(row, now),
-        secret: issued.secret,
-        session_json,
-    })
+    Ok(issued_token(state, row, issued.secret, now))
 }
 
 /// Refuses a lifetime longer than the organization's maximum (when one is set), naming the field.
@@ -280,17 +285,7 @@ pub async fn refresh(
         .await?
         .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
-    let scopes = scopes_from_text(&row.scopes);
-    let session_json = SessionJson {
-        access_token: issued.secret.clone(),
-        tenant_url: format!("{}/", state.config.public_url),
-        scopes,
-    };
-    Ok(IssuedToken {
-        token: to_api(row, now),
-        secret: issued.secret,
-        session_json,
-    })
+    Ok(issued_token(state, row, issued.secret, now))
 }
 
 /// Revokes every live token of an account; returns how many.
