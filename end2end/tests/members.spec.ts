@@ -49,8 +49,16 @@ test("an admin adds a member who sets a password, changes it, gets a new role, a
   await expect(dev.getByText("Password changed.")).toBeVisible();
 
   // The admin makes them a viewer, then disables them: their session ends at once.
-  await page.getByRole("combobox", { name: `Role of ${email}` }).selectOption("viewer");
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/v1/members/update")),
+    page.getByRole("combobox", { name: `Role of ${email}` }).selectOption("viewer"),
+  ]);
   await expect(page.getByRole("combobox", { name: `Role of ${email}` })).toHaveValue("viewer");
+  // As a viewer they can look but are offered nothing they may not do.
+  await dev.goto("/settings/service-accounts");
+  await expect(dev.getByRole("heading", { name: "Service accounts", level: 1 })).toBeVisible();
+  await hydrated(dev);
+  await expect(dev.getByRole("button", { name: "New service account" })).toHaveCount(0);
   await page.getByRole("button", { name: `Disable ${email}` }).click();
   await expect(page.getByRole("row", { name: new RegExp(email) })).toContainText("Disabled");
   await dev.goto("/settings/service-accounts");

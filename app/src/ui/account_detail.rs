@@ -6,9 +6,10 @@ use super::format::{when, when_or};
 use super::token_dialogs::{
     AddTokenDialog, RefreshDialog, RevokeAllDialog, RevokeDialog, SecretDialog,
 };
+use super::CurrentPrincipal;
 use crate::api::service_accounts::{enable_service_account, get_service_account};
 use crate::api::tokens::IssuedTokenResponse;
-use crate::domain::{ApiError, ServiceAccount, Token, TokenStatus};
+use crate::domain::{ApiError, Role, ServiceAccount, Token, TokenStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -32,6 +33,7 @@ pub fn AccountPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let detail = Resource::new(id, get_service_account);
+    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
     let dialog = RwSignal::new(None::<Dialog>);
     let action_error = RwSignal::new(None::<ApiError>);
     let navigate = use_navigate();
@@ -63,6 +65,10 @@ pub fn AccountPage() -> impl IntoView {
                 };
                 let sa = d.service_account;
                 let tokens = d.tokens;
+                // Only offer what the server would allow: editors and up, on accounts whose
+                // role is not above their own.
+                let my_role = me.await.ok().map(|w| w.principal.role);
+                let writable = my_role.is_some_and(|r| r >= Role::Editor && r >= sa.role);
                 let token_count = tokens.len();
                 view! {
                     <Title text=sa.name.clone()/>
@@ -71,7 +77,7 @@ pub fn AccountPage() -> impl IntoView {
                             <h1>{sa.name.clone()} {sa.disabled.then(|| view! { <span class="badge muted-badge">"Disabled"</span> })}</h1>
                             <p class="muted">{if sa.description.is_empty() { "No description".to_string() } else { sa.description.clone() }}</p>
                         </div>
-                        <div class="actions top">
+                        {writable.then(|| view! { <div class="actions top">
                             <button type="button" class="secondary" on:click=move |_| dialog.set(Some(Dialog::Edit))>"Edit"</button>
                             {if sa.disabled {
                                 view! { <button type="button" class="secondary" on:click=enable>"Enable"</button> }.into_any()
@@ -79,7 +85,7 @@ pub fn AccountPage() -> impl IntoView {
                                 view! { <button type="button" class="danger" on:click=move |_| dialog.set(Some(Dialog::Disable))>"Disable"</button> }.into_any()
                             }}
                             <button type="button" class="danger" on:click=move |_| dialog.set(Some(Dialog::Delete))>"Delete account"</button>
-                        </div>
+                        </div> })}
                     </div>
                     <FormError error=action_error.into() fields=&[]/>
                     {sa.disabled.then(|| view! {
@@ -93,12 +99,12 @@ pub fn AccountPage() -> impl IntoView {
                     </dl>
                     <div class="section-head">
                         <h2>"API tokens"</h2>
-                        <div class="actions top">
+                        {writable.then(|| view! { <div class="actions top">
                             {(token_count > 0).then(|| view! {
                                 <button type="button" class="danger" on:click=move |_| dialog.set(Some(Dialog::RevokeAll(token_count)))>"Delete all tokens"</button>
                             })}
                             <button type="button" on:click=move |_| dialog.set(Some(Dialog::AddToken))>"Add API token"</button>
-                        </div>
+                        </div> })}
                     </div>
                     {if tokens.is_empty() {
                         view! { <div class="empty">"No tokens yet. Use Add API token to create one for your automation."</div> }.into_any()
@@ -117,7 +123,7 @@ pub fn AccountPage() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {tokens.into_iter().map(|t| token_row(t, dialog)).collect_view()}
+                                    {tokens.into_iter().map(|t| token_row(t, writable, dialog)).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any()
@@ -170,7 +176,7 @@ fn dialog_view(
     }
 }
 
-fn token_row(t: Token, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
+fn token_row(t: Token, writable: bool, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
     let scopes = t
         .scopes
         .iter()
@@ -205,10 +211,12 @@ fn token_row(t: Token, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
             <td>{when_or(&t.expires_at, "Never")} {status}</td>
             <td>{last_used}</td>
             <td class="row-actions">
-                <button type="button" class="secondary" aria-label=refresh_label
-                    on:click=move |_| dialog.set(Some(Dialog::Refresh(for_refresh.clone())))>"Refresh"</button>
-                <button type="button" class="danger" aria-label=revoke_label
-                    on:click=move |_| dialog.set(Some(Dialog::Revoke(for_revoke.clone())))>"Revoke"</button>
+                {writable.then(|| view! {
+                    <button type="button" class="secondary" aria-label=refresh_label
+                        on:click=move |_| dialog.set(Some(Dialog::Refresh(for_refresh.clone())))>"Refresh"</button>
+                    <button type="button" class="danger" aria-label=revoke_label
+                        on:click=move |_| dialog.set(Some(Dialog::Revoke(for_revoke.clone())))>"Revoke"</button>
+                })}
             </td>
         </tr>
     }

@@ -2,6 +2,7 @@
 
 use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
 use super::format::{when, when_or};
+use super::CurrentPrincipal;
 use crate::api::service_accounts::{create_service_account, list_service_accounts};
 use crate::domain::{parse_description, ApiError, ResourceName, Role};
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ const PER_PAGE: i64 = 50;
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
+    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
     let search = RwSignal::new(String::new());
     let applied_search = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
@@ -66,7 +68,15 @@ pub fn AccountsPage() -> impl IntoView {
                 <h1>"Service accounts"</h1>
                 <p class="muted">"Non-human identities for automation. Each has its own API tokens."</p>
             </div>
-            <button type="button" on:click=move |_| creating.set(true)>"New service account"</button>
+            // Viewers cannot create; they do not get the button.
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let can_create = me.await.ok().is_some_and(|w| w.principal.role >= Role::Editor);
+                    can_create.then(|| view! {
+                        <button type="button" on:click=move |_| creating.set(true)>"New service account"</button>
+                    })
+                })}
+            </Transition>
         </div>
         <div class="filters" role="search">
             <label for="search">"Search by name"</label>

@@ -125,7 +125,7 @@ fn FirstAdmin() -> impl IntoView {
                             <input id="name" required prop:value=name on:input=bind(name)/>
                             <FieldError error=error.into() field="name"/>
                             <label for="email">"Email"</label>
-                            <input id="email" type="email" required prop:value=email on:input=bind(email)/>
+                            <input id="email" type="email" autocomplete="username" required prop:value=email on:input=bind(email)/>
                             <FieldError error=error.into() field="email"/>
                             <label for="password">"Password"</label>
                             <input id="password" type="password" autocomplete="new-password" required prop:value=password on:input=bind(password)/>
