@@ -24,10 +24,10 @@ pub struct Empty {}
 /// Signs a person in and sets the session cookie.
 #[server(endpoint = "v1/auth/login", input = Json, output = Json)]
 pub async fn login(email: String, password: String) -> Result<LoginResponse, ApiError> {
-    use crate::api::context::{append_header, cookie, request_meta, state};
-    use crate::services::authentication::{session_cookie, sign_in, SESSION_COOKIE};
+    use crate::api::context::{append_header, request_meta, session_cookie, state};
+    use crate::services::authentication::sign_in;
     let state = state();
-    let previous = cookie(SESSION_COOKIE);
+    let previous = session_cookie();
     let (user, session) = sign_in(
         &state,
         &email,
@@ -36,18 +36,21 @@ pub async fn login(email: String, password: String) -> Result<LoginResponse, Api
         &request_meta(),
     )
     .await?;
-    append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
+    append_header(
+        http::header::SET_COOKIE,
+        &crate::services::authentication::session_cookie(&state, &session),
+    );
     Ok(LoginResponse { user })
 }
 
 /// Ends the current session (if the caller has one) and clears the cookie.
 #[server(endpoint = "v1/auth/logout", input = Json, output = Json)]
 pub async fn logout() -> Result<Empty, ApiError> {
-    use crate::api::context::{append_header, caller, cookie, state};
-    use crate::services::authentication::{cleared_session_cookie, sign_out, SESSION_COOKIE};
+    use crate::api::context::{append_header, caller, session_cookie, state};
+    use crate::services::authentication::{cleared_session_cookie, sign_out};
     let state = state();
     let caller = caller(crate::domain::Permission::Read)?;
-    sign_out(&state, &caller, cookie(SESSION_COOKIE).as_deref()).await?;
+    sign_out(&state, &caller, session_cookie().as_deref()).await?;
     append_header(http::header::SET_COOKIE, &cleared_session_cookie(&state));
     Ok(Empty {})
 }

@@ -2,6 +2,7 @@
 //! request's origin into the request's extensions; Leptos hands us the request parts.
 
 use crate::domain::{ApiError, Permission, Principal};
+use crate::services::authentication::SessionCookie;
 use crate::services::{Caller, RequestMeta};
 use crate::state::AppState;
 use http::request::Parts;
@@ -28,18 +29,9 @@ pub fn principal() -> Option<Principal> {
     parts().and_then(|p| p.extensions.get::<Principal>().cloned())
 }
 
-/// A request header's value, for the few functions that read one (the session cookie).
-pub fn cookie(name: &str) -> Option<String> {
-    let parts = parts()?;
-    parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+/// The session cookie of the current request, if it carries one.
+pub fn session_cookie() -> Option<String> {
+    parts().and_then(|p| p.extensions.get::<SessionCookie>().map(|c| c.0.clone()))
 }
 
 /// The caller, if authenticated and allowed `permission`: 401 when anonymous, 403 when the

@@ -15,6 +15,11 @@ use crate::store::{NewAuditEvent, UserRow};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "steward_session";
+
+/// The session cookie's value as the middleware read it, handed to the server functions that
+/// end or replace a session (sign-in, sign-out) so the cookie is parsed in one place.
+#[derive(Debug, Clone)]
+pub struct SessionCookie(pub String);
 /// How long a first-administrator setup link stays valid.
 const SETUP_LINK_TTL_MS: i64 = 24 * 3600 * 1000;
 /// Sessions are extended at most this often, so browsing is not a write per request.
@@ -150,17 +155,6 @@ pub async fn principal_from_session(state: &AppState, session_id: &str) -> Optio
     })
 }
 
-fn user_from_row(row: &UserRow) -> User {
-    User {
-        id: row.id.clone(),
-        email: row.email.clone(),
-        name: row.name.clone(),
-        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-        disabled: row.disabled,
-        created_at: super::clock::rfc3339(row.created_at),
-    }
-}
-
 fn sign_in_event(
     meta: &RequestMeta,
     user: Option<&UserRow>,
@@ -220,7 +214,7 @@ pub async fn sign_in(
         .db
         .insert_audit(&sign_in_event(meta, Some(&user), &email, "success"))
         .await?;
-    Ok((user_from_row(&user), session))
+    Ok((super::members::to_api(user), session))
 }
 
 /// Ends a session; signing out twice is not an error.

@@ -13,7 +13,8 @@ use crate::store::{StoreError, UserRow};
 /// How long an invitation link stays valid.
 const INVITE_TTL_MS: i64 = 7 * 86_400_000;
 
-fn to_api(row: UserRow) -> User {
+/// The API view of a person; never their password hash.
+pub fn to_api(row: UserRow) -> User {
     User {
         role: Role::parse(&row.role).unwrap_or(Role::Viewer),
         id: row.id,

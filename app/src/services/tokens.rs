@@ -253,20 +253,14 @@ pub async fn refresh(
     check_ceiling(caller, &account)?;
     check_lifetime_policy(&mut tx, &org, days).await?;
     let now = now_ms();
-    let old_hash = tx.token_secret_hash(&token.id).await?;
     let issued = token_secret::generate();
-    let (previous, until) = if grace > 0 {
-        (old_hash.as_deref(), Some(now + grace * 1000))
-    } else {
-        (None, None)
-    };
+    let grace_until = (grace > 0).then(|| now + grace * 1000);
     tx.replace_token_secret(
         &token.id,
         &issued.hash,
         &issued.hint,
         days.map(|d| now + d * DAY_MS),
-        previous,
-        until,
+        grace_until,
     )
     .await?;
     let mut record = event(

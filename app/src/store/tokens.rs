@@ -194,44 +194,33 @@ impl Tx {
         })?)
     }
 
-    /// Gives a token a new secret. The old one stays valid until `previous_valid_until` (the
-    /// grace period), or not at all when that is `None`.
-    #[allow(clippy::too_many_arguments)]
+    /// Gives a token a new secret. With `previous_valid_until` the current secret stays valid
+    /// until then (the grace period); without it, it stops at once. The right-hand sides read
+    /// the row as it was, so the old hash moves over in the same statement.
     pub async fn replace_token_secret(
         &mut self,
         id: &str,
         secret_hash: &str,
         hint: &str,
         expires_at: Option<i64>,
-        previous_secret_hash: Option<&str>,
         previous_valid_until: Option<i64>,
     ) -> StoreResult<()> {
         on_tx!(self, |c| {
             sqlx::query(
-            "UPDATE tokens SET secret_hash = $2, hint = $3, expires_at = $4, previous_secret_hash = $5, previous_valid_until = $6 \
+            "UPDATE tokens SET secret_hash = $2, hint = $3, expires_at = $4, \
+             previous_secret_hash = CASE WHEN $5 IS NULL THEN NULL ELSE secret_hash END, previous_valid_until = $5 \
              WHERE id = $1"
         )
         .bind(id)
         .bind(secret_hash)
         .bind(hint)
         .bind(expires_at)
-        .bind(previous_secret_hash)
         .bind(previous_valid_until)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
         })?;
         Ok(())
-    }
-
-    /// The stored hash of a token's current secret (to keep it valid during a grace period).
-    pub async fn token_secret_hash(&mut self, id: &str) -> StoreResult<Option<String>> {
-        Ok(on_tx!(self, |c| sqlx::query_scalar(
-            "SELECT secret_hash FROM tokens WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
     }
 }
 

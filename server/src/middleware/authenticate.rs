@@ -3,7 +3,9 @@
 //! visitors of a page to the sign-in page.
 
 use app::domain::{ApiError, Principal};
-use app::services::authentication::{principal_from_session, principal_from_token, SESSION_COOKIE};
+use app::services::authentication::{
+    principal_from_session, principal_from_token, SessionCookie, SESSION_COOKIE,
+};
 use app::services::RequestMeta;
 use app::state::AppState;
 use axum::body::Body;
@@ -12,6 +14,9 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
+
+/// Paths served without looking at credentials at all.
+const NO_AUTH_PREFIXES: &[&str] = &["/pkg/", "/favicon", "/healthz", "/readyz"];
 
 /// Paths a signed-out visitor may open.
 const PUBLIC_PREFIXES: &[&str] = &[
@@ -23,6 +28,13 @@ pub async fn authenticate(
     mut req: Request<Body>,
     next: Next,
 ) -> Response {
+    // Static files and health checks need no principal: skip the session or token lookup.
+    if NO_AUTH_PREFIXES
+        .iter()
+        .any(|p| req.uri().path().starts_with(p))
+    {
+        return next.run(req).await;
+    }
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -73,6 +85,9 @@ pub async fn authenticate(
     }
 
     req.extensions_mut().insert(meta);
+    if let Some(id) = session {
+        req.extensions_mut().insert(SessionCookie(id));
+    }
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
     }
