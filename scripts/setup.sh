@@ -15,7 +15,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # cargo-leptos: 0.3.11 needs a newer rustc than stable 1.95, so use nightly when the machine has
-# it and fall back to 0.3.10 on stable (see ../shared/TOOLCHAIN.md).
+# it and fall back to 0.3.10 on stable (see docs/development.md).
 if ! command -v cargo-leptos >/dev/null 2>&1; then
   if rustup toolchain list | grep -q '^nightly'; then
     say "installing cargo-leptos 0.3.11 with nightly (about 12 minutes)"

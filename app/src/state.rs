@@ -1,5 +1,7 @@
-//! What every request handler shares: the database, configuration, and the last-used batcher.
+//! What every request handler shares: the database, configuration, the last-used batcher and
+//! the bounded password hasher.
 
+use crate::auth::password::Passwords;
 use crate::services::usage::UsageRecorder;
 use crate::store::Db;
 use std::sync::Arc;
@@ -11,12 +13,24 @@ pub struct AppConfig {
     pub public_url: String,
     /// Idle time after which a browser session ends.
     pub session_idle_secs: i64,
+    /// Time after sign-in at which a session ends however active it is.
+    pub session_max_secs: i64,
 }
 
 impl AppConfig {
     /// Cookies get `Secure` exactly when the public URL is https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// On https the cookie carries the `__Host-` prefix, which browsers only accept from a
+    /// secure origin, for the whole host and no subdomain: a neighbour cannot plant or shadow it.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-steward_session"
+        } else {
+            "steward_session"
+        }
     }
 }
 
@@ -26,6 +40,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<AppConfig>,
     pub usage: Arc<UsageRecorder>,
+    pub passwords: Arc<Passwords>,
 }
 
 impl AppState {
@@ -34,6 +49,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             usage: Arc::new(UsageRecorder::default()),
+            passwords: Arc::new(Passwords::for_this_machine()),
         }
     }
 }

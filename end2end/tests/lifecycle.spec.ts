@@ -154,7 +154,7 @@ test("expiration choices follow the organization's maximum lifetime", async ({ p
     expect(res.status()).toBe(422);
     expect((await res.json()).error.field).toBe("expires_in_days");
   } finally {
-    await api(page, "/api/v1/settings/update", {});
+    await api(page, "/api/v1/settings/update", { max_token_lifetime_days: null });
   }
   expect(problems).toEqual([]);
 });
@@ -177,14 +177,14 @@ test("the audit log filters and exports what it shows", async ({ page }) => {
   await expect(rows.nth(1)).toContainText("service_account.create");
   await expect(rows.nth(1)).toContainText("Ada Admin");
 
-  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
   expect(csv.suggestedFilename()).toBe("steward-audit.csv");
   const lines = (await readFile(await csv.path(), "utf8")).trim().split("\n");
   expect(lines[0]).toContain("actor_name");
   expect(lines).toHaveLength(2);
   expect(lines[1]).toContain(name);
 
-  const [jsonl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON Lines" }).click()]);
+  const [jsonl] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export JSON Lines" }).click()]);
   const events = (await readFile(await jsonl.path(), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
   expect(events).toHaveLength(1);
   expect(events[0]).toMatchObject({ action: "service_account.create", target_name: name, outcome: "success" });

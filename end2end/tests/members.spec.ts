@@ -48,14 +48,17 @@ test("an admin adds a member who sets a password, changes it, gets a new role, a
   await dev.getByRole("button", { name: "Change password" }).click();
   await expect(dev.getByText("Password changed.")).toBeVisible();
 
-  // The admin makes them a viewer, then disables them: their session ends at once.
+  // The admin makes them a viewer, then disables them: each time their session ends at once.
   await Promise.all([
     page.waitForResponse((r) => r.url().endsWith("/api/v1/members/update")),
     page.getByRole("combobox", { name: `Role of ${email}` }).selectOption("viewer"),
   ]);
   await expect(page.getByRole("combobox", { name: `Role of ${email}` })).toHaveValue("viewer");
-  // As a viewer they can look but are offered nothing they may not do.
+  // A lower role ends their session; signed in again as a viewer they can look but are
+  // offered nothing they may not do.
   await dev.goto("/settings/service-accounts");
+  await expect(dev).toHaveURL(/\/login/);
+  await signIn(dev, email, "an even longer password");
   await expect(dev.getByRole("heading", { name: "Service accounts", level: 1 })).toBeVisible();
   await hydrated(dev);
   await expect(dev.getByRole("button", { name: "New service account" })).toHaveCount(0);

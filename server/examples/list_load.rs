@@ -5,7 +5,7 @@
 //! `STEWARD_DATABASE_URL=postgres://…/empty_db` for PostgreSQL. Prints a latency report.
 
 use app::auth::random::new_id;
-use app::services::authentication::{create_admin, NewAdmin};
+use app::services::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::{Db, NewToken};
@@ -34,6 +34,7 @@ async fn main() {
         AppConfig {
             public_url: base.clone(),
             session_idle_secs: 3600,
+            session_max_secs: 86_400,
         },
     );
     let password = "load test password".to_string();
@@ -89,6 +90,7 @@ async fn main() {
                     created_by: "seed",
                     created_at: i as i64,
                     expires_at: None,
+                    role_cap: "viewer",
                 })
                 .await
                 .unwrap();
@@ -107,7 +109,7 @@ async fn main() {
     );
 
     let options = LeptosOptions::builder().output_name("steward").build();
-    let router = server::build_router(state, options);
+    let router = server::build_router(state, options, Default::default());
     tokio::spawn(async move {
         axum::serve(
             listener,

@@ -1,6 +1,7 @@
 //! The command line: `serve` (default), `migrate`, `admin create`. Every flag also reads an
 //! environment variable, so containers can be configured either way.
 
+use crate::middleware::client_ip::TrustedProxies;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -30,22 +31,56 @@ pub struct Common {
     /// The URL people use to reach this server; defaults to `http://` + the listen address.
     #[arg(long, env = "STEWARD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
-    /// Hours a browser session survives without use.
+    /// Hours a browser session survives without use (1–720).
     #[arg(
         long,
         env = "STEWARD_SESSION_IDLE_HOURS",
         default_value_t = 12,
+        value_parser = clap::value_parser!(i64).range(1..=720),
         global = true
     )]
     pub session_idle_hours: i64,
-    /// Seconds between writes of batched last-used records.
+    /// Days after sign-in at which a session ends however active it is (1–365).
+    #[arg(
+        long,
+        env = "STEWARD_SESSION_MAX_DAYS",
+        default_value_t = 7,
+        value_parser = clap::value_parser!(i64).range(1..=365),
+        global = true
+    )]
+    pub session_max_days: i64,
+    /// Seconds between writes of batched last-used records (1–3600).
     #[arg(
         long,
         env = "STEWARD_USAGE_FLUSH_SECS",
         default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
         global = true
     )]
     pub usage_flush_secs: u64,
+    /// Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` /
+    /// `Forwarded` headers name the client, e.g. `10.0.0.0/8,::1`. Empty: trust none.
+    #[arg(
+        long,
+        env = "STEWARD_TRUSTED_PROXIES",
+        default_value = "",
+        value_parser = parse_trusted_proxies,
+        global = true
+    )]
+    pub trusted_proxies: TrustedProxies,
+    /// Sign-in attempts one address may make per minute (1–10000).
+    #[arg(
+        long,
+        env = "STEWARD_SIGN_IN_LIMIT_PER_MINUTE",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=10_000),
+        global = true
+    )]
+    pub sign_in_limit_per_minute: u32,
+}
+
+fn parse_trusted_proxies(s: &str) -> Result<TrustedProxies, String> {
+    TrustedProxies::parse(s)
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,4 +110,31 @@ pub enum AdminCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn numeric_settings_are_range_checked_with_a_clear_message() {
+        let e = parse(&["--session-idle-hours", "0"]).unwrap_err();
+        assert!(
+            e.contains("--session-idle-hours") && e.contains("1..=720"),
+            "{e}"
+        );
+        let e = parse(&["--session-max-days", "999"]).unwrap_err();
+        assert!(e.contains("1..=365"), "{e}");
+        let e = parse(&["--usage-flush-secs", "0"]).unwrap_err();
+        assert!(e.contains("--usage-flush-secs"), "{e}");
+        let e = parse(&["--trusted-proxies", "10.0.0.0/8,nonsense"]).unwrap_err();
+        assert!(e.contains("'nonsense'"), "{e}");
+        let ok = parse(&["--trusted-proxies", "10.0.0.0/8, ::1", "migrate"]).unwrap();
+        assert_eq!(ok.common.session_max_days, 7);
+    }
 }

@@ -4,5 +4,7 @@
 pub mod cli;
 pub mod middleware;
 pub mod router;
+pub mod routes;
+pub mod shutdown;
 
-pub use router::{build_router, spawn_background_tasks};
+pub use router::{build_router, spawn_background_tasks, RouterConfig};

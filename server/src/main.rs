@@ -1,12 +1,14 @@
 //! `server`: runs Steward, migrates its database, or creates an administrator.
 
-use app::services::authentication::{create_admin, first_admin_setup_link, NewAdmin};
+use app::services::setup::{create_admin, first_admin_setup_link, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::Db;
 use clap::Parser;
 use leptos::prelude::*;
 use server::cli::{AdminCommand, Cli, Command};
+use server::shutdown::{serve_until_signal, SHUTDOWN_GRACE};
+use server::RouterConfig;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -30,17 +32,39 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The URL people use: the configured one, or `http://` + the listen address when that is a
+/// specific address. Listening on all interfaces without a public URL would print links and
+/// compare `Origin` against an address nobody can open, so that is refused with the fix.
+fn public_url(configured: Option<&str>, addr: SocketAddr) -> Result<String, String> {
+    if let Some(url) = configured {
+        let url = url.trim().trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "STEWARD_PUBLIC_URL must start with http:// or https:// (got '{url}')"
+            ));
+        }
+        return Ok(url.to_string());
+    }
+    if addr.ip().is_unspecified() {
+        return Err(format!(
+            "listening on {addr} (all interfaces) but STEWARD_PUBLIC_URL is not set: set it to the \
+             URL people open, e.g. STEWARD_PUBLIC_URL=https://steward.example.com"
+        ));
+    }
+    Ok(format!("http://{addr}"))
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     let conf = get_configuration(None).map_err(|e| format!("reading Leptos configuration: {e}"))?;
     let options = conf.leptos_options;
     let addr: SocketAddr = options.site_addr;
-    let public_url = cli
-        .common
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"))
-        .trim_end_matches('/')
-        .to_string();
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let public_url = match public_url(cli.common.public_url.as_deref(), addr) {
+        Ok(url) => url,
+        // Only serving needs a reachable URL; migrating and creating admins do not.
+        Err(_) if !serving => format!("http://{addr}"),
+        Err(e) => return Err(e),
+    };
     let db = Db::connect(&cli.common.database_url)
         .await
         .map_err(|e| format!("connecting to the database: {e}"))?;
@@ -50,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let config = AppConfig {
         public_url: public_url.clone(),
         session_idle_secs: cli.common.session_idle_hours * 3600,
+        session_max_secs: cli.common.session_max_days * 86_400,
     };
     let state = AppState::new(db, config);
 
@@ -89,14 +114,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve => {
-            serve(
-                state,
-                options,
-                addr,
-                public_url,
-                Duration::from_secs(cli.common.usage_flush_secs.max(1)),
-            )
-            .await
+            let router_config = RouterConfig {
+                trusted_proxies: cli.common.trusted_proxies.clone(),
+                sign_in_per_minute: cli.common.sign_in_limit_per_minute,
+            };
+            let flush = Duration::from_secs(cli.common.usage_flush_secs);
+            serve(state, options, router_config, addr, flush).await
         }
     }
 }
@@ -104,10 +127,11 @@ async fn run(cli: Cli) -> Result<(), String> {
 async fn serve(
     state: AppState,
     options: LeptosOptions,
+    router_config: RouterConfig,
     addr: SocketAddr,
-    public_url: String,
     flush: Duration,
 ) -> Result<(), String> {
+    let public_url = state.config.public_url.clone();
     if let Some(secret) = first_admin_setup_link(&state)
         .await
         .map_err(|e| e.message().to_string())?
@@ -118,21 +142,34 @@ async fn serve(
         println!("    {public_url}/setup?token={secret}");
     }
     server::spawn_background_tasks(state.clone(), flush);
-    let app = server::build_router(state.clone(), options);
+    let app = server::build_router(state.clone(), options, router_config);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("listening on {addr}: {e}"))?;
     println!("Steward is running at {public_url}");
     tracing::info!(%addr, "listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| format!("server error: {e}"))?;
+    serve_until_signal(listener, app, SHUTDOWN_GRACE).await;
     state.usage.flush(&state.db).await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    #[test]
+    fn public_url_rules() {
+        let any: std::net::SocketAddr = "0.0.0.0:3000".parse().unwrap();
+        let local: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        assert!(public_url(None, any)
+            .unwrap_err()
+            .contains("STEWARD_PUBLIC_URL"));
+        assert_eq!(public_url(None, local).unwrap(), "http://127.0.0.1:3000");
+        assert_eq!(
+            public_url(Some("https://s.example/"), any).unwrap(),
+            "https://s.example"
+        );
+        assert!(public_url(Some("s.example"), local).is_err());
+    }
 }

@@ -1,16 +1,21 @@
 //! The axum router: pages, server functions, static files, health checks, and the middleware
 //! every request passes through, in order.
 
+use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
 use crate::middleware::{api_errors, authenticate, request_log};
+use crate::routes::audit_export;
+use app::domain::ApiError;
 use app::state::AppState;
 use app::ui::{shell, App};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::any::Any;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -21,9 +26,27 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Largest request body accepted; every API input is far smaller.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
+/// What the HTTP layer needs beyond the application's own state.
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    /// Peers whose `Forwarded` / `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Sign-in attempts one address may make per minute.
+    pub sign_in_per_minute: u32,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            trusted_proxies: TrustedProxies::default(),
+            sign_in_per_minute: 10,
+        }
+    }
+}
+
 /// Builds the whole application for `state`, serving the site files described by `options`.
-pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
-    let limiters = Limiters::new();
+pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfig) -> Router {
+    let limiters = Limiters::new(config.sign_in_per_minute);
     spawn_limiter_cleanup(limiters.clone());
     let routes = generate_route_list(App);
     let context = {
@@ -41,23 +64,37 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         >(context, shell))
         .with_state(options);
 
-    let health = Router::new()
+    let plain = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route(
+            "/api/v1/audit/export",
+            get(audit_export::export_get).post(audit_export::export_post),
+        )
         .with_state(state.clone());
 
+    let hsts = state.config.secure_cookies().then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     let request_id = header::HeaderName::from_static("x-request-id");
-    health
+    plain
         .merge(app_router)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api_errors::map_api_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            authenticate::authenticate,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             limiters,
             rate_limits::limit,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state,
-            authenticate::authenticate,
+            config.trusted_proxies,
+            client_ip::resolve,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -75,7 +112,8 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ))
-        .layer(CatchPanicLayer::new())
+        .layer(tower::util::option_layer(hsts))
+        .layer(CatchPanicLayer::custom(panic_response))
         // The wasm is most of a first page load: gzip takes it from about 1.4 MB to 0.5 MB.
         .layer(CompressionLayer::new().gzip(true))
         .layer(request_log::layer())
@@ -83,8 +121,20 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// A panic inside a request answers the error contract (500, no details); the panic itself is
+/// logged with the request's span.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = %what, "request handler panicked");
+    authenticate::json_error(&ApiError::internal())
+}
+
 /// 200 only while the database answers, so a load balancer stops sending traffic otherwise.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.db.ping().await {
         (StatusCode::OK, "ready")
     } else {
@@ -92,7 +142,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// Forgets idle IPs now and then so the limiter's memory stays bounded.
+/// Forgets idle addresses now and then so the limiters' memory stays bounded.
 fn spawn_limiter_cleanup(limiters: Limiters) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -103,13 +153,24 @@ fn spawn_limiter_cleanup(limiters: Limiters) {
     });
 }
 
-/// Writes batched last-used records every `interval`.
-pub fn spawn_background_tasks(state: AppState, interval: Duration) {
+/// How often expired sessions, links and failure counts are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// Writes batched last-used records every `flush`, and purges expired records periodically.
+pub fn spawn_background_tasks(state: AppState, flush: Duration) {
+    let usage_state = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(interval);
+        let mut tick = tokio::time::interval(flush);
         loop {
             tick.tick().await;
-            state.usage.flush(&state.db).await;
+            usage_state.usage.flush(&usage_state.db).await;
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_INTERVAL);
+        loop {
+            tick.tick().await;
+            app::services::housekeeping::purge_expired(&state).await;
         }
     });
 }

@@ -1,4 +1,5 @@
-//! `audit/*`: the audit log, for admins.
+//! `audit/list`: the audit log, for admins. (`audit/export` streams a file, so it is a plain
+//! axum handler in the server crate.)
 
 use crate::domain::{ApiError, AuditEvent};
 use leptos::prelude::*;
@@ -12,14 +13,6 @@ pub struct AuditPage {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
-}
-
-/// An export: the file's name, media type and text.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AuditExport {
-    pub filename: String,
-    pub content_type: String,
-    pub content: String,
 }
 
 /// Lists audit events, filtered by actor, action, target and time range.
@@ -50,39 +43,5 @@ pub async fn list_audit(
         total,
         page,
         per_page,
-    })
-}
-
-/// Everything the filter selects as JSON Lines (`jsonl`) or CSV (`csv`).
-#[server(endpoint = "v1/audit/export", input = Json, output = Json)]
-pub async fn export_audit(
-    format: String,
-    actor: Option<String>,
-    action: Option<String>,
-    target: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-) -> Result<AuditExport, ApiError> {
-    use crate::services::audit::{export, AuditQuery};
-    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
-    let q = AuditQuery {
-        actor,
-        action,
-        target,
-        since,
-        until,
-        page: None,
-        per_page: None,
-    };
-    let content = export(&crate::api::context::state(), &caller, q, &format).await?;
-    let (ext, content_type) = if format == "csv" {
-        ("csv", "text/csv")
-    } else {
-        ("jsonl", "application/x-ndjson")
-    };
-    Ok(AuditExport {
-        filename: format!("steward-audit.{ext}"),
-        content_type: content_type.into(),
-        content,
     })
 }

@@ -21,25 +21,25 @@ pub struct WhoamiResponse {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Empty {}
 
-/// Signs a person in and sets the session cookie.
+/// Signs a person in and sets the session cookie. `organization` (a slug) is needed only when
+/// the email address belongs to people in several organizations.
 #[server(endpoint = "v1/auth/login", input = Json, output = Json)]
-pub async fn login(email: String, password: String) -> Result<LoginResponse, ApiError> {
-    use crate::api::context::{append_header, request_meta, session_cookie, state};
-    use crate::services::authentication::sign_in;
+pub async fn login(
+    email: String,
+    password: String,
+    #[server(default)] organization: Option<String>,
+) -> Result<LoginResponse, ApiError> {
+    use crate::api::context::{request_meta, session_cookie, set_session_cookie, state};
+    use crate::services::sign_in::{sign_in, SignInInput};
     let state = state();
-    let previous = session_cookie();
-    let (user, session) = sign_in(
-        &state,
-        &email,
+    let input = SignInInput {
+        email,
         password,
-        previous.as_deref(),
-        &request_meta(),
-    )
-    .await?;
-    append_header(
-        http::header::SET_COOKIE,
-        &crate::services::authentication::session_cookie(&state, &session),
-    );
+        organization,
+    };
+    let previous = session_cookie();
+    let (user, session) = sign_in(&state, input, previous.as_deref(), &request_meta()).await?;
+    set_session_cookie(&state, &session);
     Ok(LoginResponse { user })
 }
 
@@ -47,11 +47,14 @@ pub async fn login(email: String, password: String) -> Result<LoginResponse, Api
 #[server(endpoint = "v1/auth/logout", input = Json, output = Json)]
 pub async fn logout() -> Result<Empty, ApiError> {
     use crate::api::context::{append_header, caller, session_cookie, state};
-    use crate::services::authentication::{cleared_session_cookie, sign_out};
+    use crate::services::sessions::{cleared_session_cookie, sign_out};
     let state = state();
     let caller = caller(crate::domain::Permission::Read)?;
     sign_out(&state, &caller, session_cookie().as_deref()).await?;
-    append_header(http::header::SET_COOKIE, &cleared_session_cookie(&state));
+    append_header(
+        http::header::SET_COOKIE,
+        &cleared_session_cookie(&state.config),
+    );
     Ok(Empty {})
 }
 
@@ -65,8 +68,7 @@ pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
 /// Whether a first-administrator setup link can still be used (the setup page asks first).
 #[server(endpoint = "v1/setup/check", input = Json, output = Json)]
 pub async fn check_setup_link(token: String) -> Result<bool, ApiError> {
-    crate::services::authentication::setup_link_is_valid(&crate::api::context::state(), &token)
-        .await
+    crate::services::setup::setup_link_is_valid(&crate::api::context::state(), &token).await
 }
 
 /// Creates the first administrator and organization from a one-time setup link, and signs in.
@@ -79,8 +81,9 @@ pub async fn complete_setup(
     email: String,
     password: String,
 ) -> Result<LoginResponse, ApiError> {
-    use crate::api::context::{append_header, request_meta, state};
-    use crate::services::authentication::{create_admin, open_session, session_cookie, NewAdmin};
+    use crate::api::context::{request_meta, set_session_cookie, state};
+    use crate::services::sessions::start_session;
+    use crate::services::setup::{create_admin, NewAdmin};
     let state = state();
     let input = NewAdmin {
         org_slug,
@@ -90,7 +93,7 @@ pub async fn complete_setup(
         password,
     };
     let user = create_admin(&state, input, Some(&token), &request_meta()).await?;
-    let session = open_session(&state, &user.id).await?;
-    append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
+    let session = start_session(&state, &user.id).await?;
+    set_session_cookie(&state, &session);
     Ok(LoginResponse { user })
 }

@@ -1,8 +1,8 @@
 //! How a server function learns who is calling: the middleware has put the principal and the
 //! request's origin into the request's extensions; Leptos hands us the request parts.
 
-use crate::domain::{ApiError, Permission, Principal};
-use crate::services::authentication::SessionCookie;
+use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
+use crate::services::sessions::SessionCookie;
 use crate::services::{Caller, RequestMeta};
 use crate::state::AppState;
 use http::request::Parts;
@@ -34,10 +34,14 @@ pub fn session_cookie() -> Option<String> {
     parts().and_then(|p| p.extensions.get::<SessionCookie>().map(|c| c.0.clone()))
 }
 
-/// The caller, if authenticated and allowed `permission`: 401 when anonymous, 403 when the
-/// role or the token's scopes fall short.
-pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
-    let principal = principal().ok_or_else(ApiError::unauthenticated)?;
+/// Whether `principal` may do what `permission` covers: 401 when there is none, 403 when the
+/// role or the token's scopes fall short. Server functions and the few plain axum handlers
+/// (streamed exports) share this one check.
+pub fn authorize(
+    principal: Option<Principal>,
+    permission: Permission,
+) -> Result<Principal, ApiError> {
+    let principal = principal.ok_or_else(ApiError::unauthenticated)?;
     if principal.role < permission.min_role() {
         return Err(ApiError::forbidden(format!(
             "Your role ({}) does not allow this: it needs {} or higher.",
@@ -51,10 +55,28 @@ pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
             permission.scope().as_str()
         )));
     }
+    Ok(principal)
+}
+
+/// The caller, if authenticated and allowed `permission`.
+pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
     Ok(Caller {
-        principal,
+        principal: authorize(principal(), permission)?,
         meta: request_meta(),
     })
+}
+
+/// The caller, if a person signed in to the browser and allowed `permission`. People are
+/// managed by people: an API token must not invite someone (a password login that would
+/// outlive the token) or change the organization's policies.
+pub fn person(permission: Permission) -> Result<Caller, ApiError> {
+    let caller = caller(permission)?;
+    if caller.principal.kind != PrincipalKind::User {
+        return Err(ApiError::forbidden(
+            "A person must do this, signed in to Steward: API tokens cannot manage members or organization settings.",
+        ));
+    }
+    Ok(caller)
 }
 
 /// Adds a response header (used for `Set-Cookie`).
@@ -65,4 +87,12 @@ pub fn append_header(name: http::HeaderName, value: &str) {
     ) {
         opts.append_header(name, v);
     }
+}
+
+/// Sets the cookie of a session just opened.
+pub fn set_session_cookie(state: &AppState, session: &str) {
+    append_header(
+        http::header::SET_COOKIE,
+        &crate::services::sessions::new_session_cookie(&state.config, session),
+    );
 }

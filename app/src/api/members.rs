@@ -33,7 +33,7 @@ pub async fn list_members(
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> Result<MemberPage, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
     let (items, total, page, per_page) =
         crate::services::members::list(&crate::api::context::state(), &caller, page, per_page)
             .await?;
@@ -51,7 +51,7 @@ pub async fn invite_member(
     name: String,
     role: String,
 ) -> Result<Invitation, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
     let state = crate::api::context::state();
     let (member, secret) =
         crate::services::members::invite(&state, &caller, &email, &name, &role).await?;
@@ -65,7 +65,7 @@ pub async fn update_member(
     role: Option<String>,
     disabled: Option<bool>,
 ) -> Result<MemberResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
     let member = crate::services::members::update(
         &crate::api::context::state(),
         &caller,
@@ -77,20 +77,19 @@ pub async fn update_member(
     Ok(MemberResponse { member })
 }
 
-/// A person changes their own password.
+/// A person changes their own password; their other sessions end and this one is replaced.
 #[server(endpoint = "v1/auth/change-password", input = Json, output = Json)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<Empty, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
-    crate::services::members::change_password(
-        &crate::api::context::state(),
-        &caller,
-        current_password,
-        new_password,
-    )
-    .await?;
+    use crate::api::context::{person, set_session_cookie, state};
+    let caller = person(crate::domain::Permission::Read)?;
+    let state = state();
+    let session =
+        crate::services::members::change_password(&state, &caller, current_password, new_password)
+            .await?;
+    set_session_cookie(&state, &session);
     Ok(Empty {})
 }
 
@@ -103,13 +102,11 @@ pub async fn check_invitation(token: String) -> Result<Option<User>, ApiError> {
 /// Sets the invited person's password and signs them in.
 #[server(endpoint = "v1/setup/accept-invite", input = Json, output = Json)]
 pub async fn accept_invitation(token: String, password: String) -> Result<LoginResponse, ApiError> {
-    use crate::api::context::{append_header, request_meta, state};
-    use crate::services::authentication::{open_session, session_cookie};
+    use crate::api::context::{request_meta, set_session_cookie, state};
     let state = state();
-    let user =
+    let (user, session) =
         crate::services::members::accept_invitation(&state, &token, password, &request_meta())
             .await?;
-    let session = open_session(&state, &user.id).await?;
-    append_header(http::header::SET_COOKIE, &session_cookie(&state, &session));
+    set_session_cookie(&state, &session);
     Ok(LoginResponse { user })
 }

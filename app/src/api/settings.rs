@@ -1,6 +1,6 @@
 //! `settings/*`: organization settings, for admins.
 
-use crate::domain::{ApiError, OrganizationSettings};
+use crate::domain::{ApiError, OrganizationSettings, SettingsChanges};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -19,16 +19,14 @@ pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
     Ok(SettingsResponse { settings })
 }
 
-/// Replaces the settings; an absent or null value clears it.
+/// Changes the settings that were sent. People only: a token cannot change the policies that
+/// bound tokens.
 #[server(endpoint = "v1/settings/update", input = Json, output = Json)]
 pub async fn update_settings(
-    max_token_lifetime_days: Option<i64>,
-    webhook_url: Option<String>,
+    #[server(flatten)] changes: SettingsChanges,
 ) -> Result<SettingsResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
     let state = crate::api::context::state();
-    let settings =
-        crate::services::settings::update(&state, &caller, max_token_lifetime_days, webhook_url)
-            .await?;
+    let settings = crate::services::settings::update(&state, &caller, changes).await?;
     Ok(SettingsResponse { settings })
 }

@@ -1,5 +1,6 @@
 //! Credential primitives: random identifiers, token secrets, password hashing. The rules of
-//! who may sign in live in `services::authentication`; this module only does the cryptography.
+//! who may sign in live in `services::sign_in`, `services::sessions` and
+//! `services::token_verification`; this module only does the cryptography.
 
 pub mod password;
 pub mod random;

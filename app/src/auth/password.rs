@@ -1,30 +1,25 @@
 //! People's passwords: argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), hashed on
-//! the blocking pool so a sign-in never stalls the async runtime.
+//! the blocking pool so a sign-in never stalls the async runtime, and bounded: at most one
+//! hash per core runs at once and a short queue waits, so a flood of sign-ins is answered
+//! "busy" at once instead of piling up 19 MiB allocations.
 
+use crate::domain::ApiError;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
-pub const MIN_PASSWORD_CHARS: usize = 12;
-pub const MAX_PASSWORD_CHARS: usize = 256;
-
-fn hasher() -> Argon2<'static> {
+fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password into a PHC string (salt and parameters included).
-pub async fn hash(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .expect("password hashing task panicked")
-}
-
 fn hash_blocking(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()
+    argon2()
         .hash_password(password.as_bytes(), &salt)
         .expect("argon2 hashing cannot fail with valid parameters")
         .to_string()
@@ -37,61 +32,148 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_blocking("steward-dummy-password-for-timing"))
 }
 
-/// Verifies `password` against `stored`; with no stored hash it still does the work and fails.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let known = stored.is_some();
-        let phc = stored.unwrap_or_else(|| dummy_hash().to_string());
-        let ok = match PasswordHash::new(&phc) {
-            Ok(parsed) => hasher()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        };
-        ok && known
-    })
-    .await
-    .unwrap_or(false)
+fn verify_blocking(password: &str, stored: Option<&str>) -> bool {
+    let phc = stored.unwrap_or_else(|| dummy_hash());
+    let ok = match PasswordHash::new(phc) {
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    };
+    ok && stored.is_some()
 }
 
-/// The password rule, shared by setup, invitations and password changes.
-pub fn check_strength(password: &str) -> Result<(), String> {
-    let n = password.chars().count();
-    if n < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "Password must be at least {MIN_PASSWORD_CHARS} characters."
-        ));
+/// The hasher is saturated: the request is refused rather than queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl From<Busy> for ApiError {
+    fn from(_: Busy) -> Self {
+        ApiError::unavailable(
+            "The server is busy checking passwords. Try again in a moment.",
+            1,
+        )
     }
-    if n > MAX_PASSWORD_CHARS {
-        return Err(format!(
-            "Password must be at most {MAX_PASSWORD_CHARS} characters."
-        ));
+}
+
+/// The bounded password hasher every sign-in, setup and password change goes through.
+pub struct Passwords {
+    permits: Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+    computed: AtomicU64,
+}
+
+impl Passwords {
+    /// `workers` hashes at once, `max_waiting` more queued; beyond that, `Busy`.
+    pub fn new(workers: usize, max_waiting: usize) -> Self {
+        Passwords {
+            permits: Semaphore::new(workers.max(1)),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+            computed: AtomicU64::new(0),
+        }
     }
-    Ok(())
+
+    /// One hash per core at once, and four per core waiting.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self::new(cores, cores * 4)
+    }
+
+    /// How many argon2 computations have run; lets tests prove that none did.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit = match self.permits.try_acquire() {
+            Ok(p) => p,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    return Err(Busy);
+                }
+                let p = self.permits.acquire().await;
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                p.map_err(|_| Busy)?
+            }
+        };
+        self.computed.fetch_add(1, Ordering::Relaxed);
+        let result = tokio::task::spawn_blocking(work).await;
+        drop(permit);
+        result.map_err(|_| Busy)
+    }
+
+    /// Hashes a password into a PHC string (salt and parameters included).
+    pub async fn hash(&self, password: String) -> Result<String, Busy> {
+        self.run(move || hash_blocking(&password)).await
+    }
+
+    /// Verifies `password` against `stored`; with no stored hash it still does the work and fails.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, Busy> {
+        self.run(move || verify_blocking(&password, stored.as_deref()))
+            .await
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn hash_round_trip() {
-        let phc = hash("correct horse battery".to_string()).await;
+        let p = Passwords::new(1, 1);
+        let phc = p.hash("correct horse battery".to_string()).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(!phc.contains("correct horse"));
-        assert!(verify("correct horse battery".into(), Some(phc.clone())).await);
-        assert!(!verify("correct horse batterY".into(), Some(phc)).await);
+        assert!(p
+            .verify("correct horse battery".into(), Some(phc.clone()))
+            .await
+            .unwrap());
+        assert!(!p
+            .verify("correct horse batterY".into(), Some(phc))
+            .await
+            .unwrap());
+        assert_eq!(p.computed(), 3);
     }
 
     #[tokio::test]
     async fn unknown_user_never_verifies() {
-        assert!(!verify("steward-dummy-password-for-timing".into(), None).await);
-        assert!(!verify("x".into(), Some("not a phc string".into())).await);
+        let p = Passwords::new(1, 1);
+        assert!(!p
+            .verify("steward-dummy-password-for-timing".into(), None)
+            .await
+            .unwrap());
+        assert!(!p
+            .verify("x".into(), Some("not a phc string".into()))
+            .await
+            .unwrap());
     }
 
-    #[test]
-    fn strength() {
-        assert!(check_strength("short").is_err());
-        assert!(check_strength("long enough pass").is_ok());
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_is_refused_quickly_instead_of_queued() {
+        let p = Arc::new(Passwords::new(1, 2));
+        let started = std::time::Instant::now();
+        let calls: Vec<_> = (0..12)
+            .map(|_| {
+                let p = p.clone();
+                tokio::spawn(async move { p.verify("guess".into(), None).await })
+            })
+            .collect();
+        let mut busy = 0;
+        for c in calls {
+            if c.await.unwrap().is_err() {
+                busy += 1;
+            }
+        }
+        // One running and two waiting at most: the other nine are refused without hashing.
+        assert!(busy >= 9, "busy answers: {busy}");
+        assert_eq!(p.computed() as usize, 12 - busy);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     Invalid,
     RateLimited,
     Internal,
+    /// The server cannot answer right now (database unreachable, too busy); retrying later helps.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -31,6 +33,7 @@ impl ErrorCode {
             ErrorCode::Invalid => 422,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
         }
     }
 }
@@ -42,6 +45,9 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds to wait before trying again (429 and 503); also sent as `Retry-After`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 /// An error as the API reports it. The message is always safe to show a user: internal
@@ -59,6 +65,7 @@ impl ApiError {
                 code,
                 message: message.into(),
                 field,
+                retry_after: None,
             },
         }
     }
@@ -108,6 +115,20 @@ impl ApiError {
         )
     }
 
+    /// A 429 that says how long to wait.
+    pub fn rate_limited_for(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(ErrorCode::RateLimited, message, None);
+        e.error.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+
+    /// A 503: the database is unreachable or the server is saturated; the caller should retry.
+    pub fn unavailable(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(ErrorCode::Unavailable, message, None);
+        e.error.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+
     /// Never carries the cause: that goes to the server log only.
     pub fn internal() -> Self {
         Self::new(
@@ -127,6 +148,10 @@ impl ApiError {
 
     pub fn message(&self) -> &str {
         &self.error.message
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        self.error.retry_after
     }
 
     /// The HTTP status this error is answered with.

@@ -2,13 +2,24 @@
 //! (authoritative checks).
 
 mod error;
+mod export;
 mod model;
+mod patch;
+mod people;
 mod role;
+mod urls;
 mod validation;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use export::ExportFormat;
 pub use model::*;
+pub use patch::Patch;
+pub use people::{
+    check_password, DisplayName, EmailAddress, MAX_DISPLAY_NAME_CHARS, MAX_PASSWORD_CHARS,
+    MIN_PASSWORD_CHARS,
+};
 pub use role::{Permission, Role, Scope};
+pub use urls::{local_path, percent_encode};
 pub use validation::{
     parse_description, parse_expiry_days, parse_scopes, ResourceName, EXPIRY_PRESETS,
     MAX_DESCRIPTION_CHARS, MAX_EXPIRY_DAYS, MAX_NAME_CHARS,

@@ -1,7 +1,7 @@
 //! The objects of the API contract, as they travel between server, browser and scripts.
 //! Times are RFC 3339 UTC strings; ids are opaque strings.
 
-use super::{Role, Scope};
+use super::{Patch, Role, Scope};
 use serde::{Deserialize, Serialize};
 
 /// The organization a principal belongs to.
@@ -103,6 +103,10 @@ pub struct Token {
     /// Active and expiring within seven days.
     #[serde(default)]
     pub expires_soon: bool,
+    /// The role of whoever minted the token: it never acts above it, whatever its account's role.
+    pub role_cap: Role,
+    /// What the token may do now: the lower of its account's role and its cap.
+    pub effective_role: Role,
 }
 
 /// The file a user downloads next to a new secret, ready for CLI tools.
@@ -184,4 +188,13 @@ pub struct OrganizationSettings {
     /// Tokens may live at most this many days; `None` allows any lifetime, including never.
     pub max_token_lifetime_days: Option<i64>,
     pub webhook_url: Option<String>,
+}
+
+/// What `settings/update` changes: each field left out stays as it is, `null` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsChanges {
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub max_token_lifetime_days: Patch<i64>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub webhook_url: Patch<String>,
 }

@@ -1,14 +1,15 @@
 //! Members (people): listing, adding with a one-time link, role and disable changes, and
 //! password changes. The last active admin of an organization always stays one.
 
-use super::audit::{event, Target};
+use super::attempt_limits::{self, PASSWORD_CHANGE};
+use super::audit::{event, failure, AuditAction, Target};
 use super::clock::{now_ms, rfc3339};
-use super::Caller;
-use crate::auth::password;
+use super::sessions::open_session;
+use super::{on_unique, Caller};
 use crate::auth::random::{new_id, session_secret, sha256_hex};
-use crate::domain::{ApiError, Role, User};
+use crate::domain::{check_password, ApiError, DisplayName, EmailAddress, Role, User};
 use crate::state::AppState;
-use crate::store::{StoreError, UserRow};
+use crate::store::{NewUser, UserRow};
 
 /// How long an invitation link stays valid.
 const INVITE_TTL_MS: i64 = 7 * 86_400_000;
@@ -49,7 +50,8 @@ pub async fn list(
 }
 
 /// Adds a person without a password and returns them with the secret of a one-time link that
-/// lets them set one.
+/// lets them set one. Email addresses are unique within an organization only, so an address
+/// used in another organization is invited like any other and reveals nothing.
 #[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
 pub async fn invite(
     state: &AppState,
@@ -58,35 +60,28 @@ pub async fn invite(
     name: &str,
     role: &str,
 ) -> Result<(User, String), ApiError> {
-    let email = super::authentication::parse_email("email", email)?;
-    let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid(
-            "name",
-            "Enter a name of 1 to 100 characters.",
-        ));
-    }
+    let email = EmailAddress::parse("email", email)?.into_string();
+    let name = DisplayName::parse("name", name)?.into_string();
     let role = super::service_accounts::parse_granted_role(caller, role)?;
     let now = now_ms();
     let id = new_id("usr");
     let secret = session_secret();
+    let org = &caller.principal.organization.id;
     let mut tx = state.db.begin().await?;
-    tx.insert_user(
-        &id,
-        &caller.principal.organization.id,
-        &email,
-        &name,
-        None,
-        role.as_str(),
+    tx.insert_user(&NewUser {
+        id: &id,
+        organization_id: org,
+        email: &email,
+        name: &name,
+        password_hash: None,
+        role: role.as_str(),
         now,
-    )
+    })
     .await
-    .map_err(|e| match e {
-        StoreError::UniqueViolation => {
-            ApiError::conflict("email", "A person with that email already exists.")
-        }
-        other => other.into(),
-    })?;
+    .map_err(on_unique(
+        "email",
+        "This organization already has a member with that email.",
+    ))?;
     tx.insert_setup_link(
         &sha256_hex(&secret),
         "invite",
@@ -97,24 +92,18 @@ pub async fn invite(
     .await?;
     tx.insert_audit(&event(
         caller,
-        "member.invite",
-        Some(Target {
-            kind: "user",
-            id: &id,
-            name: &email,
-        }),
+        AuditAction::MemberInvite,
+        Some(Target::user(&id, &email)),
     ))
     .await?;
-    let row = tx
-        .member(&caller.principal.organization.id, &id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
+    let row = tx.member(org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok((to_api(row), secret))
 }
 
-/// Changes a person's role and/or disables them. Disabling ends their sessions at once; the
-/// last active admin can be neither demoted nor disabled.
+/// Changes a person's role and/or disables or enables them. Disabling, enabling and lowering
+/// the role end their sessions at once, so no browser keeps powers the person no longer has;
+/// the last active admin can be neither demoted nor disabled.
 #[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
 pub async fn update(
     state: &AppState,
@@ -132,34 +121,43 @@ pub async fn update(
         .member(&org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Member"))?;
-    let new_role = role
-        .map(|r| r.as_str().to_string())
-        .unwrap_or_else(|| current.role.clone());
+    let current_role = Role::parse(&current.role).unwrap_or(Role::Viewer);
+    if current_role > caller.principal.role {
+        return Err(ApiError::forbidden(format!(
+            "This person has the {current_role} role, higher than yours ({}).",
+            caller.principal.role
+        )));
+    }
+    let new_role = role.unwrap_or(current_role);
     let new_disabled = disabled.unwrap_or(current.disabled);
-    let stops_being_admin =
-        current.role == "admin" && !current.disabled && (new_role != "admin" || new_disabled);
+    let stops_being_admin = current_role == Role::Admin
+        && !current.disabled
+        && (new_role != Role::Admin || new_disabled);
     if stops_being_admin && tx.count_active_admins(&org).await? <= 1 {
         return Err(ApiError::conflict(
             "role",
             "This is the organization's last admin: make someone else an admin first.",
         ));
     }
-    tx.update_member(&current.id, &new_role, new_disabled, now_ms())
+    tx.update_member(&current.id, new_role.as_str(), new_disabled, now_ms())
         .await?;
-    if new_disabled {
+    let ends_sessions = new_disabled != current.disabled || new_role < current_role;
+    if ends_sessions {
         tx.delete_user_sessions(&current.id).await?;
     }
     let mut record = event(
         caller,
-        "member.update",
-        Some(Target {
-            kind: "user",
-            id: &current.id,
-            name: &current.email,
-        }),
+        AuditAction::MemberUpdate,
+        Some(Target::user(&current.id, &current.email)),
     );
-    record.details =
-        Some(serde_json::json!({ "role": new_role, "disabled": new_disabled }).to_string());
+    record.details = Some(
+        serde_json::json!({
+            "role": {"old": current_role, "new": new_role},
+            "disabled": {"old": current.disabled, "new": new_disabled},
+            "sessions_ended": ends_sessions,
+        })
+        .to_string(),
+    );
     tx.insert_audit(&record).await?;
     let row = tx
         .member(&org, &current.id)
@@ -169,43 +167,53 @@ pub async fn update(
     Ok(to_api(row))
 }
 
-/// A person changes their own password after proving the current one.
+/// A person changes their own password after proving the current one. Every session of theirs
+/// ends, and the new session id returned here replaces the one they used: whoever else held a
+/// session (a stolen cookie, a forgotten browser) is signed out. Five wrong current passwords
+/// in fifteen minutes lock further attempts for a while.
 pub async fn change_password(
     state: &AppState,
     caller: &Caller,
     current: String,
     new: String,
-) -> Result<(), ApiError> {
-    if caller.principal.kind != crate::domain::PrincipalKind::User {
+) -> Result<String, ApiError> {
+    if !caller.is_person() {
         return Err(ApiError::forbidden("Service accounts have no password."));
     }
-    password::check_strength(&new).map_err(|m| ApiError::invalid("new_password", m))?;
+    check_password("new_password", &new)?;
+    let subject = attempt_limits::password_change_subject(&caller.principal.id);
+    attempt_limits::check(state, &subject, PASSWORD_CHANGE).await?;
     let user = state
         .db
         .user(&caller.principal.id)
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
-    if !password::verify(current, user.password_hash.clone()).await {
+    let target = || Some(Target::user(&user.id, &user.email));
+    if !state
+        .passwords
+        .verify(current, user.password_hash.clone())
+        .await?
+    {
+        attempt_limits::record_failure(state, &subject).await?;
+        state
+            .db
+            .insert_audit(&failure(caller, AuditAction::ChangePassword, target()))
+            .await?;
         return Err(ApiError::invalid(
             "current_password",
             "The current password is not correct.",
         ));
     }
-    let hash = password::hash(new).await;
+    let hash = state.passwords.hash(new).await?;
     let mut tx = state.db.begin().await?;
     tx.set_password(&user.id, &hash, now_ms()).await?;
-    tx.insert_audit(&event(
-        caller,
-        "auth.change_password",
-        Some(Target {
-            kind: "user",
-            id: &user.id,
-            name: &user.email,
-        }),
-    ))
-    .await?;
+    tx.delete_user_sessions(&user.id).await?;
+    let session = open_session(&mut tx, &state.config, &user.id).await?;
+    tx.insert_audit(&event(caller, AuditAction::ChangePassword, target()))
+        .await?;
     tx.commit().await?;
-    Ok(())
+    attempt_limits::clear(state, &subject).await?;
+    Ok(session)
 }
 
 /// The person an invitation link is for, if it is still valid.
@@ -217,27 +225,33 @@ pub async fn invitation(state: &AppState, secret: &str) -> Result<Option<User>, 
         .map(to_api))
 }
 
-/// Sets an invited person's first password from their link, once, and returns them.
+fn invitation_no_longer_valid() -> ApiError {
+    ApiError::invalid("token", "This link is no longer valid.")
+}
+
+/// Sets an invited person's first password from their link, once, and signs them in: returns
+/// the person and a new session id. The link is checked before the password is hashed.
 pub async fn accept_invitation(
     state: &AppState,
     secret: &str,
     new_password: String,
     meta: &super::RequestMeta,
-) -> Result<User, ApiError> {
-    password::check_strength(&new_password).map_err(|m| ApiError::invalid("password", m))?;
+) -> Result<(User, String), ApiError> {
+    check_password("password", &new_password)?;
     let hash = sha256_hex(secret);
     let user = state
         .db
         .invited_user(&hash, now_ms())
         .await?
-        .ok_or_else(|| ApiError::invalid("token", "This link is no longer valid."))?;
-    let password_hash = password::hash(new_password).await;
+        .ok_or_else(invitation_no_longer_valid)?;
+    let password_hash = state.passwords.hash(new_password).await?;
     let now = now_ms();
     let mut tx = state.db.begin().await?;
     if !tx.consume_setup_link(&hash, "invite", now).await? {
-        return Err(ApiError::invalid("token", "This link is no longer valid."));
+        return Err(invitation_no_longer_valid());
     }
     tx.set_password(&user.id, &password_hash, now).await?;
+    let session = open_session(&mut tx, &state.config, &user.id).await?;
     tx.insert_audit(&crate::store::NewAuditEvent {
         id: new_id("aud"),
         organization_id: Some(user.organization_id.clone()),
@@ -245,7 +259,7 @@ pub async fn accept_invitation(
         actor_kind: "user".into(),
         actor_id: Some(user.id.clone()),
         actor_name: user.email.clone(),
-        action: "member.accept_invite".into(),
+        action: AuditAction::MemberAcceptInvite.as_str().into(),
         target_kind: Some("user".into()),
         target_id: Some(user.id.clone()),
         target_name: Some(user.email.clone()),
@@ -256,5 +270,5 @@ pub async fn accept_invitation(
     })
     .await?;
     tx.commit().await?;
-    Ok(to_api(user))
+    Ok((to_api(user), session))
 }

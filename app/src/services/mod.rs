@@ -1,12 +1,18 @@
 //! The rules: permissions beyond the role check, uniqueness, role ceilings, audit records.
 //! Each mutation is one transaction with its audit event.
 
+pub mod attempt_limits;
 pub mod audit;
-pub mod authentication;
+pub mod audit_export;
 pub mod clock;
+pub mod housekeeping;
 pub mod members;
 pub mod service_accounts;
+pub mod sessions;
 pub mod settings;
+pub mod setup;
+pub mod sign_in;
+pub mod token_verification;
 pub mod tokens;
 pub mod usage;
 
@@ -34,6 +40,24 @@ impl Caller {
             PrincipalKind::User => self.principal.name.clone(),
             PrincipalKind::ServiceAccount => format!("{} (service account)", self.principal.name),
         }
+    }
+
+    /// Whether the caller is a person signed in to the browser (not an API token).
+    pub fn is_person(&self) -> bool {
+        self.principal.kind == PrincipalKind::User
+    }
+}
+
+/// Maps a unique-index refusal to a 409 naming `field` with `message`; any other store error
+/// as usual. Used as `.map_err(on_unique("name", "…"))` on the insert or update that can collide.
+pub(crate) fn on_unique(
+    field: &'static str,
+    message: impl Into<String>,
+) -> impl FnOnce(StoreError) -> ApiError {
+    let message = message.into();
+    move |e| match e {
+        StoreError::UniqueViolation => ApiError::conflict(field, message),
+        other => other.into(),
     }
 }
 

@@ -1,12 +1,12 @@
 //! Service accounts: listing, creating, reading; role ceilings and the audit trail.
 
-use super::audit::{event, Target};
+use super::audit::{event, AuditAction, Target};
 use super::clock::{now_ms, rfc3339, rfc3339_opt};
-use super::Caller;
+use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::domain::{ApiError, ResourceName, Role, ServiceAccount};
 use crate::state::AppState;
-use crate::store::{AccountFilter, AccountRow, AccountSort, StoreError};
+use crate::store::{AccountFilter, AccountRow, AccountSort};
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 200;
@@ -166,24 +166,17 @@ pub async fn create(
         now,
     )
     .await
-    .map_err(|e| match e {
-        StoreError::UniqueViolation => ApiError::conflict(
-            "name",
-            format!(
-                "A service account named '{}' already exists.",
-                name.as_str()
-            ),
+    .map_err(on_unique(
+        "name",
+        format!(
+            "A service account named '{}' already exists.",
+            name.as_str()
         ),
-        other => other.into(),
-    })?;
+    ))?;
     tx.insert_audit(&event(
         caller,
-        "service_account.create",
-        Some(Target {
-            kind: "service_account",
-            id: &id,
-            name: name.as_str(),
-        }),
+        AuditAction::ServiceAccountCreate,
+        Some(Target::service_account(&id, name.as_str())),
     ))
     .await?;
     let row = tx.account(org, &id).await?.ok_or_else(ApiError::internal)?;
@@ -284,21 +277,14 @@ pub async fn update(
         now_ms(),
     )
     .await
-    .map_err(|e| match e {
-        StoreError::UniqueViolation => ApiError::conflict(
-            "name",
-            format!("A service account named '{new_name}' already exists."),
-        ),
-        other => other.into(),
-    })?;
+    .map_err(on_unique(
+        "name",
+        format!("A service account named '{new_name}' already exists."),
+    ))?;
     let mut record = event(
         caller,
-        "service_account.update",
-        Some(Target {
-            kind: "service_account",
-            id: &current.id,
-            name: &new_name,
-        }),
+        AuditAction::ServiceAccountUpdate,
+        Some(Target::service_account(&current.id, &new_name)),
     );
     record.details = Some(
         serde_json::json!({ "changed": changed, "previous_name": current.name, "role": new_role })
@@ -333,12 +319,8 @@ pub async fn disable(
     };
     let mut record = event(
         caller,
-        "service_account.disable",
-        Some(Target {
-            kind: "service_account",
-            id: &account.id,
-            name: &account.name,
-        }),
+        AuditAction::ServiceAccountDisable,
+        Some(Target::service_account(&account.id, &account.name)),
     );
     record.details =
         Some(serde_json::json!({ "revoke_tokens": revoke_tokens, "revoked": revoked }).to_string());
@@ -364,12 +346,8 @@ pub async fn enable(
         .await?;
     tx.insert_audit(&event(
         caller,
-        "service_account.enable",
-        Some(Target {
-            kind: "service_account",
-            id: &account.id,
-            name: &account.name,
-        }),
+        AuditAction::ServiceAccountEnable,
+        Some(Target::service_account(&account.id, &account.name)),
     ))
     .await?;
     let row = tx
@@ -388,12 +366,8 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
     tx.delete_account(&account.id).await?;
     let mut record = event(
         caller,
-        "service_account.delete",
-        Some(Target {
-            kind: "service_account",
-            id: &account.id,
-            name: &account.name,
-        }),
+        AuditAction::ServiceAccountDelete,
+        Some(Target::service_account(&account.id, &account.name)),
     );
     record.details = Some(serde_json::json!({ "tokens_deleted": account.token_count }).to_string());
     tx.insert_audit(&record).await?;

@@ -1,11 +1,13 @@
-//! Organization settings (admins): the maximum token lifetime and a webhook URL.
+//! Organization settings (admins): the maximum token lifetime and a webhook URL. Updates are
+//! partial: a field left out stays as it is, `null` clears it.
 
-use super::audit::{event, Target};
+use super::audit::{event, AuditAction, Target};
 use super::Caller;
-use crate::domain::{ApiError, OrganizationSettings, MAX_EXPIRY_DAYS};
+use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
 use crate::state::AppState;
+use crate::store::{Lock, OrganizationRow};
 
-fn to_api(row: crate::store::OrganizationRow) -> OrganizationSettings {
+fn to_api(row: OrganizationRow) -> OrganizationSettings {
     OrganizationSettings {
         organization_id: row.id,
         slug: row.slug,
@@ -24,53 +26,86 @@ pub async fn get(state: &AppState, caller: &Caller) -> Result<OrganizationSettin
     Ok(to_api(row))
 }
 
-/// Sets both settings; `None` clears one (no maximum lifetime, no webhook).
+fn check_lifetime(days: &Patch<i64>) -> Result<(), ApiError> {
+    match days {
+        Patch::Set(d) if !(1..=MAX_EXPIRY_DAYS).contains(d) => Err(ApiError::invalid(
+            "max_token_lifetime_days",
+            format!("Maximum lifetime must be between 1 and {MAX_EXPIRY_DAYS} days."),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// An empty URL clears it, like `null`; anything else must be an http(s) URL.
+fn check_webhook(url: Patch<String>) -> Result<Patch<String>, ApiError> {
+    let Patch::Set(u) = url else { return Ok(url) };
+    let u = u.trim().to_string();
+    if u.is_empty() {
+        return Ok(Patch::Clear);
+    }
+    if !(u.starts_with("https://") || u.starts_with("http://"))
+        || u.len() > 500
+        || u.contains(|c: char| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::invalid(
+            "webhook_url",
+            "Webhook URL must be an http(s) URL.",
+        ));
+    }
+    Ok(Patch::Set(u))
+}
+
+/// A webhook URL's scheme and host: the path of such URLs often carries a secret, which must
+/// not reach the audit log.
+fn origin_only(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    format!("{scheme}://{host}/…")
+}
+
+/// Applies the changes that were sent; audited with each setting's old and new value.
 pub async fn update(
     state: &AppState,
     caller: &Caller,
-    max_token_lifetime_days: Option<i64>,
-    webhook_url: Option<String>,
+    changes: SettingsChanges,
 ) -> Result<OrganizationSettings, ApiError> {
-    if let Some(d) = max_token_lifetime_days {
-        if !(1..=MAX_EXPIRY_DAYS).contains(&d) {
-            return Err(ApiError::invalid(
-                "max_token_lifetime_days",
-                format!("Maximum lifetime must be between 1 and {MAX_EXPIRY_DAYS} days."),
-            ));
-        }
-    }
-    let webhook_url = webhook_url
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty());
-    if let Some(u) = &webhook_url {
-        if !(u.starts_with("https://") || u.starts_with("http://"))
-            || u.len() > 500
-            || u.contains(char::is_whitespace)
-        {
-            return Err(ApiError::invalid(
-                "webhook_url",
-                "Webhook URL must be an http(s) URL.",
-            ));
-        }
-    }
+    check_lifetime(&changes.max_token_lifetime_days)?;
+    let webhook = check_webhook(changes.webhook_url)?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    tx.update_organization_settings(&org, max_token_lifetime_days, webhook_url.as_deref())
+    let current = tx
+        .organization(&org, Lock::ForUpdate)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization"))?;
+    let days = changes
+        .max_token_lifetime_days
+        .apply(current.max_token_lifetime_days);
+    let url = webhook.apply(current.webhook_url.clone());
+    if days == current.max_token_lifetime_days && url == current.webhook_url {
+        // Nothing changes, so nothing is written or audited.
+        return Ok(to_api(current));
+    }
+    tx.update_organization_settings(&org, days, url.as_deref())
         .await?;
     let mut record = event(
         caller,
-        "settings.update",
-        Some(Target {
-            kind: "organization",
-            id: &org,
-            name: &caller.principal.organization.slug,
-        }),
+        AuditAction::SettingsUpdate,
+        Some(Target::organization(&org, &current.slug)),
     );
-    record.details =
-        Some(serde_json::json!({ "max_token_lifetime_days": max_token_lifetime_days }).to_string());
+    record.details = Some(
+        serde_json::json!({
+            "max_token_lifetime_days": {"old": current.max_token_lifetime_days, "new": days},
+            "webhook_url": {
+                "old": current.webhook_url.as_deref().map(origin_only),
+                "new": url.as_deref().map(origin_only),
+            },
+        })
+        .to_string(),
+    );
     tx.insert_audit(&record).await?;
     let row = tx
-        .organization(&org)
+        .organization(&org, Lock::ForUpdate)
         .await?
         .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
@@ -87,4 +122,15 @@ pub async fn token_lifetime_limit(
         .organization(&caller.principal.organization.id)
         .await?
         .and_then(|o| o.max_token_lifetime_days))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn audited_webhook_urls_keep_no_path_or_credentials() {
+        assert_eq!(
+            super::origin_only("https://user:pw@hooks.example.com/T0/B0/secret?x=1"),
+            "https://hooks.example.com/…"
+        );
+    }
 }

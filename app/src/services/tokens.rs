@@ -1,17 +1,18 @@
 //! API tokens: issuing (secret shown once), listing, revoking.
 
-use super::audit::{event, Target};
+use super::audit::{event, AuditAction, Target};
 use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
 use super::service_accounts::check_ceiling;
-use super::Caller;
+use super::token_verification::effective_role;
+use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
 use crate::domain::{
-    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, SessionJson, Token,
-    TokenStatus,
+    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, Role, Scope,
+    SessionJson, Token, TokenStatus,
 };
 use crate::state::AppState;
-use crate::store::{scopes_from_text, scopes_to_text, NewToken, StoreError, TokenRow};
+use crate::store::{scopes_from_text, scopes_to_text, Lock, NewToken, TokenRow, Tx};
 
 /// Tokens expiring within this window are flagged "expires soon".
 const EXPIRES_SOON_MS: i64 = 7 * DAY_MS;
@@ -28,6 +29,9 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
     };
     let expires_soon = status == TokenStatus::Active
         && row.expires_at.is_some_and(|at| at - now <= EXPIRES_SOON_MS);
+    // A cap that does not parse (never written by this code) caps at the lowest role.
+    let role_cap = Role::parse(&row.role_cap).unwrap_or(Role::Viewer);
+    let effective_role = effective_role(&row.account_role, &row.role_cap).unwrap_or(Role::Viewer);
     Token {
         id: row.id,
         service_account_id: row.service_account_id,
@@ -42,6 +46,8 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
         last_used_ip: row.last_used_ip,
         status,
         expires_soon,
+        role_cap,
+        effective_role,
     }
 }
 
@@ -76,6 +82,71 @@ fn issued_token(state: &AppState, row: TokenRow, secret: String, now: i64) -> Is
     }
 }
 
+/// The most a token minted (or refreshed) by `caller` may hold: a token never holds more than
+/// whoever minted it. A person passes on their role; a token passes on its own effective role,
+/// at most its scopes, and an expiry no later than its own.
+struct MintLimits {
+    role: Role,
+    scopes: Vec<Scope>,
+    /// `None`: no limit (a person, or a token that never expires).
+    expires_at: Option<i64>,
+}
+
+async fn mint_limits(tx: &mut Tx, caller: &Caller) -> Result<MintLimits, ApiError> {
+    let expires_at = match &caller.principal.token {
+        None => None,
+        Some(own) => {
+            tx.token(&caller.principal.organization.id, &own.id)
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?
+                .expires_at
+        }
+    };
+    Ok(MintLimits {
+        role: caller.principal.role,
+        scopes: caller.principal.scopes.clone(),
+        expires_at,
+    })
+}
+
+impl MintLimits {
+    /// Refuses scopes the minter does not hold.
+    fn check_scopes(&self, scopes: &[Scope]) -> Result<(), ApiError> {
+        match scopes.iter().find(|s| !self.scopes.contains(s)) {
+            None => Ok(()),
+            Some(missing) => Err(ApiError::forbidden(format!(
+                "This token lacks the '{}' scope, so it cannot give it to another token.",
+                missing.as_str()
+            ))),
+        }
+    }
+
+    /// The expiry to give: the requested one, except that the default lifetime (nothing asked
+    /// for) is shortened to end with the minting token, so a script that mints with defaults
+    /// is not refused.
+    fn expiry(&self, requested: Option<i64>, is_default: bool) -> Option<i64> {
+        match (self.expires_at, requested) {
+            (Some(limit), Some(at)) if is_default => Some(at.min(limit)),
+            _ => requested,
+        }
+    }
+
+    /// Refuses an expiry later than the minting token's own.
+    fn check_expiry(&self, expires_at: Option<i64>) -> Result<(), ApiError> {
+        match (self.expires_at, expires_at) {
+            (Some(limit), None) => Err(ApiError::forbidden(format!(
+                "This token expires at {}, so it cannot create a token that never expires.",
+                rfc3339(limit)
+            ))),
+            (Some(limit), Some(at)) if at > limit => Err(ApiError::forbidden(format!(
+                "This token expires at {}, so it cannot create a token that outlives it.",
+                rfc3339(limit)
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Issues a token for an account of the caller's organization.
 #[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id, account = %input.service_account_id))]
 pub async fn create(
@@ -94,8 +165,13 @@ pub async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("Service account"))?;
     check_ceiling(caller, &account)?;
-    check_lifetime_policy(&mut tx, &org, days).await?;
+    let is_default = input.expires_in_days.is_none() && !input.never_expires;
+    let days = lifetime_within_policy(&mut tx, &org, days, is_default).await?;
     let now = now_ms();
+    let limits = mint_limits(&mut tx, caller).await?;
+    let expires_at = limits.expiry(days.map(|d| now + d * DAY_MS), is_default);
+    limits.check_scopes(&scopes)?;
+    limits.check_expiry(expires_at)?;
     let issued = token_secret::generate();
     let id = new_id("tok");
     let scopes_text = scopes_to_text(&scopes);
@@ -111,27 +187,21 @@ pub async fn create(
         hint: &issued.hint,
         created_by: &created_by,
         created_at: now,
-        expires_at: days.map(|d| now + d * DAY_MS),
+        expires_at,
+        role_cap: limits.role.as_str(),
     })
     .await
-    .map_err(|e| match e {
-        StoreError::UniqueViolation => ApiError::conflict(
-            "name",
-            format!(
-                "This service account already has a token named '{}'.",
-                name.as_str()
-            ),
+    .map_err(on_unique(
+        "name",
+        format!(
+            "This service account already has a token named '{}'.",
+            name.as_str()
         ),
-        other => other.into(),
-    })?;
+    ))?;
     tx.insert_audit(&event(
         caller,
-        "token.create",
-        Some(Target {
-            kind: "token",
-            id: &id,
-            name: name.as_str(),
-        }),
+        AuditAction::TokenCreate,
+        Some(Target::token(&id, name.as_str())),
     ))
     .await?;
     let row = tx.token(&org, &id).await?.ok_or_else(ApiError::internal)?;
@@ -139,17 +209,21 @@ pub async fn create(
     Ok(issued_token(state, row, issued.secret, now))
 }
 
-/// Refuses a lifetime longer than the organization's maximum (when one is set), naming the field.
-async fn check_lifetime_policy(
+/// The lifetime to give in days, within the organization's maximum (when one is set): the
+/// default lifetime (nothing asked for) shortens to the maximum; an explicit longer one, or
+/// "never", is refused naming the field.
+async fn lifetime_within_policy(
     tx: &mut crate::store::Tx,
     org: &str,
     days: Option<i64>,
-) -> Result<(), ApiError> {
+    is_default: bool,
+) -> Result<Option<i64>, ApiError> {
     let max = tx
-        .organization(org)
+        .organization(org, Lock::ForShare)
         .await?
         .and_then(|o| o.max_token_lifetime_days);
     match (max, days) {
+        (Some(max), Some(d)) if is_default => Ok(Some(d.min(max))),
         (Some(max), None) => Err(ApiError::invalid(
             "expires_in_days",
             format!("Tokens must expire: this organization allows at most {max} days."),
@@ -158,7 +232,7 @@ async fn check_lifetime_policy(
             "expires_in_days",
             format!("This organization allows tokens of at most {max} days."),
         )),
-        _ => Ok(()),
+        _ => Ok(days),
     }
 }
 
@@ -201,12 +275,8 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
     tx.revoke_token(&token.id, now_ms()).await?;
     tx.insert_audit(&event(
         caller,
-        "token.revoke",
-        Some(Target {
-            kind: "token",
-            id: &token.id,
-            name: &token.name,
-        }),
+        AuditAction::TokenRevoke,
+        Some(Target::token(&token.id, &token.name)),
     ))
     .await?;
     tx.commit().await?;
@@ -251,26 +321,33 @@ pub async fn refresh(
         .await?
         .ok_or_else(|| ApiError::not_found("Token"))?;
     check_ceiling(caller, &account)?;
-    check_lifetime_policy(&mut tx, &org, days).await?;
+    let is_default = input.expires_in_days.is_none() && !input.never_expires;
+    let days = lifetime_within_policy(&mut tx, &org, days, is_default).await?;
     let now = now_ms();
+    // A new secret for a token is as good as a new token: the same limits apply, and the cap
+    // can only go down.
+    let limits = mint_limits(&mut tx, caller).await?;
+    let expires_at = limits.expiry(days.map(|d| now + d * DAY_MS), is_default);
+    limits.check_scopes(&scopes_from_text(&token.scopes))?;
+    limits.check_expiry(expires_at)?;
+    let cap = Role::parse(&token.role_cap)
+        .unwrap_or(Role::Viewer)
+        .min(limits.role);
     let issued = token_secret::generate();
     let grace_until = (grace > 0).then(|| now + grace * 1000);
     tx.replace_token_secret(
         &token.id,
         &issued.hash,
         &issued.hint,
-        days.map(|d| now + d * DAY_MS),
+        expires_at,
         grace_until,
+        cap.as_str(),
     )
     .await?;
     let mut record = event(
         caller,
-        "token.refresh",
-        Some(Target {
-            kind: "token",
-            id: &token.id,
-            name: &token.name,
-        }),
+        AuditAction::TokenRefresh,
+        Some(Target::token(&token.id, &token.name)),
     );
     record.details = Some(serde_json::json!({ "grace_seconds": grace }).to_string());
     tx.insert_audit(&record).await?;
@@ -299,12 +376,8 @@ pub async fn revoke_all(
     let revoked = tx.revoke_account_tokens(&account.id, now_ms()).await?;
     let mut record = event(
         caller,
-        "token.revoke_all",
-        Some(Target {
-            kind: "service_account",
-            id: &account.id,
-            name: &account.name,
-        }),
+        AuditAction::TokenRevokeAll,
+        Some(Target::service_account(&account.id, &account.name)),
     );
     record.details = Some(serde_json::json!({ "revoked": revoked }).to_string());
     tx.insert_audit(&record).await?;

@@ -1,6 +1,6 @@
 //! Service accounts.
 
-use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
 
 /// A service account as listed: with its live token count and last use.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -120,12 +120,18 @@ impl Db {
 }
 
 impl Tx {
+    /// An account of this organization, locked until the transaction ends: every change in a
+    /// transaction is computed from this read, so a concurrent edit waits instead of being
+    /// silently reverted.
     pub async fn account(
         &mut self,
         organization_id: &str,
         id: &str,
     ) -> StoreResult<Option<AccountRow>> {
-        let sql = format!("{SELECT} WHERE sa.organization_id = $1 AND sa.id = $2");
+        let sql = format!(
+            "{SELECT} WHERE sa.organization_id = $1 AND sa.id = $2{}",
+            self.lock_suffix(Lock::ForUpdate)
+        );
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(organization_id)
             .bind(id)

@@ -94,6 +94,9 @@ impl Tx {
     }
 }
 
+/// Where the previous batch of an export ended: the last row's time and id.
+pub type AuditCursor = (i64, String);
+
 impl Db {
     /// Appends on its own, for events with no mutation to join (sign-in attempts).
     pub async fn insert_audit(&self, e: &NewAuditEvent) -> StoreResult<()> {
@@ -135,5 +138,33 @@ impl Db {
             .fetch_one(p)
             .await)?;
         Ok((rows, total))
+    }
+
+    /// Up to `limit` records after `cursor` (newest first), for streaming an export in
+    /// batches: a keyset query, so each batch costs the same however deep the export is.
+    pub async fn audit_batch(
+        &self,
+        organization_id: &str,
+        f: &AuditFilter,
+        cursor: Option<&AuditCursor>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let sql = format!(
+            "SELECT id, at, actor_kind, actor_id, actor_name, token_id, action, target_kind, target_id, target_name, \
+             ip, user_agent, outcome FROM audit_events{WHERE} \
+             AND ($7 IS NULL OR at < $7 OR (at = $7 AND id < $8)) ORDER BY at DESC, id DESC LIMIT $9"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(&f.actor)
+            .bind(&f.action)
+            .bind(&f.target)
+            .bind(f.since)
+            .bind(f.until)
+            .bind(cursor.map(|c| c.0))
+            .bind(cursor.map(|c| c.1.as_str()))
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
     }
 }

@@ -3,17 +3,20 @@
 
 mod accounts;
 mod audit;
+mod auth_failures;
+mod housekeeping;
 mod organizations;
 mod sessions;
 mod tokens;
 mod users;
 
 pub use accounts::{AccountFilter, AccountRow, AccountSort};
-pub use audit::{AuditFilter, AuditRow, NewAuditEvent};
+pub use audit::{AuditCursor, AuditFilter, AuditRow, NewAuditEvent};
+pub use housekeeping::Purged;
 pub use organizations::OrganizationRow;
-pub use sessions::SessionRow;
+pub use sessions::{NewSession, SessionRow};
 pub use tokens::{CredentialRow, NewToken, TokenRow};
-pub use users::UserRow;
+pub use users::{NewUser, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -160,6 +163,18 @@ impl Db {
 }
 
 impl Tx {
+    /// The row-locking suffix for a read that a later write in this transaction depends on.
+    /// PostgreSQL needs it so that two concurrent check-then-write transactions cannot both act
+    /// on what they read; SQLite's `BEGIN IMMEDIATE` already lets only one writer in at a time
+    /// (and has no such clause).
+    fn lock_suffix(&self, lock: Lock) -> &'static str {
+        match (self, lock) {
+            (Tx::Sqlite(_), _) => "",
+            (Tx::Postgres(_), Lock::ForUpdate) => " FOR UPDATE",
+            (Tx::Postgres(_), Lock::ForShare) => " FOR SHARE",
+        }
+    }
+
     pub async fn commit(self) -> StoreResult<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
@@ -167,6 +182,15 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// How a read inside a transaction locks the rows it returns (PostgreSQL only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// The transaction will change these rows.
+    ForUpdate,
+    /// The transaction depends on these rows staying as they are until it commits.
+    ForShare,
 }
 
 /// Joins scopes for storage as `read,write`.

@@ -1,6 +1,6 @@
 //! Organizations: the boundary nothing crosses.
 
-use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
 
 /// An organization as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -49,6 +49,14 @@ impl Tx {
 }
 
 impl Db {
+    pub async fn organization_by_slug(&self, slug: &str) -> StoreResult<Option<OrganizationRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM organizations WHERE slug = $1");
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(slug)
+            .fetch_optional(p)
+            .await)?)
+    }
+
     pub async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>> {
         let sql = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1");
         Ok(on_pool!(self, |p| sqlx::query_as(&sql)
@@ -68,8 +76,17 @@ impl Db {
 }
 
 impl Tx {
-    pub async fn organization(&mut self, id: &str) -> StoreResult<Option<OrganizationRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1");
+    /// The organization, locked as `lock` says until the transaction ends: a token issued
+    /// under the lifetime policy read here cannot race a change of that policy.
+    pub async fn organization(
+        &mut self,
+        id: &str,
+        lock: Lock,
+    ) -> StoreResult<Option<OrganizationRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM organizations WHERE id = $1{}",
+            self.lock_suffix(lock)
+        );
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(c)

@@ -18,12 +18,14 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
+    pub role_cap: String,
+    pub account_role: String,
     pub account_disabled: bool,
 }
 
 const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.name, t.description, t.scopes, t.hint, \
-     t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, \
-     sa.disabled AS account_disabled \
+     t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.role_cap, \
+     sa.role AS account_role, sa.disabled AS account_disabled \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id";
 
 /// Everything authentication needs about a presented secret, from one indexed lookup.
@@ -39,6 +41,7 @@ pub struct CredentialRow {
     pub account_id: String,
     pub account_name: String,
     pub role: String,
+    pub role_cap: String,
     pub disabled: bool,
     pub org_id: String,
     pub org_slug: String,
@@ -59,6 +62,8 @@ pub struct NewToken<'a> {
     pub created_by: &'a str,
     pub created_at: i64,
     pub expires_at: Option<i64>,
+    /// The minter's role: the token never acts above it.
+    pub role_cap: &'a str,
 }
 
 impl Tx {
@@ -66,8 +71,8 @@ impl Tx {
         on_tx!(self, |c| {
             sqlx::query(
             "INSERT INTO tokens (id, organization_id, service_account_id, name, description, scopes, secret_hash, hint, \
-                                 created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                                 created_by, created_at, expires_at, role_cap) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         )
         .bind(t.id)
         .bind(t.organization_id)
@@ -80,6 +85,7 @@ impl Tx {
         .bind(t.created_by)
         .bind(t.created_at)
         .bind(t.expires_at)
+        .bind(t.role_cap)
         .execute(c)
         .await.map(|r| r.rows_affected())
         })?;
@@ -133,7 +139,7 @@ impl Db {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT t.id AS token_id, t.name AS token_name, t.scopes, t.secret_hash, t.previous_valid_until, \
-                    t.expires_at, t.revoked_at, sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
+                    t.expires_at, t.revoked_at, t.role_cap, sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
                     o.id AS org_id, o.slug AS org_slug, o.name AS org_name \
              FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
              JOIN organizations o ON o.id = t.organization_id \
@@ -204,18 +210,20 @@ impl Tx {
         hint: &str,
         expires_at: Option<i64>,
         previous_valid_until: Option<i64>,
+        role_cap: &str,
     ) -> StoreResult<()> {
         on_tx!(self, |c| {
             sqlx::query(
             "UPDATE tokens SET secret_hash = $2, hint = $3, expires_at = $4, \
-             previous_secret_hash = CASE WHEN $5 IS NULL THEN NULL ELSE secret_hash END, previous_valid_until = $5 \
-             WHERE id = $1"
+             previous_secret_hash = CASE WHEN $5 IS NULL THEN NULL ELSE secret_hash END, previous_valid_until = $5, \
+             role_cap = $6 WHERE id = $1"
         )
         .bind(id)
         .bind(secret_hash)
         .bind(hint)
         .bind(expires_at)
         .bind(previous_valid_until)
+        .bind(role_cap)
         .execute(c)
         .await
         .map(|r| r.rows_affected())

@@ -1,6 +1,6 @@
 //! People (members) and their one-time setup links.
 
-use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
 
 /// A person as stored, with their organization for building a principal.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,30 +17,33 @@ pub struct UserRow {
 
 const COLUMNS: &str = "id, organization_id, email, name, password_hash, role, disabled, created_at";
 
+/// A person to insert; the service has validated every field and hashed any password.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub role: &'a str,
+    pub now: i64,
+}
+
 impl Tx {
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_user(
-        &mut self,
-        id: &str,
-        organization_id: &str,
-        email: &str,
-        name: &str,
-        password_hash: Option<&str>,
-        role: &str,
-        now: i64,
-    ) -> StoreResult<()> {
+    /// Fails with `UniqueViolation` when the organization already has a person with this email.
+    pub async fn insert_user(&mut self, u: &NewUser<'_>) -> StoreResult<()> {
         on_tx!(self, |c| {
             sqlx::query(
             "INSERT INTO users (id, organization_id, email, name, password_hash, role, disabled, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7)"
         )
-        .bind(id)
-        .bind(organization_id)
-        .bind(email)
-        .bind(name)
-        .bind(password_hash)
-        .bind(role)
-        .bind(now)
+        .bind(u.id)
+        .bind(u.organization_id)
+        .bind(u.email)
+        .bind(u.name)
+        .bind(u.password_hash)
+        .bind(u.role)
+        .bind(u.now)
         .execute(c)
         .await.map(|r| r.rows_affected())
         })?;
@@ -101,11 +104,12 @@ impl Tx {
 }
 
 impl Db {
-    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    /// Everyone with this email address: one per organization at most.
+    pub async fn users_by_email(&self, email: &str) -> StoreResult<Vec<UserRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1 ORDER BY created_at, id");
         Ok(on_pool!(self, |p| sqlx::query_as(&sql)
             .bind(email)
-            .fetch_optional(p)
+            .fetch_all(p)
             .await)?)
     }
 
@@ -179,13 +183,17 @@ impl Db {
 }
 
 impl Tx {
-    /// A person of this organization.
+    /// A person of this organization, locked until the transaction ends (the change that
+    /// follows is computed from what was read here).
     pub async fn member(
         &mut self,
         organization_id: &str,
         id: &str,
     ) -> StoreResult<Option<UserRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM users WHERE organization_id = $1 AND id = $2");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM users WHERE organization_id = $1 AND id = $2{}",
+            self.lock_suffix(Lock::ForUpdate)
+        );
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(organization_id)
             .bind(id)
@@ -213,16 +221,18 @@ impl Tx {
         Ok(())
     }
 
-    /// Admins who can still sign in; the last one must stay.
+    /// Admins who can still sign in, locked until the transaction ends: two admins demoting
+    /// each other at once are then counted one after the other, and the last one stays.
     pub async fn count_active_admins(&mut self, organization_id: &str) -> StoreResult<i64> {
-        Ok(on_tx!(self, |c| {
-            sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users WHERE organization_id = $1 AND role = 'admin' AND disabled = FALSE"
-        )
-        .bind(organization_id)
-        .fetch_one(c)
-        .await
-        })?)
+        let sql = format!(
+            "SELECT id FROM users WHERE organization_id = $1 AND role = 'admin' AND disabled = FALSE ORDER BY id{}",
+            self.lock_suffix(Lock::ForUpdate)
+        );
+        let ids: Vec<String> = on_tx!(self, |c| sqlx::query_scalar(&sql)
+            .bind(organization_id)
+            .fetch_all(c)
+            .await)?;
+        Ok(ids.len() as i64)
     }
 
     /// Ends every session of a person at once.

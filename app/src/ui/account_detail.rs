@@ -123,7 +123,7 @@ pub fn AccountPage() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {tokens.into_iter().map(|t| token_row(t, writable, dialog)).collect_view()}
+                                    {tokens.into_iter().map(|t| token_row(t, sa.role, writable, dialog)).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any()
@@ -176,7 +176,16 @@ fn dialog_view(
     }
 }
 
-fn token_row(t: Token, writable: bool, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
+fn token_row(
+    t: Token,
+    account_role: Role,
+    writable: bool,
+    dialog: RwSignal<Option<Dialog>>,
+) -> impl IntoView {
+    // Minted by someone below the account's role: the token acts at the minter's role.
+    let capped = (t.role_cap < account_role).then(|| {
+        view! { <span class="badge muted-badge" title="Minted by someone with a lower role: the token never acts above it.">{format!("capped at {}", t.role_cap)}</span> }
+    });
     let scopes = t
         .scopes
         .iter()
@@ -206,7 +215,7 @@ fn token_row(t: Token, writable: bool, dialog: RwSignal<Option<Dialog>>) -> impl
     view! {
         <tr>
             <td><strong>{t.name.clone()}</strong><br/><code class="hint-text">{t.hint.clone()}</code></td>
-            <td>{scopes}</td>
+            <td>{scopes} {capped}</td>
             <td>{when(&t.created_at)}<br/><span class="muted">{format!("by {}", t.created_by)}</span></td>
             <td>{when_or(&t.expires_at, "Never")} {status}</td>
             <td>{last_used}</td>

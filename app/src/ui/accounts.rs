@@ -148,11 +148,11 @@ pub fn AccountsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             <nav class="pager" aria-label="Pages">
-                                <button type="button" class="secondary" disabled=move || page.get() <= 1
-                                    on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
+                                <button type="button" class="secondary" disabled={move || page.get() <= 1}
+                                    on:click={move |_| page.update(|p| *p -= 1)}>"Previous"</button>
                                 <span>{format!("Page {} of {} · {} accounts", list.page, last_page, list.total)}</span>
-                                <button type="button" class="secondary" disabled=move || page.get() >= last_page
-                                    on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                <button type="button" class="secondary" disabled={move || page.get() >= last_page}
+                                    on:click={move |_| page.update(|p| *p += 1)}>"Next"</button>
                             </nav>
                         }.into_any()
                     }

@@ -1,8 +1,7 @@
 //! Settings › Audit log (admins): newest first, filters, pages, and export.
 
-use super::components::{download_text, FormError};
-use crate::api::audit::{export_audit, list_audit};
-use crate::domain::ApiError;
+use crate::api::audit::list_audit;
+use crate::domain::{percent_encode, ExportFormat};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -41,13 +40,30 @@ fn to_utc(local: &str) -> Option<String> {
     )
 }
 
+/// The streamed export of everything the applied filter selects: a plain link, so the browser
+/// downloads it with its own progress, and it works before the page's code has loaded.
+fn export_url(format: ExportFormat, f: &Filter) -> String {
+    let mut url = format!("/api/v1/audit/export?format={}", format.as_str());
+    let params = [
+        ("actor", opt(&f.actor)),
+        ("action", opt(&f.action)),
+        ("target", opt(&f.target)),
+        ("since", to_utc(&f.since)),
+        ("until", to_utc(&f.until)),
+    ];
+    for (key, value) in params {
+        if let Some(v) = value {
+            url.push_str(&format!("&{key}={}", percent_encode(&v)));
+        }
+    }
+    url
+}
+
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let draft = RwSignal::new(Filter::default());
     let applied = RwSignal::new(Filter::default());
     let page = RwSignal::new(1i64);
-    let export_error = RwSignal::new(None::<ApiError>);
-    let exporting = RwSignal::new(false);
     let events = Resource::new(
         move || (applied.get(), page.get()),
         |(f, page)| async move {
@@ -67,27 +83,6 @@ pub fn AuditPage() -> impl IntoView {
         ev.prevent_default();
         page.set(1);
         applied.set(draft.get_untracked());
-    };
-    let export = move |format: &'static str| {
-        exporting.set(true);
-        export_error.set(None);
-        let f = applied.get_untracked();
-        leptos::task::spawn_local(async move {
-            match export_audit(
-                format.to_string(),
-                opt(&f.actor),
-                opt(&f.action),
-                opt(&f.target),
-                to_utc(&f.since),
-                to_utc(&f.until),
-            )
-            .await
-            {
-                Ok(file) => download_text(&file.filename, &file.content_type, &file.content),
-                Err(e) => export_error.set(Some(e)),
-            }
-            exporting.set(false);
-        });
     };
     let field = move |id: &'static str,
                       label: &'static str,
@@ -112,11 +107,10 @@ pub fn AuditPage() -> impl IntoView {
                 <p class="muted">"Every change and sign-in in your organization, newest first."</p>
             </div>
             <div class="actions top">
-                <button type="button" class="secondary" disabled=move || exporting.get() on:click=move |_| export("jsonl")>"Export JSON Lines"</button>
-                <button type="button" class="secondary" disabled=move || exporting.get() on:click=move |_| export("csv")>"Export CSV"</button>
+                <a class="button secondary" download href=move || export_url(ExportFormat::Jsonl, &applied.get())>"Export JSON Lines"</a>
+                <a class="button secondary" download href=move || export_url(ExportFormat::Csv, &applied.get())>"Export CSV"</a>
             </div>
         </div>
-        <FormError error=export_error.into() fields=&[]/>
         <form class="audit-filters" on:submit=submit role="search">
             {field("audit-actor", "Actor", "text", |f| f.actor.clone(), |f, v| f.actor = v)}
             {field("audit-action", "Action", "text", |f| f.action.clone(), |f, v| f.action = v)}
@@ -148,19 +142,19 @@ pub fn AuditPage() -> impl IntoView {
                                             <td><code>{e.action.clone()}</code></td>
                                             <td>{e.target_name.clone().unwrap_or_default()}</td>
                                             <td>{e.ip.clone().unwrap_or_default()}</td>
-                                            <td>{if e.outcome == "success" {
-                                                view! { <span>"Success"</span> }.into_any()
-                                            } else {
-                                                view! { <span class="badge danger-badge">"Failure"</span> }.into_any()
+                                            <td>{match e.outcome.as_str() {
+                                                "success" => view! { <span>"Success"</span> }.into_any(),
+                                                "rate_limited" => view! { <span class="badge danger-badge">"Rate limited"</span> }.into_any(),
+                                                _ => view! { <span class="badge danger-badge">"Failure"</span> }.into_any(),
                                             }}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
                             <nav class="pager" aria-label="Pages">
-                                <button type="button" class="secondary" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
+                                <button type="button" class="secondary" disabled={move || page.get() <= 1} on:click={move |_| page.update(|p| *p -= 1)}>"Previous"</button>
                                 <span>{format!("Page {} of {} · {} events", list.page, last_page, list.total)}</span>
-                                <button type="button" class="secondary" disabled=move || page.get() >= last_page on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                <button type="button" class="secondary" disabled={move || page.get() >= last_page} on:click={move |_| page.update(|p| *p += 1)}>"Next"</button>
                             </nav>
                         }.into_any()
                     }

@@ -1,34 +1,57 @@
-//! The sign-in page. After signing in, the person returns to the page they first asked for.
+//! The sign-in page. After signing in, the person returns to the page they first asked for,
+//! if that page is on this site.
+//!
+//! The inputs are not bound to signals: their values are read when the form is submitted. So
+//! whatever a person (or a password manager) typed before the page's code loaded stays in the
+//! fields when the code takes over, instead of being overwritten with the signals' empty values.
 
-use super::components::{run_call, FormError};
+use super::components::{run_call, FieldError, FormError};
 use crate::api::auth::login;
-use crate::domain::ApiError;
+use crate::domain::{local_path, ApiError};
+use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// Only same-site paths are followed after sign-in, never another host.
-fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
-        _ => "/settings/service-accounts".to_string(),
+const HOME: &str = "/settings/service-accounts";
+const FIELDS: &[&str] = &["email", "organization"];
+
+/// Where to go after signing in. `local_path` decides by the URL parser's rules; the browser's
+/// own parser then confirms the result stays on this origin.
+fn return_to(next: Option<String>) -> String {
+    let path = local_path(next.as_deref().unwrap_or(""), HOME);
+    let origin = window().location().origin().unwrap_or_default();
+    match web_sys::Url::new_with_base(&path, &origin) {
+        Ok(url) if url.origin() == origin => path,
+        _ => HOME.to_string(),
     }
+}
+
+fn value_of(input: NodeRef<html::Input>) -> String {
+    input.get_untracked().map(|i| i.value()).unwrap_or_default()
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    let email = NodeRef::<html::Input>::new();
+    let password = NodeRef::<html::Input>::new();
+    let organization = NodeRef::<html::Input>::new();
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
+    // Asked for only when the email address belongs to people in several organizations.
+    let needs_organization = Memo::new(move |was: Option<&bool>| {
+        was.copied().unwrap_or(false)
+            || error.with(|e| e.as_ref().and_then(|e| e.field()) == Some("organization"))
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let next = safe_next(query.read_untracked().get("next"));
+        let next = return_to(query.read_untracked().get("next"));
+        let org = Some(value_of(organization)).filter(|o| !o.trim().is_empty());
         run_call(
             pending,
             error,
-            login(email.get_untracked(), password.get_untracked()),
+            login(value_of(email), value_of(password), org),
             move |_| {
                 let _ = window().location().set_href(&next);
             },
@@ -39,37 +62,22 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Sign in to Steward"</h1>
             <form on:submit=submit>
-                <FormError error=error.into() fields=&[]/>
+                <FormError error=error.into() fields=FIELDS/>
                 <label for="email">"Email"</label>
-                <input id="email" type="email" autocomplete="username" required
-                    prop:value=email on:input=move |ev| email.set(event_target_value(&ev))/>
+                <input id="email" name="email" type="email" autocomplete="username" required node_ref=email/>
+                <FieldError error=error.into() field="email"/>
                 <label for="password">"Password"</label>
-                <input id="password" type="password" autocomplete="current-password" required
-                    prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
+                <input id="password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
+                <div hidden={move || !needs_organization.get()}>
+                    <label for="organization">"Organization"</label>
+                    <input id="organization" name="organization" autocomplete="organization" node_ref=organization/>
+                    <p class="hint">"Your email address belongs to several organizations: enter the one to sign in to (its short name, like acme)."</p>
+                    <FieldError error=error.into() field="organization"/>
+                </div>
                 <button type="submit" disabled=move || pending.get()>
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(
-            super::safe_next(Some("/settings/service-accounts/sa_1".into())),
-            "/settings/service-accounts/sa_1"
-        );
-        assert_eq!(
-            super::safe_next(Some("//evil.example".into())),
-            "/settings/service-accounts"
-        );
-        assert_eq!(
-            super::safe_next(Some("https://evil.example".into())),
-            "/settings/service-accounts"
-        );
-        assert_eq!(super::safe_next(None), "/settings/service-accounts");
     }
 }

@@ -2,7 +2,7 @@
 
 use super::components::{run_call, FieldError, FormError};
 use crate::api::settings::{get_settings, update_settings};
-use crate::domain::{ApiError, MAX_EXPIRY_DAYS};
+use crate::domain::{ApiError, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -49,7 +49,11 @@ fn SettingsForm(max: Option<i64>, webhook: String) -> impl IntoView {
             },
         };
         let hook = Some(webhook.get_untracked()).filter(|w| !w.trim().is_empty());
-        run_call(pending, error, update_settings(days, hook), move |_| {
+        let changes = SettingsChanges {
+            max_token_lifetime_days: Patch::from_option(days),
+            webhook_url: Patch::from_option(hook),
+        };
+        run_call(pending, error, update_settings(changes), move |_| {
             saved.set(true)
         });
     };

@@ -1,11 +1,13 @@
-//! Gives API errors their contract status. Server functions report every error with status 500
-//! and the error's JSON body; here the body's `code` picks the real status. Unknown API paths
-//! and anything that is not our JSON become contract errors too, so nothing internal leaks.
+//! Gives API answers their contract shape. Server functions report every error with status 500
+//! and the error's JSON body; here the body's `code` picks the real status (and `Retry-After`
+//! for 429 and 503). Unknown API paths and anything that is not our JSON become contract errors
+//! too, so nothing internal leaks. Every API answer is marked `Cache-Control: no-store`: some
+//! carry a secret shown once, and none is worth a cache keeping.
 
 use super::authenticate::json_error;
 use app::domain::ApiError;
 use axum::body::{to_bytes, Body};
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -15,7 +17,13 @@ pub async fn map_api_errors(req: Request<Body>, next: Next) -> Response {
     if !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
-    let res = next.run(req).await;
+    let mut res = contract_answer(next.run(req).await).await;
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn contract_answer(res: Response) -> Response {
     let status = res.status();
     if status.is_success() {
         return res;
@@ -24,18 +32,15 @@ pub async fn map_api_errors(req: Request<Body>, next: Next) -> Response {
         return json_error(&ApiError::bad_request("The request body is too large."));
     }
     let is_server_fn_error = res.headers().contains_key("serverfnerror");
-    let (mut parts, body) = res.into_parts();
+    let (parts, body) = res.into_parts();
     let bytes = to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
     match serde_json::from_slice::<ApiError>(&bytes) {
-        Ok(err) if is_server_fn_error => {
-            parts.status = StatusCode::from_u16(err.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            parts.headers.insert(
-                header::CONTENT_TYPE,
-                header::HeaderValue::from_static("application/json"),
-            );
-            parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(bytes))
+        Ok(err) if is_server_fn_error || parts.status.as_u16() == err.status_code() => {
+            let mut res = json_error(&err);
+            for cookie in parts.headers.get_all(header::SET_COOKIE) {
+                res.headers_mut().append(header::SET_COOKIE, cookie.clone());
+            }
+            res
         }
         _ if status == StatusCode::BAD_REQUEST
             || status == StatusCode::NOT_FOUND

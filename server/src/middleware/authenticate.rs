@@ -1,19 +1,17 @@
 //! Turns a Bearer token or a session cookie into a `Principal` in the request's extensions,
-//! guards cookie-authenticated mutations against cross-site requests, and sends signed-out
-//! visitors of a page to the sign-in page.
+//! guards cookie-side mutations (and the sign-in forms) against cross-site requests, and sends
+//! signed-out visitors of a page to the sign-in page.
 
-use app::domain::{ApiError, Principal};
-use app::services::authentication::{
-    principal_from_session, principal_from_token, SessionCookie, SESSION_COOKIE,
-};
+use app::domain::{percent_encode, ApiError, Principal};
+use app::services::sessions::{principal_from_session, SessionCheck, SessionCookie};
+use app::services::token_verification::principal_from_token;
 use app::services::RequestMeta;
 use app::state::AppState;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use std::net::SocketAddr;
 
 /// Paths served without looking at credentials at all.
 const NO_AUTH_PREFIXES: &[&str] = &["/pkg/", "/favicon", "/healthz", "/readyz"];
@@ -21,6 +19,15 @@ const NO_AUTH_PREFIXES: &[&str] = &["/pkg/", "/favicon", "/healthz", "/readyz"];
 /// Paths a signed-out visitor may open.
 const PUBLIC_PREFIXES: &[&str] = &[
     "/api/", "/pkg/", "/login", "/setup", "/healthz", "/readyz", "/favicon",
+];
+
+/// Posts that create a session from a form: a cross-site page must not be able to sign a
+/// visitor in to an account of the attacker's choosing (login CSRF), so they get the same
+/// origin check as cookie-side mutations even though they carry no cookie yet.
+const SESSION_FORMS: &[&str] = &[
+    "/api/v1/auth/login",
+    "/api/v1/setup/complete",
+    "/api/v1/setup/accept-invite",
 ];
 
 pub async fn authenticate(
@@ -35,41 +42,44 @@ pub async fn authenticate(
     {
         return next.run(req).await;
     }
-    let ip = req
+    let meta = req
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string());
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(300).collect());
-    let meta = RequestMeta {
-        ip: ip.clone(),
-        user_agent,
-    };
-
+        .get::<RequestMeta>()
+        .cloned()
+        .unwrap_or_default();
     let bearer = bearer_token(req.headers());
-    let session = session_cookie(req.headers());
-    let principal: Option<Principal> = match (&bearer, &session) {
-        (Some(token), _) => principal_from_token(&state, token, &meta).await,
-        (None, Some(id)) => principal_from_session(&state, id).await,
-        (None, None) => None,
-    };
+    let session = session_cookie(req.headers(), state.config.session_cookie_name());
 
     // A browser attaches the cookie to cross-site requests too; only our own pages may mutate.
-    let cookie_auth = bearer.is_none() && session.is_some();
-    if cookie_auth
+    let cookie_side =
+        bearer.is_none() && (session.is_some() || SESSION_FORMS.contains(&req.uri().path()));
+    if cookie_side
         && !is_safe_method(req.method())
         && !same_origin(req.headers(), &state.config.public_url)
     {
         return json_error(&ApiError::forbidden("Cross-site request refused."));
     }
 
-    if bearer.is_some() && principal.is_none() {
-        req.extensions_mut().insert(RejectedBearer);
-    }
+    let checked = match (&bearer, &session) {
+        (Some(token), _) => principal_from_token(&state, token, &meta).await.map(|p| {
+            p.map(|principal| SessionCheck {
+                principal,
+                renewed_cookie: None,
+            })
+        }),
+        (None, Some(id)) => principal_from_session(&state, id).await,
+        (None, None) => Ok(None),
+    };
+    // The database did not answer: that says nothing about the credential, so no 401.
+    let checked = match checked {
+        Ok(c) => c,
+        Err(unavailable) => return json_error(&unavailable),
+    };
+    let (principal, renewed_cookie): (Option<Principal>, Option<String>) = match checked {
+        Some(c) => (Some(c.principal), c.renewed_cookie),
+        None => (None, None),
+    };
+    let rejected_bearer = bearer.is_some() && principal.is_none();
 
     let path = req.uri().path();
     if principal.is_none()
@@ -81,20 +91,33 @@ pub async fn authenticate(
             .path_and_query()
             .map(|pq| pq.as_str())
             .unwrap_or("/");
-        return Redirect::to(&format!("/login?next={}", encode_component(wanted))).into_response();
+        return Redirect::to(&format!("/login?next={}", percent_encode(wanted))).into_response();
     }
 
-    req.extensions_mut().insert(meta);
     if let Some(id) = session {
         req.extensions_mut().insert(SessionCookie(id));
     }
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
     }
-    next.run(req).await
+    let mut res = next.run(req).await;
+    if rejected_bearer {
+        res.extensions_mut().insert(RejectedBearer);
+    }
+    // The idle window slid: the browser's cookie slides with it, unless the request itself set
+    // a cookie (sign-out clears it, a password change replaces it).
+    if let Some(cookie) = renewed_cookie {
+        if !res.headers().contains_key(header::SET_COOKIE) {
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+    }
+    res
 }
 
-/// Marks a request whose Bearer token did not authenticate, for the per-IP limit on guessing.
+/// Marks a response to a request whose Bearer token did not authenticate, for the per-address
+/// limit on guessing.
 #[derive(Debug, Clone, Copy)]
 pub struct RejectedBearer;
 
@@ -106,14 +129,14 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
+fn session_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, v)| *k == SESSION_COOKIE && !v.is_empty())
+        .find(|(k, v)| *k == name && !v.is_empty())
         .map(|(_, v)| v.to_string())
 }
 
@@ -132,29 +155,24 @@ fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
         .is_some_and(|o| o.trim_end_matches('/') == public_url)
 }
 
-/// Percent-encodes everything but unreserved characters and `/`.
-fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// An API error response with its contract status and JSON body.
+/// An API error response with its contract status, JSON body, `Cache-Control: no-store` and,
+/// for 429 and 503, the `Retry-After` header.
 pub fn json_error(err: &ApiError) -> Response {
     let status =
         StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
+    let mut res = (
         status,
         [(header::CONTENT_TYPE, "application/json")],
         serde_json::to_string(err).unwrap_or_default(),
     )
-        .into_response()
+        .into_response();
+    if let Some(secs) = err.retry_after() {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 #[cfg(test)]
@@ -171,6 +189,25 @@ mod tests {
     }
 
     #[test]
+    fn reads_only_the_configured_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "steward_session=plain; __Host-steward_session=hosted"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            session_cookie(&h, "__Host-steward_session").as_deref(),
+            Some("hosted")
+        );
+        assert_eq!(
+            session_cookie(&h, "steward_session").as_deref(),
+            Some("plain")
+        );
+    }
+
+    #[test]
     fn origin_check() {
         let mut h = HeaderMap::new();
         assert!(!same_origin(&h, "http://localhost:3000"));
@@ -183,10 +220,5 @@ mod tests {
         assert!(!same_origin(&h, "http://localhost:3000"));
         h.insert("sec-fetch-site", "same-origin".parse().unwrap());
         assert!(same_origin(&h, "http://localhost:3000"));
-    }
-
-    #[test]
-    fn encodes_next_parameter() {
-        assert_eq!(encode_component("/a/b?x=1&y=2"), "/a/b%3Fx%3D1%26y%3D2");
     }
 }

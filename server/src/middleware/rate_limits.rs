@@ -1,18 +1,24 @@
-//! Per-IP rate limits on guessing credentials: sign-in attempts, and Bearer tokens that do not
-//! authenticate. Unknown garbage is limited here instead of being audited row by row, which
-//! would let anyone fill the database. Other requests pass untouched.
+//! Per-address rate limits on guessing credentials: sign-in attempts, and Bearer tokens that do
+//! not authenticate. An address that has sent too many bad tokens is refused *before* its next
+//! token is looked up, so guessing costs the database nothing. Unknown garbage is limited here
+//! instead of being audited row by row, which would let anyone fill the database. Other
+//! requests pass untouched. Addresses are counted per IPv4 address and per IPv6 /64.
 
 use super::authenticate::{json_error, RejectedBearer};
+use super::client_ip::{rate_limit_key, ClientIp};
 use app::domain::ApiError;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
-use axum::http::Request;
+use axum::extract::State;
+use axum::http::{header, Request};
 use axum::middleware::Next;
 use axum::response::Response;
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::net::{IpAddr, SocketAddr};
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The paths counted as sign-in attempts.
 const SIGN_IN_PATHS: &[&str] = &[
@@ -21,13 +27,56 @@ const SIGN_IN_PATHS: &[&str] = &[
     "/api/v1/setup/accept-invite",
 ];
 
-/// The two limiters, shared by all requests.
+/// Counts failures per address: `n` a minute, `n` at once. The failure that uses up the quota
+/// blocks the address until the quota refills enough for one more, and the block is checked
+/// without touching the quota, before the credential is even looked up.
+struct FailureGate {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    blocked_until: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+impl FailureGate {
+    fn per_minute(n: u32) -> Self {
+        // The limiter refuses the n-th failure, which is the one that must start the block.
+        let burst = NonZeroU32::new(n.saturating_sub(1).max(1)).expect("non-zero burst");
+        let quota =
+            Quota::per_minute(NonZeroU32::new(n).expect("non-zero quota")).allow_burst(burst);
+        FailureGate {
+            limiter: RateLimiter::keyed(quota),
+            blocked_until: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long `key` must still wait, if it is blocked.
+    fn blocked(&self, key: IpAddr) -> Option<Duration> {
+        let blocked = self.blocked_until.lock().unwrap_or_else(|p| p.into_inner());
+        let until = *blocked.get(&key)?;
+        until.checked_duration_since(Instant::now())
+    }
+
+    fn record_failure(&self, key: IpAddr) {
+        if let Err(not_until) = self.limiter.check_key(&key) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let mut blocked = self.blocked_until.lock().unwrap_or_else(|p| p.into_inner());
+            blocked.insert(key, Instant::now() + wait);
+        }
+    }
+
+    fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        let now = Instant::now();
+        let mut blocked = self.blocked_until.lock().unwrap_or_else(|p| p.into_inner());
+        blocked.retain(|_, until| *until > now);
+    }
+}
+
+/// The limiters, shared by all requests.
 #[derive(Clone)]
 pub struct Limiters {
-    /// 10 attempts at once, then one more every 6 seconds, per IP.
+    /// `n` attempts at once, then `n` a minute, per address (10 by default).
     sign_in: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    /// 30 rejected tokens at once, then one more every 2 seconds, per IP.
-    bad_tokens: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// 30 rejected tokens at once, then one more every 2 seconds, per address.
+    bad_tokens: Arc<FailureGate>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -36,43 +85,74 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl Limiters {
-    pub fn new() -> Self {
+    pub fn new(sign_in_per_minute: u32) -> Self {
         Limiters {
-            sign_in: Arc::new(RateLimiter::keyed(per_minute(10))),
-            bad_tokens: Arc::new(RateLimiter::keyed(per_minute(30))),
+            sign_in: Arc::new(RateLimiter::keyed(per_minute(sign_in_per_minute))),
+            bad_tokens: Arc::new(FailureGate::per_minute(30)),
         }
     }
 
-    /// Forgets IPs that have been quiet, so memory stays bounded.
+    /// Forgets addresses that have been quiet, so memory stays bounded.
     pub fn forget_idle(&self) {
         self.sign_in.retain_recent();
-        self.bad_tokens.retain_recent();
+        self.bad_tokens.forget_idle();
     }
 }
 
-impl Default for Limiters {
-    fn default() -> Self {
-        Self::new()
-    }
+fn too_many(wait: Duration, ip: IpAddr, path: &str) -> Response {
+    tracing::warn!(%ip, %path, "credential rate limit reached");
+    json_error(&ApiError::rate_limited_for(
+        "Too many attempts from your address. Wait a moment and try again.",
+        wait.as_secs() + 1,
+    ))
 }
 
 pub async fn limit(State(limiters): State<Limiters>, req: Request<Body>, next: Next) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    if let Some(ip) = ip {
-        let limiter = if SIGN_IN_PATHS.contains(&req.uri().path()) {
-            Some(&limiters.sign_in)
-        } else if req.extensions().get::<RejectedBearer>().is_some() {
-            Some(&limiters.bad_tokens)
-        } else {
-            None
-        };
-        if limiter.is_some_and(|l| l.check_key(&ip).is_err()) {
-            tracing::warn!(%ip, path = %req.uri().path(), "credential rate limit reached");
-            return json_error(&ApiError::rate_limited());
+    let Some(ClientIp(ip)) = req.extensions().get::<ClientIp>().copied() else {
+        return next.run(req).await;
+    };
+    let key = rate_limit_key(ip);
+    let path = req.uri().path().to_string();
+    if SIGN_IN_PATHS.contains(&path.as_str()) {
+        if let Err(not_until) = limiters.sign_in.check_key(&key) {
+            return too_many(
+                not_until.wait_time_from(DefaultClock::default().now()),
+                ip,
+                &path,
+            );
         }
     }
-    next.run(req).await
+    let has_bearer = req.headers().contains_key(header::AUTHORIZATION);
+    if has_bearer {
+        if let Some(wait) = limiters.bad_tokens.blocked(key) {
+            return too_many(wait, ip, &path);
+        }
+    }
+    let res = next.run(req).await;
+    if res.extensions().get::<RejectedBearer>().is_some() {
+        limiters.bad_tokens.record_failure(key);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failure_that_uses_up_the_quota_blocks_the_address() {
+        let gate = FailureGate::per_minute(3);
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        let other: IpAddr = "203.0.113.10".parse().unwrap();
+        for _ in 0..2 {
+            gate.record_failure(ip);
+            assert!(gate.blocked(ip).is_none());
+        }
+        gate.record_failure(ip);
+        let wait = gate
+            .blocked(ip)
+            .expect("the third failure blocks the fourth try");
+        assert!(wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(gate.blocked(other).is_none());
+    }
 }

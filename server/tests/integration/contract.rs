@@ -1,6 +1,6 @@
 //! The API contract over real HTTP, on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
@@ -784,7 +784,7 @@ async fn migrations_define_the_same_schema() {
 async fn sign_in_is_rate_limited(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.admin("acme", "ada@acme.test").await;
-    let c = app.anonymous();
+    let c = app.browser();
     let mut statuses = Vec::new();
     for _ in 0..12 {
         let r = c

@@ -2,7 +2,7 @@
 //! disable (both ways), enable, delete, refresh with grace, delete all tokens, lifetime policy,
 //! the audit log, and the permission matrix of every operation.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Client, TestApp};
 use reqwest::StatusCode;
@@ -382,7 +382,12 @@ async fn maximum_token_lifetime_policy(b: Backend) {
         (r.status, r.error_field()),
         (StatusCode::UNPROCESSABLE_ENTITY, "max_token_lifetime_days")
     );
-    let r = ada.post("/api/v1/settings/update", json!({})).await;
+    let r = ada
+        .post(
+            "/api/v1/settings/update",
+            json!({"max_token_lifetime_days": null}),
+        )
+        .await;
     assert!(r.body["settings"]["max_token_lifetime_days"].is_null());
     let r = ada
         .post(
@@ -475,14 +480,19 @@ async fn audit_log_filters_and_exports(b: Backend) {
             json!({"format": "jsonl", "action": "token.create"}),
         )
         .await;
-    let content = r.body["content"].as_str().unwrap();
+    assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
+    let content = &r.text;
     assert_eq!(content.lines().count(), 1);
     let line: Value = serde_json::from_str(content.lines().next().unwrap()).unwrap();
     assert_eq!(line["target_name"], "t");
     let r = ada
         .post("/api/v1/audit/export", json!({"format": "csv"}))
         .await;
-    let csv = r.body["content"].as_str().unwrap();
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"steward-audit.csv\"")
+    );
+    let csv = &r.text;
     assert!(csv.starts_with("id,at,actor_kind"));
     assert!(csv.contains("service_account.create"));
     assert!(!csv.contains(&secret[4..38]));
@@ -558,7 +568,7 @@ async fn concurrent_creates_of_one_name(b: Backend) {
 }
 
 /// Callers of the permission matrix, in column order.
-const CALLERS: [&str; 7] = [
+const CALLERS: [&str; 8] = [
     "anonymous",
     "viewer",
     "editor",
@@ -566,6 +576,7 @@ const CALLERS: [&str; 7] = [
     "token-read",
     "token-read-write",
     "other-org-admin",
+    "token-admin",
 ];
 
 async fn every_operation_checks_role_scope_and_organization(b: Backend) {
@@ -580,6 +591,12 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
     let (_, rw_secret) = ada
         .create_token(&rw_account, "rw", &["read", "write"])
         .await;
+    // An admin account's full token: it may do all an admin may, except what only people may
+    // (members, settings changes, passwords).
+    let admin_account = ada.create_account("admin-bot", "admin").await;
+    let (_, admin_secret) = ada
+        .create_token(&admin_account, "all", &["read", "write"])
+        .await;
     let callers = [
         app.anonymous(),
         app.signed_in("vic@acme.test").await,
@@ -588,127 +605,128 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
         app.script(&ro_secret),
         app.script(&rw_secret),
         app.signed_in("gus@globex.test").await,
+        app.script(&admin_secret),
     ];
     let target = ada.create_account("target", "viewer").await;
 
-    // `auth/login` is public and rate-limited per IP; `api.rs` covers it.
+    // `auth/login` is public and rate-limited per IP; `contract.rs` covers it.
     // (path, expected status per caller, body); `ACCOUNT` and `TOKEN` stand for objects made
     // fresh for each call, so that one caller's success does not change the next one's answer.
-    let cases: Vec<(&str, [u16; 7], Value)> = vec![
+    let cases: Vec<(&str, [u16; 8], Value)> = vec![
         (
             "/api/v1/auth/whoami",
-            [401, 200, 200, 200, 200, 200, 200],
+            [401, 200, 200, 200, 200, 200, 200, 200],
             json!({}),
         ),
         (
             "/api/v1/service-accounts/list",
-            [401, 200, 200, 200, 200, 200, 200],
+            [401, 200, 200, 200, 200, 200, 200, 200],
             json!({}),
         ),
         (
             "/api/v1/service-accounts/get",
-            [401, 200, 200, 200, 200, 200, 404],
+            [401, 200, 200, 200, 200, 200, 404, 200],
             json!({"id": target}),
         ),
         (
             "/api/v1/service-accounts/create",
-            [401, 403, 200, 200, 403, 200, 200],
+            [401, 403, 200, 200, 403, 200, 200, 200],
             json!({"name": "NAME", "role": "viewer"}),
         ),
         (
             "/api/v1/service-accounts/update",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"id": target, "description": "x"}),
         ),
         (
             "/api/v1/service-accounts/disable",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"id": "ACCOUNT"}),
         ),
         (
             "/api/v1/service-accounts/enable",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"id": "ACCOUNT"}),
         ),
         (
             "/api/v1/service-accounts/delete",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"id": "ACCOUNT"}),
         ),
         (
             "/api/v1/tokens/create",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"service_account_id": target, "name": "NAME"}),
         ),
         (
             "/api/v1/tokens/list",
-            [401, 200, 200, 200, 200, 200, 404],
+            [401, 200, 200, 200, 200, 200, 404, 200],
             json!({"service_account_id": target}),
         ),
         (
             "/api/v1/tokens/refresh",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"id": "TOKEN"}),
         ),
         (
             "/api/v1/tokens/revoke",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"id": "TOKEN"}),
         ),
         (
             "/api/v1/tokens/revoke-all",
-            [401, 403, 200, 200, 403, 200, 404],
+            [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"service_account_id": "ACCOUNT"}),
         ),
         (
             "/api/v1/audit/list",
-            [401, 403, 403, 200, 403, 403, 200],
+            [401, 403, 403, 200, 403, 403, 200, 200],
             json!({}),
         ),
         (
             "/api/v1/audit/export",
-            [401, 403, 403, 200, 403, 403, 200],
+            [401, 403, 403, 200, 403, 403, 200, 200],
             json!({"format": "csv"}),
         ),
         (
             "/api/v1/settings/get",
-            [401, 403, 403, 200, 403, 403, 200],
+            [401, 403, 403, 200, 403, 403, 200, 200],
             json!({}),
         ),
         (
             "/api/v1/settings/update",
-            [401, 403, 403, 200, 403, 403, 200],
+            [401, 403, 403, 200, 403, 403, 200, 403],
             json!({}),
         ),
         (
             "/api/v1/members/list",
-            [401, 403, 403, 200, 403, 403, 200],
+            [401, 403, 403, 200, 403, 403, 200, 403],
             json!({}),
         ),
         (
             "/api/v1/members/invite",
-            [401, 403, 403, 200, 403, 403, 200],
+            [401, 403, 403, 200, 403, 403, 200, 403],
             json!({"email": "NAME@acme.test", "name": "New", "role": "viewer"}),
         ),
         (
             "/api/v1/members/update",
-            [401, 403, 403, 200, 403, 403, 404],
+            [401, 403, 403, 200, 403, 403, 404, 403],
             json!({"id": "MEMBER", "role": "editor"}),
         ),
         (
             "/api/v1/auth/change-password",
-            [401, 422, 422, 422, 403, 403, 422],
+            [401, 422, 422, 422, 403, 403, 422, 403],
             json!({"current_password": "wrong one", "new_password": "long enough password"}),
         ),
         (
             "/api/v1/setup/check",
-            [200, 200, 200, 200, 200, 200, 200],
+            [200, 200, 200, 200, 200, 200, 200, 200],
             json!({"token": "nope"}),
         ),
         // Last: it ends the people's sessions.
         (
             "/api/v1/auth/logout",
-            [401, 200, 200, 200, 200, 200, 200],
+            [401, 200, 200, 200, 200, 200, 200, 200],
             json!({}),
         ),
     ];
@@ -846,7 +864,8 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
         "a link works once"
     );
 
-    // Role change, then disable: Bob's session ends at once.
+    // A lower role ends Bob's sessions at once; signed in again he has the new role. Then
+    // disabling ends them too.
     let r = ada
         .post(
             "/api/v1/members/update",
@@ -854,6 +873,21 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
         )
         .await;
     assert_eq!(r.body["member"]["role"], "viewer");
+    assert_eq!(
+        bob_client
+            .post("/api/v1/auth/whoami", json!({}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let bob_client = app.browser();
+    let r = bob_client
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "bob@acme.test", "password": "bobs long password"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(
         bob_client
             .post(

@@ -3,14 +3,16 @@
 
 #![allow(dead_code)]
 
-use app::auth::password;
-use app::services::authentication::{create_admin, NewAdmin};
+use app::services::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::Db;
+use app::store::NewUser;
 use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use server::middleware::client_ip::TrustedProxies;
+use server::RouterConfig;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Mutex, Once};
@@ -70,6 +72,32 @@ fn random_suffix() -> String {
     app::auth::random::base62(12).to_lowercase()
 }
 
+/// A new empty database: a SQLite file in the temporary directory, or a new PostgreSQL
+/// database on the configured server. Returns its URL (and the SQLite file's path).
+pub async fn fresh_database(backend: Backend) -> (String, Option<std::path::PathBuf>) {
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("steward-test-{}.db", random_suffix()));
+            (format!("sqlite://{}", path.display()), Some(path))
+        }
+        Backend::Postgres(admin_url) => {
+            let name = format!("steward_test_{}", random_suffix());
+            let admin = Db::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            if let Db::Postgres(pool) = &admin {
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(pool)
+                    .await
+                    .expect("create test database");
+                pool.close().await;
+            }
+            let (prefix, _) = admin_url.rsplit_once('/').expect("database URL has a path");
+            (format!("{prefix}/{name}"), None)
+        }
+    }
+}
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     pub base: String,
@@ -78,54 +106,72 @@ pub struct TestApp {
     pub sqlite_path: Option<std::path::PathBuf>,
 }
 
-/// Answer of one call: status and JSON body (or `Null`).
+/// Answer of one call: status, headers and JSON body (or `Null`).
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+    /// The body as text, for answers that are not JSON (exports).
+    pub text: String,
 }
 
 impl Reply {
     pub fn error_code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
     }
+    pub fn error_message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
     pub fn error_field(&self) -> &str {
         self.body["error"]["field"].as_str().unwrap_or("")
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// How a test server differs from the defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `STEWARD_TRUSTED_PROXIES`; empty trusts nobody.
+    pub trusted_proxies: &'static str,
+    pub session_idle_secs: i64,
+    pub session_max_secs: i64,
+    /// The public URL; by default the server's own `http://127.0.0.1:port`.
+    pub public_url: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            trusted_proxies: "",
+            session_idle_secs: 3600,
+            session_max_secs: 7 * 86_400,
+            public_url: None,
+        }
     }
 }
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        init_logs();
-        let (db_url, sqlite_path) = match backend {
-            Backend::Sqlite => {
-                let path =
-                    std::env::temp_dir().join(format!("steward-test-{}.db", random_suffix()));
-                (format!("sqlite://{}", path.display()), Some(path))
-            }
-            Backend::Postgres(admin_url) => {
-                let name = format!("steward_test_{}", random_suffix());
-                let admin = Db::connect(&admin_url)
-                    .await
-                    .expect("connect to PostgreSQL");
-                if let Db::Postgres(pool) = &admin {
-                    sqlx::query(&format!("CREATE DATABASE {name}"))
-                        .execute(pool)
-                        .await
-                        .expect("create test database");
-                    pool.close().await;
-                }
-                let (prefix, _) = admin_url.rsplit_once('/').expect("database URL has a path");
-                (format!("{prefix}/{name}"), None)
-            }
-        };
-        let mut app = Self::spawn_on(&db_url).await;
+        Self::spawn_with(backend, Settings::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
+        let (db_url, sqlite_path) = fresh_database(backend).await;
+        let mut app = Self::spawn_on_with(&db_url, settings).await;
         app.sqlite_path = sqlite_path;
         app
     }
 
     /// Starts a server on an existing database URL.
     pub async fn spawn_on(db_url: &str) -> TestApp {
+        Self::spawn_on_with(db_url, Settings::default()).await
+    }
+
+    /// Starts a server on an existing database URL, e.g. a second replica beside another.
+    pub async fn spawn_on_with(db_url: &str, settings: Settings) -> TestApp {
         init_logs();
         let db_url = db_url.to_string();
         let db = Db::connect(&db_url).await.expect("connect");
@@ -136,15 +182,20 @@ impl TestApp {
         let state = AppState::new(
             db,
             AppConfig {
-                public_url: base.clone(),
-                session_idle_secs: 3600,
+                public_url: settings.public_url.clone().unwrap_or_else(|| base.clone()),
+                session_idle_secs: settings.session_idle_secs,
+                session_max_secs: settings.session_max_secs,
             },
         );
         let options = LeptosOptions::builder()
             .output_name("steward")
             .site_root("target/site")
             .build();
-        let router = server::build_router(state.clone(), options);
+        let router_config = RouterConfig {
+            trusted_proxies: TrustedProxies::parse(settings.trusted_proxies).unwrap(),
+            ..RouterConfig::default()
+        };
+        let router = server::build_router(state.clone(), options, router_config);
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -169,8 +220,9 @@ impl TestApp {
                 .build()
                 .unwrap(),
             base: self.base.clone(),
-            origin: Some(self.base.clone()),
+            origin: Some(self.state.config.public_url.clone()),
             bearer: None,
+            headers: Vec::new(),
         }
     }
 
@@ -181,6 +233,7 @@ impl TestApp {
             base: self.base.clone(),
             origin: None,
             bearer: Some(token.to_string()),
+            headers: Vec::new(),
         }
     }
 
@@ -190,6 +243,7 @@ impl TestApp {
             base: self.base.clone(),
             origin: None,
             bearer: None,
+            headers: Vec::new(),
         }
     }
 
@@ -208,26 +262,26 @@ impl TestApp {
     }
 
     /// Adds a person with `role` to the organization of `colleague_email` (test seeding: the
-    /// members API arrives with a later issue).
+    /// members API would need an invitation round trip for each).
     pub async fn member(&self, colleague_email: &str, email: &str, role: &str) {
         let colleague = self
             .state
             .db
-            .user_by_email(colleague_email)
+            .users_by_email(colleague_email)
             .await
             .unwrap()
-            .unwrap();
-        let hash = password::hash(PASSWORD.into()).await;
+            .remove(0);
+        let hash = self.state.passwords.hash(PASSWORD.into()).await.unwrap();
         let mut tx = self.state.db.begin().await.unwrap();
-        tx.insert_user(
-            &app::auth::random::new_id("usr"),
-            &colleague.organization_id,
+        tx.insert_user(&NewUser {
+            id: &app::auth::random::new_id("usr"),
+            organization_id: &colleague.organization_id,
             email,
-            email,
-            Some(&hash),
+            name: email,
+            password_hash: Some(&hash),
             role,
-            0,
-        )
+            now: 0,
+        })
         .await
         .unwrap();
         tx.commit().await.unwrap();
@@ -244,6 +298,54 @@ impl TestApp {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
         c
+    }
+
+    /// A POST as a browser would send it with exactly this cookie header (or none) and Origin,
+    /// without a cookie jar, for tests that follow session ids by hand.
+    pub async fn post_with_cookie(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        body: Value,
+    ) -> reqwest::Response {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("origin", &self.state.config.public_url)
+            .body(body.to_string());
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Runs one SQL statement on the test database (to set up states the API cannot make,
+    /// such as a session last seen two minutes ago).
+    pub async fn execute(&self, sql: &str) {
+        match &self.state.db {
+            Db::Sqlite(p) => {
+                sqlx::query(sql).execute(p).await.unwrap();
+            }
+            Db::Postgres(p) => {
+                sqlx::query(sql).execute(p).await.unwrap();
+            }
+        }
+    }
+
+    /// One text column of every row a query returns.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        match &self.state.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        }
+    }
+
+    /// One number from the test database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        match &self.state.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        }
     }
 
     /// Every byte of the database's contents, as text, for the no-secrets check.
@@ -286,15 +388,51 @@ impl TestApp {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The `name=value` part of a response's `Set-Cookie`.
+pub fn cookie_of(res: &reqwest::Response) -> Option<String> {
+    let set = res.headers().get("set-cookie")?.to_str().ok()?;
+    Some(set.split(';').next()?.to_string())
+}
+
 /// An HTTP client for one kind of caller.
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
     pub origin: Option<String>,
     pub bearer: Option<String>,
+    /// Extra headers sent with every request, e.g. `X-Forwarded-For`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Client {
+    /// The same client, also sending `name: value` on every request.
+    pub fn with_header(mut self, name: &str, value: &str) -> Client {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A GET with this client's credentials, e.g. a download link.
+    pub async fn get(&self, path: &str) -> Reply {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        Self::reply(req.send().await.expect("request")).await
+    }
+
+    async fn reply(res: reqwest::Response) -> Reply {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.post_raw(path, body.to_string()).await
     }
@@ -311,11 +449,10 @@ impl Client {
         if let Some(t) = &self.bearer {
             req = req.bearer_auth(t);
         }
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, body }
+        for (name, value) in &self.headers {
+            req = req.header(name, value);
+        }
+        Self::reply(req.send().await.expect("request")).await
     }
 
     /// Creates a service account and returns its id.

@@ -1,9 +1,9 @@
 //! Getting the first administrator: the one-time setup link (browser) and `server admin create`
 //! (command line), both against real databases.
 
-mod common;
+use crate::common;
 
-use app::services::authentication::first_admin_setup_link;
+use app::services::setup::first_admin_setup_link;
 use common::{Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -120,7 +120,7 @@ fn admin_create_command_makes_a_working_administrator() {
         PASSWORD,
     );
     assert!(!out.status.success(), "the same email twice is refused");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has"));
     let out = run(
         &[
             "admin",

@@ -1,0 +1,21 @@
+//! Periodic cleanup: expired sessions, used or expired one-time links, old failure counts.
+
+use super::attempt_limits::LONGEST_WINDOW_MS;
+use super::clock::now_ms;
+use crate::state::AppState;
+
+/// Deletes what has expired; logs what it removed. Errors are logged, never fatal: the next
+/// run tries again, and nothing expired is ever accepted in the meantime.
+pub async fn purge_expired(state: &AppState) {
+    let now = now_ms();
+    match state.db.purge_expired(now, now - LONGEST_WINDOW_MS).await {
+        Ok(p) if p != Default::default() => tracing::info!(
+            sessions = p.sessions,
+            links = p.links,
+            auth_failures = p.auth_failures,
+            "purged expired records"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not purge expired records"),
+    }
+}

@@ -1,0 +1,129 @@
+//! Verifying a presented API token: format and checksum, SHA-256, one indexed lookup, then the
+//! token's state. Never a slow KDF: tokens are 190-bit random secrets, and a slow hash would
+//! only turn every API call into a denial-of-service lever.
+
+use super::audit::AuditAction;
+use super::clock::{now_ms, rfc3339_opt};
+use super::sessions::unavailable;
+use super::RequestMeta;
+use crate::auth::random::{new_id, sha256_hex};
+use crate::auth::token_secret;
+use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role};
+use crate::state::AppState;
+use crate::store::{CredentialRow, NewAuditEvent};
+
+/// Why a token Steward knows was refused; recorded in the audit log, never told to the caller.
+fn refusal(row: &CredentialRow, is_current: bool, now: i64) -> Option<&'static str> {
+    if row.revoked_at.is_some() {
+        Some("revoked")
+    } else if row.disabled {
+        Some("suspended")
+    } else if row.expires_at.is_some_and(|at| at <= now) {
+        Some("expired")
+    } else if !is_current && !row.previous_valid_until.is_some_and(|until| until > now) {
+        Some("replaced")
+    } else {
+        None
+    }
+}
+
+/// A token's power: the lower of its account's role and the role of whoever minted it.
+pub fn effective_role(account_role: &str, role_cap: &str) -> Option<Role> {
+    Some(Role::parse(account_role)?.min(Role::parse(role_cap)?))
+}
+
+/// Resolves a Bearer token to its service account: `Ok(None)` for anything that must not
+/// authenticate (malformed, unknown, expired, revoked, suspended, replaced), `Err` (503) only
+/// when the database cannot answer, which says nothing about the token. Records the use for
+/// last-used tracking without writing to the database here.
+pub async fn principal_from_token(
+    state: &AppState,
+    secret: &str,
+    meta: &RequestMeta,
+) -> Result<Option<Principal>, ApiError> {
+    if !token_secret::is_well_formed(secret) {
+        return Ok(None);
+    }
+    let hash = sha256_hex(secret);
+    let Some(row) = state.db.credential(&hash).await.map_err(unavailable)? else {
+        return Ok(None);
+    };
+    let now = now_ms();
+    if let Some(reason) = refusal(&row, row.secret_hash == hash, now) {
+        audit_refused_token(state, &row, reason, meta, now).await;
+        return Ok(None);
+    }
+    let Some(role) = effective_role(&row.role, &row.role_cap) else {
+        return Ok(None);
+    };
+    state.usage.record(&row.token_id, now, &meta.ip);
+    Ok(Some(Principal {
+        kind: PrincipalKind::ServiceAccount,
+        id: row.account_id,
+        name: row.account_name,
+        role,
+        scopes: crate::store::scopes_from_text(&row.scopes),
+        organization: OrganizationRef {
+            id: row.org_id,
+            slug: row.org_slug,
+            name: row.org_name,
+        },
+        token: Some(PrincipalToken {
+            id: row.token_id,
+            name: row.token_name,
+            expires_at: rfc3339_opt(row.expires_at),
+        }),
+    }))
+}
+
+/// Records a refused use of a token Steward knows, at most once a minute per token, so a
+/// misconfigured job cannot flood the audit log.
+async fn audit_refused_token(
+    state: &AppState,
+    row: &CredentialRow,
+    reason: &str,
+    meta: &RequestMeta,
+    now: i64,
+) {
+    match state.db.claim_refused_audit(&row.token_id, now).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not throttle refused-token audit");
+            return;
+        }
+    }
+    let record = NewAuditEvent {
+        id: new_id("aud"),
+        organization_id: Some(row.org_id.clone()),
+        at: now,
+        actor_kind: "service_account".into(),
+        actor_id: Some(row.account_id.clone()),
+        actor_name: row.account_name.clone(),
+        token_id: Some(row.token_id.clone()),
+        action: AuditAction::TokenRefused.as_str().into(),
+        target_kind: Some("token".into()),
+        target_id: Some(row.token_id.clone()),
+        target_name: Some(row.token_name.clone()),
+        ip: Some(meta.ip.clone()),
+        user_agent: meta.user_agent.clone(),
+        outcome: "failure".into(),
+        details: Some(serde_json::json!({ "reason": reason }).to_string()),
+    };
+    if let Err(e) = state.db.insert_audit(&record).await {
+        tracing::warn!(error = %e, "could not audit a refused token");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_never_acts_above_its_minter_or_its_account() {
+        assert_eq!(effective_role("admin", "editor"), Some(Role::Editor));
+        assert_eq!(effective_role("viewer", "admin"), Some(Role::Viewer));
+        assert_eq!(effective_role("editor", "editor"), Some(Role::Editor));
+        assert_eq!(effective_role("owner", "admin"), None);
+    }
+}

@@ -1,0 +1,167 @@
+//! Who is on the other end: the TCP peer, or, when that peer is one of the configured trusted
+//! proxies, the address it reports in `Forwarded` or `X-Forwarded-For`. The result goes into
+//! the request's extensions once, so the audit log, last-used IPs and every rate limit agree.
+
+use app::services::RequestMeta;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// The client's address as resolved for this request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// Peers whose forwarding headers are believed (`STEWARD_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Arc<Vec<IpNet>>);
+
+impl TrustedProxies {
+    /// Parses a comma-separated list of CIDR ranges or single addresses, e.g.
+    /// `10.0.0.0/8, 192.168.1.7, fd00::/8`. Names the entry that does not parse.
+    pub fn parse(list: &str) -> Result<TrustedProxies, String> {
+        let mut nets = Vec::new();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let net = IpNet::from_str(entry)
+                .or_else(|_| IpAddr::from_str(entry).map(IpNet::from))
+                .map_err(|_| {
+                    format!("'{entry}' is not an IP address or a CIDR range like 10.0.0.0/8")
+                })?;
+            nets.push(net);
+        }
+        Ok(TrustedProxies(Arc::new(nets)))
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client's address: the peer itself unless it is trusted and says who it forwards for.
+    /// Only the rightmost entry is taken (the one the trusted proxy itself added): anything to its
+    /// left was written by the client and proves nothing. `X-Forwarded-For` wins over
+    /// `Forwarded` because nginx, Traefik and Caddy all append to it; a proxy that only sets
+    /// `Forwarded` must also drop any `X-Forwarded-For` the client sent.
+    pub fn resolve(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        client_ip::rightmost_x_forwarded_for(headers)
+            .or_else(|_| client_ip::rightmost_forwarded(headers))
+            .map(canonical)
+            .unwrap_or(peer)
+    }
+}
+
+/// An IPv4 address written as IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The key rate limits count under: the address itself for IPv4, its /64 for IPv6, since one
+/// IPv6 client usually holds a whole /64 and could otherwise rotate through it.
+pub fn rate_limit_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
+/// Resolves the client address and user agent into the request's extensions.
+pub async fn resolve(
+    State(trusted): State<TrustedProxies>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| canonical(c.0.ip()));
+    if let Some(peer) = peer {
+        let ip = trusted.resolve(peer, req.headers());
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect());
+        req.extensions_mut().insert(ClientIp(ip));
+        req.extensions_mut().insert(RequestMeta {
+            ip: ip.to_string(),
+            user_agent,
+        });
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_from_trusted_peers() {
+        let trusted = TrustedProxies::parse("10.0.0.0/8, 192.168.1.7").unwrap();
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9")]);
+        let proxy: IpAddr = "10.1.2.3".parse().unwrap();
+        let stranger: IpAddr = "198.51.100.4".parse().unwrap();
+        assert_eq!(
+            trusted.resolve(proxy, &h),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(trusted.resolve(stranger, &h), stranger);
+        let fwd = headers(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https")]);
+        assert_eq!(
+            trusted.resolve("192.168.1.7".parse().unwrap(), &fwd),
+            "2001:db8::7".parse::<IpAddr>().unwrap()
+        );
+        // A client's own Forwarded header cannot override what the proxy appended.
+        let both = headers(&[
+            ("forwarded", "for=6.6.6.6"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ]);
+        assert_eq!(
+            trusted.resolve(proxy, &both),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        let junk = headers(&[("x-forwarded-for", "not an ip")]);
+        assert_eq!(trusted.resolve(proxy, &junk), proxy);
+        assert!(TrustedProxies::default().resolve(proxy, &h) == proxy);
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        let e = TrustedProxies::parse("10.0.0.0/8, banana").unwrap_err();
+        assert!(e.contains("'banana'"), "{e}");
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64() {
+        let a = rate_limit_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = rate_limit_key("2001:db8:1:2:bbbb::9".parse().unwrap());
+        let c = rate_limit_key("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let v4: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(rate_limit_key(v4), v4);
+    }
+}

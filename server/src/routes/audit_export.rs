@@ -1,0 +1,110 @@
+//! `audit/export`: the audit log as a file (CSV or JSON Lines), streamed as it is read. `GET`
+//! with query parameters, so a browser link downloads it natively (with the browser's own
+//! progress bar); `POST` with a JSON body, like every other operation, for scripts.
+
+use crate::middleware::authenticate::json_error;
+use app::api::context::authorize;
+use app::domain::{ApiError, ExportFormat, Permission, Principal};
+use app::services::audit::AuditQuery;
+use app::services::{Caller, RequestMeta};
+use app::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures::TryStreamExt;
+use serde::Deserialize;
+
+/// The export's filter and format; every field optional so a missing one is a clear 422.
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportParams {
+    format: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    target: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+pub async fn export_get(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+    meta: Option<Extension<RequestMeta>>,
+    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return json_error(&ApiError::bad_request(
+            "The query parameters are not valid for this operation.",
+        ));
+    };
+    export(state, principal, meta, params).await
+}
+
+pub async fn export_post(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+    meta: Option<Extension<RequestMeta>>,
+    body: Bytes,
+) -> Response {
+    let params = if body.iter().all(u8::is_ascii_whitespace) {
+        ExportParams::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(p) => p,
+            Err(_) => {
+                return json_error(&ApiError::bad_request(
+                    "The request body is not valid JSON for this operation.",
+                ))
+            }
+        }
+    };
+    export(state, principal, meta, params).await
+}
+
+async fn export(
+    state: AppState,
+    principal: Option<Extension<Principal>>,
+    meta: Option<Extension<RequestMeta>>,
+    p: ExportParams,
+) -> Response {
+    let caller = match authorize(principal.map(|e| e.0), Permission::Administer) {
+        Ok(principal) => Caller {
+            principal,
+            meta: meta.map(|e| e.0).unwrap_or_default(),
+        },
+        Err(e) => return json_error(&e),
+    };
+    let format = match ExportFormat::parse("format", p.format.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return json_error(&e),
+    };
+    let query = AuditQuery {
+        actor: p.actor,
+        action: p.action,
+        target: p.target,
+        since: p.since,
+        until: p.until,
+        page: None,
+        per_page: None,
+    };
+    let stream = match app::services::audit_export::export(state, &caller, query, format) {
+        Ok(s) => s,
+        Err(e) => return json_error(&e),
+    };
+    let disposition = format!("attachment; filename=\"{}\"", format.filename());
+    let mut res = Body::from_stream(stream.map_err(|e| {
+        tracing::error!(error = %e, "audit export stopped");
+        e
+    }))
+    .into_response();
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}

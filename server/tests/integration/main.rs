@@ -1,0 +1,14 @@
+//! The integration suite: the real server on a random port over a fresh database (SQLite, and
+//! PostgreSQL when configured), spoken to over HTTP. One binary, one module per area.
+
+#[macro_use]
+mod common;
+
+mod abuse;
+mod contract;
+mod integrity;
+mod lifecycle;
+mod minting;
+mod panics;
+mod sessions;
+mod setup;
