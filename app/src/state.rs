@@ -1,7 +1,8 @@
-//! What every request handler shares: the database, configuration, the last-used batcher and
-//! the bounded password hasher.
+//! What every request handler shares: the database, configuration, the last-used batcher, the
+//! bounded password hasher and the cache of permissions.
 
 use crate::auth::password::Passwords;
+use crate::services::access::AccessCache;
 use crate::services::usage::UsageRecorder;
 use crate::store::Db;
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub struct AppState {
     pub config: Arc<AppConfig>,
     pub usage: Arc<UsageRecorder>,
     pub passwords: Arc<Passwords>,
+    pub access_cache: Arc<AccessCache>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             config: Arc::new(config),
             usage: Arc::new(UsageRecorder::default()),
             passwords: Arc::new(Passwords::for_this_machine()),
+            access_cache: Arc::new(AccessCache::default()),
         }
     }
 }

@@ -91,6 +91,9 @@ async fn main() {
                     created_at: i as i64,
                     expires_at: None,
                     role_cap: "viewer",
+                    cap_permissions: None,
+                    narrow_permissions: None,
+                    narrow_workspaces: None,
                 })
                 .await
                 .unwrap();

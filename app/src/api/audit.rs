@@ -27,7 +27,7 @@ pub async fn list_audit(
     per_page: Option<i64>,
 ) -> Result<AuditPage, ApiError> {
     use crate::services::audit::{list, AuditQuery};
-    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::AuditRead)?;
     let q = AuditQuery {
         actor,
         action,

@@ -46,10 +46,10 @@ pub async fn login(
 /// Ends the current session (if the caller has one) and clears the cookie.
 #[server(endpoint = "v1/auth/logout", input = Json, output = Json)]
 pub async fn logout() -> Result<Empty, ApiError> {
-    use crate::api::context::{append_header, caller, session_cookie, state};
+    use crate::api::context::{append_header, session_cookie, signed_in, state};
     use crate::services::sessions::{cleared_session_cookie, sign_out};
     let state = state();
-    let caller = caller(crate::domain::Permission::Read)?;
+    let caller = signed_in()?;
     sign_out(&state, &caller, session_cookie().as_deref()).await?;
     append_header(
         http::header::SET_COOKIE,
@@ -61,7 +61,9 @@ pub async fn logout() -> Result<Empty, ApiError> {
 /// The authenticated principal: a person or a service account and its token.
 #[server(endpoint = "v1/auth/whoami", input = Json, output = Json)]
 pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
-    let principal = crate::api::context::principal().ok_or_else(ApiError::unauthenticated)?;
+    use crate::api::context::{authenticated, state};
+    let auth = authenticated().ok_or_else(ApiError::unauthenticated)?;
+    let principal = crate::services::access::describe(&state(), auth).await?;
     Ok(WhoamiResponse { principal })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
 use crate::services::sessions::SessionCookie;
-use crate::services::{Caller, RequestMeta};
+use crate::services::{Authenticated, Caller, RequestMeta};
 use crate::state::AppState;
 use http::request::Parts;
 use leptos::prelude::{expect_context, use_context};
@@ -24,9 +24,14 @@ pub fn request_meta() -> RequestMeta {
         .unwrap_or_default()
 }
 
+/// The authenticated principal and what it may do, if any.
+pub fn authenticated() -> Option<Authenticated> {
+    parts().and_then(|p| p.extensions.get::<Authenticated>().cloned())
+}
+
 /// The authenticated principal, if any.
 pub fn principal() -> Option<Principal> {
-    parts().and_then(|p| p.extensions.get::<Principal>().cloned())
+    authenticated().map(|a| a.principal)
 }
 
 /// The session cookie of the current request, if it carries one.
@@ -34,43 +39,61 @@ pub fn session_cookie() -> Option<String> {
     parts().and_then(|p| p.extensions.get::<SessionCookie>().map(|c| c.0.clone()))
 }
 
-/// Whether `principal` may do what `permission` covers: 401 when there is none, 403 when the
-/// role or the token's scopes fall short. Server functions and the few plain axum handlers
-/// (streamed exports) share this one check.
+/// Whether the authenticated principal may do what `permission` covers: 401 when there is
+/// none, 403 when its permissions or (for tokens) its scopes fall short. Server functions and
+/// the few plain axum handlers (streamed exports) share this one check.
 pub fn authorize(
-    principal: Option<Principal>,
+    authenticated: Option<Authenticated>,
     permission: Permission,
-) -> Result<Principal, ApiError> {
-    let principal = principal.ok_or_else(ApiError::unauthenticated)?;
-    if principal.role < permission.min_role() {
+) -> Result<Authenticated, ApiError> {
+    let auth = authenticated.ok_or_else(ApiError::unauthenticated)?;
+    if !auth.access.allows_steward(permission) {
         return Err(ApiError::forbidden(format!(
-            "Your role ({}) does not allow this: it needs {} or higher.",
-            principal.role,
-            permission.min_role()
+            "This needs the '{permission}' permission, which you do not have."
         )));
     }
-    if !principal.scopes.contains(&permission.scope()) {
+    if !auth.principal.scopes.contains(&permission.scope()) {
         return Err(ApiError::forbidden(format!(
             "This token lacks the '{}' scope needed for this.",
             permission.scope().as_str()
         )));
     }
-    Ok(principal)
+    Ok(auth)
+}
+
+fn caller_from(auth: Authenticated) -> Caller {
+    Caller {
+        principal: auth.principal,
+        access: auth.access,
+        meta: request_meta(),
+    }
 }
 
 /// The caller, if authenticated and allowed `permission`.
 pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
-    Ok(Caller {
-        principal: authorize(principal(), permission)?,
-        meta: request_meta(),
-    })
+    authorize(authenticated(), permission).map(caller_from)
+}
+
+/// The caller, if authenticated at all (signing out, asking who one is).
+pub fn signed_in() -> Result<Caller, ApiError> {
+    authenticated()
+        .map(caller_from)
+        .ok_or_else(ApiError::unauthenticated)
 }
 
 /// The caller, if a person signed in to the browser and allowed `permission`. People are
 /// managed by people: an API token must not invite someone (a password login that would
 /// outlive the token) or change the organization's policies.
 pub fn person(permission: Permission) -> Result<Caller, ApiError> {
-    let caller = caller(permission)?;
+    only_people(caller(permission)?)
+}
+
+/// The caller, if a person signed in to the browser (changing one's own password).
+pub fn signed_in_person() -> Result<Caller, ApiError> {
+    only_people(signed_in()?)
+}
+
+fn only_people(caller: Caller) -> Result<Caller, ApiError> {
     if caller.principal.kind != PrincipalKind::User {
         return Err(ApiError::forbidden(
             "A person must do this, signed in to Steward: API tokens cannot manage members or organization settings.",

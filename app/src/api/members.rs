@@ -33,7 +33,7 @@ pub async fn list_members(
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> Result<MemberPage, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::MembersRead)?;
     let (items, total, page, per_page) =
         crate::services::members::list(&crate::api::context::state(), &caller, page, per_page)
             .await?;
@@ -51,7 +51,7 @@ pub async fn invite_member(
     name: String,
     role: String,
 ) -> Result<Invitation, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::MembersWrite)?;
     let state = crate::api::context::state();
     let (member, secret) =
         crate::services::members::invite(&state, &caller, &email, &name, &role).await?;
@@ -65,7 +65,7 @@ pub async fn update_member(
     role: Option<String>,
     disabled: Option<bool>,
 ) -> Result<MemberResponse, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::MembersWrite)?;
     let member = crate::services::members::update(
         &crate::api::context::state(),
         &caller,
@@ -83,8 +83,8 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<Empty, ApiError> {
-    use crate::api::context::{person, set_session_cookie, state};
-    let caller = person(crate::domain::Permission::Read)?;
+    use crate::api::context::{set_session_cookie, signed_in_person, state};
+    let caller = signed_in_person()?;
     let state = state();
     let session =
         crate::services::members::change_password(&state, &caller, current_password, new_password)

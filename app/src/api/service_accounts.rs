@@ -41,7 +41,7 @@ pub async fn list_service_accounts(
     per_page: Option<i64>,
 ) -> Result<AccountPage, ApiError> {
     use crate::services::service_accounts::{list, ListQuery};
-    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
     let q = ListQuery {
         query,
         role,
@@ -67,7 +67,7 @@ pub async fn create_service_account(
     role: String,
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{create, NewAccount};
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
     let service_account = create(
         &crate::api::context::state(),
         &caller,
@@ -85,7 +85,7 @@ pub async fn create_service_account(
 #[server(endpoint = "v1/service-accounts/get", input = Json, output = Json)]
 pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> {
     use crate::services::{service_accounts, tokens};
-    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
     let state = crate::api::context::state();
     let service_account = service_accounts::get(&state, &caller, &id).await?;
     let tokens = tokens::list(&state, &caller, &id).await?;
@@ -107,7 +107,7 @@ pub async fn update_service_account(
     role: Option<String>,
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{update, AccountChanges};
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
     let changes = AccountChanges {
         name,
         description,
@@ -123,7 +123,7 @@ pub async fn disable_service_account(
     id: String,
     revoke_tokens: Option<bool>,
 ) -> Result<AccountResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
     let state = crate::api::context::state();
     let service_account = crate::services::service_accounts::disable(
         &state,
@@ -138,7 +138,7 @@ pub async fn disable_service_account(
 /// Enables a disabled account.
 #[server(endpoint = "v1/service-accounts/enable", input = Json, output = Json)]
 pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
     let service_account =
         crate::services::service_accounts::enable(&crate::api::context::state(), &caller, &id)
             .await?;
@@ -148,7 +148,7 @@ pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiEr
 /// Deletes an account and all its tokens.
 #[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json)]
 pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
     crate::services::service_accounts::delete(&crate::api::context::state(), &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }

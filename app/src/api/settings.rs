@@ -14,7 +14,7 @@ pub struct SettingsResponse {
 /// The organization's settings.
 #[server(endpoint = "v1/settings/get", input = Json, output = Json)]
 pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::SettingsRead)?;
     let settings = crate::services::settings::get(&crate::api::context::state(), &caller).await?;
     Ok(SettingsResponse { settings })
 }
@@ -25,7 +25,7 @@ pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
 pub async fn update_settings(
     #[server(flatten)] changes: SettingsChanges,
 ) -> Result<SettingsResponse, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::Administer)?;
+    let caller = crate::api::context::person(crate::domain::Permission::SettingsWrite)?;
     let state = crate::api::context::state();
     let settings = crate::services::settings::update(&state, &caller, changes).await?;
     Ok(SettingsResponse { settings })

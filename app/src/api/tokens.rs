@@ -28,9 +28,11 @@ pub async fn create_token(
     scopes: Option<Vec<String>>,
     expires_in_days: Option<i64>,
     never_expires: Option<bool>,
+    permissions: Option<Vec<String>>,
+    workspaces: Option<Vec<String>>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::services::tokens::{create, NewTokenInput};
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
     let input = NewTokenInput {
         service_account_id,
         name,
@@ -38,6 +40,8 @@ pub async fn create_token(
         scopes,
         expires_in_days,
         never_expires: never_expires.unwrap_or(false),
+        permissions,
+        workspaces,
     };
     let issued = create(&crate::api::context::state(), &caller, input).await?;
     Ok(IssuedTokenResponse {
@@ -50,7 +54,7 @@ pub async fn create_token(
 /// The live tokens of a service account.
 #[server(endpoint = "v1/tokens/list", input = Json, output = Json)]
 pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Read)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
     let items =
         crate::services::tokens::list(&crate::api::context::state(), &caller, &service_account_id)
             .await?;
@@ -60,7 +64,7 @@ pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiErr
 /// Revokes a token permanently.
 #[server(endpoint = "v1/tokens/revoke", input = Json, output = Json)]
 pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
     crate::services::tokens::revoke(&crate::api::context::state(), &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }
@@ -80,7 +84,7 @@ pub async fn refresh_token(
     grace_seconds: Option<i64>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::services::tokens::{refresh, RefreshInput};
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
     let input = RefreshInput {
         id,
         expires_in_days,
@@ -98,7 +102,7 @@ pub async fn refresh_token(
 /// Revokes every token of a service account.
 #[server(endpoint = "v1/tokens/revoke-all", input = Json, output = Json)]
 pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCount, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::Write)?;
+    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
     let revoked = crate::services::tokens::revoke_all(
         &crate::api::context::state(),
         &caller,

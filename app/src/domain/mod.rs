@@ -6,6 +6,7 @@ mod export;
 mod model;
 mod patch;
 mod people;
+mod permissions;
 mod role;
 mod urls;
 mod validation;
@@ -18,7 +19,8 @@ pub use people::{
     check_password, DisplayName, EmailAddress, MAX_DISPLAY_NAME_CHARS, MAX_PASSWORD_CHARS,
     MIN_PASSWORD_CHARS,
 };
-pub use role::{Permission, Role, Scope};
+pub use permissions::{Permission, PermissionInfo, PermissionKind, PermissionName};
+pub use role::{Role, Scope};
 pub use urls::{local_path, percent_encode};
 pub use validation::{
     parse_description, parse_expiry_days, parse_scopes, ResourceName, EXPIRY_PRESETS,

@@ -39,12 +39,20 @@ pub struct Principal {
     pub organization: OrganizationRef,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<PrincipalToken>,
+    /// The permissions allowed organization-wide (`whoami` fills them in).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+    /// The further permissions allowed in each workspace, by workspace name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub workspaces: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Principal {
-    /// Whether both the role and (for tokens) the scopes allow `permission`.
+    /// Whether the principal was told it may do `permission` (the UI uses this to offer only
+    /// what the server would allow; the server decides with the full access model).
     pub fn can(&self, permission: super::Permission) -> bool {
-        self.role >= permission.min_role() && self.scopes.contains(&permission.scope())
+        self.permissions.iter().any(|p| p == permission.as_str())
+            && self.scopes.contains(&permission.scope())
     }
 }
 
@@ -156,7 +164,7 @@ mod tests {
     }
 
     #[test]
-    fn scopes_narrow_the_role() {
+    fn scopes_narrow_what_the_permissions_allow() {
         let mut p = Principal {
             kind: PrincipalKind::ServiceAccount,
             id: "sa".into(),
@@ -169,13 +177,14 @@ mod tests {
                 name: "O".into(),
             },
             token: None,
+            permissions: vec!["audit:read".into(), "tokens:write".into()],
+            workspaces: Default::default(),
         };
-        assert!(p.can(Permission::Read));
-        assert!(!p.can(Permission::Write));
+        assert!(p.can(Permission::AuditRead));
+        assert!(!p.can(Permission::TokensWrite), "the read scope");
         p.scopes.push(Scope::Write);
-        assert!(p.can(Permission::Administer));
-        p.role = Role::Viewer;
-        assert!(!p.can(Permission::Write));
+        assert!(p.can(Permission::TokensWrite));
+        assert!(!p.can(Permission::SettingsWrite), "not granted");
     }
 }
 

@@ -1,5 +1,6 @@
-//! Roles and scopes: what a principal may do.
+//! Built-in roles and token scopes.
 
+use super::Permission;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -26,6 +27,31 @@ impl Role {
     /// Parses the stored or submitted spelling; `None` for anything else.
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Steward's own permissions this built-in role holds. The admin role also holds every
+    /// application permission the organization declares (see `holds_everything`).
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Viewer => &[ServiceAccountsRead],
+            Role::Editor => &[ServiceAccountsRead, ServiceAccountsWrite, TokensWrite],
+            Role::Admin => &Permission::ALL,
+        }
+    }
+
+    /// Whether this role holds every permission, Steward's and the organization's own.
+    pub fn holds_everything(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// What the role is for, in a sentence for the roles page.
+    pub fn description(self) -> &'static str {
+        match self {
+            Role::Viewer => "Reads service accounts and token metadata.",
+            Role::Editor => "Viewer, and creates, changes and deletes service accounts and tokens.",
+            Role::Admin => "Everything: members, the audit log, settings, roles, groups, workspaces and every application permission.",
+        }
     }
 
     /// A capitalised label for the UI.
@@ -64,36 +90,6 @@ impl Scope {
 
     pub fn parse(s: &str) -> Option<Scope> {
         Scope::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
-
-/// What an operation needs. Each server function names one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Read service accounts and token metadata.
-    Read,
-    /// Create, change and delete service accounts and tokens.
-    Write,
-    /// Audit log, members and organization settings.
-    Administer,
-}
-
-impl Permission {
-    /// The least role that holds this permission.
-    pub fn min_role(self) -> Role {
-        match self {
-            Permission::Read => Role::Viewer,
-            Permission::Write => Role::Editor,
-            Permission::Administer => Role::Admin,
-        }
-    }
-
-    /// The token scope an API token needs for this permission.
-    pub fn scope(self) -> Scope {
-        match self {
-            Permission::Read => Scope::Read,
-            Permission::Write | Permission::Administer => Scope::Write,
-        }
     }
 }
 

@@ -62,7 +62,7 @@ pub async fn invite(
 ) -> Result<(User, String), ApiError> {
     let email = EmailAddress::parse("email", email)?.into_string();
     let name = DisplayName::parse("name", name)?.into_string();
-    let role = super::service_accounts::parse_granted_role(caller, role)?;
+    let role = super::ceiling::parse_granted_role(caller, role)?;
     let now = now_ms();
     let id = new_id("usr");
     let secret = session_secret();
@@ -113,7 +113,7 @@ pub async fn update(
     disabled: Option<bool>,
 ) -> Result<User, ApiError> {
     let role = role
-        .map(|r| super::service_accounts::parse_granted_role(caller, r))
+        .map(|r| super::ceiling::parse_granted_role(caller, r))
         .transpose()?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
@@ -122,12 +122,14 @@ pub async fn update(
         .await?
         .ok_or_else(|| ApiError::not_found("Member"))?;
     let current_role = Role::parse(&current.role).unwrap_or(Role::Viewer);
-    if current_role > caller.principal.role {
-        return Err(ApiError::forbidden(format!(
-            "This person has the {current_role} role, higher than yours ({}).",
-            caller.principal.role
-        )));
-    }
+    super::ceiling::ensure_caller_covers(
+        state,
+        caller,
+        super::access::SubjectKind::Member,
+        &current.id,
+        current_role,
+    )
+    .await?;
     let new_role = role.unwrap_or(current_role);
     let new_disabled = disabled.unwrap_or(current.disabled);
     let stops_being_admin = current_role == Role::Admin

@@ -1,12 +1,15 @@
 //! The rules: permissions beyond the role check, uniqueness, role ceilings, audit records.
 //! Each mutation is one transaction with its audit event.
 
+pub mod access;
 pub mod attempt_limits;
 pub mod audit;
 pub mod audit_export;
+pub mod ceiling;
 pub mod clock;
 pub mod housekeeping;
 pub mod members;
+pub mod minting;
 pub mod service_accounts;
 pub mod sessions;
 pub mod settings;
@@ -26,10 +29,18 @@ pub struct RequestMeta {
     pub user_agent: Option<String>,
 }
 
+/// A principal the middleware authenticated, and what it may do.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub principal: Principal,
+    pub access: std::sync::Arc<access::Access>,
+}
+
 /// An authenticated caller together with where the call came from.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
+    pub access: std::sync::Arc<access::Access>,
     pub meta: RequestMeta,
 }
 

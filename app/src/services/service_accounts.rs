@@ -1,6 +1,8 @@
 //! Service accounts: listing, creating, reading; role ceilings and the audit trail.
 
+use super::access::SubjectKind;
 use super::audit::{event, AuditAction, Target};
+use super::ceiling::{ensure_caller_covers, parse_granted_role};
 use super::clock::{now_ms, rfc3339, rfc3339_opt};
 use super::{on_unique, Caller};
 use crate::auth::random::new_id;
@@ -128,19 +130,6 @@ pub struct NewAccount {
     pub role: String,
 }
 
-/// Validates the role field and enforces the ceiling: nobody grants more than they hold.
-pub fn parse_granted_role(caller: &Caller, role: &str) -> Result<Role, ApiError> {
-    let role = Role::parse(role.trim())
-        .ok_or_else(|| ApiError::invalid("role", "Role must be viewer, editor or admin."))?;
-    if role > caller.principal.role {
-        return Err(ApiError::forbidden(format!(
-            "You cannot grant the {} role: it is higher than your own ({}).",
-            role, caller.principal.role
-        )));
-    }
-    Ok(role)
-}
-
 /// Creates an account in the caller's organization, audited in the same transaction.
 #[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id))]
 pub async fn create(
@@ -194,17 +183,21 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<ServiceA
     Ok(to_api(row))
 }
 
-/// Refuses acting on an account whose role is above the caller's: otherwise an editor could
-/// mint an admin token.
-pub fn check_ceiling(caller: &Caller, account: &AccountRow) -> Result<(), ApiError> {
+/// Refuses acting on an account holding more than the caller (see `ceiling`).
+pub async fn check_ceiling(
+    state: &AppState,
+    caller: &Caller,
+    account: &AccountRow,
+) -> Result<(), ApiError> {
     let role = Role::parse(&account.role).unwrap_or(Role::Admin);
-    if role > caller.principal.role {
-        return Err(ApiError::forbidden(format!(
-            "This service account has the {} role, higher than yours ({}).",
-            role, caller.principal.role
-        )));
-    }
-    Ok(())
+    ensure_caller_covers(
+        state,
+        caller,
+        SubjectKind::ServiceAccount,
+        &account.id,
+        role,
+    )
+    .await
 }
 
 /// The changes an edit asks for; absent fields stay as they are.
@@ -215,8 +208,9 @@ pub struct AccountChanges {
     pub role: Option<String>,
 }
 
-/// Loads an account of the caller's organization inside `tx` and checks the role ceiling.
+/// Loads an account of the caller's organization inside `tx` and checks the ceiling.
 async fn account_for_change(
+    state: &AppState,
     tx: &mut crate::store::Tx,
     caller: &Caller,
     id: &str,
@@ -225,7 +219,7 @@ async fn account_for_change(
         .account(&caller.principal.organization.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Service account"))?;
-    check_ceiling(caller, &account)?;
+    check_ceiling(state, caller, &account).await?;
     Ok(account)
 }
 
@@ -253,7 +247,7 @@ pub async fn update(
         .map(|r| parse_granted_role(caller, r))
         .transpose()?;
     let mut tx = state.db.begin().await?;
-    let current = account_for_change(&mut tx, caller, id).await?;
+    let current = account_for_change(state, &mut tx, caller, id).await?;
     let new_name = name
         .map(|n| n.into_string())
         .unwrap_or_else(|| current.name.clone());
@@ -309,7 +303,7 @@ pub async fn disable(
     revoke_tokens: bool,
 ) -> Result<ServiceAccount, ApiError> {
     let mut tx = state.db.begin().await?;
-    let account = account_for_change(&mut tx, caller, id).await?;
+    let account = account_for_change(state, &mut tx, caller, id).await?;
     let now = now_ms();
     tx.set_account_disabled(&account.id, true, now).await?;
     let revoked = if revoke_tokens {
@@ -341,7 +335,7 @@ pub async fn enable(
     id: &str,
 ) -> Result<ServiceAccount, ApiError> {
     let mut tx = state.db.begin().await?;
-    let account = account_for_change(&mut tx, caller, id).await?;
+    let account = account_for_change(state, &mut tx, caller, id).await?;
     tx.set_account_disabled(&account.id, false, now_ms())
         .await?;
     tx.insert_audit(&event(
@@ -362,7 +356,7 @@ pub async fn enable(
 #[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
     let mut tx = state.db.begin().await?;
-    let account = account_for_change(&mut tx, caller, id).await?;
+    let account = account_for_change(state, &mut tx, caller, id).await?;
     tx.delete_account(&account.id).await?;
     let mut record = event(
         caller,

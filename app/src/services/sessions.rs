@@ -1,9 +1,10 @@
 //! Browser sessions: opening one, checking the cookie on each request (idle and absolute
 //! limits, with the cookie re-issued as the idle window slides), ending them.
 
+use super::access::{self, Access, SubjectKind};
 use super::audit::{event, AuditAction};
 use super::clock::now_ms;
-use super::Caller;
+use super::{Authenticated, Caller};
 use crate::auth::random::{session_secret, sha256_hex};
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, Role, Scope};
 use crate::state::{AppConfig, AppState};
@@ -22,7 +23,7 @@ const SESSION_TOUCH_MS: i64 = 60_000;
 /// when the idle window was just extended.
 #[derive(Debug, Clone)]
 pub struct SessionCheck {
-    pub principal: Principal,
+    pub authenticated: Authenticated,
     pub renewed_cookie: Option<String>,
 }
 
@@ -87,6 +88,15 @@ pub async fn principal_from_session(
             Err(e) => tracing::warn!(error = %e, "could not extend session"),
         }
     }
+    let grants = access::grants(
+        state,
+        &row.org_id,
+        SubjectKind::Member,
+        &row.user_id,
+        row.access_version,
+    )
+    .await
+    .map_err(unavailable)?;
     let principal = Principal {
         kind: PrincipalKind::User,
         id: row.user_id,
@@ -99,9 +109,19 @@ pub async fn principal_from_session(
             name: row.org_name,
         },
         token: None,
+        permissions: Vec::new(),
+        workspaces: Default::default(),
     };
     Ok(Some(SessionCheck {
-        principal,
+        authenticated: Authenticated {
+            principal,
+            access: std::sync::Arc::new(Access {
+                role,
+                grants,
+                limits: None,
+                version: row.access_version,
+            }),
+        },
         renewed_cookie,
     }))
 }

@@ -2,10 +2,11 @@
 //! token's state. Never a slow KDF: tokens are 190-bit random secrets, and a slow hash would
 //! only turn every API call into a denial-of-service lever.
 
+use super::access::{self, list_from_text, Access, SubjectKind, TokenLimits};
 use super::audit::AuditAction;
 use super::clock::{now_ms, rfc3339_opt};
 use super::sessions::unavailable;
-use super::RequestMeta;
+use super::{Authenticated, RequestMeta};
 use crate::auth::random::{new_id, sha256_hex};
 use crate::auth::token_secret;
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role};
@@ -32,15 +33,15 @@ pub fn effective_role(account_role: &str, role_cap: &str) -> Option<Role> {
     Some(Role::parse(account_role)?.min(Role::parse(role_cap)?))
 }
 
-/// Resolves a Bearer token to its service account: `Ok(None)` for anything that must not
-/// authenticate (malformed, unknown, expired, revoked, suspended, replaced), `Err` (503) only
-/// when the database cannot answer, which says nothing about the token. Records the use for
-/// last-used tracking without writing to the database here.
+/// Resolves a Bearer token to its service account and what the token may do: `Ok(None)` for
+/// anything that must not authenticate (malformed, unknown, expired, revoked, suspended,
+/// replaced), `Err` (503) only when the database cannot answer, which says nothing about the
+/// token. Records the use for last-used tracking without writing to the database here.
 pub async fn principal_from_token(
     state: &AppState,
     secret: &str,
     meta: &RequestMeta,
-) -> Result<Option<Principal>, ApiError> {
+) -> Result<Option<Authenticated>, ApiError> {
     if !token_secret::is_well_formed(secret) {
         return Ok(None);
     }
@@ -53,11 +54,34 @@ pub async fn principal_from_token(
         audit_refused_token(state, &row, reason, meta, now).await;
         return Ok(None);
     }
-    let Some(role) = effective_role(&row.role, &row.role_cap) else {
+    let (Some(role), Some(account_role)) = (
+        effective_role(&row.role, &row.role_cap),
+        Role::parse(&row.role),
+    ) else {
         return Ok(None);
     };
+    let grants = access::grants(
+        state,
+        &row.org_id,
+        SubjectKind::ServiceAccount,
+        &row.account_id,
+        row.access_version,
+    )
+    .await
+    .map_err(unavailable)?;
+    let access = Access {
+        role: account_role,
+        grants,
+        limits: Some(TokenLimits {
+            role_cap: Role::parse(&row.role_cap),
+            cap_extra: list_from_text(row.cap_permissions.as_deref()),
+            permissions: list_from_text(row.narrow_permissions.as_deref()),
+            workspaces: list_from_text(row.narrow_workspaces.as_deref()),
+        }),
+        version: row.access_version,
+    };
     state.usage.record(&row.token_id, now, &meta.ip);
-    Ok(Some(Principal {
+    let principal = Principal {
         kind: PrincipalKind::ServiceAccount,
         id: row.account_id,
         name: row.account_name,
@@ -73,6 +97,12 @@ pub async fn principal_from_token(
             name: row.token_name,
             expires_at: rfc3339_opt(row.expires_at),
         }),
+        permissions: Vec::new(),
+        workspaces: Default::default(),
+    };
+    Ok(Some(Authenticated {
+        principal,
+        access: std::sync::Arc::new(access),
     }))
 }
 

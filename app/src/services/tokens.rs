@@ -2,17 +2,18 @@
 
 use super::audit::{event, AuditAction, Target};
 use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use super::minting::{lifetime_within_policy, lowered_cap, mint_limits, narrowing};
 use super::service_accounts::check_ceiling;
 use super::token_verification::effective_role;
 use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
 use crate::domain::{
-    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, Role, Scope,
-    SessionJson, Token, TokenStatus,
+    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, Role, SessionJson,
+    Token, TokenStatus,
 };
 use crate::state::AppState;
-use crate::store::{scopes_from_text, scopes_to_text, Lock, NewToken, TokenRow, Tx};
+use crate::store::{scopes_from_text, scopes_to_text, NewToken, ReplacedSecret, TokenRow};
 
 /// Tokens expiring within this window are flagged "expires soon".
 const EXPIRES_SOON_MS: i64 = 7 * DAY_MS;
@@ -59,6 +60,10 @@ pub struct NewTokenInput {
     pub scopes: Option<Vec<String>>,
     pub expires_in_days: Option<i64>,
     pub never_expires: bool,
+    /// Narrow the token to some of the account's permissions (`None`: all it holds, now and later).
+    pub permissions: Option<Vec<String>>,
+    /// Narrow the token to some workspaces, by id or name.
+    pub workspaces: Option<Vec<String>>,
 }
 
 /// A token just issued: its metadata and the secret, which exists nowhere else from now on.
@@ -82,71 +87,6 @@ fn issued_token(state: &AppState, row: TokenRow, secret: String, now: i64) -> Is
     }
 }
 
-/// The most a token minted (or refreshed) by `caller` may hold: a token never holds more than
-/// whoever minted it. A person passes on their role; a token passes on its own effective role,
-/// at most its scopes, and an expiry no later than its own.
-struct MintLimits {
-    role: Role,
-    scopes: Vec<Scope>,
-    /// `None`: no limit (a person, or a token that never expires).
-    expires_at: Option<i64>,
-}
-
-async fn mint_limits(tx: &mut Tx, caller: &Caller) -> Result<MintLimits, ApiError> {
-    let expires_at = match &caller.principal.token {
-        None => None,
-        Some(own) => {
-            tx.token(&caller.principal.organization.id, &own.id)
-                .await?
-                .ok_or_else(ApiError::unauthenticated)?
-                .expires_at
-        }
-    };
-    Ok(MintLimits {
-        role: caller.principal.role,
-        scopes: caller.principal.scopes.clone(),
-        expires_at,
-    })
-}
-
-impl MintLimits {
-    /// Refuses scopes the minter does not hold.
-    fn check_scopes(&self, scopes: &[Scope]) -> Result<(), ApiError> {
-        match scopes.iter().find(|s| !self.scopes.contains(s)) {
-            None => Ok(()),
-            Some(missing) => Err(ApiError::forbidden(format!(
-                "This token lacks the '{}' scope, so it cannot give it to another token.",
-                missing.as_str()
-            ))),
-        }
-    }
-
-    /// The expiry to give: the requested one, except that the default lifetime (nothing asked
-    /// for) is shortened to end with the minting token, so a script that mints with defaults
-    /// is not refused.
-    fn expiry(&self, requested: Option<i64>, is_default: bool) -> Option<i64> {
-        match (self.expires_at, requested) {
-            (Some(limit), Some(at)) if is_default => Some(at.min(limit)),
-            _ => requested,
-        }
-    }
-
-    /// Refuses an expiry later than the minting token's own.
-    fn check_expiry(&self, expires_at: Option<i64>) -> Result<(), ApiError> {
-        match (self.expires_at, expires_at) {
-            (Some(limit), None) => Err(ApiError::forbidden(format!(
-                "This token expires at {}, so it cannot create a token that never expires.",
-                rfc3339(limit)
-            ))),
-            (Some(limit), Some(at)) if at > limit => Err(ApiError::forbidden(format!(
-                "This token expires at {}, so it cannot create a token that outlives it.",
-                rfc3339(limit)
-            ))),
-            _ => Ok(()),
-        }
-    }
-}
-
 /// Issues a token for an account of the caller's organization.
 #[tracing::instrument(skip(state, caller, input), fields(org = %caller.principal.organization.id, account = %input.service_account_id))]
 pub async fn create(
@@ -164,7 +104,7 @@ pub async fn create(
         .account(&org, &input.service_account_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Service account"))?;
-    check_ceiling(caller, &account)?;
+    check_ceiling(state, caller, &account).await?;
     let is_default = input.expires_in_days.is_none() && !input.never_expires;
     let days = lifetime_within_policy(&mut tx, &org, days, is_default).await?;
     let now = now_ms();
@@ -172,6 +112,18 @@ pub async fn create(
     let expires_at = limits.expiry(days.map(|d| now + d * DAY_MS), is_default);
     limits.check_scopes(&scopes)?;
     limits.check_expiry(expires_at)?;
+    let account_role = Role::parse(&account.role).unwrap_or(Role::Viewer);
+    let narrowed = narrowing(
+        state,
+        &mut tx,
+        caller,
+        (&account.id, account_role),
+        &limits,
+        input.permissions,
+        input.workspaces,
+    )
+    .await?;
+    let cap_permissions = limits.extra_text();
     let issued = token_secret::generate();
     let id = new_id("tok");
     let scopes_text = scopes_to_text(&scopes);
@@ -189,6 +141,9 @@ pub async fn create(
         created_at: now,
         expires_at,
         role_cap: limits.role.as_str(),
+        cap_permissions: cap_permissions.as_deref(),
+        narrow_permissions: narrowed.permissions.as_deref(),
+        narrow_workspaces: narrowed.workspaces.as_deref(),
     })
     .await
     .map_err(on_unique(
@@ -207,33 +162,6 @@ pub async fn create(
     let row = tx.token(&org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(issued_token(state, row, issued.secret, now))
-}
-
-/// The lifetime to give in days, within the organization's maximum (when one is set): the
-/// default lifetime (nothing asked for) shortens to the maximum; an explicit longer one, or
-/// "never", is refused naming the field.
-async fn lifetime_within_policy(
-    tx: &mut crate::store::Tx,
-    org: &str,
-    days: Option<i64>,
-    is_default: bool,
-) -> Result<Option<i64>, ApiError> {
-    let max = tx
-        .organization(org, Lock::ForShare)
-        .await?
-        .and_then(|o| o.max_token_lifetime_days);
-    match (max, days) {
-        (Some(max), Some(d)) if is_default => Ok(Some(d.min(max))),
-        (Some(max), None) => Err(ApiError::invalid(
-            "expires_in_days",
-            format!("Tokens must expire: this organization allows at most {max} days."),
-        )),
-        (Some(max), Some(d)) if d > max => Err(ApiError::invalid(
-            "expires_in_days",
-            format!("This organization allows tokens of at most {max} days."),
-        )),
-        _ => Ok(days),
-    }
 }
 
 /// The live tokens of an account of the caller's organization.
@@ -271,7 +199,7 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
         .account(&org, &token.service_account_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Token"))?;
-    check_ceiling(caller, &account)?;
+    check_ceiling(state, caller, &account).await?;
     tx.revoke_token(&token.id, now_ms()).await?;
     tx.insert_audit(&event(
         caller,
@@ -320,7 +248,7 @@ pub async fn refresh(
         .account(&org, &token.service_account_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Token"))?;
-    check_ceiling(caller, &account)?;
+    check_ceiling(state, caller, &account).await?;
     let is_default = input.expires_in_days.is_none() && !input.never_expires;
     let days = lifetime_within_policy(&mut tx, &org, days, is_default).await?;
     let now = now_ms();
@@ -330,19 +258,22 @@ pub async fn refresh(
     let expires_at = limits.expiry(days.map(|d| now + d * DAY_MS), is_default);
     limits.check_scopes(&scopes_from_text(&token.scopes))?;
     limits.check_expiry(expires_at)?;
-    let cap = Role::parse(&token.role_cap)
-        .unwrap_or(Role::Viewer)
-        .min(limits.role);
+    limits.check_narrowing(
+        token.narrow_permissions.as_deref(),
+        token.narrow_workspaces.as_deref(),
+    )?;
+    let (cap, cap_extra) = lowered_cap(&token.role_cap, token.cap_permissions.as_deref(), &limits);
     let issued = token_secret::generate();
     let grace_until = (grace > 0).then(|| now + grace * 1000);
-    tx.replace_token_secret(
-        &token.id,
-        &issued.hash,
-        &issued.hint,
+    tx.replace_token_secret(&ReplacedSecret {
+        id: &token.id,
+        secret_hash: &issued.hash,
+        hint: &issued.hint,
         expires_at,
-        grace_until,
-        cap.as_str(),
-    )
+        previous_valid_until: grace_until,
+        role_cap: cap.as_str(),
+        cap_permissions: cap_extra.as_deref(),
+    })
     .await?;
     let mut record = event(
         caller,
@@ -372,7 +303,7 @@ pub async fn revoke_all(
         .account(&org, service_account_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Service account"))?;
-    check_ceiling(caller, &account)?;
+    check_ceiling(state, caller, &account).await?;
     let revoked = tx.revoke_account_tokens(&account.id, now_ms()).await?;
     let mut record = event(
         caller,

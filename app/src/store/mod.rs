@@ -1,21 +1,29 @@
 //! SQL lives here and nowhere else. One SQL text serves both dialects where they agree
 //! (both accept `$n` placeholders); each query runs on whichever pool `Db` holds.
 
+mod access;
 mod accounts;
 mod audit;
 mod auth_failures;
+mod groups;
 mod housekeeping;
+mod named;
 mod organizations;
+mod roles;
 mod sessions;
 mod tokens;
 mod users;
 
+pub use access::{BindingFilter, BindingRow, GrantRow, NewBinding};
 pub use accounts::{AccountFilter, AccountRow, AccountSort};
 pub use audit::{AuditCursor, AuditFilter, AuditRow, NewAuditEvent};
+pub use groups::GroupMemberRow;
 pub use housekeeping::Purged;
+pub use named::{NamedRow, NamedTable, NewNamed};
 pub use organizations::OrganizationRow;
+pub use roles::DeclaredPermission;
 pub use sessions::{NewSession, SessionRow};
-pub use tokens::{CredentialRow, NewToken, TokenRow};
+pub use tokens::{CredentialRow, NewToken, ReplacedSecret, TokenRow};
 pub use users::{NewUser, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

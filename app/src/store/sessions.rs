@@ -15,6 +15,7 @@ pub struct SessionRow {
     pub org_id: String,
     pub org_slug: String,
     pub org_name: String,
+    pub access_version: i64,
 }
 
 /// A session to open: its idle end and its absolute end.
@@ -36,7 +37,7 @@ impl Db {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT u.id AS user_id, u.name AS user_name, u.role, u.disabled, s.last_seen_at, s.expires_at, \
-                    s.absolute_expires_at, o.id AS org_id, o.slug AS org_slug, o.name AS org_name \
+                    s.absolute_expires_at, o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
              WHERE s.id_hash = $1"
         )

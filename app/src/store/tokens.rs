@@ -19,12 +19,16 @@ pub struct TokenRow {
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
     pub role_cap: String,
+    pub cap_permissions: Option<String>,
+    pub narrow_permissions: Option<String>,
+    pub narrow_workspaces: Option<String>,
     pub account_role: String,
     pub account_disabled: bool,
 }
 
 const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.name, t.description, t.scopes, t.hint, \
      t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.role_cap, \
+     t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
      sa.role AS account_role, sa.disabled AS account_disabled \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id";
 
@@ -42,10 +46,14 @@ pub struct CredentialRow {
     pub account_name: String,
     pub role: String,
     pub role_cap: String,
+    pub cap_permissions: Option<String>,
+    pub narrow_permissions: Option<String>,
+    pub narrow_workspaces: Option<String>,
     pub disabled: bool,
     pub org_id: String,
     pub org_slug: String,
     pub org_name: String,
+    pub access_version: i64,
 }
 
 /// A token to insert; the service has generated its id and hashed its secret.
@@ -64,6 +72,24 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
     /// The minter's role: the token never acts above it.
     pub role_cap: &'a str,
+    /// What the minter held beyond that role (comma-separated).
+    pub cap_permissions: Option<&'a str>,
+    /// What the token was narrowed to at creation (comma-separated; `None`: not narrowed).
+    pub narrow_permissions: Option<&'a str>,
+    pub narrow_workspaces: Option<&'a str>,
+}
+
+/// A token's new secret, and its new expiry and cap.
+#[derive(Debug, Clone)]
+pub struct ReplacedSecret<'a> {
+    pub id: &'a str,
+    pub secret_hash: &'a str,
+    pub hint: &'a str,
+    pub expires_at: Option<i64>,
+    /// With a value, the current secret stays valid until then (the grace period).
+    pub previous_valid_until: Option<i64>,
+    pub role_cap: &'a str,
+    pub cap_permissions: Option<&'a str>,
 }
 
 impl Tx {
@@ -71,8 +97,8 @@ impl Tx {
         on_tx!(self, |c| {
             sqlx::query(
             "INSERT INTO tokens (id, organization_id, service_account_id, name, description, scopes, secret_hash, hint, \
-                                 created_by, created_at, expires_at, role_cap) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                                 created_by, created_at, expires_at, role_cap, cap_permissions, narrow_permissions, narrow_workspaces) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         )
         .bind(t.id)
         .bind(t.organization_id)
@@ -86,6 +112,9 @@ impl Tx {
         .bind(t.created_at)
         .bind(t.expires_at)
         .bind(t.role_cap)
+        .bind(t.cap_permissions)
+        .bind(t.narrow_permissions)
+        .bind(t.narrow_workspaces)
         .execute(c)
         .await.map(|r| r.rows_affected())
         })?;
@@ -139,8 +168,9 @@ impl Db {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT t.id AS token_id, t.name AS token_name, t.scopes, t.secret_hash, t.previous_valid_until, \
-                    t.expires_at, t.revoked_at, t.role_cap, sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
-                    o.id AS org_id, o.slug AS org_slug, o.name AS org_name \
+                    t.expires_at, t.revoked_at, t.role_cap, t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
+                    sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
+                    o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \
              FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
              JOIN organizations o ON o.id = t.organization_id \
              WHERE t.secret_hash = $1 OR t.previous_secret_hash = $1"
@@ -203,27 +233,20 @@ impl Tx {
     /// Gives a token a new secret. With `previous_valid_until` the current secret stays valid
     /// until then (the grace period); without it, it stops at once. The right-hand sides read
     /// the row as it was, so the old hash moves over in the same statement.
-    pub async fn replace_token_secret(
-        &mut self,
-        id: &str,
-        secret_hash: &str,
-        hint: &str,
-        expires_at: Option<i64>,
-        previous_valid_until: Option<i64>,
-        role_cap: &str,
-    ) -> StoreResult<()> {
+    pub async fn replace_token_secret(&mut self, r: &ReplacedSecret<'_>) -> StoreResult<()> {
         on_tx!(self, |c| {
             sqlx::query(
             "UPDATE tokens SET secret_hash = $2, hint = $3, expires_at = $4, \
              previous_secret_hash = CASE WHEN $5 IS NULL THEN NULL ELSE secret_hash END, previous_valid_until = $5, \
-             role_cap = $6 WHERE id = $1"
+             role_cap = $6, cap_permissions = $7 WHERE id = $1"
         )
-        .bind(id)
-        .bind(secret_hash)
-        .bind(hint)
-        .bind(expires_at)
-        .bind(previous_valid_until)
-        .bind(role_cap)
+        .bind(r.id)
+        .bind(r.secret_hash)
+        .bind(r.hint)
+        .bind(r.expires_at)
+        .bind(r.previous_valid_until)
+        .bind(r.role_cap)
+        .bind(r.cap_permissions)
         .execute(c)
         .await
         .map(|r| r.rows_affected())

@@ -135,6 +135,8 @@ pub fn AddTokenDialog(
             Some(scopes),
             days,
             never,
+            None,
+            None,
         );
         run_call(pending, error, call, move |r| on_created.run(r));
     };

@@ -2,10 +2,10 @@
 //! guards cookie-side mutations (and the sign-in forms) against cross-site requests, and sends
 //! signed-out visitors of a page to the sign-in page.
 
-use app::domain::{percent_encode, ApiError, Principal};
+use app::domain::{percent_encode, ApiError};
 use app::services::sessions::{principal_from_session, SessionCheck, SessionCookie};
 use app::services::token_verification::principal_from_token;
-use app::services::RequestMeta;
+use app::services::{Authenticated, RequestMeta};
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -61,9 +61,9 @@ pub async fn authenticate(
     }
 
     let checked = match (&bearer, &session) {
-        (Some(token), _) => principal_from_token(&state, token, &meta).await.map(|p| {
-            p.map(|principal| SessionCheck {
-                principal,
+        (Some(token), _) => principal_from_token(&state, token, &meta).await.map(|a| {
+            a.map(|authenticated| SessionCheck {
+                authenticated,
                 renewed_cookie: None,
             })
         }),
@@ -75,8 +75,8 @@ pub async fn authenticate(
         Ok(c) => c,
         Err(unavailable) => return json_error(&unavailable),
     };
-    let (principal, renewed_cookie): (Option<Principal>, Option<String>) = match checked {
-        Some(c) => (Some(c.principal), c.renewed_cookie),
+    let (principal, renewed_cookie): (Option<Authenticated>, Option<String>) = match checked {
+        Some(c) => (Some(c.authenticated), c.renewed_cookie),
         None => (None, None),
     };
     let rejected_bearer = bearer.is_some() && principal.is_none();

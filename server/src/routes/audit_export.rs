@@ -4,9 +4,9 @@
 
 use crate::middleware::authenticate::json_error;
 use app::api::context::authorize;
-use app::domain::{ApiError, ExportFormat, Permission, Principal};
+use app::domain::{ApiError, ExportFormat, Permission};
 use app::services::audit::AuditQuery;
-use app::services::{Caller, RequestMeta};
+use app::services::{Authenticated, Caller, RequestMeta};
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -29,7 +29,7 @@ pub struct ExportParams {
 
 pub async fn export_get(
     State(state): State<AppState>,
-    principal: Option<Extension<Principal>>,
+    authenticated: Option<Extension<Authenticated>>,
     meta: Option<Extension<RequestMeta>>,
     params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -38,12 +38,12 @@ pub async fn export_get(
             "The query parameters are not valid for this operation.",
         ));
     };
-    export(state, principal, meta, params).await
+    export(state, authenticated, meta, params).await
 }
 
 pub async fn export_post(
     State(state): State<AppState>,
-    principal: Option<Extension<Principal>>,
+    authenticated: Option<Extension<Authenticated>>,
     meta: Option<Extension<RequestMeta>>,
     body: Bytes,
 ) -> Response {
@@ -59,18 +59,19 @@ pub async fn export_post(
             }
         }
     };
-    export(state, principal, meta, params).await
+    export(state, authenticated, meta, params).await
 }
 
 async fn export(
     state: AppState,
-    principal: Option<Extension<Principal>>,
+    authenticated: Option<Extension<Authenticated>>,
     meta: Option<Extension<RequestMeta>>,
     p: ExportParams,
 ) -> Response {
-    let caller = match authorize(principal.map(|e| e.0), Permission::Administer) {
-        Ok(principal) => Caller {
-            principal,
+    let caller = match authorize(authenticated.map(|e| e.0), Permission::AuditRead) {
+        Ok(auth) => Caller {
+            principal: auth.principal,
+            access: auth.access,
             meta: meta.map(|e| e.0).unwrap_or_default(),
         },
         Err(e) => return json_error(&e),

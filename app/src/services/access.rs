@@ -1,0 +1,548 @@
+//! What a principal may do: its organization-wide built-in role, plus the roles bound to it and
+//! to its groups (organization-wide or in one workspace), then, for a token, narrowed by the
+//! role cap of whoever minted it and by what it was narrowed to at creation.
+//!
+//! Evaluating is cheap: the bindings-derived part (`Grants`) is computed once per subject and
+//! kept in memory for as long as the organization's access version (read with every credential)
+//! stays the same, so a change made through any replica takes effect on the next request.
+
+use crate::domain::{Permission, Role};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// A set of permission names, or every permission (the built-in admin role).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermSet {
+    pub all: bool,
+    pub names: HashSet<String>,
+}
+
+impl PermSet {
+    pub fn everything() -> PermSet {
+        PermSet {
+            all: true,
+            names: HashSet::new(),
+        }
+    }
+
+    /// The permissions of a built-in role.
+    pub fn of_role(role: Role) -> PermSet {
+        if role.holds_everything() {
+            return PermSet::everything();
+        }
+        PermSet {
+            all: false,
+            names: role
+                .permissions()
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
+        }
+    }
+
+    pub fn contains(&self, permission: &str) -> bool {
+        self.all || self.names.contains(permission)
+    }
+
+    pub fn add_all(&mut self, other: &PermSet) {
+        self.all |= other.all;
+        if !self.all {
+            self.names.extend(other.names.iter().cloned());
+        }
+    }
+
+    /// Whether every permission of `other` is in this set.
+    pub fn covers(&self, other: &PermSet) -> bool {
+        self.all || (!other.all && other.names.iter().all(|n| self.names.contains(n)))
+    }
+}
+
+/// What a subject holds in one workspace beyond its organization-wide permissions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceGrant {
+    pub name: String,
+    pub permissions: PermSet,
+}
+
+/// What a subject holds through role bindings (its own and its groups'), without its built-in
+/// role. Cached per organization access version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    pub org: PermSet,
+    /// By workspace id.
+    pub workspaces: HashMap<String, WorkspaceGrant>,
+}
+
+/// The limits of a token: the role cap and extra permissions of whoever minted it, and what it
+/// was narrowed to at creation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenLimits {
+    pub role_cap: Option<Role>,
+    /// Permissions the minter held beyond the cap role (through custom roles).
+    pub cap_extra: Option<HashSet<String>>,
+    /// Narrowed to these permissions (None: not narrowed).
+    pub permissions: Option<HashSet<String>>,
+    /// Narrowed to these workspace ids (None: not narrowed).
+    pub workspaces: Option<HashSet<String>>,
+}
+
+impl TokenLimits {
+    fn cap_allows(&self, permission: &str) -> bool {
+        match self.role_cap {
+            None => true,
+            Some(role) => {
+                PermSet::of_role(role).contains(permission)
+                    || self
+                        .cap_extra
+                        .as_ref()
+                        .is_some_and(|e| e.contains(permission))
+            }
+        }
+    }
+
+    fn narrowing_allows(&self, permission: &str, workspace: Option<&str>) -> bool {
+        let permitted = self
+            .permissions
+            .as_ref()
+            .is_none_or(|p| p.contains(permission));
+        let placed = match &self.workspaces {
+            None => true,
+            Some(ws) => workspace.is_some_and(|w| ws.contains(w)),
+        };
+        permitted && placed
+    }
+
+    /// Whether the cap holds everything and nothing is narrowed.
+    fn unlimited(&self) -> bool {
+        self.role_cap.is_none_or(Role::holds_everything)
+            && self.permissions.is_none()
+            && self.workspaces.is_none()
+    }
+}
+
+/// Everything needed to answer "may this principal do P (in workspace W)?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub role: Role,
+    pub grants: Arc<Grants>,
+    pub limits: Option<TokenLimits>,
+    /// The organization's access version the grants were read at.
+    pub version: i64,
+}
+
+impl Access {
+    /// A principal with only its built-in role (no bindings, not a token).
+    pub fn of_role(role: Role) -> Access {
+        Access {
+            role,
+            grants: Arc::new(Grants::default()),
+            limits: None,
+            version: 0,
+        }
+    }
+
+    /// What the subject holds before any token limit, at organization level or in `workspace`.
+    fn holds(&self, permission: &str, workspace: Option<&str>) -> bool {
+        PermSet::of_role(self.role).contains(permission)
+            || self.grants.org.contains(permission)
+            || workspace
+                .and_then(|w| self.grants.workspaces.get(w))
+                .is_some_and(|g| g.permissions.contains(permission))
+    }
+
+    /// Whether `permission` is allowed, organization-wide (`None`) or in a workspace (by id).
+    pub fn allows(&self, permission: &str, workspace: Option<&str>) -> bool {
+        self.holds(permission, workspace)
+            && self.limits.as_ref().is_none_or(|l| {
+                l.cap_allows(permission) && l.narrowing_allows(permission, workspace)
+            })
+    }
+
+    pub fn allows_steward(&self, permission: Permission) -> bool {
+        self.allows(permission.as_str(), None)
+    }
+
+    /// Whether this principal holds everything (organization-wide, unlimited).
+    fn holds_everything(&self) -> bool {
+        (self.role.holds_everything() || self.grants.org.all)
+            && self.limits.as_ref().is_none_or(TokenLimits::unlimited)
+    }
+
+    /// Whether this principal holds every permission of `set` at organization level, or in
+    /// `workspace`: the ceiling on granting and on acting on other principals.
+    pub fn covers(&self, set: &PermSet, workspace: Option<&str>) -> bool {
+        if set.all {
+            return self.holds_everything()
+                || workspace.is_some_and(|w| {
+                    self.grants
+                        .workspaces
+                        .get(w)
+                        .is_some_and(|g| g.permissions.all)
+                        && self.limits.as_ref().is_none_or(TokenLimits::unlimited)
+                });
+        }
+        set.names.iter().all(|p| self.allows(p, workspace))
+    }
+
+    /// Whether this principal holds everything `other` holds, everywhere: nobody may act on a
+    /// principal more powerful than themselves.
+    pub fn covers_principal(&self, other: &Access) -> bool {
+        let mut org = PermSet::of_role(other.role);
+        org.add_all(&other.grants.org);
+        self.covers(&org, None)
+            && other
+                .grants
+                .workspaces
+                .iter()
+                .all(|(id, g)| self.covers(&g.permissions, Some(id)))
+    }
+
+    /// The cap of a token this principal mints: its effective built-in role, and the further
+    /// permissions it holds through bindings anywhere (`None`: nothing further). A principal
+    /// that holds everything mints uncapped tokens (the admin cap).
+    pub fn mint_cap(&self) -> (Role, Option<BTreeSet<String>>) {
+        if self.holds_everything() {
+            return (Role::Admin, None);
+        }
+        let role = self
+            .limits
+            .as_ref()
+            .and_then(|l| l.role_cap)
+            .map_or(self.role, |cap| cap.min(self.role));
+        let builtin = PermSet::of_role(role);
+        let extra: BTreeSet<String> = std::iter::once(&self.grants.org)
+            .chain(self.grants.workspaces.values().map(|g| &g.permissions))
+            .flat_map(|set| set.names.iter())
+            .filter(|p| !builtin.contains(p))
+            .filter(|p| {
+                self.limits.as_ref().is_none_or(|l| {
+                    l.cap_allows(p) && l.permissions.as_ref().is_none_or(|n| n.contains(*p))
+                })
+            })
+            .cloned()
+            .collect();
+        (role, (!extra.is_empty()).then_some(extra))
+    }
+
+    /// The permissions allowed organization-wide and per workspace (by name), sorted, out of
+    /// Steward's own and `application` (the organization's declared permissions).
+    pub fn effective(
+        &self,
+        application: &[String],
+    ) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+        let candidates: BTreeSet<String> = Permission::ALL
+            .iter()
+            .map(|p| p.as_str().to_string())
+            .chain(application.iter().cloned())
+            .chain(self.grants.org.names.iter().cloned())
+            .collect();
+        let org: Vec<String> = candidates
+            .iter()
+            .filter(|p| self.allows(p, None))
+            .cloned()
+            .collect();
+        let mut workspaces = BTreeMap::new();
+        for (id, grant) in &self.grants.workspaces {
+            let all: BTreeSet<&String> = candidates
+                .iter()
+                .chain(grant.permissions.names.iter())
+                .collect();
+            let here: Vec<String> = all
+                .into_iter()
+                .filter(|p| self.allows(p, Some(id)))
+                .cloned()
+                .collect();
+            if !here.is_empty() {
+                workspaces.insert(grant.name.clone(), here);
+            }
+        }
+        (org, workspaces)
+    }
+}
+
+/// Who holds bindings: a person, a service account or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubjectKind {
+    Member,
+    ServiceAccount,
+    Group,
+}
+
+impl SubjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Member => "member",
+            SubjectKind::ServiceAccount => "service_account",
+            SubjectKind::Group => "group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubjectKind> {
+        [
+            SubjectKind::Member,
+            SubjectKind::ServiceAccount,
+            SubjectKind::Group,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Adds up the grant rows of a subject into its grants.
+pub fn grants_from_rows(rows: &[crate::store::GrantRow]) -> Grants {
+    let mut grants = Grants::default();
+    for row in rows {
+        let target = match (&row.workspace_id, &row.workspace_name) {
+            (Some(id), name) => {
+                let grant = grants.workspaces.entry(id.clone()).or_default();
+                grant.name = name.clone().unwrap_or_default();
+                &mut grant.permissions
+            }
+            (None, _) => &mut grants.org,
+        };
+        if let Some(builtin) = Role::parse(&row.role_id) {
+            target.add_all(&PermSet::of_role(builtin));
+        } else if let Some(p) = &row.permission {
+            if !target.all {
+                target.names.insert(p.clone());
+            }
+        }
+    }
+    grants
+}
+
+/// The grants of a subject at its organization's `version`: from memory when this process
+/// computed them at that version, else with one query.
+pub async fn grants(
+    state: &crate::state::AppState,
+    organization_id: &str,
+    kind: SubjectKind,
+    id: &str,
+    version: i64,
+) -> Result<Arc<Grants>, crate::store::StoreError> {
+    if let Some(g) = state.access_cache.get(kind, id, version) {
+        return Ok(g);
+    }
+    let rows = state
+        .db
+        .grant_rows(organization_id, kind.as_str(), id)
+        .await?;
+    let grants = Arc::new(grants_from_rows(&rows));
+    state.access_cache.put(kind, id, version, grants.clone());
+    Ok(grants)
+}
+
+/// The names of the application permissions an organization declares, at `version`.
+pub async fn declared_names(
+    state: &crate::state::AppState,
+    organization_id: &str,
+    version: i64,
+) -> Result<Arc<Vec<String>>, crate::store::StoreError> {
+    if let Some(names) = state.access_cache.declared(organization_id, version) {
+        return Ok(names);
+    }
+    let names: Vec<String> = state
+        .db
+        .declared_permissions(organization_id)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    let names = Arc::new(names);
+    state
+        .access_cache
+        .put_declared(organization_id, version, names.clone());
+    Ok(names)
+}
+
+/// The principal with what it may do filled in: organization-wide permissions, and per
+/// workspace the permissions it holds there (for `whoami`).
+pub async fn describe(
+    state: &crate::state::AppState,
+    auth: crate::services::Authenticated,
+) -> Result<crate::domain::Principal, crate::store::StoreError> {
+    let mut principal = auth.principal;
+    let declared = declared_names(state, &principal.organization.id, auth.access.version).await?;
+    let (org, workspaces) = auth.access.effective(&declared);
+    principal.permissions = org;
+    principal.workspaces = workspaces;
+    Ok(principal)
+}
+
+/// Splits a stored comma-separated list; `None` stays `None` (not narrowed).
+pub fn list_from_text(text: Option<&str>) -> Option<HashSet<String>> {
+    text.map(|t| {
+        t.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+/// Largest number of subjects whose grants one process keeps; past it the cache starts over.
+const CACHE_LIMIT: usize = 20_000;
+
+/// Grants per subject, and each organization's declared permissions, valid for one access
+/// version of the organization.
+#[derive(Default)]
+pub struct AccessCache {
+    entries: Mutex<HashMap<(SubjectKind, String), (i64, Arc<Grants>)>>,
+    declared: Mutex<HashMap<String, (i64, Arc<Vec<String>>)>>,
+}
+
+impl AccessCache {
+    pub fn declared(&self, organization_id: &str, version: i64) -> Option<Arc<Vec<String>>> {
+        let declared = self.declared.lock().unwrap_or_else(|p| p.into_inner());
+        match declared.get(organization_id) {
+            Some((v, names)) if *v == version => Some(names.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn put_declared(&self, organization_id: &str, version: i64, names: Arc<Vec<String>>) {
+        let mut declared = self.declared.lock().unwrap_or_else(|p| p.into_inner());
+        if declared.len() >= CACHE_LIMIT {
+            declared.clear();
+        }
+        declared.insert(organization_id.to_string(), (version, names));
+    }
+
+    pub fn get(&self, kind: SubjectKind, id: &str, version: i64) -> Option<Arc<Grants>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        match entries.get(&(kind, id.to_string())) {
+            Some((v, grants)) if *v == version => Some(grants.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn put(&self, kind: SubjectKind, id: &str, version: i64, grants: Arc<Grants>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= CACHE_LIMIT {
+            entries.clear();
+        }
+        entries.insert((kind, id.to_string()), (version, grants));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> PermSet {
+        PermSet {
+            all: false,
+            names: names.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn with_grants(role: Role, org: &[&str], ws: &[(&str, &[&str])]) -> Access {
+        Access {
+            role,
+            grants: Arc::new(Grants {
+                org: set(org),
+                workspaces: ws
+                    .iter()
+                    .map(|(id, p)| {
+                        (
+                            id.to_string(),
+                            WorkspaceGrant {
+                                name: format!("name-{id}"),
+                                permissions: set(p),
+                            },
+                        )
+                    })
+                    .collect(),
+            }),
+            limits: None,
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn workspace_bindings_apply_only_in_their_workspace() {
+        let a = with_grants(
+            Role::Viewer,
+            &["repo:read"],
+            &[("ws_prod", &["deploy:production"])],
+        );
+        assert!(a.allows("repo:read", None) && a.allows("repo:read", Some("ws_prod")));
+        assert!(a.allows("deploy:production", Some("ws_prod")));
+        assert!(!a.allows("deploy:production", None));
+        assert!(!a.allows("deploy:production", Some("ws_dev")));
+        assert!(a.allows_steward(Permission::ServiceAccountsRead));
+        assert!(!a.allows_steward(Permission::TokensWrite));
+    }
+
+    #[test]
+    fn tokens_are_capped_and_narrowed() {
+        let mut a = with_grants(Role::Admin, &[], &[("ws_prod", &["deploy:production"])]);
+        assert!(a.allows("anything:at-all", None));
+        a.limits = Some(TokenLimits {
+            role_cap: Some(Role::Editor),
+            cap_extra: Some(["deploy:production".to_string()].into()),
+            ..Default::default()
+        });
+        assert!(a.allows_steward(Permission::TokensWrite));
+        assert!(!a.allows_steward(Permission::AuditRead), "capped at editor");
+        assert!(a.allows("deploy:production", Some("ws_prod")));
+        assert!(!a.allows("repo:read", None));
+        a.limits.as_mut().unwrap().workspaces = Some(["ws_prod".to_string()].into());
+        assert!(
+            !a.allows_steward(Permission::TokensWrite),
+            "workspace tokens have no org-wide powers"
+        );
+        assert!(a.allows("deploy:production", Some("ws_prod")));
+        a.limits.as_mut().unwrap().permissions = Some(["repo:read".to_string()].into());
+        assert!(!a.allows("deploy:production", Some("ws_prod")));
+    }
+
+    #[test]
+    fn nobody_covers_more_than_they_hold() {
+        let editor = Access::of_role(Role::Editor);
+        let admin = Access::of_role(Role::Admin);
+        assert!(admin.covers_principal(&editor));
+        assert!(!editor.covers_principal(&admin));
+        assert!(editor.covers(&PermSet::of_role(Role::Viewer), None));
+        assert!(!editor.covers(&set(&["deploy:production"]), None));
+        let deployer = with_grants(Role::Viewer, &[], &[("ws_prod", &["deploy:production"])]);
+        assert!(!editor.covers_principal(&deployer));
+        assert!(deployer.covers(&set(&["deploy:production"]), Some("ws_prod")));
+        assert!(!deployer.covers(&set(&["deploy:production"]), Some("ws_dev")));
+        assert!(admin.covers_principal(&deployer));
+        let mut capped = Access::of_role(Role::Admin);
+        capped.limits = Some(TokenLimits {
+            role_cap: Some(Role::Editor),
+            ..Default::default()
+        });
+        assert!(!capped.covers(&PermSet::everything(), None));
+    }
+
+    #[test]
+    fn effective_lists_what_is_allowed() {
+        let a = with_grants(
+            Role::Viewer,
+            &["repo:read"],
+            &[("ws_prod", &["deploy:production"])],
+        );
+        let (org, ws) = a.effective(&["deploy:production".into(), "repo:read".into()]);
+        assert_eq!(org, vec!["repo:read", "service_accounts:read"]);
+        assert_eq!(
+            ws["name-ws_prod"],
+            vec!["deploy:production", "repo:read", "service_accounts:read"]
+        );
+    }
+
+    #[test]
+    fn the_cache_answers_only_for_the_current_version() {
+        let cache = AccessCache::default();
+        cache.put(
+            SubjectKind::ServiceAccount,
+            "sa",
+            3,
+            Arc::new(Grants::default()),
+        );
+        assert!(cache.get(SubjectKind::ServiceAccount, "sa", 3).is_some());
+        assert!(cache.get(SubjectKind::ServiceAccount, "sa", 4).is_none());
+        assert!(cache.get(SubjectKind::Member, "sa", 3).is_none());
+    }
+}
