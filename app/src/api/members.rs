@@ -50,11 +50,13 @@ pub async fn invite_member(
     email: String,
     name: String,
     role: String,
+    roles: Option<Vec<String>>,
 ) -> Result<Invitation, ApiError> {
     let caller = crate::api::context::person(crate::domain::Permission::MembersWrite)?;
     let state = crate::api::context::state();
+    let roles = roles.unwrap_or_default();
     let (member, secret) =
-        crate::services::members::invite(&state, &caller, &email, &name, &role).await?;
+        crate::services::members::invite(&state, &caller, &email, &name, &role, &roles).await?;
     let setup_url = format!("{}/setup?invite={secret}", state.config.public_url);
     Ok(Invitation { member, setup_url })
 }

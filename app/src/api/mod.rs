@@ -2,8 +2,11 @@
 //! take the caller, check the permission, call a service. The browser and scripts use the same
 //! functions.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod bindings;
+pub mod directory;
 pub mod members;
 pub mod service_accounts;
 pub mod settings;
@@ -11,3 +14,9 @@ pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub mod context;
+
+/// An answer that is a list: `{items: [...]}`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}

@@ -28,6 +28,12 @@ pub struct AccountDetail {
     /// The organization's maximum token lifetime, so forms offer only allowed choices.
     #[serde(default)]
     pub max_token_lifetime_days: Option<i64>,
+    /// The account's own role bindings, organization-wide and per workspace.
+    #[serde(default)]
+    pub bindings: Vec<crate::domain::Binding>,
+    /// The groups it belongs to (their bindings apply to it too).
+    #[serde(default)]
+    pub groups: Vec<crate::domain::NamedRef>,
 }
 
 /// Lists the organization's accounts: search by name, filter by role and status, sort, page.
@@ -64,7 +70,8 @@ pub async fn list_service_accounts(
 pub async fn create_service_account(
     name: String,
     description: Option<String>,
-    role: String,
+    role: Option<String>,
+    roles: Option<Vec<String>>,
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{create, NewAccount};
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
@@ -75,6 +82,7 @@ pub async fn create_service_account(
             name,
             description,
             role,
+            roles,
         },
     )
     .await?;
@@ -91,10 +99,13 @@ pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> 
     let tokens = tokens::list(&state, &caller, &id).await?;
     let max_token_lifetime_days =
         crate::services::settings::token_lifetime_limit(&state, &caller).await?;
+    let (bindings, groups) = service_accounts::roles_of(&state, &caller, &id).await?;
     Ok(AccountDetail {
         service_account,
         tokens,
         max_token_lifetime_days,
+        bindings,
+        groups,
     })
 }
 
@@ -105,6 +116,7 @@ pub async fn update_service_account(
     name: Option<String>,
     description: Option<String>,
     role: Option<String>,
+    roles: Option<Vec<String>>,
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{update, AccountChanges};
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
@@ -112,6 +124,7 @@ pub async fn update_service_account(
         name,
         description,
         role,
+        roles,
     };
     let service_account = update(&crate::api::context::state(), &caller, &id, changes).await?;
     Ok(AccountResponse { service_account })

@@ -1,6 +1,7 @@
 //! Domain types and rules shared by the browser (instant form feedback) and the server
 //! (authoritative checks).
 
+mod access_model;
 mod error;
 mod export;
 mod model;
@@ -11,6 +12,10 @@ mod role;
 mod urls;
 mod validation;
 
+pub use access_model::{
+    Binding, Explanation, Group, GroupMember, NamedRef, Reason, RoleInfo, SubjectRef, SubjectType,
+    Workspace,
+};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use export::ExportFormat;
 pub use model::*;

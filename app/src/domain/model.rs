@@ -40,10 +40,10 @@ pub struct Principal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<PrincipalToken>,
     /// The permissions allowed organization-wide (`whoami` fills them in).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub permissions: Vec<String>,
-    /// The further permissions allowed in each workspace, by workspace name.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    /// The permissions allowed in each workspace where bindings give more, by workspace name.
+    #[serde(default)]
     pub workspaces: std::collections::BTreeMap<String, Vec<String>>,
 }
 

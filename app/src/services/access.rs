@@ -187,11 +187,14 @@ impl Access {
     /// Whether this principal holds everything `other` holds, everywhere: nobody may act on a
     /// principal more powerful than themselves.
     pub fn covers_principal(&self, other: &Access) -> bool {
-        let mut org = PermSet::of_role(other.role);
-        org.add_all(&other.grants.org);
-        self.covers(&org, None)
-            && other
-                .grants
+        self.covers(&PermSet::of_role(other.role), None) && self.covers_grants(&other.grants)
+    }
+
+    /// Whether this principal holds everything `grants` give, where they give it (e.g. what a
+    /// group's members get).
+    pub fn covers_grants(&self, grants: &Grants) -> bool {
+        self.covers(&grants.org, None)
+            && grants
                 .workspaces
                 .iter()
                 .all(|(id, g)| self.covers(&g.permissions, Some(id)))

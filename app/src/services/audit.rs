@@ -29,6 +29,21 @@ pub enum AuditAction {
     MemberUpdate,
     MemberAcceptInvite,
     SettingsUpdate,
+    PermissionDeclare,
+    PermissionRetire,
+    RoleCreate,
+    RoleUpdate,
+    RoleDelete,
+    WorkspaceCreate,
+    WorkspaceUpdate,
+    WorkspaceDelete,
+    GroupCreate,
+    GroupUpdate,
+    GroupDelete,
+    GroupAddMembers,
+    GroupRemoveMembers,
+    BindingGrant,
+    BindingRevoke,
 }
 
 impl AuditAction {
@@ -52,6 +67,21 @@ impl AuditAction {
             AuditAction::MemberUpdate => "member.update",
             AuditAction::MemberAcceptInvite => "member.accept_invite",
             AuditAction::SettingsUpdate => "settings.update",
+            AuditAction::PermissionDeclare => "permission.declare",
+            AuditAction::PermissionRetire => "permission.retire",
+            AuditAction::RoleCreate => "role.create",
+            AuditAction::RoleUpdate => "role.update",
+            AuditAction::RoleDelete => "role.delete",
+            AuditAction::WorkspaceCreate => "workspace.create",
+            AuditAction::WorkspaceUpdate => "workspace.update",
+            AuditAction::WorkspaceDelete => "workspace.delete",
+            AuditAction::GroupCreate => "group.create",
+            AuditAction::GroupUpdate => "group.update",
+            AuditAction::GroupDelete => "group.delete",
+            AuditAction::GroupAddMembers => "group.add_members",
+            AuditAction::GroupRemoveMembers => "group.remove_members",
+            AuditAction::BindingGrant => "binding.grant",
+            AuditAction::BindingRevoke => "binding.revoke",
         }
     }
 }
@@ -87,6 +117,11 @@ impl<'a> Target<'a> {
             id,
             name: email,
         }
+    }
+
+    /// A role, workspace, group, binding or permission: `kind` says which.
+    pub fn of(kind: &'a str, id: &'a str, name: &'a str) -> Self {
+        Target { kind, id, name }
     }
 
     pub fn organization(id: &'a str, slug: &'a str) -> Self {

@@ -59,6 +59,7 @@ pub async fn invite(
     email: &str,
     name: &str,
     role: &str,
+    roles: &[String],
 ) -> Result<(User, String), ApiError> {
     let email = EmailAddress::parse("email", email)?.into_string();
     let name = DisplayName::parse("name", name)?.into_string();
@@ -68,6 +69,8 @@ pub async fn invite(
     let secret = session_secret();
     let org = &caller.principal.organization.id;
     let mut tx = state.db.begin().await?;
+    let choice = super::bindings::resolve_roles(&mut tx, caller, roles).await?;
+    let role = role.max(choice.builtin.unwrap_or(Role::Viewer));
     tx.insert_user(&NewUser {
         id: &id,
         organization_id: org,
@@ -96,6 +99,13 @@ pub async fn invite(
         Some(Target::user(&id, &email)),
     ))
     .await?;
+    if !choice.custom.is_empty() {
+        let subject = crate::domain::SubjectRef {
+            kind: crate::domain::SubjectType::Member,
+            id: id.clone(),
+        };
+        super::bindings::set_org_roles(&mut tx, caller, &subject, &email, &choice.custom).await?;
+    }
     let row = tx.member(org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok((to_api(row), secret))

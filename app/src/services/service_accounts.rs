@@ -2,11 +2,12 @@
 
 use super::access::SubjectKind;
 use super::audit::{event, AuditAction, Target};
+use super::bindings::{resolve_roles, set_org_roles, RoleChoice};
 use super::ceiling::{ensure_caller_covers, parse_granted_role};
 use super::clock::{now_ms, rfc3339, rfc3339_opt};
 use super::{on_unique, Caller};
 use crate::auth::random::new_id;
-use crate::domain::{ApiError, ResourceName, Role, ServiceAccount};
+use crate::domain::{ApiError, ResourceName, Role, ServiceAccount, SubjectRef, SubjectType};
 use crate::state::AppState;
 use crate::store::{AccountFilter, AccountRow, AccountSort};
 
@@ -127,7 +128,27 @@ pub async fn list(
 pub struct NewAccount {
     pub name: String,
     pub description: Option<String>,
-    pub role: String,
+    /// The organization role (built-in).
+    pub role: Option<String>,
+    /// Roles to hold organization-wide: built-in names pick the organization role (the highest
+    /// of them and `role`), custom roles become bindings.
+    pub roles: Option<Vec<String>>,
+}
+
+/// The organization role of a new account: `role` and the built-in names in `roles`, the
+/// highest wins; viewer when only custom roles are named.
+fn organization_role(
+    caller: &Caller,
+    role: Option<&str>,
+    choice: &RoleChoice,
+) -> Result<Role, ApiError> {
+    let named = role.map(|r| parse_granted_role(caller, r)).transpose()?;
+    match (named, choice.builtin) {
+        (None, None) if choice.custom.is_empty() => {
+            Err(ApiError::invalid("role", "Choose a role."))
+        }
+        (a, b) => Ok(a.max(b).unwrap_or(Role::Viewer)),
+    }
 }
 
 /// Creates an account in the caller's organization, audited in the same transaction.
@@ -140,11 +161,12 @@ pub async fn create(
     let name = ResourceName::parse("name", &input.name)?;
     let description =
         crate::domain::parse_description("description", input.description.as_deref())?;
-    let role = parse_granted_role(caller, &input.role)?;
     let org = &caller.principal.organization.id;
     let id = new_id("sa");
     let now = now_ms();
     let mut tx = state.db.begin().await?;
+    let choice = resolve_roles(&mut tx, caller, input.roles.as_deref().unwrap_or(&[])).await?;
+    let role = organization_role(caller, input.role.as_deref(), &choice)?;
     tx.insert_account(
         &id,
         org,
@@ -168,6 +190,13 @@ pub async fn create(
         Some(Target::service_account(&id, name.as_str())),
     ))
     .await?;
+    if !choice.custom.is_empty() {
+        let subject = SubjectRef {
+            kind: SubjectType::ServiceAccount,
+            id: id.clone(),
+        };
+        set_org_roles(&mut tx, caller, &subject, name.as_str(), &choice.custom).await?;
+    }
     let row = tx.account(org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row))
@@ -181,6 +210,30 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<ServiceA
         .await?
         .ok_or_else(|| ApiError::not_found("Service account"))?;
     Ok(to_api(row))
+}
+
+/// The account's own bindings and its groups (whose bindings apply to it too).
+pub async fn roles_of(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Vec<crate::domain::Binding>, Vec<crate::domain::NamedRef>), ApiError> {
+    let query = super::bindings::ListQuery {
+        subject: Some(SubjectRef {
+            kind: SubjectType::ServiceAccount,
+            id: id.to_string(),
+        }),
+        ..Default::default()
+    };
+    let bindings = super::bindings::list(state, caller, query).await?;
+    let groups = state
+        .db
+        .groups_of("service_account", id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| crate::domain::NamedRef { id, name })
+        .collect();
+    Ok((bindings, groups))
 }
 
 /// Refuses acting on an account holding more than the caller (see `ceiling`).
@@ -206,6 +259,9 @@ pub struct AccountChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub role: Option<String>,
+    /// The organization-wide roles: built-in names set the organization role (the highest),
+    /// custom roles become exactly the account's organization-wide bindings.
+    pub roles: Option<Vec<String>>,
 }
 
 /// Loads an account of the caller's organization inside `tx` and checks the ceiling.
@@ -248,13 +304,25 @@ pub async fn update(
         .transpose()?;
     let mut tx = state.db.begin().await?;
     let current = account_for_change(state, &mut tx, caller, id).await?;
+    let choice = match &changes.roles {
+        Some(names) => Some(resolve_roles(&mut tx, caller, names).await?),
+        None => None,
+    };
     let new_name = name
         .map(|n| n.into_string())
         .unwrap_or_else(|| current.name.clone());
     let new_description = description.unwrap_or_else(|| current.description.clone());
     let new_role = role
+        .max(choice.as_ref().and_then(|c| c.builtin))
         .map(|r| r.as_str().to_string())
         .unwrap_or_else(|| current.role.clone());
+    if let Some(choice) = &choice {
+        let subject = SubjectRef {
+            kind: SubjectType::ServiceAccount,
+            id: current.id.clone(),
+        };
+        set_org_roles(&mut tx, caller, &subject, &new_name, &choice.custom).await?;
+    }
     let changed: Vec<&str> = [
         ("name", new_name != current.name),
         ("description", new_description != current.description),
@@ -357,6 +425,9 @@ pub async fn enable(
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
     let mut tx = state.db.begin().await?;
     let account = account_for_change(state, &mut tx, caller, id).await?;
+    tx.forget_subject("service_account", &account.id).await?;
+    tx.bump_access_version(&caller.principal.organization.id)
+        .await?;
     tx.delete_account(&account.id).await?;
     let mut record = event(
         caller,

@@ -103,6 +103,20 @@ impl Db {
         .await)?)
     }
 
+    /// A binding of this organization.
+    pub async fn binding(
+        &self,
+        organization_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<BindingRow>> {
+        let sql = format!("{BINDINGS} WHERE b.organization_id = $1 AND b.id = $2");
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
     /// Bindings of the organization matching `f`, oldest first.
     pub async fn list_bindings(
         &self,

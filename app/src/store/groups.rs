@@ -54,9 +54,8 @@ impl Tx {
         subject_type: &str,
         subject_id: &str,
     ) -> StoreResult<bool> {
-        let n =
-            on_tx!(self, |c| {
-                sqlx::query(
+        let n = on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO group_members (group_id, subject_type, subject_id) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING"
         )
@@ -66,7 +65,7 @@ impl Tx {
         .execute(c)
         .await
         .map(|r| r.rows_affected())
-            })?;
+        })?;
         Ok(n == 1)
     }
 

@@ -153,6 +153,17 @@ impl Tx {
 }
 
 impl Db {
+    /// A live (not revoked) token of this organization.
+    pub async fn token(&self, organization_id: &str, id: &str) -> StoreResult<Option<TokenRow>> {
+        let sql =
+            format!("{SELECT} WHERE t.organization_id = $1 AND t.id = $2 AND t.revoked_at IS NULL");
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
     /// The live tokens of one account, oldest first.
     pub async fn list_tokens(&self, service_account_id: &str) -> StoreResult<Vec<TokenRow>> {
         let sql = format!("{SELECT} WHERE t.service_account_id = $1 AND t.revoked_at IS NULL ORDER BY t.created_at, t.name");

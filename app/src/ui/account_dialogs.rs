@@ -30,6 +30,7 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
             Some(name.get_untracked()),
             Some(description.get_untracked()),
             Some(role.get_untracked()),
+            None,
         );
         run_call(pending, error, call, move |_| on_close.run(true));
     };

@@ -191,7 +191,8 @@ fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
         let call = create_service_account(
             name.get_untracked(),
             Some(description.get_untracked()),
-            role.get_untracked(),
+            Some(role.get_untracked()),
+            None,
         );
         run_call(pending, error, call, move |r| {
             navigate(

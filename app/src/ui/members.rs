@@ -128,6 +128,7 @@ fn AddMemberDialog(on_close: Callback<()>, on_added: Callback<Invitation>) -> im
                 email.get_untracked(),
                 name.get_untracked(),
                 role.get_untracked(),
+                None,
             ),
             move |i| on_added.run(i),
         );

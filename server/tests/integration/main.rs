@@ -5,6 +5,7 @@
 mod common;
 
 mod abuse;
+mod access;
 mod contract;
 mod integrity;
 mod lifecycle;

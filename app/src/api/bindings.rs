@@ -1,0 +1,72 @@
+//! `bindings/*`: who holds which role, organization-wide or in a workspace.
+
+use crate::api::auth::Empty;
+use crate::api::Items;
+use crate::domain::{ApiError, Binding, SubjectRef};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Answer of `bindings/grant`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BindingResponse {
+    pub binding: Binding,
+}
+
+/// Changing what a subject holds needs the right to change that subject: service accounts
+/// `service_accounts:write`, groups `groups:write`, members `members:write` and a person.
+#[cfg(feature = "ssr")]
+fn caller_for(kind: crate::domain::SubjectType) -> Result<crate::services::Caller, ApiError> {
+    use crate::api::context::{caller, person};
+    use crate::domain::{Permission, SubjectType};
+    match kind {
+        SubjectType::ServiceAccount => caller(Permission::ServiceAccountsWrite),
+        SubjectType::Group => caller(Permission::GroupsWrite),
+        SubjectType::Member => person(Permission::MembersWrite),
+    }
+}
+
+/// Binds a role (id or name) to a member, service account or group, organization-wide or in a
+/// workspace (id or name).
+#[server(endpoint = "v1/bindings/grant", input = Json, output = Json)]
+pub async fn grant_binding(
+    subject: SubjectRef,
+    role: String,
+    workspace: Option<String>,
+) -> Result<BindingResponse, ApiError> {
+    let caller = caller_for(subject.kind)?;
+    let state = crate::api::context::state();
+    let binding =
+        crate::services::bindings::grant(&state, &caller, subject, &role, workspace.as_deref())
+            .await?;
+    Ok(BindingResponse { binding })
+}
+
+#[server(endpoint = "v1/bindings/revoke", input = Json, output = Json)]
+pub async fn revoke_binding(id: String) -> Result<Empty, ApiError> {
+    use crate::services::bindings::{revoke, subject_type_of};
+    let state = crate::api::context::state();
+    let reader = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
+    let kind = subject_type_of(&state, &reader, &id).await?;
+    let caller = caller_for(kind)?;
+    revoke(&state, &caller, &id).await?;
+    Ok(Empty {})
+}
+
+/// Bindings by subject, workspace and role (each optional).
+#[server(endpoint = "v1/bindings/list", input = Json, output = Json)]
+pub async fn list_bindings(
+    subject: Option<SubjectRef>,
+    workspace: Option<String>,
+    role: Option<String>,
+) -> Result<Items<Binding>, ApiError> {
+    use crate::services::bindings::{list, ListQuery};
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
+    let q = ListQuery {
+        subject,
+        workspace,
+        role,
+    };
+    let items = list(&crate::api::context::state(), &caller, q).await?;
+    Ok(Items { items })
+}

@@ -1,0 +1,193 @@
+//! `workspaces/*` and `groups/*`: named scopes of an organization, and named sets of members
+//! and service accounts.
+
+use crate::api::auth::Empty;
+use crate::api::Items;
+use crate::domain::{ApiError, Group, Workspace};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Answer of `workspaces/create` and `workspaces/update`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkspaceResponse {
+    pub workspace: Workspace,
+}
+
+/// Answer of `groups/create`, `groups/update` and the member changes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupResponse {
+    pub group: Group,
+}
+
+#[server(endpoint = "v1/workspaces/list", input = Json, output = Json)]
+pub async fn list_workspaces() -> Result<Items<Workspace>, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::named::{workspace_to_api, WORKSPACES};
+    let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
+    let rows = state()
+        .db
+        .list_named(WORKSPACES.table, &caller.principal.organization.id)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Items {
+        items: rows.into_iter().map(workspace_to_api).collect(),
+    })
+}
+
+#[server(endpoint = "v1/workspaces/create", input = Json, output = Json)]
+pub async fn create_workspace(
+    name: String,
+    description: Option<String>,
+) -> Result<WorkspaceResponse, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::named::{create, workspace_to_api, WORKSPACES};
+    let caller = caller(crate::domain::Permission::WorkspacesWrite)?;
+    let row = create(&state(), &caller, WORKSPACES, &name, description.as_deref()).await?;
+    Ok(WorkspaceResponse {
+        workspace: workspace_to_api(row),
+    })
+}
+
+#[server(endpoint = "v1/workspaces/update", input = Json, output = Json)]
+pub async fn update_workspace(
+    id: String,
+    name: Option<String>,
+    description: Option<String>,
+) -> Result<WorkspaceResponse, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::named::{update, workspace_to_api, WORKSPACES};
+    let caller = caller(crate::domain::Permission::WorkspacesWrite)?;
+    let row = update(
+        &state(),
+        &caller,
+        WORKSPACES,
+        &id,
+        name.as_deref(),
+        description.as_deref(),
+    )
+    .await?;
+    Ok(WorkspaceResponse {
+        workspace: workspace_to_api(row),
+    })
+}
+
+/// Deletes a workspace; the bindings in it go with it.
+#[server(endpoint = "v1/workspaces/delete", input = Json, output = Json)]
+pub async fn delete_workspace(id: String) -> Result<Empty, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::named::{delete, WORKSPACES};
+    let caller = caller(crate::domain::Permission::WorkspacesWrite)?;
+    delete(&state(), &caller, WORKSPACES, &id).await?;
+    Ok(Empty {})
+}
+
+#[server(endpoint = "v1/groups/list", input = Json, output = Json)]
+pub async fn list_groups() -> Result<Items<Group>, ApiError> {
+    use crate::api::context::{caller, state};
+    let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
+    let items = crate::services::groups::list(&state(), &caller).await?;
+    Ok(Items { items })
+}
+
+#[server(endpoint = "v1/groups/create", input = Json, output = Json)]
+pub async fn create_group(
+    name: String,
+    description: Option<String>,
+) -> Result<GroupResponse, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::named::{create, GROUPS};
+    let caller = caller(crate::domain::Permission::GroupsWrite)?;
+    let row = create(&state(), &caller, GROUPS, &name, description.as_deref()).await?;
+    Ok(GroupResponse {
+        group: group_of(row),
+    })
+}
+
+#[server(endpoint = "v1/groups/update", input = Json, output = Json)]
+pub async fn update_group(
+    id: String,
+    name: Option<String>,
+    description: Option<String>,
+) -> Result<GroupResponse, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::named::{update, GROUPS};
+    let caller = caller(crate::domain::Permission::GroupsWrite)?;
+    let state = state();
+    let row = update(
+        &state,
+        &caller,
+        GROUPS,
+        &id,
+        name.as_deref(),
+        description.as_deref(),
+    )
+    .await?;
+    let group = crate::services::groups::list(&state, &caller)
+        .await?
+        .into_iter()
+        .find(|g| g.id == row.id)
+        .unwrap_or_else(|| group_of(row));
+    Ok(GroupResponse { group })
+}
+
+/// Deletes a group; its memberships and bindings go with it.
+#[server(endpoint = "v1/groups/delete", input = Json, output = Json)]
+pub async fn delete_group(id: String) -> Result<Empty, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::named::{delete, GROUPS};
+    let caller = caller(crate::domain::Permission::GroupsWrite)?;
+    delete(&state(), &caller, GROUPS, &id).await?;
+    Ok(Empty {})
+}
+
+/// Adds service accounts and members to a group.
+#[server(endpoint = "v1/groups/add-members", input = Json, output = Json)]
+pub async fn add_group_members(
+    id: String,
+    service_account_ids: Option<Vec<String>>,
+    member_ids: Option<Vec<String>>,
+) -> Result<GroupResponse, ApiError> {
+    change_members(id, service_account_ids, member_ids, true).await
+}
+
+/// Removes service accounts and members from a group.
+#[server(endpoint = "v1/groups/remove-members", input = Json, output = Json)]
+pub async fn remove_group_members(
+    id: String,
+    service_account_ids: Option<Vec<String>>,
+    member_ids: Option<Vec<String>>,
+) -> Result<GroupResponse, ApiError> {
+    change_members(id, service_account_ids, member_ids, false).await
+}
+
+#[cfg(feature = "ssr")]
+async fn change_members(
+    id: String,
+    service_account_ids: Option<Vec<String>>,
+    member_ids: Option<Vec<String>>,
+    add: bool,
+) -> Result<GroupResponse, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::services::groups::{change_members, Members};
+    let caller = caller(crate::domain::Permission::GroupsWrite)?;
+    let who = Members {
+        service_account_ids: service_account_ids.unwrap_or_default(),
+        member_ids: member_ids.unwrap_or_default(),
+    };
+    let group = change_members(&state(), &caller, &id, who, add).await?;
+    Ok(GroupResponse { group })
+}
+
+#[cfg(feature = "ssr")]
+fn group_of(row: crate::store::NamedRow) -> Group {
+    use crate::services::clock::rfc3339;
+    Group {
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        created_at: rfc3339(row.created_at),
+        updated_at: rfc3339(row.updated_at),
+        members: Vec::new(),
+    }
+}

@@ -1,0 +1,221 @@
+//! "May X do P in W?" for a member, service account, group or token: yes or no, and the chain of
+//! reasons (the subject's own organization role, or a binding, the role it names, the group it
+//! came through, the workspace it applies in). For a token whose account holds the permission,
+//! also what stops the token from using it.
+
+use super::access::{grants_from_rows, list_from_text, Access, PermSet, SubjectKind, TokenLimits};
+use super::clock::now_ms;
+use super::named::{GROUPS, WORKSPACES};
+use super::Caller;
+use crate::domain::{
+    ApiError, Explanation, Permission, PermissionName, Reason, Role, SubjectRef, SubjectType,
+};
+use crate::state::AppState;
+use crate::store::GrantRow;
+use std::sync::Arc;
+
+/// Whom the question is about.
+#[derive(Debug, Clone)]
+pub enum ExplainTarget {
+    Subject(SubjectRef),
+    Token(String),
+}
+
+/// A subject found in the organization: its kind, id, organization role (groups have none),
+/// and why it may use nothing at all (a disabled account).
+struct Found {
+    kind: SubjectKind,
+    id: String,
+    role: Option<Role>,
+    limits: Option<TokenLimits>,
+    inactive: Option<&'static str>,
+}
+
+async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Found, ApiError> {
+    let not_found = |what| ApiError::not_found(what);
+    match target {
+        ExplainTarget::Subject(s) => match s.kind {
+            SubjectType::ServiceAccount => {
+                let a = state
+                    .db
+                    .account(org, &s.id)
+                    .await?
+                    .ok_or_else(|| not_found("Service account"))?;
+                Ok(Found {
+                    kind: SubjectKind::ServiceAccount,
+                    role: Role::parse(&a.role),
+                    inactive: a.disabled.then_some("the service account is disabled"),
+                    id: a.id,
+                    limits: None,
+                })
+            }
+            SubjectType::Member => {
+                let u = state
+                    .db
+                    .user(&s.id)
+                    .await?
+                    .filter(|u| u.organization_id == org)
+                    .ok_or_else(|| not_found("Member"))?;
+                Ok(Found {
+                    kind: SubjectKind::Member,
+                    role: Role::parse(&u.role),
+                    inactive: u.disabled.then_some("the member is disabled"),
+                    id: u.id,
+                    limits: None,
+                })
+            }
+            SubjectType::Group => {
+                let g = state
+                    .db
+                    .named(GROUPS.table, org, &s.id)
+                    .await?
+                    .ok_or_else(|| not_found("Group"))?;
+                Ok(Found {
+                    kind: SubjectKind::Group,
+                    id: g.id,
+                    role: None,
+                    limits: None,
+                    inactive: None,
+                })
+            }
+        },
+        ExplainTarget::Token(id) => {
+            let t = state
+                .db
+                .token(org, id)
+                .await?
+                .ok_or_else(|| not_found("Token"))?;
+            let inactive = if t.account_disabled {
+                Some("the token is suspended: its service account is disabled")
+            } else if t.expires_at.is_some_and(|at| at <= now_ms()) {
+                Some("the token has expired")
+            } else {
+                None
+            };
+            Ok(Found {
+                kind: SubjectKind::ServiceAccount,
+                id: t.service_account_id,
+                role: Role::parse(&t.account_role),
+                limits: Some(TokenLimits {
+                    role_cap: Role::parse(&t.role_cap),
+                    cap_extra: list_from_text(t.cap_permissions.as_deref()),
+                    permissions: list_from_text(t.narrow_permissions.as_deref()),
+                    workspaces: list_from_text(t.narrow_workspaces.as_deref()),
+                }),
+                inactive,
+            })
+        }
+    }
+}
+
+/// Why a token may not use a permission its account holds.
+fn token_denial(limits: &TokenLimits, permission: &str, workspace: Option<&str>) -> &'static str {
+    let capped = limits
+        .role_cap
+        .is_some_and(|r| !PermSet::of_role(r).contains(permission))
+        && !limits
+            .cap_extra
+            .as_ref()
+            .is_some_and(|e| e.contains(permission));
+    if capped {
+        "the token's cap: whoever minted it did not hold this permission"
+    } else if limits
+        .permissions
+        .as_ref()
+        .is_some_and(|p| !p.contains(permission))
+    {
+        "the token is narrowed to other permissions"
+    } else if limits.workspaces.is_some() && workspace.is_none() {
+        "the token is narrowed to workspaces, so it holds nothing organization-wide"
+    } else {
+        "the token is narrowed to other workspaces"
+    }
+}
+
+/// The reasons among the subject's organization role and grant rows.
+fn reasons(
+    role: Option<Role>,
+    rows: &[GrantRow],
+    permission: &str,
+    ws: Option<&str>,
+) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if let Some(r) = role.filter(|r| PermSet::of_role(*r).contains(permission)) {
+        out.push(Reason {
+            binding_id: None,
+            role: r.as_str().into(),
+            via_group: None,
+            workspace: None,
+        });
+    }
+    for row in rows {
+        let applies = row.workspace_id.is_none() || row.workspace_id.as_deref() == ws;
+        let holds = match Role::parse(&row.role_id) {
+            Some(builtin) => PermSet::of_role(builtin).contains(permission),
+            None => row.permission.as_deref() == Some(permission),
+        };
+        let seen = out
+            .iter()
+            .any(|r| r.binding_id.as_deref() == Some(row.binding_id.as_str()));
+        if applies && holds && !seen {
+            out.push(Reason {
+                binding_id: Some(row.binding_id.clone()),
+                role: row.role_name.clone().unwrap_or_else(|| row.role_id.clone()),
+                via_group: row.group_name.clone(),
+                workspace: row.workspace_name.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Answers whether the target may do `permission`, organization-wide or in `workspace`.
+pub async fn explain(
+    state: &AppState,
+    caller: &Caller,
+    target: ExplainTarget,
+    permission: &str,
+    workspace: Option<&str>,
+) -> Result<Explanation, ApiError> {
+    let org = &caller.principal.organization.id;
+    let permission = match Permission::parse(permission.trim()) {
+        Some(p) => p.as_str().to_string(),
+        None => PermissionName::parse("permission", permission)?.into_string(),
+    };
+    let ws_id = match workspace.map(str::trim).filter(|w| !w.is_empty()) {
+        None => None,
+        Some(w) => Some(
+            state
+                .db
+                .named(WORKSPACES.table, org, w)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("workspace", format!("There is no workspace '{w}'."))
+                })?
+                .id,
+        ),
+    };
+    let found = find(state, org, &target).await?;
+    let rows = state
+        .db
+        .grant_rows(org, found.kind.as_str(), &found.id)
+        .await?;
+    let because = reasons(found.role, &rows, &permission, ws_id.as_deref());
+    let mut denied_by = found.inactive.map(str::to_string);
+    if let (Some(limits), false, None) = (&found.limits, because.is_empty(), &denied_by) {
+        let access = Access {
+            role: found.role.unwrap_or(Role::Viewer),
+            grants: Arc::new(grants_from_rows(&rows)),
+            limits: Some(limits.clone()),
+            version: 0,
+        };
+        if !access.allows(&permission, ws_id.as_deref()) {
+            denied_by = Some(token_denial(limits, &permission, ws_id.as_deref()).to_string());
+        }
+    }
+    Ok(Explanation {
+        allowed: !because.is_empty() && denied_by.is_none(),
+        because,
+        denied_by,
+    })
+}
