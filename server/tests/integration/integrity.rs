@@ -291,6 +291,16 @@ fn migrations_up_to(dialect: &str, version: u32) -> std::path::PathBuf {
 async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
     let (url, _) = fresh_database(b).await;
     let db = app::store::Db::connect(&url).await.unwrap();
+    // Real secrets, so the upgraded server can be asked what each token may do.
+    let secrets: Vec<_> = (0..3)
+        .map(|_| app::auth::token_secret::generate())
+        .collect();
+    let tokens_sql = format!(
+        "INSERT INTO tokens (id, organization_id, service_account_id, name, scopes, secret_hash, hint, created_by, created_at) \
+         VALUES ('t_v', 'org_1', 'sa_v', 't', 'read', '{}', 'stw_…', 'x', 0), ('t_e', 'org_1', 'sa_e', 't', 'read,write', '{}', 'stw_…', 'x', 0), \
+                ('t_a', 'org_1', 'sa_a', 't', 'read,write', '{}', 'stw_…', 'x', 0)",
+        secrets[0].hash, secrets[1].hash, secrets[2].hash
+    );
     // The single-role schema as released, with data in it.
     let legacy = [
         "INSERT INTO organizations (id, slug, name, created_at) VALUES ('org_1', 'acme', 'Acme', 0)",
@@ -300,9 +310,7 @@ async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
         "INSERT INTO setup_links (id_hash, purpose, user_id, created_at, expires_at) VALUES ('l1', 'invite', 'usr_1', 0, 9999999999999)",
         "INSERT INTO service_accounts (id, organization_id, name, role, created_by, created_at, updated_at) \
          VALUES ('sa_v', 'org_1', 'v', 'viewer', 'x', 0, 0), ('sa_e', 'org_1', 'e', 'editor', 'x', 0, 0), ('sa_a', 'org_1', 'a', 'admin', 'x', 0, 0)",
-        "INSERT INTO tokens (id, organization_id, service_account_id, name, scopes, secret_hash, hint, created_by, created_at) \
-         VALUES ('t_v', 'org_1', 'sa_v', 't', 'read', 'h1', 'stw_…', 'x', 0), ('t_e', 'org_1', 'sa_e', 't', 'read,write', 'h2', 'stw_…', 'x', 0), \
-                ('t_a', 'org_1', 'sa_a', 't', 'read,write', 'h3', 'stw_…', 'x', 0)",
+        tokens_sql.as_str(),
     ];
     match &db {
         app::store::Db::Sqlite(p) => {
@@ -336,6 +344,40 @@ async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
             n, 1,
             "{token} keeps the power of its account's role ({cap})"
         );
+    }
+    // Each token can do exactly what its account's role allowed before the access model.
+    let expected: [&[&str]; 3] = [
+        &["service_accounts:read"],
+        &[
+            "service_accounts:read",
+            "service_accounts:write",
+            "tokens:write",
+        ],
+        &[
+            "audit:read",
+            "groups:write",
+            "members:read",
+            "members:write",
+            "roles:write",
+            "service_accounts:read",
+            "service_accounts:write",
+            "settings:read",
+            "settings:write",
+            "tokens:write",
+            "workspaces:write",
+        ],
+    ];
+    for ((secret, want), role) in secrets
+        .iter()
+        .zip(expected)
+        .zip(["viewer", "editor", "admin"])
+    {
+        let r = app
+            .script(&secret.secret)
+            .post("/api/v1/auth/whoami", json!({}))
+            .await;
+        assert_eq!(r.body["principal"]["role"], role, "{r:?}");
+        assert_eq!(r.body["principal"]["permissions"], json!(want), "{role}");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
     assert_eq!(

@@ -724,6 +724,68 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
             [200, 200, 200, 200, 200, 200, 200, 200],
             json!({"token": "nope"}),
         ),
+        // The access model: everyone who reads accounts reads it; changing it needs the
+        // permission for what changes, and nobody grants what they do not hold.
+        (
+            "/api/v1/permissions/list",
+            [401, 200, 200, 200, 200, 200, 200, 200],
+            json!({}),
+        ),
+        (
+            "/api/v1/roles/list",
+            [401, 200, 200, 200, 200, 200, 200, 200],
+            json!({}),
+        ),
+        (
+            "/api/v1/workspaces/list",
+            [401, 200, 200, 200, 200, 200, 200, 200],
+            json!({}),
+        ),
+        (
+            "/api/v1/groups/list",
+            [401, 200, 200, 200, 200, 200, 200, 200],
+            json!({}),
+        ),
+        (
+            "/api/v1/bindings/list",
+            [401, 200, 200, 200, 200, 200, 200, 200],
+            json!({}),
+        ),
+        (
+            "/api/v1/permissions/declare",
+            [401, 403, 403, 200, 403, 403, 200, 200],
+            json!({"name": "NAME:run"}),
+        ),
+        (
+            "/api/v1/roles/create",
+            [401, 403, 403, 200, 403, 403, 200, 200],
+            json!({"name": "NAME", "permissions": ["service_accounts:read"]}),
+        ),
+        (
+            "/api/v1/workspaces/create",
+            [401, 403, 403, 200, 403, 403, 200, 200],
+            json!({"name": "NAME"}),
+        ),
+        (
+            "/api/v1/groups/create",
+            [401, 403, 403, 200, 403, 403, 200, 200],
+            json!({"name": "NAME"}),
+        ),
+        (
+            "/api/v1/bindings/grant",
+            [401, 403, 200, 200, 403, 200, 404, 200],
+            json!({"subject": {"type": "service_account", "id": "ACCOUNT"}, "role": "viewer"}),
+        ),
+        (
+            "/api/v1/bindings/grant",
+            [401, 403, 403, 200, 403, 403, 404, 200],
+            json!({"subject": {"type": "service_account", "id": "ACCOUNT"}, "role": "admin"}),
+        ),
+        (
+            "/api/v1/access/explain",
+            [401, 200, 200, 200, 200, 200, 404, 200],
+            json!({"subject": {"type": "service_account", "id": target}, "permission": "service_accounts:read"}),
+        ),
         // Last: it ends the people's sessions.
         (
             "/api/v1/auth/logout",
@@ -756,6 +818,10 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
                     .await;
                 let fresh = r.body["member"]["id"].as_str().unwrap().to_string();
                 body = serde_json::from_str(&text.replace("\"MEMBER\"", &format!("\"{fresh}\"")))
+                    .unwrap();
+            }
+            if text.contains("\"NAME:") {
+                body = serde_json::from_str(&text.replace("\"NAME:", &format!("\"made-{n}:")))
                     .unwrap();
             }
             if text.contains("\"NAME@") {
