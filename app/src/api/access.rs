@@ -113,6 +113,23 @@ pub async fn delete_role(id: String, force: Option<bool>) -> Result<Empty, ApiEr
     Ok(Empty {})
 }
 
+/// Everything a member, service account or group holds, and why (the explain view as a table).
+#[server(endpoint = "v1/access/effective", input = Json, output = Json)]
+pub async fn effective_access(
+    subject: SubjectRef,
+) -> Result<Items<crate::domain::EffectivePermission>, ApiError> {
+    use crate::api::context::{caller, state};
+    use crate::domain::{Permission, SubjectType};
+    let needs = if subject.kind == SubjectType::Member {
+        Permission::MembersRead
+    } else {
+        Permission::ServiceAccountsRead
+    };
+    let caller = caller(needs)?;
+    let items = crate::services::explain::effective(&state(), &caller, subject).await?;
+    Ok(Items { items })
+}
+
 /// "May this member, service account, group or token do `permission` (in `workspace`)?"
 #[server(endpoint = "v1/access/explain", input = Json, output = Json)]
 pub async fn explain_access(

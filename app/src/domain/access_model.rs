@@ -109,6 +109,15 @@ pub struct Reason {
     pub workspace: Option<String>,
 }
 
+/// One permission a subject holds, organization-wide (`workspace` null) or only in a workspace,
+/// and why: a row of `access/effective`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectivePermission {
+    pub permission: String,
+    pub workspace: Option<String>,
+    pub because: Vec<Reason>,
+}
+
 /// The answer of `access/explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {

@@ -13,8 +13,8 @@ mod urls;
 mod validation;
 
 pub use access_model::{
-    Binding, Explanation, Group, GroupMember, NamedRef, Reason, RoleInfo, SubjectRef, SubjectType,
-    Workspace,
+    Binding, EffectivePermission, Explanation, Group, GroupMember, NamedRef, Reason, RoleInfo,
+    SubjectRef, SubjectType, Workspace,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use export::ExportFormat;

@@ -8,7 +8,8 @@ use super::clock::now_ms;
 use super::named::{GROUPS, WORKSPACES};
 use super::Caller;
 use crate::domain::{
-    ApiError, Explanation, Permission, PermissionName, Reason, Role, SubjectRef, SubjectType,
+    ApiError, EffectivePermission, Explanation, Permission, PermissionName, Reason, Role,
+    SubjectRef, SubjectType,
 };
 use crate::state::AppState;
 use crate::store::GrantRow;
@@ -167,6 +168,59 @@ fn reasons(
         }
     }
     out
+}
+
+/// Everything a member, service account or group holds: each permission organization-wide, and
+/// in each workspace what it holds only there, with the reasons (the explain view as a table).
+pub async fn effective(
+    state: &AppState,
+    caller: &Caller,
+    subject: SubjectRef,
+) -> Result<Vec<EffectivePermission>, ApiError> {
+    let org = &caller.principal.organization.id;
+    let found = find(state, org, &ExplainTarget::Subject(subject)).await?;
+    let rows = state
+        .db
+        .grant_rows(org, found.kind.as_str(), &found.id)
+        .await?;
+    let declared = state.db.declared_permissions(org).await?;
+    let candidates: std::collections::BTreeSet<String> = Permission::ALL
+        .iter()
+        .map(|p| p.as_str().to_string())
+        .chain(declared.into_iter().map(|d| d.name))
+        .chain(rows.iter().filter_map(|r| r.permission.clone()))
+        .collect();
+    let mut workspaces: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| r.workspace_id.clone().zip(r.workspace_name.clone()))
+        .collect();
+    workspaces.sort_by(|a, b| a.1.cmp(&b.1));
+    workspaces.dedup();
+    let mut out = Vec::new();
+    for p in &candidates {
+        let org_wide = reasons(found.role, &rows, p, None);
+        if !org_wide.is_empty() {
+            out.push(EffectivePermission {
+                permission: p.clone(),
+                workspace: None,
+                because: org_wide,
+            });
+        }
+        for (id, name) in &workspaces {
+            let here: Vec<Reason> = reasons(None, &rows, p, Some(id))
+                .into_iter()
+                .filter(|r| r.workspace.as_deref() == Some(name.as_str()))
+                .collect();
+            if !here.is_empty() {
+                out.push(EffectivePermission {
+                    permission: p.clone(),
+                    workspace: Some(name.clone()),
+                    because: here,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Answers whether the target may do `permission`, organization-wide or in `workspace`.

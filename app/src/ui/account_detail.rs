@@ -1,5 +1,6 @@
 //! A service account's page: details, its tokens, and every action on both.
 
+use super::account_access::AccountAccess;
 use super::account_dialogs::{DeleteDialog, DisableDialog, EditAccountDialog};
 use super::components::FormError;
 use super::format::{when, when_or};
@@ -64,6 +65,7 @@ pub fn AccountPage() -> impl IntoView {
                     Err(e) => return view! { <h1>"Service account"</h1><p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
                 };
                 let sa = d.service_account;
+                let access_account = sa.clone();
                 let tokens = d.tokens;
                 // Only offer what the server would allow: editors and up, on accounts whose
                 // role is not above their own.
@@ -128,6 +130,8 @@ pub fn AccountPage() -> impl IntoView {
                             </table>
                         }.into_any()
                     }}
+                    <AccountAccess account=access_account bindings=d.bindings groups=d.groups writable=writable
+                        on_changed=Callback::new(move |_| detail.refetch())/>
                 }.into_any()
             })}
         </Transition>

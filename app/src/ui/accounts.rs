@@ -1,5 +1,6 @@
 //! Settings › Service accounts: the searchable, paginated list and the New service account form.
 
+use super::access_dialogs::CustomRolesPicker;
 use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
 use super::format::{when, when_or};
 use super::CurrentPrincipal;
@@ -30,8 +31,9 @@ pub fn AccountsPage() -> impl IntoView {
         keystrokes.update(|n| *n += 1);
         let mine = keystrokes.get_untracked();
         set_timeout(
+            // The page may be gone by then (the person followed a link): then do nothing.
             move || {
-                if keystrokes.get_untracked() == mine {
+                if keystrokes.try_get_untracked() == Some(mine) {
                     page.set(1);
                     applied_search.set(search.get_untracked());
                 }
@@ -165,7 +167,7 @@ pub fn AccountsPage() -> impl IntoView {
     }
 }
 
-const FIELDS: &[&str] = &["name", "description", "role"];
+const FIELDS: &[&str] = &["name", "description", "role", "roles"];
 
 /// The New service account form: instant validation with the shared rules, then the server's.
 #[component]
@@ -173,6 +175,7 @@ fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer.as_str().to_string());
+    let more_roles = RwSignal::new(Vec::<String>::new());
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let navigate = use_navigate();
@@ -192,7 +195,7 @@ fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
             name.get_untracked(),
             Some(description.get_untracked()),
             Some(role.get_untracked()),
-            None,
+            Some(more_roles.get_untracked()),
         );
         run_call(pending, error, call, move |r| {
             navigate(
@@ -223,6 +226,8 @@ fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
                 <label for="sa-role">"Role"</label>
                 <RoleSelect id="sa-role" role=role/>
                 <FieldError error=error.into() field="role"/>
+                <CustomRolesPicker chosen=more_roles/>
+                <FieldError error=error.into() field="roles"/>
                 <div class="actions">
                     <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
                     <button type="submit" disabled=move || pending.get()>

@@ -203,3 +203,36 @@ pub fn RoleSelect(id: &'static str, role: RwSignal<String>) -> impl IntoView {
         </select>
     }
 }
+
+/// A labelled text input bound to `value`, with an optional hint, and the server's or the
+/// form's error for `field` shown right under it.
+#[component]
+pub fn TextField(
+    /// The input's id (the label points at it).
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<ApiError>>,
+    /// The API field whose errors belong here.
+    field: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input id=id type="text" placeholder=placeholder prop:value=value
+            on:input=move |ev| value.set(event_target_value(&ev))/>
+        {hint.map(|h| view! { <p class="hint">{h}</p> })}
+        <FieldError error=error field=field/>
+    }
+}
+
+/// Whether the signed-in principal may do `permission` (to offer only what the server allows).
+pub fn may(permission: crate::domain::Permission) -> Signal<bool> {
+    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
+    Signal::derive(move || {
+        me.get()
+            .and_then(|r| r.ok())
+            .is_some_and(|w| w.principal.can(permission))
+    })
+}

@@ -1,17 +1,22 @@
 //! The web UI: the HTML shell, the router, and the pages. Pages call the same server functions
 //! as scripts do.
 
+mod access_dialogs;
+mod account_access;
 mod account_detail;
 mod account_dialogs;
 mod accounts;
 mod audit;
 mod components;
 mod format;
+mod groups;
 mod login;
 mod members;
 mod organization;
+mod roles;
 mod setup;
 mod token_dialogs;
+mod workspaces;
 
 use crate::api::auth::{logout, whoami, WhoamiResponse};
 use crate::domain::ApiError;
@@ -87,6 +92,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/service-accounts") view=accounts::AccountsPage/>
                     <Route path=path!("/settings/service-accounts/:id") view=account_detail::AccountPage/>
                     <Route path=path!("/settings/audit-log") view=audit::AuditPage/>
+                    <Route path=path!("/settings/roles") view=roles::RolesPage/>
+                    <Route path=path!("/settings/groups") view=groups::GroupsPage/>
+                    <Route path=path!("/settings/workspaces") view=workspaces::WorkspacesPage/>
                     <Route path=path!("/settings/organization") view=organization::OrganizationPage/>
                     <Route path=path!("/settings/members") view=members::MembersPage/>
                     <Route path=path!("/settings/account") view=members::AccountSettingsPage/>
@@ -130,9 +138,16 @@ fn Header() -> impl IntoView {
                         Ok(WhoamiResponse { principal }) => view! {
                             <nav aria-label="Settings">
                                 <A href="/settings/service-accounts">"Service accounts"</A>
-                                {(principal.role == crate::domain::Role::Admin).then(|| view! {
+                                <A href="/settings/roles">"Roles"</A>
+                                <A href="/settings/groups">"Groups"</A>
+                                <A href="/settings/workspaces">"Workspaces"</A>
+                                {principal.can(crate::domain::Permission::MembersRead).then(|| view! {
                                     <A href="/settings/members">"Members"</A>
+                                })}
+                                {principal.can(crate::domain::Permission::AuditRead).then(|| view! {
                                     <A href="/settings/audit-log">"Audit log"</A>
+                                })}
+                                {principal.can(crate::domain::Permission::SettingsRead).then(|| view! {
                                     <A href="/settings/organization">"Organization"</A>
                                 })}
                             </nav>
