@@ -46,11 +46,15 @@ if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/
 fi
 
 if $want_test_tools; then
-  # Debian's Chromium: Playwright's own browser download cannot work here.
-  if ! [ -x /usr/bin/chromium ]; then
-    say "installing Debian's chromium"
+  # Debian's Chromium (Playwright's own browser download cannot work here) and nginx (the
+  # reverse-proxy test runs the documented auth_request configuration).
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian's ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi

@@ -38,6 +38,9 @@ else
   say "PostgreSQL tests: off (no pg_ctlcluster and no STEWARD_TEST_DATABASE_URL)"
 fi
 
+# The reverse-proxy test needs nginx; setup installed it, so a missing one is a failure.
+export STEWARD_REQUIRE_NGINX=1
+
 say "unit and integration tests"
 cargo test -p app --features ssr
 cargo test -p server

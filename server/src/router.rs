@@ -4,7 +4,7 @@
 use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
 use crate::middleware::{api_errors, authenticate, request_log};
-use crate::routes::audit_export;
+use crate::routes::{audit_export, verify};
 use app::domain::ApiError;
 use app::state::AppState;
 use app::ui::{shell, App};
@@ -71,6 +71,7 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
             "/api/v1/audit/export",
             get(audit_export::export_get).post(audit_export::export_post),
         )
+        .route("/auth/verify", get(verify::verify))
         .with_state(state.clone());
 
     let hsts = state.config.secure_cookies().then(|| {

@@ -4,6 +4,7 @@
 mod access_model;
 mod error;
 mod export;
+mod introspection;
 mod model;
 mod patch;
 mod people;
@@ -18,6 +19,7 @@ pub use access_model::{
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use export::ExportFormat;
+pub use introspection::{Introspection, OrganizationSlug, TokenFacts};
 pub use model::*;
 pub use patch::Patch;
 pub use people::{

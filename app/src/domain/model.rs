@@ -26,6 +26,9 @@ pub struct PrincipalToken {
     pub id: String,
     pub name: String,
     pub expires_at: Option<String>,
+    /// When the token was created.
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 /// Who is making a request: the result of authentication, checked by every server function.

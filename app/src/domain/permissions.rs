@@ -15,6 +15,8 @@ pub enum Permission {
     ServiceAccountsWrite,
     #[serde(rename = "tokens:write")]
     TokensWrite,
+    #[serde(rename = "tokens:introspect")]
+    TokensIntrospect,
     #[serde(rename = "members:read")]
     MembersRead,
     #[serde(rename = "members:write")]
@@ -34,10 +36,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ServiceAccountsRead,
         Permission::ServiceAccountsWrite,
         Permission::TokensWrite,
+        Permission::TokensIntrospect,
         Permission::MembersRead,
         Permission::MembersWrite,
         Permission::AuditRead,
@@ -53,6 +56,7 @@ impl Permission {
             Permission::ServiceAccountsRead => "service_accounts:read",
             Permission::ServiceAccountsWrite => "service_accounts:write",
             Permission::TokensWrite => "tokens:write",
+            Permission::TokensIntrospect => "tokens:introspect",
             Permission::MembersRead => "members:read",
             Permission::MembersWrite => "members:write",
             Permission::AuditRead => "audit:read",
@@ -76,6 +80,9 @@ impl Permission {
                 "Create, edit, disable, enable and delete service accounts"
             }
             Permission::TokensWrite => "Create, refresh and revoke API tokens",
+            Permission::TokensIntrospect => {
+                "Ask whether any token of the organization is valid, and whose it is"
+            }
             Permission::MembersRead => "See the organization's members",
             Permission::MembersWrite => "Invite members and change their roles",
             Permission::AuditRead => "Read and export the audit log",
@@ -87,9 +94,10 @@ impl Permission {
         }
     }
 
-    /// The token scope it needs: reading needs `read`, everything else `write`.
+    /// The token scope it needs: reading (and introspecting) needs `read`, everything else
+    /// `write`.
     pub fn scope(self) -> Scope {
-        if self.as_str().ends_with(":read") {
+        if self.as_str().ends_with(":read") || self == Permission::TokensIntrospect {
             Scope::Read
         } else {
             Scope::Write

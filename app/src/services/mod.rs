@@ -11,6 +11,7 @@ pub mod clock;
 pub mod explain;
 pub mod groups;
 pub mod housekeeping;
+pub mod introspection;
 pub mod members;
 pub mod minting;
 pub mod named;

@@ -96,6 +96,7 @@ pub async fn principal_from_token(
             id: row.token_id,
             name: row.token_name,
             expires_at: rfc3339_opt(row.expires_at),
+            created_at: Some(super::clock::rfc3339(row.token_created_at)),
         }),
         permissions: Vec::new(),
         workspaces: Default::default(),

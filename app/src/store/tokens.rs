@@ -37,6 +37,7 @@ const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.na
 pub struct CredentialRow {
     pub token_id: String,
     pub token_name: String,
+    pub token_created_at: i64,
     pub scopes: String,
     pub secret_hash: String,
     pub previous_valid_until: Option<i64>,
@@ -178,7 +179,7 @@ impl Db {
     pub async fn credential(&self, secret_hash: &str) -> StoreResult<Option<CredentialRow>> {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT t.id AS token_id, t.name AS token_name, t.scopes, t.secret_hash, t.previous_valid_until, \
+            "SELECT t.id AS token_id, t.name AS token_name, t.created_at AS token_created_at, t.scopes, t.secret_hash, t.previous_valid_until, \
                     t.expires_at, t.revoked_at, t.role_cap, t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
                     sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
                     o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \

@@ -18,7 +18,7 @@ const NO_AUTH_PREFIXES: &[&str] = &["/pkg/", "/favicon", "/healthz", "/readyz"];
 
 /// Paths a signed-out visitor may open.
 const PUBLIC_PREFIXES: &[&str] = &[
-    "/api/", "/pkg/", "/login", "/setup", "/healthz", "/readyz", "/favicon",
+    "/api/", "/auth/", "/pkg/", "/login", "/setup", "/healthz", "/readyz", "/favicon",
 ];
 
 /// Posts that create a session from a form: a cross-site page must not be able to sign a

@@ -2,3 +2,4 @@
 //! they answer with something other than one JSON value.
 
 pub mod audit_export;
+pub mod verify;

@@ -363,6 +363,7 @@ async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
             "service_accounts:write",
             "settings:read",
             "settings:write",
+            "tokens:introspect",
             "tokens:write",
             "workspaces:write",
         ],

@@ -11,5 +11,7 @@ mod integrity;
 mod lifecycle;
 mod minting;
 mod panics;
+mod proxies;
 mod sessions;
 mod setup;
+mod verification;

@@ -1,0 +1,134 @@
+//! Tokens other services can trust: introspection (RFC 7662 style) for a service that asks with
+//! its own credentials, and the check a reverse proxy makes for each request it forwards. Both
+//! verify the presented token exactly as Steward's own API does, so revoking, expiring,
+//! disabling or deleting takes effect on them at once, on every replica.
+
+use super::access::describe;
+use super::clock::parse_rfc3339;
+use super::token_verification::principal_from_token;
+use super::{Authenticated, Caller, RequestMeta};
+use crate::domain::{
+    ApiError, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName, Scope,
+    TokenFacts,
+};
+use crate::state::AppState;
+
+/// What a token may do, for a service account's token that authenticated; `None` for a person.
+pub async fn facts(state: &AppState, auth: Authenticated) -> Result<Option<TokenFacts>, ApiError> {
+    let Some(token) = auth.principal.token.clone() else {
+        return Ok(None);
+    };
+    let p = describe(state, auth).await?;
+    let seconds = |t: Option<&str>| t.and_then(parse_rfc3339).map(|ms| ms / 1000);
+    Ok(Some(TokenFacts {
+        sub: p.id.clone(),
+        service_account: NamedRef {
+            id: p.id,
+            name: p.name,
+        },
+        organization: OrganizationSlug {
+            id: p.organization.id,
+            slug: p.organization.slug,
+        },
+        role: p.role,
+        scopes: p.scopes,
+        exp: seconds(token.expires_at.as_deref()),
+        iat: seconds(token.created_at.as_deref()).unwrap_or(0),
+        token_id: token.id,
+        permissions: p.permissions,
+        workspaces: p.workspaces,
+    }))
+}
+
+/// Introspects `secret` for `caller`: inactive for anything that would not authenticate, and for
+/// another organization's token. Like any use, it records the token's last use (and audits a
+/// refused token Steward knows).
+pub async fn introspect(
+    state: &AppState,
+    caller: &Caller,
+    secret: &str,
+    meta: &RequestMeta,
+) -> Result<Introspection, ApiError> {
+    let Some(auth) = principal_from_token(state, secret.trim(), meta).await? else {
+        return Ok(Introspection::inactive());
+    };
+    if auth.principal.organization.id != caller.principal.organization.id {
+        return Ok(Introspection::inactive());
+    }
+    Ok(match facts(state, auth).await? {
+        Some(facts) => Introspection {
+            active: true,
+            facts: Some(facts),
+        },
+        None => Introspection::inactive(),
+    })
+}
+
+/// What a reverse proxy may require of the token it forwards: a scope, a permission, a workspace.
+#[derive(Debug, Clone, Default)]
+pub struct Requirement {
+    pub scope: Option<String>,
+    pub permission: Option<String>,
+    pub workspace: Option<String>,
+}
+
+/// Checks an authenticated token against what the proxy requires: `Ok` or 403 saying what is
+/// missing (400 for a requirement that is not one).
+pub async fn check_requirement(
+    state: &AppState,
+    auth: &Authenticated,
+    req: &Requirement,
+) -> Result<(), ApiError> {
+    if let Some(scope) = req.scope.as_deref() {
+        let scope = Scope::parse(scope.trim())
+            .ok_or_else(|| ApiError::invalid("scope", "Scope must be read or write."))?;
+        if !auth.principal.scopes.contains(&scope) {
+            return Err(ApiError::forbidden(format!(
+                "This token lacks the '{}' scope.",
+                scope.as_str()
+            )));
+        }
+    }
+    let workspace_id = match req
+        .workspace
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
+        None => None,
+        Some(name) => Some(
+            state
+                .db
+                .named(
+                    crate::store::NamedTable::Workspaces,
+                    &auth.principal.organization.id,
+                    name,
+                )
+                .await?
+                .ok_or_else(|| ApiError::forbidden(format!("There is no workspace '{name}'.")))?
+                .id,
+        ),
+    };
+    if let Some(permission) = req.permission.as_deref() {
+        let permission = match Permission::parse(permission.trim()) {
+            Some(p) => p.as_str().to_string(),
+            None => PermissionName::parse("permission", permission)?.into_string(),
+        };
+        if !auth.access.allows(&permission, workspace_id.as_deref()) {
+            let place = req
+                .workspace
+                .as_deref()
+                .map(|w| format!(" in workspace '{w}'"))
+                .unwrap_or_default();
+            return Err(ApiError::forbidden(format!(
+                "This token does not hold '{permission}'{place}."
+            )));
+        }
+    } else if workspace_id.is_some() {
+        return Err(ApiError::invalid(
+            "workspace",
+            "Name the permission required in that workspace.",
+        ));
+    }
+    Ok(())
+}
