@@ -46,8 +46,7 @@ pub async fn grant_binding(
 pub async fn revoke_binding(id: String) -> Result<Empty, ApiError> {
     use crate::services::bindings::{revoke, subject_type_of};
     let state = crate::api::context::state();
-    let reader = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
-    let kind = subject_type_of(&state, &reader, &id).await?;
+    let kind = subject_type_of(&state, &crate::api::context::signed_in()?, &id).await?;
     let caller = caller_for(kind)?;
     revoke(&state, &caller, &id).await?;
     Ok(Empty {})

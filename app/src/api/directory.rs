@@ -168,9 +168,13 @@ async fn change_members(
     member_ids: Option<Vec<String>>,
     add: bool,
 ) -> Result<GroupResponse, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::context::{caller, person, state};
     use crate::services::groups::{change_members, Members};
     let caller = caller(crate::domain::Permission::GroupsWrite)?;
+    // A group's roles reach its members: giving a person roles is for people with members:write.
+    if member_ids.as_ref().is_some_and(|m| !m.is_empty()) {
+        person(crate::domain::Permission::MembersWrite)?;
+    }
     let who = Members {
         service_account_ids: service_account_ids.unwrap_or_default(),
         member_ids: member_ids.unwrap_or_default(),

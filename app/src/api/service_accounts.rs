@@ -158,6 +158,16 @@ pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiEr
     Ok(AccountResponse { service_account })
 }
 
+/// An account's authenticated requests per day (last `days`, 1–90, default 30) and per token.
+#[server(endpoint = "v1/service-accounts/usage", input = Json, output = Json)]
+pub async fn service_account_usage(
+    id: String,
+    days: Option<i64>,
+) -> Result<crate::domain::Usage, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
+    crate::services::usage_report::report(&crate::api::context::state(), &caller, &id, days).await
+}
+
 /// Deletes an account and all its tokens.
 #[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json)]
 pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {

@@ -82,6 +82,9 @@ pub struct ServiceAccount {
     pub updated_at: String,
     pub token_count: i64,
     pub last_used_at: Option<String>,
+    /// Authenticated requests in the last seven days (in lists; 0 elsewhere).
+    #[serde(default)]
+    pub requests_7d: i64,
 }
 
 /// Whether a token can be used right now.
@@ -118,6 +121,12 @@ pub struct Token {
     pub role_cap: Role,
     /// What the token may do now: the lower of its account's role and its cap.
     pub effective_role: Role,
+    /// The permissions it was narrowed to at creation (`None`: all its account holds).
+    #[serde(default)]
+    pub narrow_permissions: Option<Vec<String>>,
+    /// The workspace ids it was narrowed to at creation (`None`: not narrowed).
+    #[serde(default)]
+    pub narrow_workspaces: Option<Vec<String>>,
 }
 
 /// The file a user downloads next to a new secret, ready for CLI tools.
@@ -209,4 +218,29 @@ pub struct SettingsChanges {
     pub max_token_lifetime_days: Patch<i64>,
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub webhook_url: Patch<String>,
+}
+
+/// Requests on one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageDay {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub requests: i64,
+}
+
+/// Requests with one token over the reported days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub id: String,
+    pub name: String,
+    pub requests: i64,
+}
+
+/// A service account's authenticated requests: per day (every day of the period, oldest first)
+/// and per token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub days: Vec<UsageDay>,
+    pub tokens: Vec<TokenUsage>,
+    pub total: i64,
 }

@@ -232,6 +232,8 @@ impl Access {
     pub fn effective(
         &self,
         application: &[String],
+        // Further workspaces to report, by `(id, name)`: those a token is narrowed to.
+        extra_workspaces: &[(String, String)],
     ) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
         let candidates: BTreeSet<String> = Permission::ALL
             .iter()
@@ -245,18 +247,29 @@ impl Access {
             .cloned()
             .collect();
         let mut workspaces = BTreeMap::new();
-        for (id, grant) in &self.grants.workspaces {
+        let places = self
+            .grants
+            .workspaces
+            .iter()
+            .map(|(id, g)| (id.clone(), g.name.clone(), Some(&g.permissions)))
+            .chain(
+                extra_workspaces
+                    .iter()
+                    .filter(|(id, _)| !self.grants.workspaces.contains_key(id))
+                    .map(|(id, name)| (id.clone(), name.clone(), None)),
+            );
+        for (id, name, granted) in places {
             let all: BTreeSet<&String> = candidates
                 .iter()
-                .chain(grant.permissions.names.iter())
+                .chain(granted.into_iter().flat_map(|g| g.names.iter()))
                 .collect();
             let here: Vec<String> = all
                 .into_iter()
-                .filter(|p| self.allows(p, Some(id)))
+                .filter(|p| self.allows(p, Some(&id)))
                 .cloned()
                 .collect();
             if !here.is_empty() {
-                workspaces.insert(grant.name.clone(), here);
+                workspaces.insert(name, here);
             }
         }
         (org, workspaces)
@@ -366,7 +379,28 @@ pub async fn describe(
 ) -> Result<crate::domain::Principal, crate::store::StoreError> {
     let mut principal = auth.principal;
     let declared = declared_names(state, &principal.organization.id, auth.access.version).await?;
-    let (org, workspaces) = auth.access.effective(&declared);
+    // A token narrowed to workspaces holds its organization-wide permissions there too, even
+    // where no binding names the workspace: report those workspaces as well.
+    let narrowed = auth
+        .access
+        .limits
+        .as_ref()
+        .and_then(|l| l.workspaces.as_ref());
+    let extra: Vec<(String, String)> = match narrowed {
+        Some(ids) => state
+            .db
+            .list_named(
+                crate::store::NamedTable::Workspaces,
+                &principal.organization.id,
+            )
+            .await?
+            .into_iter()
+            .filter(|w| ids.contains(&w.id))
+            .map(|w| (w.id, w.name))
+            .collect(),
+        None => Vec::new(),
+    };
+    let (org, workspaces) = auth.access.effective(&declared, &extra);
     principal.permissions = org;
     principal.workspaces = workspaces;
     Ok(principal)
@@ -527,7 +561,7 @@ mod tests {
             &["repo:read"],
             &[("ws_prod", &["deploy:production"])],
         );
-        let (org, ws) = a.effective(&["deploy:production".into(), "repo:read".into()]);
+        let (org, ws) = a.effective(&["deploy:production".into(), "repo:read".into()], &[]);
         assert_eq!(org, vec!["repo:read", "service_accounts:read"]);
         assert_eq!(
             ws["name-ws_prod"],

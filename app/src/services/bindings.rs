@@ -50,13 +50,13 @@ pub fn subject_kind(t: SubjectType) -> SubjectKind {
 }
 
 /// Checks that the subject exists in the caller's organization and that the caller may change
-/// what it holds; returns its display name.
+/// what it holds; returns it by id (a group may be named by name) with its display name.
 async fn checked_subject(
     state: &AppState,
     tx: &mut Tx,
     caller: &Caller,
     subject: &SubjectRef,
-) -> Result<String, ApiError> {
+) -> Result<(SubjectRef, String), ApiError> {
     let org = &caller.principal.organization.id;
     let missing = || {
         ApiError::not_found(match subject.kind {
@@ -70,15 +70,36 @@ async fn checked_subject(
             let a = tx.account(org, &subject.id).await?.ok_or_else(missing)?;
             let role = Role::parse(&a.role).unwrap_or(Role::Admin);
             ensure_caller_covers(state, caller, SubjectKind::ServiceAccount, &a.id, role).await?;
-            Ok(a.name)
+            Ok((
+                SubjectRef {
+                    kind: subject.kind,
+                    id: a.id,
+                },
+                a.name,
+            ))
         }
         SubjectType::Member => {
             let m = tx.member(org, &subject.id).await?.ok_or_else(missing)?;
             let role = Role::parse(&m.role).unwrap_or(Role::Admin);
             ensure_caller_covers(state, caller, SubjectKind::Member, &m.id, role).await?;
-            Ok(m.email)
+            Ok((
+                SubjectRef {
+                    kind: subject.kind,
+                    id: m.id,
+                },
+                m.email,
+            ))
         }
-        SubjectType::Group => Ok(find(tx, GROUPS, org, &subject.id).await?.name),
+        SubjectType::Group => {
+            let g = find(tx, GROUPS, org, &subject.id).await?;
+            Ok((
+                SubjectRef {
+                    kind: subject.kind,
+                    id: g.id,
+                },
+                g.name,
+            ))
+        }
     }
 }
 
@@ -93,7 +114,7 @@ pub async fn grant(
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
     tx.bump_access_version(&org).await?;
-    let subject_name = checked_subject(state, &mut tx, caller, &subject).await?;
+    let (subject, subject_name) = checked_subject(state, &mut tx, caller, &subject).await?;
     let role = resolve_role(&mut tx, &org, role)
         .await?
         .ok_or_else(|| ApiError::invalid("role", format!("There is no role '{role}'.")))?;
@@ -261,12 +282,22 @@ pub async fn list(
         workspace_id,
         role_id,
     };
+    let sees_people = caller
+        .access
+        .allows_steward(crate::domain::Permission::MembersRead);
     Ok(state
         .db
         .list_bindings(org, &filter)
         .await?
         .into_iter()
         .map(to_api)
+        .map(|mut b| {
+            // People's emails are for those who may see members.
+            if b.subject.kind == SubjectType::Member && !sees_people {
+                b.subject_name = b.subject.id.clone();
+            }
+            b
+        })
         .collect())
 }
 

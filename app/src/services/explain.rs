@@ -29,6 +29,8 @@ struct Found {
     id: String,
     role: Option<Role>,
     limits: Option<TokenLimits>,
+    /// A token's scopes, which bound it in Steward's own API.
+    scopes: Option<Vec<crate::domain::Scope>>,
     inactive: Option<&'static str>,
 }
 
@@ -48,6 +50,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     inactive: a.disabled.then_some("the service account is disabled"),
                     id: a.id,
                     limits: None,
+                    scopes: None,
                 })
             }
             SubjectType::Member => {
@@ -63,6 +66,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     inactive: u.disabled.then_some("the member is disabled"),
                     id: u.id,
                     limits: None,
+                    scopes: None,
                 })
             }
             SubjectType::Group => {
@@ -76,6 +80,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     id: g.id,
                     role: None,
                     limits: None,
+                    scopes: None,
                     inactive: None,
                 })
             }
@@ -103,6 +108,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     permissions: list_from_text(t.narrow_permissions.as_deref()),
                     workspaces: list_from_text(t.narrow_workspaces.as_deref()),
                 }),
+                scopes: Some(crate::store::scopes_from_text(&t.scopes)),
                 inactive,
             })
         }
@@ -266,6 +272,14 @@ pub async fn explain(
         if !access.allows(&permission, ws_id.as_deref()) {
             denied_by = Some(token_denial(limits, &permission, ws_id.as_deref()).to_string());
         }
+    }
+    // In Steward's own API, a token also needs the permission's scope.
+    let missing_scope = Permission::parse(&permission)
+        .zip(found.scopes.as_ref())
+        .filter(|(p, scopes)| !scopes.contains(&p.scope()))
+        .map(|(p, _)| p.scope());
+    if let (Some(scope), None, false) = (missing_scope, &denied_by, because.is_empty()) {
+        denied_by = Some(format!("the token lacks the '{}' scope", scope.as_str()));
     }
     Ok(Explanation {
         allowed: !because.is_empty() && denied_by.is_none(),

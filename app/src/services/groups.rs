@@ -6,7 +6,7 @@ use super::audit::{event, AuditAction, Target};
 use super::clock::rfc3339;
 use super::named::{find, GROUPS};
 use super::Caller;
-use crate::domain::{ApiError, Group, GroupMember, SubjectType};
+use crate::domain::{ApiError, Group, GroupMember, Permission, Role, SubjectType};
 use crate::state::AppState;
 use std::collections::HashMap;
 
@@ -15,15 +15,21 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Group>, ApiEr
     let org = &caller.principal.organization.id;
     let rows = state.db.list_named(GROUPS.table, org).await?;
     let mut members: HashMap<String, Vec<GroupMember>> = HashMap::new();
+    let sees_people = caller.access.allows_steward(Permission::MembersRead);
     for m in state.db.group_members(org).await? {
         let kind = if m.subject_type == "member" {
             SubjectType::Member
         } else {
             SubjectType::ServiceAccount
         };
+        // People's emails are for those who may see members.
+        let name = match (&kind, sees_people) {
+            (SubjectType::Member, false) => m.subject_id.clone(),
+            _ => m.subject_name.unwrap_or_else(|| m.subject_id.clone()),
+        };
         members.entry(m.group_id).or_default().push(GroupMember {
             kind,
-            name: m.subject_name.unwrap_or_else(|| m.subject_id.clone()),
+            name,
             id: m.subject_id,
         });
     }
@@ -89,6 +95,32 @@ pub async fn change_members(
             .await?
             .ok_or_else(|| ApiError::invalid("member_ids", format!("There is no member '{m}'.")))?;
         changed.push(("member", person.id, person.email));
+    }
+    if !add {
+        // Taking someone out of a group is acting on them: only over those one holds all of.
+        for (kind, subject_id, _) in &changed {
+            let (subject_kind, role) = if *kind == "member" {
+                let m = tx
+                    .member(org, subject_id)
+                    .await?
+                    .ok_or_else(ApiError::internal)?;
+                (
+                    SubjectKind::Member,
+                    Role::parse(&m.role).unwrap_or(Role::Admin),
+                )
+            } else {
+                let a = tx
+                    .account(org, subject_id)
+                    .await?
+                    .ok_or_else(ApiError::internal)?;
+                (
+                    SubjectKind::ServiceAccount,
+                    Role::parse(&a.role).unwrap_or(Role::Admin),
+                )
+            };
+            super::ceiling::ensure_caller_covers(state, caller, subject_kind, subject_id, role)
+                .await?;
+        }
     }
     for (kind, subject_id, _) in &changed {
         if add {

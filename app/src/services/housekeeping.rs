@@ -8,6 +8,17 @@ use crate::state::AppState;
 /// run tries again, and nothing expired is ever accepted in the meantime.
 pub async fn purge_expired(state: &AppState) {
     let now = now_ms();
+    match state
+        .db
+        .purge_usage(&super::usage_report::first_day(
+            super::usage_report::KEPT_DAYS,
+        ))
+        .await
+    {
+        Ok(n) if n > 0 => tracing::info!(rows = n, "purged old usage counts"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not purge usage counts"),
+    }
     match state.db.purge_expired(now, now - LONGEST_WINDOW_MS).await {
         Ok(p) if p != Default::default() => tracing::info!(
             sessions = p.sessions,

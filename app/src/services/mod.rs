@@ -24,6 +24,7 @@ pub mod sign_in;
 pub mod token_verification;
 pub mod tokens;
 pub mod usage;
+pub mod usage_report;
 
 use crate::domain::{ApiError, Principal, PrincipalKind};
 use crate::store::StoreError;

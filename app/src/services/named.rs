@@ -161,6 +161,35 @@ pub async fn delete(
     let mut tx = state.db.begin().await?;
     tx.bump_access_version(org).await?;
     let current = find(&mut tx, kind, org, id).await?;
+    // Deleting removes bindings: only a caller who could revoke each of them may.
+    let bound = match kind.table {
+        NamedTable::Groups => tx.bindings_of_subject(org, "group", &current.id).await?,
+        _ => {
+            state
+                .db
+                .list_bindings(
+                    org,
+                    &crate::store::BindingFilter {
+                        workspace_id: Some(current.id.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await?
+        }
+    };
+    for b in &bound {
+        let role = super::roles::resolve_role(&mut tx, org, &b.role_id).await?;
+        let set = role.map_or_else(Default::default, |r| r.perm_set());
+        super::ceiling::ensure_may_grant(
+            &caller.access,
+            &set,
+            b.workspace_id.as_deref(),
+            &format!(
+                "the role '{}' held here",
+                b.role_name.as_deref().unwrap_or(&b.role_id)
+            ),
+        )?;
+    }
     if kind.table == NamedTable::Groups {
         tx.forget_subject("group", &current.id).await?;
     }

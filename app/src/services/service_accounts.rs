@@ -25,6 +25,7 @@ pub fn to_api(row: AccountRow) -> ServiceAccount {
         created_at: rfc3339(row.created_at),
         updated_at: rfc3339(row.updated_at),
         token_count: row.token_count,
+        requests_7d: row.requests_7d,
         last_used_at: rfc3339_opt(row.last_used_at),
     }
 }
@@ -87,10 +88,11 @@ pub async fn list(
         "-name" => AccountSort::NameDesc,
         "created" => AccountSort::CreatedAsc,
         "-created" => AccountSort::CreatedDesc,
+        "-requests" => AccountSort::RequestsDesc,
         _ => {
             return Err(ApiError::invalid(
                 "sort",
-                "Sort must be name, -name, created or -created.",
+                "Sort must be name, -name, created, -created or -requests.",
             ))
         }
     };
@@ -111,6 +113,7 @@ pub async fn list(
         sort,
         limit: per_page,
         offset: (page - 1) * per_page,
+        usage_since: super::usage_report::first_day(7),
     };
     let (rows, total) = state
         .db

@@ -80,7 +80,9 @@ pub async fn principal_from_token(
         }),
         version: row.access_version,
     };
-    state.usage.record(&row.token_id, now, &meta.ip);
+    state
+        .usage
+        .record(&row.token_id, &row.account_id, now, &meta.ip);
     let principal = Principal {
         kind: PrincipalKind::ServiceAccount,
         id: row.account_id,

@@ -49,7 +49,19 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
         expires_soon,
         role_cap,
         effective_role,
+        narrow_permissions: split_list(row.narrow_permissions.as_deref()),
+        narrow_workspaces: split_list(row.narrow_workspaces.as_deref()),
     }
+}
+
+/// A stored comma-separated list, `None` staying `None`.
+fn split_list(text: Option<&str>) -> Option<Vec<String>> {
+    text.map(|t| {
+        t.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
 }
 
 /// Input for a new token, not yet validated.

@@ -15,6 +15,9 @@ pub struct AccountRow {
     pub updated_at: i64,
     pub last_used_at: Option<i64>,
     pub token_count: i64,
+    /// Requests in the last seven days; only the list reads it.
+    #[sqlx(default)]
+    pub requests_7d: i64,
 }
 
 const SELECT: &str = "SELECT sa.id, sa.organization_id, sa.name, sa.description, sa.role, sa.disabled, \
@@ -30,6 +33,8 @@ pub enum AccountSort {
     NameDesc,
     CreatedAsc,
     CreatedDesc,
+    /// Most requests in the last seven days first.
+    RequestsDesc,
 }
 
 impl AccountSort {
@@ -39,6 +44,7 @@ impl AccountSort {
             AccountSort::NameDesc => "sa.name DESC",
             AccountSort::CreatedAsc => "sa.created_at ASC, sa.name ASC",
             AccountSort::CreatedDesc => "sa.created_at DESC, sa.name ASC",
+            AccountSort::RequestsDesc => "requests_7d DESC, sa.name ASC",
         }
     }
 }
@@ -53,7 +59,14 @@ pub struct AccountFilter {
     pub sort: AccountSort,
     pub limit: i64,
     pub offset: i64,
+    /// The first day (`YYYY-MM-DD`) counted in `requests_7d`.
+    pub usage_since: String,
 }
+
+/// An account's requests since day `$7`.
+const REQUESTS_7D: &str =
+    "(SELECT CAST(COALESCE(SUM(u.requests), 0) AS BIGINT) FROM token_usage_daily u \
+     WHERE u.service_account_id = sa.id AND u.day >= $7)";
 
 /// Escapes LIKE wildcards so a search for `ci_bot` matches only that text.
 fn like_pattern(query: &str) -> String {
@@ -79,11 +92,22 @@ impl Db {
         let pattern = f.query.as_deref().map(like_pattern);
         // Pick the page first, then count tokens for its rows only: with the count in the same
         // scan, PostgreSQL would run it for every row skipped by the offset.
+        // Requests are counted for the page's rows only, unless the page is chosen by them.
         let order = f.sort.order_by();
-        let page_sql = SELECT.replace(
-            "FROM service_accounts sa",
-            &format!("FROM (SELECT * FROM service_accounts sa{WHERE} ORDER BY {order} LIMIT $5 OFFSET $6) sa ORDER BY {order}"),
-        );
+        let (inner, outer) = if f.sort == AccountSort::RequestsDesc {
+            (
+                format!("sa.*, {REQUESTS_7D} AS requests_7d"),
+                "sa.requests_7d".to_string(),
+            )
+        } else {
+            ("sa.*".to_string(), format!("{REQUESTS_7D} AS requests_7d"))
+        };
+        let page_sql = SELECT
+            .replace(
+                "FROM service_accounts sa",
+                &format!("FROM (SELECT {inner} FROM service_accounts sa{WHERE} ORDER BY {order} LIMIT $5 OFFSET $6) sa ORDER BY {order}"),
+            )
+            .replace(" AS token_count", &format!(" AS token_count, {outer}"));
         let count_sql = format!("SELECT COUNT(*) FROM service_accounts sa{WHERE}");
         let rows = on_pool!(self, |p| sqlx::query_as(&page_sql)
             .bind(organization_id)
@@ -92,6 +116,7 @@ impl Db {
             .bind(f.disabled)
             .bind(f.limit)
             .bind(f.offset)
+            .bind(&f.usage_since)
             .fetch_all(p)
             .await)?;
         let total = on_pool!(self, |p| sqlx::query_scalar(&count_sql)

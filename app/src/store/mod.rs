@@ -12,6 +12,7 @@ mod organizations;
 mod roles;
 mod sessions;
 mod tokens;
+mod usage;
 mod users;
 
 pub use access::{BindingFilter, BindingRow, GrantRow, NewBinding};
@@ -24,6 +25,7 @@ pub use organizations::OrganizationRow;
 pub use roles::DeclaredPermission;
 pub use sessions::{NewSession, SessionRow};
 pub use tokens::{CredentialRow, NewToken, ReplacedSecret, TokenRow};
+pub use usage::UsageBatch;
 pub use users::{NewUser, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -108,15 +110,21 @@ impl Db {
                 .await?;
             return Ok(Db::Postgres(pool));
         }
+        // Checks read beside an open write transaction, so one connection is not enough; and an
+        // in-memory database exists once per connection.
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                "an in-memory SQLite database is not supported: use a file, e.g. sqlite://steward.db"
+                    .into(),
+            )));
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        // An in-memory database exists once per connection, so it must have exactly one.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
         let pool = SqlitePoolOptions::new()
-            .max_connections(max)
+            .max_connections(8)
             .connect_with(options)
             .await?;
         Ok(Db::Sqlite(pool))

@@ -192,35 +192,6 @@ impl Db {
         .await
         })?)
     }
-
-    /// Writes a batch of last-used records in one transaction: the batching is what keeps
-    /// authentication free of a write per request.
-    pub async fn record_token_usage(&self, batch: &[(String, i64, String)]) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        for (token_id, at, ip) in batch {
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
-                "UPDATE tokens SET last_used_at = $2, last_used_ip = $3 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)"
-            )
-            .bind(token_id)
-            .bind(at)
-            .bind(ip)
-            .execute(c)
-            .await.map(|r| r.rows_affected())
-            })?;
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
-                "UPDATE service_accounts SET last_used_at = $2 \
-                 WHERE id = (SELECT service_account_id FROM tokens WHERE id = $1) AND (last_used_at IS NULL OR last_used_at < $2)"
-            )
-            .bind(token_id)
-            .bind(at)
-            .execute(c)
-            .await.map(|r| r.rows_affected())
-            })?;
-        }
-        tx.commit().await
-    }
 }
 
 impl Tx {

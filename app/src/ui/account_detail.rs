@@ -7,6 +7,7 @@ use super::format::{when, when_or};
 use super::token_dialogs::{
     AddTokenDialog, RefreshDialog, RevokeAllDialog, RevokeDialog, SecretDialog,
 };
+use super::usage_chart::UsageChart;
 use super::CurrentPrincipal;
 use crate::api::service_accounts::{enable_service_account, get_service_account};
 use crate::api::tokens::IssuedTokenResponse;
@@ -66,6 +67,7 @@ pub fn AccountPage() -> impl IntoView {
                 };
                 let sa = d.service_account;
                 let access_account = sa.clone();
+                let usage_account_id = sa.id.clone();
                 let tokens = d.tokens;
                 // Only offer what the server would allow: editors and up, on accounts whose
                 // role is not above their own.
@@ -130,6 +132,7 @@ pub fn AccountPage() -> impl IntoView {
                             </table>
                         }.into_any()
                     }}
+                    <UsageChart account_id=usage_account_id/>
                     <AccountAccess account=access_account bindings=d.bindings groups=d.groups writable=writable
                         on_changed=Callback::new(move |_| detail.refetch())/>
                 }.into_any()

@@ -100,6 +100,7 @@ pub fn AccountsPage() -> impl IntoView {
                 <option value="-name">"Name (Z–A)"</option>
                 <option value="-created">"Newest first"</option>
                 <option value="created">"Oldest first"</option>
+                <option value="-requests">"Most used (7 days)"</option>
             </select>
         </div>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading service accounts…"</p> }>
@@ -129,6 +130,7 @@ pub fn AccountsPage() -> impl IntoView {
                                         <th scope="col">"Description"</th>
                                         <th scope="col">"Role"</th>
                                         <th scope="col">"Tokens"</th>
+                                        <th scope="col">"Requests (7 days)"</th>
                                         <th scope="col">"Last used"</th>
                                         <th scope="col">"Created"</th>
                                     </tr>
@@ -143,6 +145,7 @@ pub fn AccountsPage() -> impl IntoView {
                                             <td>{sa.description.clone()}</td>
                                             <td>{sa.role.label()}</td>
                                             <td>{sa.token_count}</td>
+                                            <td>{sa.requests_7d}</td>
                                             <td>{when_or(&sa.last_used_at, "Never")}</td>
                                             <td>{when(&sa.created_at)}</td>
                                         </tr>

@@ -16,6 +16,7 @@ mod organization;
 mod roles;
 mod setup;
 mod token_dialogs;
+mod usage_chart;
 mod workspaces;
 
 use crate::api::auth::{logout, whoami, WhoamiResponse};

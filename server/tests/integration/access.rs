@@ -395,6 +395,19 @@ async fn nobody_gains_power_they_do_not_hold(b: Backend) {
         json!({"subject": {"type": "member", "id": ed_id}, "role": "deployment", "workspace": "staging"}),
     )
     .await;
+    // Ed may change roles, groups and workspaces, so his attempts reach the ceiling itself.
+    ok(
+        &ada,
+        "/api/v1/roles/create",
+        json!({"name": "access-admin", "permissions": ["roles:write", "groups:write", "workspaces:write"]}),
+    )
+    .await;
+    ok(
+        &ada,
+        "/api/v1/bindings/grant",
+        json!({"subject": {"type": "member", "id": ed_id}, "role": "access-admin"}),
+    )
+    .await;
     let ed = app.signed_in("ed@acme.test").await;
     let admins = ok(&ada, "/api/v1/groups/create", json!({"name": "admins"})).await;
     let admins = admins["group"]["id"].as_str().unwrap().to_string();
@@ -502,6 +515,16 @@ async fn nobody_gains_power_they_do_not_hold(b: Backend) {
             "/api/v1/bindings/grant",
             json!({"subject": {"type": "member", "id": ed_id}, "role": "ci-read"}),
         ),
+        (
+            "the admin group deleted (with its binding)",
+            "/api/v1/groups/delete",
+            json!({"id": admins}),
+        ),
+        (
+            "the prod workspace deleted (with a binding ed could not revoke)",
+            "/api/v1/workspaces/delete",
+            json!({"id": "prod"}),
+        ),
     ];
     let mut failures = Vec::new();
     for (what, path, body) in &attempts {
@@ -515,6 +538,19 @@ async fn nobody_gains_power_they_do_not_hold(b: Backend) {
         &ed,
         "/api/v1/bindings/grant",
         json!({"subject": sa(&plain), "role": "deployment", "workspace": "staging"}),
+    )
+    .await;
+    ok(
+        &ed,
+        "/api/v1/roles/create",
+        json!({"name": "reader", "permissions": ["service_accounts:read"]}),
+    )
+    .await;
+    let team = ok(&ed, "/api/v1/groups/create", json!({"name": "team"})).await;
+    ok(
+        &ed,
+        "/api/v1/groups/add-members",
+        json!({"id": team["group"]["id"], "service_account_ids": [plain]}),
     )
     .await;
 

@@ -14,4 +14,5 @@ mod panics;
 mod proxies;
 mod sessions;
 mod setup;
+mod usage;
 mod verification;

@@ -1,0 +1,108 @@
+//! Usage: the newest use of each token, and requests per token per day.
+
+use super::{on_pool, on_tx, Db, StoreResult};
+
+/// One flush of what authentication noted in memory.
+#[derive(Debug, Clone, Default)]
+pub struct UsageBatch {
+    /// `(token_id, at, ip)`: the newest use of each token.
+    pub last_used: Vec<(String, i64, String)>,
+    /// `(token_id, service_account_id, day, requests)`: requests to add.
+    pub counts: Vec<(String, String, String, i64)>,
+}
+
+impl Db {
+    /// Writes a batch in one transaction: the batching is what keeps authentication free of a
+    /// write per request.
+    pub async fn record_usage(&self, batch: &UsageBatch) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for (token_id, at, ip) in &batch.last_used {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE tokens SET last_used_at = $2, last_used_ip = $3 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)"
+            )
+            .bind(token_id)
+            .bind(at)
+            .bind(ip)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE service_accounts SET last_used_at = $2 \
+                 WHERE id = (SELECT service_account_id FROM tokens WHERE id = $1) AND (last_used_at IS NULL OR last_used_at < $2)"
+            )
+            .bind(token_id)
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+        }
+        for (token_id, account_id, day, requests) in &batch.counts {
+            // An account deleted since the use leaves nothing to count against: skipped.
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "INSERT INTO token_usage_daily (token_id, service_account_id, day, requests) \
+                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM service_accounts WHERE id = $2) \
+                 ON CONFLICT (token_id, day) DO UPDATE SET requests = token_usage_daily.requests + excluded.requests"
+            )
+            .bind(token_id)
+            .bind(account_id)
+            .bind(day)
+            .bind(requests)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+        }
+        tx.commit().await
+    }
+
+    /// An account's requests per day since `since` (a `YYYY-MM-DD` day), for days with any.
+    pub async fn usage_by_day(
+        &self,
+        service_account_id: &str,
+        since: &str,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT day, CAST(SUM(requests) AS BIGINT) FROM token_usage_daily \
+             WHERE service_account_id = $1 AND day >= $2 GROUP BY day ORDER BY day"
+        )
+        .bind(service_account_id)
+        .bind(since)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// An account's requests per token since `since`, busiest first: `(id, name, requests)`.
+    pub async fn usage_by_token(
+        &self,
+        service_account_id: &str,
+        since: &str,
+    ) -> StoreResult<Vec<(String, String, i64)>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT t.id, t.name, CAST(SUM(u.requests) AS BIGINT) AS n FROM token_usage_daily u \
+             JOIN tokens t ON t.id = u.token_id \
+             WHERE u.service_account_id = $1 AND u.day >= $2 GROUP BY t.id, t.name ORDER BY n DESC, t.name"
+        )
+        .bind(service_account_id)
+        .bind(since)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// Forgets counts of days before `before`.
+    pub async fn purge_usage(&self, before: &str) -> StoreResult<u64> {
+        Ok(on_pool!(self, |p| sqlx::query(
+            "DELETE FROM token_usage_daily WHERE day < $1"
+        )
+        .bind(before)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+}
