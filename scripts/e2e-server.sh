@@ -11,5 +11,6 @@ export LEPTOS_SITE_ADDR="127.0.0.1:$port" STEWARD_PUBLIC_URL="http://127.0.0.1:$
 export STEWARD_DATABASE_URL="sqlite://$work/steward.db" STEWARD_USAGE_FLUSH_SECS=1
 # The whole suite signs in from one address, far more often than a person would.
 export STEWARD_SIGN_IN_LIMIT_PER_MINUTE=1000
+export STEWARD_SECRET_KEY="the end-to-end suite's own server key, not a real one"
 printf '%s' "correct horse battery staple" | "$bin" admin create --org acme --email admin@acme.test --name "Ada Admin" --password-stdin
 exec "$bin" serve

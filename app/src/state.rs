@@ -2,7 +2,7 @@
 //! bounded password hasher and the cache of permissions.
 
 use crate::auth::password::Passwords;
-use crate::services::access::AccessCache;
+use crate::services::access_cache::AccessCache;
 use crate::services::usage::UsageRecorder;
 use crate::store::Db;
 use std::sync::Arc;
@@ -16,6 +16,10 @@ pub struct AppConfig {
     pub session_idle_secs: i64,
     /// Time after sign-in at which a session ends however active it is.
     pub session_max_secs: i64,
+    /// The key secrets Steward must read back are sealed with (`STEWARD_SECRET_KEY`).
+    pub secret_key: Option<crate::auth::sealing::SealingKey>,
+    /// The first wait before retrying a failed notice; it doubles per failure.
+    pub notice_retry_base_ms: i64,
 }
 
 impl AppConfig {

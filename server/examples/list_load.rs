@@ -35,6 +35,8 @@ async fn main() {
             public_url: base.clone(),
             session_idle_secs: 3600,
             session_max_secs: 86_400,
+            secret_key: None,
+            notice_retry_base_ms: 30_000,
         },
     );
     let password = "load test password".to_string();

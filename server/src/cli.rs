@@ -77,6 +77,26 @@ pub struct Common {
         global = true
     )]
     pub sign_in_limit_per_minute: u32,
+    /// The server's own key: seals secrets it must read back (a webhook's signing secret).
+    /// Any string of 32 characters or more; the same on every replica.
+    #[arg(long, env = "STEWARD_SECRET_KEY", global = true, hide_env_values = true, value_parser = parse_secret_key)]
+    pub secret_key: Option<String>,
+    /// Seconds between looks for expiry notices to send (1–3600).
+    #[arg(
+        long,
+        env = "STEWARD_NOTICE_INTERVAL_SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub notice_interval_secs: u64,
+}
+
+fn parse_secret_key(s: &str) -> Result<String, String> {
+    if s.chars().count() < 32 {
+        return Err("STEWARD_SECRET_KEY must be at least 32 characters".into());
+    }
+    Ok(s.to_string())
 }
 
 fn parse_trusted_proxies(s: &str) -> Result<TrustedProxies, String> {

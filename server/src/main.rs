@@ -75,6 +75,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         public_url: public_url.clone(),
         session_idle_secs: cli.common.session_idle_hours * 3600,
         session_max_secs: cli.common.session_max_days * 86_400,
+        secret_key: cli
+            .common
+            .secret_key
+            .as_deref()
+            .map(app::auth::sealing::SealingKey::from_secret),
+        notice_retry_base_ms: 30_000,
     };
     let state = AppState::new(db, config);
 
@@ -119,7 +125,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 sign_in_per_minute: cli.common.sign_in_limit_per_minute,
             };
             let flush = Duration::from_secs(cli.common.usage_flush_secs);
-            serve(state, options, router_config, addr, flush).await
+            let notices = Duration::from_secs(cli.common.notice_interval_secs);
+            serve(state, options, router_config, addr, (flush, notices)).await
         }
     }
 }
@@ -129,7 +136,7 @@ async fn serve(
     options: LeptosOptions,
     router_config: RouterConfig,
     addr: SocketAddr,
-    flush: Duration,
+    (flush, notices): (Duration, Duration),
 ) -> Result<(), String> {
     let public_url = state.config.public_url.clone();
     if let Some(secret) = first_admin_setup_link(&state)
@@ -141,7 +148,7 @@ async fn serve(
         );
         println!("    {public_url}/setup?token={secret}");
     }
-    server::spawn_background_tasks(state.clone(), flush);
+    server::spawn_background_tasks(state.clone(), flush, notices);
     let app = server::build_router(state.clone(), options, router_config);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

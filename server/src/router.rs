@@ -157,14 +157,23 @@ fn spawn_limiter_cleanup(limiters: Limiters) {
 /// How often expired sessions, links and failure counts are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
-/// Writes batched last-used records every `flush`, and purges expired records periodically.
-pub fn spawn_background_tasks(state: AppState, flush: Duration) {
+/// Writes batched usage every `flush`, purges expired records periodically, and sends the
+/// expiry notices that are due every `notices`.
+pub fn spawn_background_tasks(state: AppState, flush: Duration, notices: Duration) {
     let usage_state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(flush);
         loop {
             tick.tick().await;
             usage_state.usage.flush(&usage_state.db).await;
+        }
+    });
+    let notice_state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(notices);
+        loop {
+            tick.tick().await;
+            app::services::notices::tick(&notice_state).await;
         }
     });
     tokio::spawn(async move {

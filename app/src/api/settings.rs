@@ -30,3 +30,19 @@ pub async fn update_settings(
     let settings = crate::services::settings::update(&state, &caller, changes).await?;
     Ok(SettingsResponse { settings })
 }
+
+/// The organization's last 50 expiry notices and how their delivery went.
+#[server(endpoint = "v1/settings/deliveries", input = Json, output = Json)]
+pub async fn list_deliveries() -> Result<crate::api::Items<crate::domain::Delivery>, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::SettingsRead)?;
+    let items =
+        crate::services::notices::deliveries(&crate::api::context::state(), &caller).await?;
+    Ok(crate::api::Items { items })
+}
+
+/// Sends a test notice to the webhook now and reports how it went.
+#[server(endpoint = "v1/settings/test-webhook", input = Json, output = Json)]
+pub async fn test_webhook() -> Result<crate::domain::Delivery, ApiError> {
+    let caller = crate::api::context::person(crate::domain::Permission::SettingsWrite)?;
+    crate::services::notices::send_test(&crate::api::context::state(), &caller).await
+}

@@ -4,4 +4,5 @@
 
 pub mod password;
 pub mod random;
+pub mod sealing;
 pub mod token_secret;

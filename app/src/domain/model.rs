@@ -209,6 +209,9 @@ pub struct OrganizationSettings {
     /// Tokens may live at most this many days; `None` allows any lifetime, including never.
     pub max_token_lifetime_days: Option<i64>,
     pub webhook_url: Option<String>,
+    /// Whether notices are signed (the secret itself is never shown again).
+    #[serde(default)]
+    pub webhook_secret_set: bool,
 }
 
 /// What `settings/update` changes: each field left out stays as it is, `null` clears it.
@@ -218,6 +221,25 @@ pub struct SettingsChanges {
     pub max_token_lifetime_days: Patch<i64>,
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub webhook_url: Patch<String>,
+    /// The secret notices are signed with (write-only).
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub webhook_secret: Patch<String>,
+}
+
+/// One expiry notice (or test) and how its delivery went, for the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: String,
+    /// `expires_in_7_days`, `expires_in_1_day`, `expired` or `test`.
+    pub kind: String,
+    pub token_id: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
 }
 
 /// Requests on one day (UTC).

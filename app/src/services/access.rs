@@ -6,9 +6,10 @@
 //! kept in memory for as long as the organization's access version (read with every credential)
 //! stays the same, so a change made through any replica takes effect on the next request.
 
+use super::access_cache::{Effective, EffectiveKey};
 use crate::domain::{Permission, Role};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A set of permission names, or every permission (the built-in admin role).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,6 +58,12 @@ impl PermSet {
     }
 }
 
+/// Whether the built-in `role` holds `permission`, without building its set: this runs for
+/// every permission check, so it must not allocate.
+pub fn role_holds(role: Role, permission: &str) -> bool {
+    role.holds_everything() || role.permissions().iter().any(|p| p.as_str() == permission)
+}
+
 /// What a subject holds in one workspace beyond its organization-wide permissions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkspaceGrant {
@@ -91,7 +98,7 @@ impl TokenLimits {
         match self.role_cap {
             None => true,
             Some(role) => {
-                PermSet::of_role(role).contains(permission)
+                role_holds(role, permission)
                     || self
                         .cap_extra
                         .as_ref()
@@ -143,7 +150,7 @@ impl Access {
 
     /// What the subject holds before any token limit, at organization level or in `workspace`.
     fn holds(&self, permission: &str, workspace: Option<&str>) -> bool {
-        PermSet::of_role(self.role).contains(permission)
+        role_holds(self.role, permission)
             || self.grants.org.contains(permission)
             || workspace
                 .and_then(|w| self.grants.workspaces.get(w))
@@ -336,7 +343,8 @@ pub async fn grants(
     id: &str,
     version: i64,
 ) -> Result<Arc<Grants>, crate::store::StoreError> {
-    if let Some(g) = state.access_cache.get(kind, id, version) {
+    let key = (kind, id.to_string());
+    if let Some(g) = state.access_cache.grants.get(&key, version) {
         return Ok(g);
     }
     let rows = state
@@ -344,7 +352,7 @@ pub async fn grants(
         .grant_rows(organization_id, kind.as_str(), id)
         .await?;
     let grants = Arc::new(grants_from_rows(&rows));
-    state.access_cache.put(kind, id, version, grants.clone());
+    state.access_cache.grants.put(key, version, grants.clone());
     Ok(grants)
 }
 
@@ -354,7 +362,8 @@ pub async fn declared_names(
     organization_id: &str,
     version: i64,
 ) -> Result<Arc<Vec<String>>, crate::store::StoreError> {
-    if let Some(names) = state.access_cache.declared(organization_id, version) {
+    let key = organization_id.to_string();
+    if let Some(names) = state.access_cache.declared.get(&key, version) {
         return Ok(names);
     }
     let names: Vec<String> = state
@@ -365,34 +374,54 @@ pub async fn declared_names(
         .map(|d| d.name)
         .collect();
     let names = Arc::new(names);
-    state
-        .access_cache
-        .put_declared(organization_id, version, names.clone());
+    state.access_cache.declared.put(key, version, names.clone());
     Ok(names)
 }
 
 /// The principal with what it may do filled in: organization-wide permissions, and per
-/// workspace the permissions it holds there (for `whoami`).
+/// workspace the permissions it holds there (for `whoami` and introspection). Computed once
+/// per principal, token and access version: it walks every permission in every workspace.
 pub async fn describe(
     state: &crate::state::AppState,
     auth: crate::services::Authenticated,
 ) -> Result<crate::domain::Principal, crate::store::StoreError> {
     let mut principal = auth.principal;
-    let declared = declared_names(state, &principal.organization.id, auth.access.version).await?;
+    let version = auth.access.version;
+    let key = EffectiveKey {
+        principal_id: principal.id.clone(),
+        token_id: principal.token.as_ref().map(|t| t.id.clone()),
+        role: principal.role.as_str(),
+    };
+    let effective = match state.access_cache.effective.get(&key, version) {
+        Some(effective) => effective,
+        None => {
+            let effective = Arc::new(compute_effective(state, &principal, &auth.access).await?);
+            state
+                .access_cache
+                .effective
+                .put(key, version, effective.clone());
+            effective
+        }
+    };
+    principal.permissions = effective.0.clone();
+    principal.workspaces = effective.1.clone();
+    Ok(principal)
+}
+
+async fn compute_effective(
+    state: &crate::state::AppState,
+    principal: &crate::domain::Principal,
+    access: &Access,
+) -> Result<Effective, crate::store::StoreError> {
+    let organization_id = &principal.organization.id;
+    let declared = declared_names(state, organization_id, access.version).await?;
     // A token narrowed to workspaces holds its organization-wide permissions there too, even
     // where no binding names the workspace: report those workspaces as well.
-    let narrowed = auth
-        .access
-        .limits
-        .as_ref()
-        .and_then(|l| l.workspaces.as_ref());
+    let narrowed = access.limits.as_ref().and_then(|l| l.workspaces.as_ref());
     let extra: Vec<(String, String)> = match narrowed {
         Some(ids) => state
             .db
-            .list_named(
-                crate::store::NamedTable::Workspaces,
-                &principal.organization.id,
-            )
+            .list_named(crate::store::NamedTable::Workspaces, organization_id)
             .await?
             .into_iter()
             .filter(|w| ids.contains(&w.id))
@@ -400,10 +429,35 @@ pub async fn describe(
             .collect(),
         None => Vec::new(),
     };
-    let (org, workspaces) = auth.access.effective(&declared, &extra);
-    principal.permissions = org;
-    principal.workspaces = workspaces;
-    Ok(principal)
+    Ok(access.effective(&declared, &extra))
+}
+
+/// The id of the organization's workspace called `name`, at `version`: from memory while the
+/// version holds (renaming or deleting a workspace bumps it), so a check naming a workspace
+/// costs no query.
+pub async fn workspace_id(
+    state: &crate::state::AppState,
+    organization_id: &str,
+    version: i64,
+    name: &str,
+) -> Result<Option<String>, crate::store::StoreError> {
+    let key = organization_id.to_string();
+    let ids = match state.access_cache.workspaces.get(&key, version) {
+        Some(ids) => ids,
+        None => {
+            let ids: HashMap<String, String> = state
+                .db
+                .list_named(crate::store::NamedTable::Workspaces, organization_id)
+                .await?
+                .into_iter()
+                .map(|w| (w.name, w.id))
+                .collect();
+            let ids = Arc::new(ids);
+            state.access_cache.workspaces.put(key, version, ids.clone());
+            ids
+        }
+    };
+    Ok(ids.get(name).cloned())
 }
 
 /// Splits a stored comma-separated list; `None` stays `None` (not narrowed).
@@ -414,51 +468,6 @@ pub fn list_from_text(text: Option<&str>) -> Option<HashSet<String>> {
             .map(str::to_string)
             .collect()
     })
-}
-
-/// Largest number of subjects whose grants one process keeps; past it the cache starts over.
-const CACHE_LIMIT: usize = 20_000;
-
-/// Grants per subject, and each organization's declared permissions, valid for one access
-/// version of the organization.
-#[derive(Default)]
-pub struct AccessCache {
-    entries: Mutex<HashMap<(SubjectKind, String), (i64, Arc<Grants>)>>,
-    declared: Mutex<HashMap<String, (i64, Arc<Vec<String>>)>>,
-}
-
-impl AccessCache {
-    pub fn declared(&self, organization_id: &str, version: i64) -> Option<Arc<Vec<String>>> {
-        let declared = self.declared.lock().unwrap_or_else(|p| p.into_inner());
-        match declared.get(organization_id) {
-            Some((v, names)) if *v == version => Some(names.clone()),
-            _ => None,
-        }
-    }
-
-    pub fn put_declared(&self, organization_id: &str, version: i64, names: Arc<Vec<String>>) {
-        let mut declared = self.declared.lock().unwrap_or_else(|p| p.into_inner());
-        if declared.len() >= CACHE_LIMIT {
-            declared.clear();
-        }
-        declared.insert(organization_id.to_string(), (version, names));
-    }
-
-    pub fn get(&self, kind: SubjectKind, id: &str, version: i64) -> Option<Arc<Grants>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        match entries.get(&(kind, id.to_string())) {
-            Some((v, grants)) if *v == version => Some(grants.clone()),
-            _ => None,
-        }
-    }
-
-    pub fn put(&self, kind: SubjectKind, id: &str, version: i64, grants: Arc<Grants>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= CACHE_LIMIT {
-            entries.clear();
-        }
-        entries.insert((kind, id.to_string()), (version, grants));
-    }
 }
 
 #[cfg(test)]
@@ -567,19 +576,5 @@ mod tests {
             ws["name-ws_prod"],
             vec!["deploy:production", "repo:read", "service_accounts:read"]
         );
-    }
-
-    #[test]
-    fn the_cache_answers_only_for_the_current_version() {
-        let cache = AccessCache::default();
-        cache.put(
-            SubjectKind::ServiceAccount,
-            "sa",
-            3,
-            Arc::new(Grants::default()),
-        );
-        assert!(cache.get(SubjectKind::ServiceAccount, "sa", 3).is_some());
-        assert!(cache.get(SubjectKind::ServiceAccount, "sa", 4).is_none());
-        assert!(cache.get(SubjectKind::Member, "sa", 3).is_none());
     }
 }

@@ -44,6 +44,7 @@ pub enum AuditAction {
     GroupRemoveMembers,
     BindingGrant,
     BindingRevoke,
+    WebhookTest,
 }
 
 impl AuditAction {
@@ -82,6 +83,7 @@ impl AuditAction {
             AuditAction::GroupRemoveMembers => "group.remove_members",
             AuditAction::BindingGrant => "binding.grant",
             AuditAction::BindingRevoke => "binding.revoke",
+            AuditAction::WebhookTest => "settings.webhook_test",
         }
     }
 }

@@ -3,7 +3,9 @@
 //! came through, the workspace it applies in). For a token whose account holds the permission,
 //! also what stops the token from using it.
 
-use super::access::{grants_from_rows, list_from_text, Access, PermSet, SubjectKind, TokenLimits};
+use super::access::{
+    grants_from_rows, list_from_text, role_holds, Access, SubjectKind, TokenLimits,
+};
 use super::clock::now_ms;
 use super::named::{GROUPS, WORKSPACES};
 use super::Caller;
@@ -117,9 +119,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
 
 /// Why a token may not use a permission its account holds.
 fn token_denial(limits: &TokenLimits, permission: &str, workspace: Option<&str>) -> &'static str {
-    let capped = limits
-        .role_cap
-        .is_some_and(|r| !PermSet::of_role(r).contains(permission))
+    let capped = limits.role_cap.is_some_and(|r| !role_holds(r, permission))
         && !limits
             .cap_extra
             .as_ref()
@@ -147,7 +147,7 @@ fn reasons(
     ws: Option<&str>,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
-    if let Some(r) = role.filter(|r| PermSet::of_role(*r).contains(permission)) {
+    if let Some(r) = role.filter(|r| role_holds(*r, permission)) {
         out.push(Reason {
             binding_id: None,
             role: r.as_str().into(),
@@ -158,7 +158,7 @@ fn reasons(
     for row in rows {
         let applies = row.workspace_id.is_none() || row.workspace_id.as_deref() == ws;
         let holds = match Role::parse(&row.role_id) {
-            Some(builtin) => PermSet::of_role(builtin).contains(permission),
+            Some(builtin) => role_holds(builtin, permission),
             None => row.permission.as_deref() == Some(permission),
         };
         let seen = out

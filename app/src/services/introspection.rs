@@ -97,16 +97,14 @@ pub async fn check_requirement(
     {
         None => None,
         Some(name) => Some(
-            state
-                .db
-                .named(
-                    crate::store::NamedTable::Workspaces,
-                    &auth.principal.organization.id,
-                    name,
-                )
-                .await?
-                .ok_or_else(|| ApiError::forbidden(format!("There is no workspace '{name}'.")))?
-                .id,
+            super::access::workspace_id(
+                state,
+                &auth.principal.organization.id,
+                auth.access.version,
+                name,
+            )
+            .await?
+            .ok_or_else(|| ApiError::forbidden(format!("There is no workspace '{name}'.")))?,
         ),
     };
     if let Some(permission) = req.permission.as_deref() {

@@ -2,6 +2,7 @@
 //! Each mutation is one transaction with its audit event.
 
 pub mod access;
+pub mod access_cache;
 pub mod attempt_limits;
 pub mod audit;
 pub mod audit_export;
@@ -15,6 +16,7 @@ pub mod introspection;
 pub mod members;
 pub mod minting;
 pub mod named;
+pub mod notices;
 pub mod roles;
 pub mod service_accounts;
 pub mod sessions;

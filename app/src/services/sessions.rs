@@ -186,6 +186,8 @@ mod tests {
             public_url: url.into(),
             session_idle_secs: 3600,
             session_max_secs: 7 * 86400,
+            secret_key: None,
+            notice_retry_base_ms: 30_000,
         }
     }
 

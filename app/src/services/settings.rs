@@ -1,5 +1,6 @@
-//! Organization settings (admins): the maximum token lifetime and a webhook URL. Updates are
-//! partial: a field left out stays as it is, `null` clears it.
+//! Organization settings (admins): the maximum token lifetime, and the webhook expiry notices
+//! go to with the secret they are signed with. Updates are partial: a field left out stays as it
+//! is, `null` clears it.
 
 use super::audit::{event, AuditAction, Target};
 use super::Caller;
@@ -14,6 +15,7 @@ fn to_api(row: OrganizationRow) -> OrganizationSettings {
         name: row.name,
         max_token_lifetime_days: row.max_token_lifetime_days,
         webhook_url: row.webhook_url,
+        webhook_secret_set: row.webhook_secret.is_some(),
     }
 }
 
@@ -36,23 +38,53 @@ fn check_lifetime(days: &Patch<i64>) -> Result<(), ApiError> {
     }
 }
 
-/// An empty URL clears it, like `null`; anything else must be an http(s) URL.
+/// An empty URL clears it, like `null`; anything else must be an https URL, or http to this
+/// machine (for trying a receiver out).
 fn check_webhook(url: Patch<String>) -> Result<Patch<String>, ApiError> {
     let Patch::Set(u) = url else { return Ok(url) };
     let u = u.trim().to_string();
     if u.is_empty() {
         return Ok(Patch::Clear);
     }
-    if !(u.starts_with("https://") || u.starts_with("http://"))
+    let local = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
+        .iter()
+        .any(|p| {
+            u.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+    if !(u.starts_with("https://") || local)
         || u.len() > 500
         || u.contains(|c: char| c.is_whitespace() || c.is_control())
     {
         return Err(ApiError::invalid(
             "webhook_url",
-            "Webhook URL must be an http(s) URL.",
+            "Webhook URL must be an https URL (or http to localhost, for testing).",
         ));
     }
     Ok(Patch::Set(u))
+}
+
+/// Seals a new signing secret with the server's key; an empty one clears it.
+fn sealed_secret(state: &AppState, secret: Patch<String>) -> Result<Patch<String>, ApiError> {
+    let Patch::Set(s) = secret else {
+        return Ok(secret);
+    };
+    if s.trim().is_empty() {
+        return Ok(Patch::Clear);
+    }
+    if s.chars().count() < 16 || s.chars().count() > 200 {
+        return Err(ApiError::invalid(
+            "webhook_secret",
+            "The signing secret must be 16 to 200 characters.",
+        ));
+    }
+    let key = state.config.secret_key.as_ref().ok_or_else(|| {
+        ApiError::invalid(
+            "webhook_secret",
+            "This server has no STEWARD_SECRET_KEY to keep a secret with: ask its operator to set one.",
+        )
+    })?;
+    Ok(Patch::Set(key.seal(&s)))
 }
 
 /// A webhook URL's scheme and host: the path of such URLs often carries a secret, which must
@@ -72,6 +104,8 @@ pub async fn update(
 ) -> Result<OrganizationSettings, ApiError> {
     check_lifetime(&changes.max_token_lifetime_days)?;
     let webhook = check_webhook(changes.webhook_url)?;
+    let secret_changed = !changes.webhook_secret.is_unchanged();
+    let secret = sealed_secret(state, changes.webhook_secret)?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
     let current = tx
@@ -82,11 +116,12 @@ pub async fn update(
         .max_token_lifetime_days
         .apply(current.max_token_lifetime_days);
     let url = webhook.apply(current.webhook_url.clone());
-    if days == current.max_token_lifetime_days && url == current.webhook_url {
+    let sealed = secret.apply(current.webhook_secret.clone());
+    if days == current.max_token_lifetime_days && url == current.webhook_url && !secret_changed {
         // Nothing changes, so nothing is written or audited.
         return Ok(to_api(current));
     }
-    tx.update_organization_settings(&org, days, url.as_deref())
+    tx.update_organization_settings(&org, days, url.as_deref(), sealed.as_deref())
         .await?;
     let mut record = event(
         caller,
@@ -100,6 +135,7 @@ pub async fn update(
                 "old": current.webhook_url.as_deref().map(origin_only),
                 "new": url.as_deref().map(origin_only),
             },
+            "webhook_secret": {"changed": secret_changed, "set": sealed.is_some()},
         })
         .to_string(),
     );

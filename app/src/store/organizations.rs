@@ -10,10 +10,13 @@ pub struct OrganizationRow {
     pub name: String,
     pub max_token_lifetime_days: Option<i64>,
     pub webhook_url: Option<String>,
+    /// The webhook's signing secret, sealed with the server's key.
+    pub webhook_secret: Option<String>,
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, slug, name, max_token_lifetime_days, webhook_url, created_at";
+const COLUMNS: &str =
+    "id, slug, name, max_token_lifetime_days, webhook_url, webhook_secret, created_at";
 
 impl Tx {
     pub async fn insert_organization(
@@ -93,21 +96,26 @@ impl Tx {
             .await)?)
     }
 
+    /// Writes the settings; `webhook_secret` is already sealed.
     pub async fn update_organization_settings(
         &mut self,
         id: &str,
         max_token_lifetime_days: Option<i64>,
         webhook_url: Option<&str>,
+        webhook_secret: Option<&str>,
     ) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query(
-            "UPDATE organizations SET max_token_lifetime_days = $2, webhook_url = $3 WHERE id = $1"
+        on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE organizations SET max_token_lifetime_days = $2, webhook_url = $3, webhook_secret = $4 WHERE id = $1"
         )
         .bind(id)
         .bind(max_token_lifetime_days)
         .bind(webhook_url)
+        .bind(webhook_secret)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 }

@@ -1,16 +1,19 @@
-//! Settings › Organization (admins): the maximum token lifetime.
+//! Settings › Organization (admins): the maximum token lifetime, and the webhook expiry notices
+//! go to (with its signing secret, a Send test button and the delivery log).
 
 use super::components::{run_call, FieldError, FormError};
-use crate::api::settings::{get_settings, update_settings};
-use crate::domain::{ApiError, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
+use super::format::{when, when_or};
+use crate::api::settings::{get_settings, list_deliveries, test_webhook, update_settings};
+use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-const FIELDS: &[&str] = &["max_token_lifetime_days", "webhook_url"];
+const FIELDS: &[&str] = &["max_token_lifetime_days", "webhook_url", "webhook_secret"];
 
 #[component]
 pub fn OrganizationPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_settings());
+    let deliveries = Resource::new(|| (), |_| list_deliveries());
     view! {
         <Title text="Organization"/>
         <h1>"Organization"</h1>
@@ -18,17 +21,56 @@ pub fn OrganizationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
-                    Ok(r) => view! { <SettingsForm max=r.settings.max_token_lifetime_days webhook=r.settings.webhook_url.unwrap_or_default()/> }.into_any(),
+                    Ok(r) => view! { <SettingsForm settings=r.settings on_saved=Callback::new(move |_| deliveries.refetch())/> }.into_any(),
                 }
             })}
         </Suspense>
+        <h2>"Expiry notices"</h2>
+        <p class="muted">"Steward posts a signed notice to the webhook 7 days and 1 day before a token expires, and when it has expired."</p>
+        <TestWebhook on_sent=Callback::new(move |_| deliveries.refetch())/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let items = deliveries.await.map(|d| d.items).unwrap_or_default();
+                if items.is_empty() {
+                    return view! { <div class="empty">"No notices sent yet."</div> }.into_any();
+                }
+                view! {
+                    <table>
+                        <caption>"Delivery log"</caption>
+                        <thead><tr>
+                            <th scope="col">"Notice"</th><th scope="col">"Created"</th><th scope="col">"Status"</th>
+                            <th scope="col">"Attempts"</th><th scope="col">"Last answer"</th><th scope="col">"Delivered"</th>
+                        </tr></thead>
+                        <tbody>
+                            {items.into_iter().map(|d| view! {
+                                <tr>
+                                    <td>{d.kind.replace('_', " ")}</td>
+                                    <td>{when(&d.created_at)}</td>
+                                    <td>{d.status}</td>
+                                    <td>{d.attempts}</td>
+                                    <td>{d.last_error.or(d.last_status.map(|s| s.to_string())).unwrap_or_default()}</td>
+                                    <td>{when_or(&d.delivered_at, "—")}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            })}
+        </Transition>
     }
 }
 
 #[component]
-fn SettingsForm(max: Option<i64>, webhook: String) -> impl IntoView {
-    let max_days = RwSignal::new(max.map(|d| d.to_string()).unwrap_or_default());
-    let webhook = RwSignal::new(webhook);
+fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl IntoView {
+    let max_days = RwSignal::new(
+        settings
+            .max_token_lifetime_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    );
+    let webhook = RwSignal::new(settings.webhook_url.unwrap_or_default());
+    let secret = RwSignal::new(String::new());
+    let secret_set = RwSignal::new(settings.webhook_secret_set);
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let saved = RwSignal::new(false);
@@ -49,12 +91,22 @@ fn SettingsForm(max: Option<i64>, webhook: String) -> impl IntoView {
             },
         };
         let hook = Some(webhook.get_untracked()).filter(|w| !w.trim().is_empty());
+        // An empty secret field keeps the secret there is; typing one replaces it.
+        let new_secret = secret.get_untracked();
         let changes = SettingsChanges {
             max_token_lifetime_days: Patch::from_option(days),
             webhook_url: Patch::from_option(hook),
+            webhook_secret: if new_secret.is_empty() {
+                Patch::Unchanged
+            } else {
+                Patch::Set(new_secret)
+            },
         };
-        run_call(pending, error, update_settings(changes), move |_| {
-            saved.set(true)
+        run_call(pending, error, update_settings(changes), move |r| {
+            saved.set(true);
+            secret.set(String::new());
+            secret_set.set(r.settings.webhook_secret_set);
+            on_saved.run(());
         });
     };
     view! {
@@ -66,11 +118,51 @@ fn SettingsForm(max: Option<i64>, webhook: String) -> impl IntoView {
             <FieldError error=error.into() field="max_token_lifetime_days"/>
             <label for="webhook-url">"Webhook URL"</label>
             <input id="webhook-url" type="url" prop:value=webhook on:input=move |ev| webhook.set(event_target_value(&ev))/>
+            <p class="hint">"Where expiry notices go: an https URL (or http to localhost, for testing)."</p>
             <FieldError error=error.into() field="webhook_url"/>
+            <label for="webhook-secret">"Signing secret"</label>
+            <input id="webhook-secret" type="password" autocomplete="new-password" prop:value=secret on:input=move |ev| secret.set(event_target_value(&ev))/>
+            <p class="hint">{move || if secret_set.get() {
+                "A secret is set; notices carry X-Steward-Signature. Type a new one to replace it."
+            } else {
+                "None yet: notices are unsigned. 16 characters or more; the receiver checks X-Steward-Signature with it."
+            }}</p>
+            <FieldError error=error.into() field="webhook_secret"/>
             <div class="actions left">
                 <button type="submit" disabled=move || pending.get()>{move || if pending.get() { "Saving…" } else { "Save settings" }}</button>
             </div>
             <p class="muted" aria-live="polite">{move || saved.get().then_some("Settings saved.")}</p>
         </form>
+    }
+}
+
+/// Send test: posts a test notice now and says how it went.
+#[component]
+fn TestWebhook(on_sent: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let result = RwSignal::new(None::<String>);
+    let send = move |_| {
+        result.set(None);
+        run_call(pending, error, test_webhook(), move |d| {
+            result.set(Some(if d.status == "delivered" {
+                format!(
+                    "Delivered: the receiver answered {}.",
+                    d.last_status.unwrap_or_default()
+                )
+            } else {
+                format!("Not delivered: {}.", d.last_error.unwrap_or_default())
+            }));
+            on_sent.run(());
+        });
+    };
+    view! {
+        <div class="actions left">
+            <button type="button" class="secondary" disabled=move || pending.get() on:click=send>
+                {move || if pending.get() { "Sending…" } else { "Send test" }}
+            </button>
+        </div>
+        <FormError error=error.into() fields=&[]/>
+        <p class="muted" role="status">{move || result.get()}</p>
     }
 }

@@ -140,6 +140,8 @@ pub struct Settings {
     pub session_max_secs: i64,
     /// The public URL; by default the server's own `http://127.0.0.1:port`.
     pub public_url: Option<String>,
+    /// The first wait before retrying a failed expiry notice.
+    pub notice_retry_base_ms: i64,
 }
 
 impl Default for Settings {
@@ -149,6 +151,7 @@ impl Default for Settings {
             session_idle_secs: 3600,
             session_max_secs: 7 * 86_400,
             public_url: None,
+            notice_retry_base_ms: 30_000,
         }
     }
 }
@@ -185,6 +188,10 @@ impl TestApp {
                 public_url: settings.public_url.clone().unwrap_or_else(|| base.clone()),
                 session_idle_secs: settings.session_idle_secs,
                 session_max_secs: settings.session_max_secs,
+                secret_key: Some(app::auth::sealing::SealingKey::from_secret(
+                    "the test suite's server key",
+                )),
+                notice_retry_base_ms: settings.notice_retry_base_ms,
             },
         );
         let options = LeptosOptions::builder()

@@ -10,6 +10,7 @@ mod contract;
 mod integrity;
 mod lifecycle;
 mod minting;
+mod notices;
 mod panics;
 mod proxies;
 mod sessions;

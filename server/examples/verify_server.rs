@@ -1,0 +1,215 @@
+//! A server to measure token verification against, run by `scripts/bench.sh`: a fresh database
+//! holding an organization with 1,000 custom roles, 500 groups and 200 workspaces, a service
+//! account reached by bindings through 20 of the groups, its token, and a gateway token that
+//! may only introspect. Prints `READY <port> <token> <gateway-token>` and serves until killed.
+//!
+//! `cargo run --release -p server --example verify_server` (SQLite), or with
+//! `STEWARD_DATABASE_URL=postgres://…/empty_db` for PostgreSQL.
+
+use app::auth::random::new_id;
+use app::services::setup::{create_admin, NewAdmin};
+use app::services::RequestMeta;
+use app::state::{AppConfig, AppState};
+use app::store::{Db, NamedTable, NewBinding, NewNamed, NewToken};
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+
+const ROLES: usize = 1_000;
+const GROUPS: usize = 500;
+const WORKSPACES: usize = 200;
+const PERMISSIONS: usize = 100;
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("STEWARD_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}/steward-bench-{}.db",
+            std::env::temp_dir().display(),
+            std::process::id()
+        )
+    });
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(
+        db.clone(),
+        AppConfig {
+            public_url: base.clone(),
+            session_idle_secs: 3600,
+            session_max_secs: 86_400,
+            secret_key: None,
+            notice_retry_base_ms: 30_000,
+        },
+    );
+    let admin = NewAdmin {
+        org_slug: "bench".into(),
+        org_name: "Bench".into(),
+        email: "bench@example.test".into(),
+        name: "Bench".into(),
+        password: "bench test password".into(),
+    };
+    create_admin(&state, admin, None, &RequestMeta::default())
+        .await
+        .expect("admin");
+    let org = state
+        .db
+        .users_by_email("bench@example.test")
+        .await
+        .unwrap()
+        .remove(0)
+        .organization_id;
+
+    let mut tx = db.begin().await.unwrap();
+    let now = app::services::clock::now_ms();
+    for p in 0..PERMISSIONS {
+        tx.declare_permission(&org, &format!("app{p}:run"), "", now)
+            .await
+            .unwrap();
+    }
+    let mut workspaces = Vec::new();
+    for w in 0..WORKSPACES {
+        let id = new_id("wsp");
+        let n = NewNamed {
+            id: &id,
+            organization_id: &org,
+            name: &format!("ws-{w}"),
+            description: "",
+            now,
+        };
+        tx.insert_named(NamedTable::Workspaces, &n).await.unwrap();
+        workspaces.push(id);
+    }
+    let mut roles = Vec::new();
+    for r in 0..ROLES {
+        let id = new_id("rol");
+        let n = NewNamed {
+            id: &id,
+            organization_id: &org,
+            name: &format!("role-{r}"),
+            description: "",
+            now,
+        };
+        tx.insert_named(NamedTable::Roles, &n).await.unwrap();
+        let perms: Vec<String> = (0..3)
+            .map(|k| format!("app{}:run", (r * 3 + k) % PERMISSIONS))
+            .collect();
+        tx.set_role_permissions(&id, &perms).await.unwrap();
+        roles.push(id);
+    }
+    let account = new_id("sa");
+    tx.insert_account(&account, &org, "bench-bot", "", "editor", "bench", now)
+        .await
+        .unwrap();
+    // The gateway's account is an admin, so it holds tokens:introspect; its token is narrowed
+    // to that permission.
+    let gateway_account = new_id("sa");
+    tx.insert_account(&gateway_account, &org, "gateway", "", "admin", "bench", now)
+        .await
+        .unwrap();
+    let binding = |subject_type: &'static str,
+                   subject: String,
+                   role: String,
+                   ws: Option<String>| { (subject_type, subject, role, ws) };
+    let mut bindings = Vec::new();
+    for g in 0..GROUPS {
+        let id = new_id("grp");
+        let n = NewNamed {
+            id: &id,
+            organization_id: &org,
+            name: &format!("group-{g}"),
+            description: "",
+            now,
+        };
+        tx.insert_named(NamedTable::Groups, &n).await.unwrap();
+        if g % 25 == 0 {
+            tx.add_group_member(&id, "service_account", &account)
+                .await
+                .unwrap();
+        }
+        bindings.push(binding(
+            "group",
+            id,
+            roles[g % ROLES].clone(),
+            Some(workspaces[g % WORKSPACES].clone()),
+        ));
+    }
+    bindings.push(binding(
+        "service_account",
+        account.clone(),
+        roles[7].clone(),
+        None,
+    ));
+    for (subject_type, subject, role, ws) in &bindings {
+        tx.insert_binding(&NewBinding {
+            id: &new_id("bnd"),
+            organization_id: &org,
+            subject_type,
+            subject_id: subject,
+            role_id: role,
+            workspace_id: ws.as_deref(),
+            created_by: "bench",
+            now,
+        })
+        .await
+        .unwrap();
+    }
+    let token = app::auth::token_secret::generate();
+    let gateway = app::auth::token_secret::generate();
+    for (name, owner, secret, narrow) in [
+        ("bench", &account, &token, None),
+        (
+            "gateway",
+            &gateway_account,
+            &gateway,
+            Some("tokens:introspect"),
+        ),
+    ] {
+        let id = new_id("tok");
+        tx.insert_token(&NewToken {
+            id: &id,
+            organization_id: &org,
+            service_account_id: owner,
+            name,
+            description: "",
+            scopes: "read,write",
+            secret_hash: &secret.hash,
+            hint: &secret.hint,
+            created_by: "bench",
+            created_at: now,
+            expires_at: None,
+            role_cap: "admin",
+            cap_permissions: None,
+            narrow_permissions: narrow,
+            narrow_workspaces: None,
+        })
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    if let Db::Postgres(p) = &db {
+        sqlx::query("ANALYZE").execute(p).await.unwrap();
+    }
+
+    let options = LeptosOptions::builder().output_name("steward").build();
+    server::spawn_background_tasks(
+        state.clone(),
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(60),
+    );
+    let router = server::build_router(state, options, Default::default());
+    let port = listener.local_addr().unwrap().port();
+    println!("READY {port} {} {}", token.secret, gateway.secret);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .unwrap();
+}
