@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod middleware;
+pub mod openapi;
 pub mod router;
 pub mod routes;
 pub mod shutdown;

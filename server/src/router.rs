@@ -4,7 +4,7 @@
 use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
 use crate::middleware::{api_errors, authenticate, request_log};
-use crate::routes::{audit_export, verify};
+use crate::routes::{audit_export, openapi, verify};
 use app::domain::ApiError;
 use app::state::AppState;
 use app::ui::{shell, App};
@@ -72,6 +72,9 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
             get(audit_export::export_get).post(audit_export::export_post),
         )
         .route("/auth/verify", get(verify::verify))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/reference", get(openapi::reference))
+        .route("/api/reference.css", get(openapi::stylesheet))
         .with_state(state.clone());
 
     let hsts = state.config.secure_cookies().then(|| {

@@ -9,19 +9,19 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// Answer of `permissions/declare`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PermissionResponse {
     pub permission: PermissionInfo,
 }
 
 /// Answer of `roles/create` and `roles/update`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoleResponse {
     pub role: RoleInfo,
 }
 
 /// Steward's permissions and the organization's application permissions.
-#[server(endpoint = "v1/permissions/list", input = Json, output = Json)]
+#[server(endpoint = "v1/permissions/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_permissions() -> Result<Items<PermissionInfo>, ApiError> {
     use crate::api::context::{caller, state};
     let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
@@ -30,7 +30,7 @@ pub async fn list_permissions() -> Result<Items<PermissionInfo>, ApiError> {
 }
 
 /// Declares an application permission, e.g. `deploy:production`.
-#[server(endpoint = "v1/permissions/declare", input = Json, output = Json)]
+#[server(endpoint = "v1/permissions/declare", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn declare_permission(
     name: String,
     description: Option<String>,
@@ -48,7 +48,7 @@ pub async fn declare_permission(
 }
 
 /// Retires an application permission; roles holding it no longer do.
-#[server(endpoint = "v1/permissions/retire", input = Json, output = Json)]
+#[server(endpoint = "v1/permissions/retire", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn retire_permission(name: String) -> Result<Empty, ApiError> {
     use crate::api::context::{caller, state};
     let caller = caller(crate::domain::Permission::RolesWrite)?;
@@ -57,7 +57,7 @@ pub async fn retire_permission(name: String) -> Result<Empty, ApiError> {
 }
 
 /// The built-in roles and the organization's own.
-#[server(endpoint = "v1/roles/list", input = Json, output = Json)]
+#[server(endpoint = "v1/roles/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_roles() -> Result<Items<RoleInfo>, ApiError> {
     use crate::api::context::{caller, state};
     let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
@@ -66,7 +66,7 @@ pub async fn list_roles() -> Result<Items<RoleInfo>, ApiError> {
 }
 
 /// Creates a custom role from permissions the caller holds.
-#[server(endpoint = "v1/roles/create", input = Json, output = Json)]
+#[server(endpoint = "v1/roles/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_role(
     name: String,
     description: Option<String>,
@@ -85,7 +85,7 @@ pub async fn create_role(
 }
 
 /// Changes a custom role; fields left out stay as they are.
-#[server(endpoint = "v1/roles/update", input = Json, output = Json)]
+#[server(endpoint = "v1/roles/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_role(
     id: String,
     name: Option<String>,
@@ -105,7 +105,7 @@ pub async fn update_role(
 }
 
 /// Deletes a custom role: 409 naming its bindings while it is bound, unless `force`.
-#[server(endpoint = "v1/roles/delete", input = Json, output = Json)]
+#[server(endpoint = "v1/roles/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_role(id: String, force: Option<bool>) -> Result<Empty, ApiError> {
     use crate::api::context::{caller, state};
     let caller = caller(crate::domain::Permission::RolesWrite)?;
@@ -114,7 +114,7 @@ pub async fn delete_role(id: String, force: Option<bool>) -> Result<Empty, ApiEr
 }
 
 /// Everything a member, service account or group holds, and why (the explain view as a table).
-#[server(endpoint = "v1/access/effective", input = Json, output = Json)]
+#[server(endpoint = "v1/access/effective", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn effective_access(
     subject: SubjectRef,
 ) -> Result<Items<crate::domain::EffectivePermission>, ApiError> {
@@ -131,11 +131,15 @@ pub async fn effective_access(
 }
 
 /// "May this member, service account, group or token do `permission` (in `workspace`)?"
-#[server(endpoint = "v1/access/explain", input = Json, output = Json)]
+#[server(endpoint = "v1/access/explain", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn explain_access(
+    /// Whose access to explain; or give `token_id`.
     subject: Option<SubjectRef>,
+    /// A token whose access to explain, limits included.
     token_id: Option<String>,
+    /// The permission asked about.
     permission: String,
+    /// In this workspace (by name); organization-wide when left out.
     workspace: Option<String>,
 ) -> Result<Explanation, ApiError> {
     use crate::api::context::{caller, state};

@@ -7,7 +7,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// A page of audit events, newest first.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEvent>,
     pub total: i64,
@@ -16,14 +16,21 @@ pub struct AuditPage {
 }
 
 /// Lists audit events, filtered by actor, action, target and time range.
-#[server(endpoint = "v1/audit/list", input = Json, output = Json)]
+#[server(endpoint = "v1/audit/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_audit(
+    /// Only events by this actor (its name or id).
     actor: Option<String>,
+    /// Only events with this action, e.g. `token.created`.
     action: Option<String>,
+    /// Only events on this target (its name or id).
     target: Option<String>,
+    /// Only events at or after this time (RFC 3339).
     since: Option<String>,
+    /// Only events before this time (RFC 3339).
     until: Option<String>,
+    /// From 1; default 1.
     page: Option<i64>,
+    /// 1–200; default 50.
     per_page: Option<i64>,
 ) -> Result<AuditPage, ApiError> {
     use crate::services::audit::{list, AuditQuery};

@@ -6,24 +6,24 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// Answer of `auth/login`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     pub user: User,
 }
 
 /// Answer of `auth/whoami`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WhoamiResponse {
     pub principal: Principal,
 }
 
 /// An empty JSON object, for operations with nothing to return.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Empty {}
 
 /// Signs a person in and sets the session cookie. `organization` (a slug) is needed only when
 /// the email address belongs to people in several organizations.
-#[server(endpoint = "v1/auth/login", input = Json, output = Json)]
+#[server(endpoint = "v1/auth/login", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn login(
     email: String,
     password: String,
@@ -44,7 +44,7 @@ pub async fn login(
 }
 
 /// Ends the current session (if the caller has one) and clears the cookie.
-#[server(endpoint = "v1/auth/logout", input = Json, output = Json)]
+#[server(endpoint = "v1/auth/logout", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn logout() -> Result<Empty, ApiError> {
     use crate::api::context::{append_header, session_cookie, signed_in, state};
     use crate::services::sessions::{cleared_session_cookie, sign_out};
@@ -59,7 +59,7 @@ pub async fn logout() -> Result<Empty, ApiError> {
 }
 
 /// The authenticated principal: a person or a service account and its token.
-#[server(endpoint = "v1/auth/whoami", input = Json, output = Json)]
+#[server(endpoint = "v1/auth/whoami", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
     use crate::api::context::{authenticated, state};
     let auth = authenticated().ok_or_else(ApiError::unauthenticated)?;
@@ -68,13 +68,13 @@ pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
 }
 
 /// Whether a first-administrator setup link can still be used (the setup page asks first).
-#[server(endpoint = "v1/setup/check", input = Json, output = Json)]
+#[server(endpoint = "v1/setup/check", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn check_setup_link(token: String) -> Result<bool, ApiError> {
     crate::services::setup::setup_link_is_valid(&crate::api::context::state(), &token).await
 }
 
 /// Creates the first administrator and organization from a one-time setup link, and signs in.
-#[server(endpoint = "v1/setup/complete", input = Json, output = Json)]
+#[server(endpoint = "v1/setup/complete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn complete_setup(
     token: String,
     org_name: String,

@@ -8,7 +8,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// Answer of `bindings/grant`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BindingResponse {
     pub binding: Binding,
 }
@@ -28,10 +28,13 @@ fn caller_for(kind: crate::domain::SubjectType) -> Result<crate::services::Calle
 
 /// Binds a role (id or name) to a member, service account or group, organization-wide or in a
 /// workspace (id or name).
-#[server(endpoint = "v1/bindings/grant", input = Json, output = Json)]
+#[server(endpoint = "v1/bindings/grant", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn grant_binding(
+    /// Who receives the role.
     subject: SubjectRef,
+    /// The role, by id or name.
     role: String,
+    /// Only in this workspace (id or name); organization-wide when left out.
     workspace: Option<String>,
 ) -> Result<BindingResponse, ApiError> {
     let caller = caller_for(subject.kind)?;
@@ -42,7 +45,8 @@ pub async fn grant_binding(
     Ok(BindingResponse { binding })
 }
 
-#[server(endpoint = "v1/bindings/revoke", input = Json, output = Json)]
+/// Removes a role binding. Needs the permission that granting it needed (by subject type).
+#[server(endpoint = "v1/bindings/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_binding(id: String) -> Result<Empty, ApiError> {
     use crate::services::bindings::{revoke, subject_type_of};
     let state = crate::api::context::state();
@@ -53,7 +57,7 @@ pub async fn revoke_binding(id: String) -> Result<Empty, ApiError> {
 }
 
 /// Bindings by subject, workspace and role (each optional).
-#[server(endpoint = "v1/bindings/list", input = Json, output = Json)]
+#[server(endpoint = "v1/bindings/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_bindings(
     subject: Option<SubjectRef>,
     workspace: Option<String>,

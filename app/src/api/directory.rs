@@ -9,18 +9,19 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// Answer of `workspaces/create` and `workspaces/update`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkspaceResponse {
     pub workspace: Workspace,
 }
 
 /// Answer of `groups/create`, `groups/update` and the member changes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupResponse {
     pub group: Group,
 }
 
-#[server(endpoint = "v1/workspaces/list", input = Json, output = Json)]
+/// The organization's workspaces.
+#[server(endpoint = "v1/workspaces/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_workspaces() -> Result<Items<Workspace>, ApiError> {
     use crate::api::context::{caller, state};
     use crate::services::named::{workspace_to_api, WORKSPACES};
@@ -35,7 +36,8 @@ pub async fn list_workspaces() -> Result<Items<Workspace>, ApiError> {
     })
 }
 
-#[server(endpoint = "v1/workspaces/create", input = Json, output = Json)]
+/// Creates a workspace: a place role bindings can be limited to, e.g. `prod`.
+#[server(endpoint = "v1/workspaces/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_workspace(
     name: String,
     description: Option<String>,
@@ -49,7 +51,8 @@ pub async fn create_workspace(
     })
 }
 
-#[server(endpoint = "v1/workspaces/update", input = Json, output = Json)]
+/// Renames a workspace or changes its description; fields left out stay as they are.
+#[server(endpoint = "v1/workspaces/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_workspace(
     id: String,
     name: Option<String>,
@@ -73,7 +76,7 @@ pub async fn update_workspace(
 }
 
 /// Deletes a workspace; the bindings in it go with it.
-#[server(endpoint = "v1/workspaces/delete", input = Json, output = Json)]
+#[server(endpoint = "v1/workspaces/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_workspace(id: String) -> Result<Empty, ApiError> {
     use crate::api::context::{caller, state};
     use crate::services::named::{delete, WORKSPACES};
@@ -82,7 +85,8 @@ pub async fn delete_workspace(id: String) -> Result<Empty, ApiError> {
     Ok(Empty {})
 }
 
-#[server(endpoint = "v1/groups/list", input = Json, output = Json)]
+/// The organization's groups with their members.
+#[server(endpoint = "v1/groups/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_groups() -> Result<Items<Group>, ApiError> {
     use crate::api::context::{caller, state};
     let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
@@ -90,7 +94,8 @@ pub async fn list_groups() -> Result<Items<Group>, ApiError> {
     Ok(Items { items })
 }
 
-#[server(endpoint = "v1/groups/create", input = Json, output = Json)]
+/// Creates a group: roles bound to it apply to all its members.
+#[server(endpoint = "v1/groups/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_group(
     name: String,
     description: Option<String>,
@@ -104,7 +109,8 @@ pub async fn create_group(
     })
 }
 
-#[server(endpoint = "v1/groups/update", input = Json, output = Json)]
+/// Renames a group or changes its description; fields left out stay as they are.
+#[server(endpoint = "v1/groups/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_group(
     id: String,
     name: Option<String>,
@@ -132,7 +138,7 @@ pub async fn update_group(
 }
 
 /// Deletes a group; its memberships and bindings go with it.
-#[server(endpoint = "v1/groups/delete", input = Json, output = Json)]
+#[server(endpoint = "v1/groups/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_group(id: String) -> Result<Empty, ApiError> {
     use crate::api::context::{caller, state};
     use crate::services::named::{delete, GROUPS};
@@ -142,7 +148,7 @@ pub async fn delete_group(id: String) -> Result<Empty, ApiError> {
 }
 
 /// Adds service accounts and members to a group.
-#[server(endpoint = "v1/groups/add-members", input = Json, output = Json)]
+#[server(endpoint = "v1/groups/add-members", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn add_group_members(
     id: String,
     service_account_ids: Option<Vec<String>>,
@@ -152,7 +158,7 @@ pub async fn add_group_members(
 }
 
 /// Removes service accounts and members from a group.
-#[server(endpoint = "v1/groups/remove-members", input = Json, output = Json)]
+#[server(endpoint = "v1/groups/remove-members", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn remove_group_members(
     id: String,
     service_account_ids: Option<Vec<String>>,

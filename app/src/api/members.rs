@@ -7,7 +7,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// A page of members.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MemberPage {
     pub items: Vec<User>,
     pub total: i64,
@@ -16,19 +16,20 @@ pub struct MemberPage {
 }
 
 /// Answer of `members/invite`: the one-time link is shown to the admin once, to pass on.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Invitation {
     pub member: User,
     pub setup_url: String,
 }
 
 /// Answer of `members/update`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MemberResponse {
     pub member: User,
 }
 
-#[server(endpoint = "v1/members/list", input = Json, output = Json)]
+/// The organization's people, a page at a time.
+#[server(endpoint = "v1/members/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_members(
     page: Option<i64>,
     per_page: Option<i64>,
@@ -45,7 +46,8 @@ pub async fn list_members(
     })
 }
 
-#[server(endpoint = "v1/members/invite", input = Json, output = Json)]
+/// Invites a person: answers a one-time setup link (valid 7 days) to hand them.
+#[server(endpoint = "v1/members/invite", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn invite_member(
     email: String,
     name: String,
@@ -61,7 +63,8 @@ pub async fn invite_member(
     Ok(Invitation { member, setup_url })
 }
 
-#[server(endpoint = "v1/members/update", input = Json, output = Json)]
+/// Changes a person's role or disables them (which ends their sessions).
+#[server(endpoint = "v1/members/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_member(
     id: String,
     role: Option<String>,
@@ -80,7 +83,7 @@ pub async fn update_member(
 }
 
 /// A person changes their own password; their other sessions end and this one is replaced.
-#[server(endpoint = "v1/auth/change-password", input = Json, output = Json)]
+#[server(endpoint = "v1/auth/change-password", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn change_password(
     current_password: String,
     new_password: String,
@@ -96,13 +99,13 @@ pub async fn change_password(
 }
 
 /// Who an invitation link is for (the page shows it before asking for a password).
-#[server(endpoint = "v1/setup/invitation", input = Json, output = Json)]
+#[server(endpoint = "v1/setup/invitation", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn check_invitation(token: String) -> Result<Option<User>, ApiError> {
     crate::services::members::invitation(&crate::api::context::state(), &token).await
 }
 
 /// Sets the invited person's password and signs them in.
-#[server(endpoint = "v1/setup/accept-invite", input = Json, output = Json)]
+#[server(endpoint = "v1/setup/accept-invite", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn accept_invitation(token: String, password: String) -> Result<LoginResponse, ApiError> {
     use crate::api::context::{request_meta, set_session_cookie, state};
     let state = state();

@@ -16,7 +16,7 @@ pub mod tokens;
 pub mod context;
 
 /// An answer that is a list: `{items: [...]}`.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }

@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// A page of service accounts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountPage {
     pub items: Vec<ServiceAccount>,
     pub total: i64,
@@ -15,13 +15,13 @@ pub struct AccountPage {
 }
 
 /// Answer of `service-accounts/create`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountResponse {
     pub service_account: ServiceAccount,
 }
 
 /// Answer of `service-accounts/get`: the account and its live tokens.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountDetail {
     pub service_account: ServiceAccount,
     pub tokens: Vec<Token>,
@@ -37,13 +37,19 @@ pub struct AccountDetail {
 }
 
 /// Lists the organization's accounts: search by name, filter by role and status, sort, page.
-#[server(endpoint = "v1/service-accounts/list", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_service_accounts(
+    /// Part of the account's name.
     query: Option<String>,
+    /// `viewer`, `editor` or `admin`.
     role: Option<String>,
+    /// `active` or `disabled`.
     status: Option<String>,
+    /// `name` (default), `-name`, `created`, `-created` or `-requests` (most used in 7 days).
     sort: Option<String>,
+    /// From 1; default 1.
     page: Option<i64>,
+    /// 1–200; default 50.
     per_page: Option<i64>,
 ) -> Result<AccountPage, ApiError> {
     use crate::services::service_accounts::{list, ListQuery};
@@ -66,11 +72,14 @@ pub async fn list_service_accounts(
 }
 
 /// Creates a service account.
-#[server(endpoint = "v1/service-accounts/create", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_service_account(
+    /// Unique in the organization; lowercase a-z, 0-9, `-` and `_`.
     name: String,
     description: Option<String>,
+    /// The built-in role: `viewer`, `editor` or `admin`.
     role: Option<String>,
+    /// Custom roles (by name) bound organization-wide as well.
     roles: Option<Vec<String>>,
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{create, NewAccount};
@@ -90,7 +99,7 @@ pub async fn create_service_account(
 }
 
 /// One account with its tokens.
-#[server(endpoint = "v1/service-accounts/get", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> {
     use crate::services::{service_accounts, tokens};
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
@@ -110,7 +119,7 @@ pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> 
 }
 
 /// Edits an account's name, description or role.
-#[server(endpoint = "v1/service-accounts/update", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_service_account(
     id: String,
     name: Option<String>,
@@ -131,9 +140,10 @@ pub async fn update_service_account(
 }
 
 /// Disables an account; by default also revokes all its tokens (`revoke_tokens: false` suspends them).
-#[server(endpoint = "v1/service-accounts/disable", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/disable", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn disable_service_account(
     id: String,
+    /// Revoke every token (default); `false` suspends them until the account is enabled.
     revoke_tokens: Option<bool>,
 ) -> Result<AccountResponse, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
@@ -149,7 +159,7 @@ pub async fn disable_service_account(
 }
 
 /// Enables a disabled account.
-#[server(endpoint = "v1/service-accounts/enable", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/enable", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
     let service_account =
@@ -159,9 +169,10 @@ pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiEr
 }
 
 /// An account's authenticated requests per day (last `days`, 1–90, default 30) and per token.
-#[server(endpoint = "v1/service-accounts/usage", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/usage", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn service_account_usage(
     id: String,
+    /// How many days back, 1–90; default 30.
     days: Option<i64>,
 ) -> Result<crate::domain::Usage, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
@@ -169,7 +180,7 @@ pub async fn service_account_usage(
 }
 
 /// Deletes an account and all its tokens.
-#[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json)]
+#[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
     crate::services::service_accounts::delete(&crate::api::context::state(), &caller, &id).await?;

@@ -6,13 +6,13 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// Answer of `settings/get` and `settings/update`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SettingsResponse {
     pub settings: OrganizationSettings,
 }
 
 /// The organization's settings.
-#[server(endpoint = "v1/settings/get", input = Json, output = Json)]
+#[server(endpoint = "v1/settings/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::SettingsRead)?;
     let settings = crate::services::settings::get(&crate::api::context::state(), &caller).await?;
@@ -21,7 +21,7 @@ pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
 
 /// Changes the settings that were sent. People only: a token cannot change the policies that
 /// bound tokens.
-#[server(endpoint = "v1/settings/update", input = Json, output = Json)]
+#[server(endpoint = "v1/settings/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_settings(
     #[server(flatten)] changes: SettingsChanges,
 ) -> Result<SettingsResponse, ApiError> {
@@ -32,7 +32,7 @@ pub async fn update_settings(
 }
 
 /// The organization's last 50 expiry notices and how their delivery went.
-#[server(endpoint = "v1/settings/deliveries", input = Json, output = Json)]
+#[server(endpoint = "v1/settings/deliveries", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_deliveries() -> Result<crate::api::Items<crate::domain::Delivery>, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::SettingsRead)?;
     let items =
@@ -41,7 +41,7 @@ pub async fn list_deliveries() -> Result<crate::api::Items<crate::domain::Delive
 }
 
 /// Sends a test notice to the webhook now and reports how it went.
-#[server(endpoint = "v1/settings/test-webhook", input = Json, output = Json)]
+#[server(endpoint = "v1/settings/test-webhook", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn test_webhook() -> Result<crate::domain::Delivery, ApiError> {
     let caller = crate::api::context::person(crate::domain::Permission::SettingsWrite)?;
     crate::services::notices::send_test(&crate::api::context::state(), &caller).await

@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// Answer of `tokens/create`: the secret appears here and never again.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssuedTokenResponse {
     pub token: Token,
     pub secret: String,
@@ -14,21 +14,29 @@ pub struct IssuedTokenResponse {
 }
 
 /// Answer of `tokens/list`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenList {
     pub items: Vec<Token>,
 }
 
 /// Issues a token for a service account.
-#[server(endpoint = "v1/tokens/create", input = Json, output = Json)]
+#[server(endpoint = "v1/tokens/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_token(
+    /// The account the token acts as.
     service_account_id: String,
+    /// Unique among the account's live tokens; lowercase a-z, 0-9, `-` and `_`.
     name: String,
     description: Option<String>,
+    /// `read`, `write` or both; default both.
     scopes: Option<Vec<String>>,
+    /// 1–3650, at most the organization's maximum lifetime; default 30 (or that maximum, when
+    /// it is shorter).
     expires_in_days: Option<i64>,
+    /// A token that never expires; refused when the organization sets a maximum lifetime.
     never_expires: Option<bool>,
+    /// Narrow the token to these permissions (each held by the account and the caller).
     permissions: Option<Vec<String>>,
+    /// Narrow the token to these workspaces (by name).
     workspaces: Option<Vec<String>>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::services::tokens::{create, NewTokenInput};
@@ -52,7 +60,7 @@ pub async fn create_token(
 }
 
 /// The live tokens of a service account.
-#[server(endpoint = "v1/tokens/list", input = Json, output = Json)]
+#[server(endpoint = "v1/tokens/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
     let items =
@@ -62,7 +70,7 @@ pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiErr
 }
 
 /// Revokes a token permanently.
-#[server(endpoint = "v1/tokens/revoke", input = Json, output = Json)]
+#[server(endpoint = "v1/tokens/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
     crate::services::tokens::revoke(&crate::api::context::state(), &caller, &id).await?;
@@ -71,25 +79,32 @@ pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiErro
 
 /// Whether a token is good and whose it is (RFC 7662 style), for services that accept Steward's
 /// tokens. Needs `tokens:introspect`; another organization's token is inactive.
-#[server(endpoint = "v1/tokens/introspect", input = Json, output = Json)]
-pub async fn introspect_token(token: String) -> Result<crate::domain::Introspection, ApiError> {
+#[server(endpoint = "v1/tokens/introspect", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn introspect_token(
+    /// The token to ask about, `stw_…`.
+    token: String,
+) -> Result<crate::domain::Introspection, ApiError> {
     use crate::api::context::{caller, request_meta, state};
     let caller = caller(crate::domain::Permission::TokensIntrospect)?;
     crate::services::introspection::introspect(&state(), &caller, &token, &request_meta()).await
 }
 
 /// Answer of `tokens/revoke-all`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RevokedCount {
     pub revoked: u64,
 }
 
 /// Replaces a token's secret, optionally keeping the old one valid for a grace period.
-#[server(endpoint = "v1/tokens/refresh", input = Json, output = Json)]
+#[server(endpoint = "v1/tokens/refresh", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn refresh_token(
+    /// The token to refresh.
     id: String,
+    /// The new secret's lifetime, as for `tokens/create`.
     expires_in_days: Option<i64>,
+    /// The new secret never expires (when the organization allows it).
     never_expires: Option<bool>,
+    /// How long the old secret keeps working: 0 (default) to 604800 seconds (7 days).
     grace_seconds: Option<i64>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::services::tokens::{refresh, RefreshInput};
@@ -109,7 +124,7 @@ pub async fn refresh_token(
 }
 
 /// Revokes every token of a service account.
-#[server(endpoint = "v1/tokens/revoke-all", input = Json, output = Json)]
+#[server(endpoint = "v1/tokens/revoke-all", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCount, ApiError> {
     let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
     let revoked = crate::services::tokens::revoke_all(

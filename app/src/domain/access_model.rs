@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Who can hold role bindings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectType {
     Member,
@@ -23,7 +23,7 @@ impl SubjectType {
 }
 
 /// A member, service account or group, by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SubjectRef {
     #[serde(rename = "type")]
     pub kind: SubjectType,
@@ -31,14 +31,14 @@ pub struct SubjectRef {
 }
 
 /// A role or workspace named in another object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NamedRef {
     pub id: String,
     pub name: String,
 }
 
 /// A role: built-in (`viewer`, `editor`, `admin`; not editable) or the organization's own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoleInfo {
     pub id: String,
     pub name: String,
@@ -55,7 +55,7 @@ pub struct RoleInfo {
 }
 
 /// A named scope inside an organization, e.g. `prod` or `ml-research`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Workspace {
     pub id: String,
     pub name: String,
@@ -65,7 +65,7 @@ pub struct Workspace {
 }
 
 /// A member of a group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupMember {
     #[serde(rename = "type")]
     pub kind: SubjectType,
@@ -74,7 +74,7 @@ pub struct GroupMember {
 }
 
 /// A named set of members and service accounts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Group {
     pub id: String,
     pub name: String,
@@ -86,7 +86,7 @@ pub struct Group {
 }
 
 /// A subject holding a role, organization-wide or in one workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Binding {
     pub id: String,
     pub subject: SubjectRef,
@@ -99,7 +99,7 @@ pub struct Binding {
 
 /// One reason a permission is allowed: a binding (or the subject's own organization role,
 /// which has no binding id), the role it names, the group it came through, where it applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     pub binding_id: Option<String>,
     pub role: String,
@@ -111,7 +111,7 @@ pub struct Reason {
 
 /// One permission a subject holds, organization-wide (`workspace` null) or only in a workspace,
 /// and why: a row of `access/effective`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EffectivePermission {
     pub permission: String,
     pub workspace: Option<String>,
@@ -119,7 +119,7 @@ pub struct EffectivePermission {
 }
 
 /// The answer of `access/explain`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Explanation {
     pub allowed: bool,
     pub because: Vec<Reason>,

@@ -4,7 +4,7 @@ use super::ApiError;
 use serde::{Deserialize, Serialize};
 
 /// An audit export's format: CSV for spreadsheets, JSON Lines for log pipelines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     Csv,

@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The organization a token belongs to, as introspection reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrganizationSlug {
     pub id: String,
     pub slug: String,
 }
 
 /// Everything about an active token. Absent for an inactive one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenFacts {
     /// The service account's id.
     pub sub: String,
@@ -40,6 +40,55 @@ pub struct Introspection {
     pub active: bool,
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub facts: Option<TokenFacts>,
+}
+
+/// Written by hand because the derived schema cannot say "either exactly `{active: false}`, or
+/// `active: true` with every fact".
+impl utoipa::PartialSchema for Introspection {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOfBuilder, ObjectBuilder, OneOfBuilder, Ref, Type,
+        };
+        let active = |value: bool| {
+            ObjectBuilder::new()
+                .property(
+                    "active",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .enum_values(Some([value])),
+                )
+                .required("active")
+        };
+        OneOfBuilder::new()
+            .description(Some(
+                "`{\"active\": false}` and nothing else for a token that must not be accepted; \
+                 `active: true` with every fact of `TokenFacts` for a good one.",
+            ))
+            .item(
+                active(false).additional_properties(Some(AdditionalProperties::<
+                    utoipa::openapi::schema::Schema,
+                >::FreeForm(false))),
+            )
+            .item(
+                AllOfBuilder::new()
+                    .item(active(true))
+                    .item(Ref::from_schema_name("TokenFacts")),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Introspection {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("TokenFacts".into(), TokenFacts::schema()));
+        <TokenFacts as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 impl Introspection {

@@ -5,7 +5,7 @@ use super::{Patch, Role, Scope};
 use serde::{Deserialize, Serialize};
 
 /// The organization a principal belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrganizationRef {
     pub id: String,
     pub slug: String,
@@ -13,7 +13,7 @@ pub struct OrganizationRef {
 }
 
 /// Whether the caller is a person or a service account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalKind {
     User,
@@ -21,7 +21,7 @@ pub enum PrincipalKind {
 }
 
 /// The token a service-account principal authenticated with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PrincipalToken {
     pub id: String,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct PrincipalToken {
 }
 
 /// Who is making a request: the result of authentication, checked by every server function.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Principal {
     pub kind: PrincipalKind,
     pub id: String,
@@ -60,7 +60,7 @@ impl Principal {
 }
 
 /// A person who can sign in to the web UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -71,7 +71,7 @@ pub struct User {
 }
 
 /// A non-human identity that automation uses through its API tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceAccount {
     pub id: String,
     pub name: String,
@@ -88,7 +88,7 @@ pub struct ServiceAccount {
 }
 
 /// Whether a token can be used right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenStatus {
     Active,
@@ -98,7 +98,7 @@ pub enum TokenStatus {
 }
 
 /// An API token's metadata. The secret itself is never part of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Token {
     pub id: String,
     pub service_account_id: String,
@@ -130,7 +130,7 @@ pub struct Token {
 }
 
 /// The file a user downloads next to a new secret, ready for CLI tools.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionJson {
     pub access_token: String,
@@ -140,7 +140,7 @@ pub struct SessionJson {
 }
 
 /// One recorded action: who did what to which object, from where, and how it ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: String,
     pub at: String,
@@ -201,7 +201,7 @@ mod tests {
 }
 
 /// An organization's settings, as admins see and change them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrganizationSettings {
     pub organization_id: String,
     pub slug: String,
@@ -215,19 +215,22 @@ pub struct OrganizationSettings {
 }
 
 /// What `settings/update` changes: each field left out stays as it is, `null` clears it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SettingsChanges {
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    #[schema(value_type = Option<i64>)]
     pub max_token_lifetime_days: Patch<i64>,
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    #[schema(value_type = Option<String>)]
     pub webhook_url: Patch<String>,
     /// The secret notices are signed with (write-only).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    #[schema(value_type = Option<String>)]
     pub webhook_secret: Patch<String>,
 }
 
 /// One expiry notice (or test) and how its delivery went, for the delivery log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: String,
     /// `expires_in_7_days`, `expires_in_1_day`, `expired` or `test`.
@@ -243,7 +246,7 @@ pub struct Delivery {
 }
 
 /// Requests on one day (UTC).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UsageDay {
     /// `YYYY-MM-DD`.
     pub date: String,
@@ -251,7 +254,7 @@ pub struct UsageDay {
 }
 
 /// Requests with one token over the reported days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenUsage {
     pub id: String,
     pub name: String,
@@ -260,7 +263,7 @@ pub struct TokenUsage {
 
 /// A service account's authenticated requests: per day (every day of the period, oldest first)
 /// and per token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Usage {
     pub days: Vec<UsageDay>,
     pub tokens: Vec<TokenUsage>,

@@ -7,7 +7,19 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Steward's own permissions. Each API operation names one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum Permission {
     #[serde(rename = "service_accounts:read")]
     ServiceAccountsRead,
@@ -132,7 +144,9 @@ const MAX_PART_CHARS: usize = 48;
 
 /// An application permission's name, `resource:action`: each part 1–48 of `a-z 0-9 _ - .`,
 /// starting with a letter or digit, e.g. `deploy:production` or `repo:read`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct PermissionName(String);
 
 impl PermissionName {
@@ -180,7 +194,7 @@ impl PermissionName {
 }
 
 /// Whether a permission is one of Steward's own or one the organization declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PermissionKind {
     Steward,
@@ -188,7 +202,7 @@ pub enum PermissionKind {
 }
 
 /// A permission as `permissions/list` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PermissionInfo {
     pub name: String,
     pub description: String,

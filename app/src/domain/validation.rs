@@ -12,7 +12,7 @@ pub const MAX_EXPIRY_DAYS: i64 = 3650;
 pub const EXPIRY_PRESETS: [i64; 5] = [7, 30, 60, 90, 365];
 
 /// A service-account or token name: 1–64 of `a-z 0-9 _ -`, starting with a letter or digit.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResourceName(String);
 
 impl ResourceName {

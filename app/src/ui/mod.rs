@@ -153,6 +153,7 @@ fn Header() -> impl IntoView {
                                 })}
                             </nav>
                             <div class="who">
+                                <a href="/api/reference" rel="external">"API reference"</a>
                                 <a class="person" href="/settings/account" title="Your account">{principal.name.clone()}</a>
                                 <span class="org">{principal.organization.name.clone()}</span>
                                 <button type="button" class="secondary" on:click=sign_out disabled=move || signing_out.get()>

@@ -14,7 +14,14 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// Paths served without looking at credentials at all.
-const NO_AUTH_PREFIXES: &[&str] = &["/pkg/", "/favicon", "/healthz", "/readyz"];
+const NO_AUTH_PREFIXES: &[&str] = &[
+    "/pkg/",
+    "/favicon",
+    "/healthz",
+    "/readyz",
+    "/api/v1/openapi.json",
+    "/api/reference",
+];
 
 /// Paths a signed-out visitor may open.
 const PUBLIC_PREFIXES: &[&str] = &[

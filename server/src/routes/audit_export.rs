@@ -17,13 +17,19 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 
 /// The export's filter and format; every field optional so a missing one is a clear 422.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ExportParams {
+    /// `csv` or `jsonl` (required).
     format: Option<String>,
+    /// Only events by this actor (its name or id).
     actor: Option<String>,
+    /// Only events with this action, e.g. `token.created`.
     action: Option<String>,
+    /// Only events on this target (its name or id).
     target: Option<String>,
+    /// Only events at or after this time (RFC 3339).
     since: Option<String>,
+    /// Only events before this time (RFC 3339).
     until: Option<String>,
 }
 

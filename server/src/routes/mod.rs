@@ -2,4 +2,5 @@
 //! they answer with something other than one JSON value.
 
 pub mod audit_export;
+pub mod openapi;
 pub mod verify;

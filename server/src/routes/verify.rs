@@ -16,10 +16,13 @@ use axum::Extension;
 use serde::Deserialize;
 
 /// The query: every part optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct VerifyParams {
+    /// A scope the token must have: `read` or `write`.
     scope: Option<String>,
+    /// A permission the token must hold (Steward's own or a declared application permission).
     permission: Option<String>,
+    /// The workspace (by name) the permission must be held in; needs `permission`.
     workspace: Option<String>,
 }
 

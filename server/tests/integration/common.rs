@@ -424,14 +424,16 @@ impl Client {
         if let Some(t) = &self.bearer {
             req = req.bearer_auth(t);
         }
-        Self::reply(req.send().await.expect("request")).await
+        Self::reply("get", path, req.send().await.expect("request")).await
     }
 
-    async fn reply(res: reqwest::Response) -> Reply {
+    /// The answer, after checking it against the OpenAPI document.
+    async fn reply(method: &str, path: &str, res: reqwest::Response) -> Reply {
         let status = res.status();
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        crate::documented::check(method, path, status.as_u16(), &body, &text);
         Reply {
             status,
             headers,
@@ -459,7 +461,7 @@ impl Client {
         for (name, value) in &self.headers {
             req = req.header(name, value);
         }
-        Self::reply(req.send().await.expect("request")).await
+        Self::reply("post", path, req.send().await.expect("request")).await
     }
 
     /// Creates a service account and returns its id.

@@ -1,0 +1,381 @@
+//! Every server function, with what its types cannot say: its tag, what it needs, the errors it
+//! answers besides the common ones, and an example body. A test fails when a server function is
+//! missing here.
+
+use super::document::{schema_of, server_fn, Components, Operation};
+use super::Needs::{self, Nothing, Person, PersonWith, SignedIn};
+use app::api::{
+    access, audit, auth, bindings, directory, members, service_accounts, settings, tokens,
+};
+use app::domain::Permission::*;
+use serde_json::json;
+
+/// The tags, in the order the reference page shows them.
+pub const TAGS: [&str; 11] = [
+    "Sign-in and setup",
+    "Service accounts",
+    "Tokens",
+    "Verification",
+    "Access model",
+    "Groups and workspaces",
+    "Members",
+    "Audit log",
+    "Settings",
+    "Expiry notices",
+    "Health",
+];
+
+fn perm(p: app::domain::Permission) -> Needs {
+    Needs::Permission(p)
+}
+
+/// Every server function's operation.
+pub fn all(c: &mut Components) -> Vec<Operation> {
+    let sign_in = TAGS[0];
+    let accounts = TAGS[1];
+    let tokens_tag = TAGS[2];
+    let verification = TAGS[3];
+    let model = TAGS[4];
+    let directory_tag = TAGS[5];
+    let people = TAGS[6];
+    let audit_tag = TAGS[7];
+    let settings_tag = TAGS[8];
+    let notices = TAGS[9];
+    // A list answer (`Items<T>`) is written out in place and does not register its element
+    // type; register those that nothing else references.
+    schema_of::<app::domain::EffectivePermission>(c);
+    vec![
+        // Sign-in and setup
+        server_fn::<auth::Login>(
+            c,
+            sign_in,
+            Nothing,
+            &[401, 403],
+            json!({"email": "ada@example.com", "password": "correct horse battery staple"}),
+        ),
+        server_fn::<auth::Logout>(c, sign_in, SignedIn, &[], json!({})),
+        server_fn::<auth::Whoami>(c, sign_in, SignedIn, &[], json!({})),
+        server_fn::<members::ChangePassword>(
+            c,
+            sign_in,
+            Person,
+            &[],
+            json!({"current_password": "correct horse battery staple", "new_password": "a longer passphrase now"}),
+        ),
+        server_fn::<auth::CheckSetupLink>(
+            c,
+            sign_in,
+            Nothing,
+            &[],
+            json!({"token": "the secret from the setup link"}),
+        ),
+        server_fn::<auth::CompleteSetup>(
+            c,
+            sign_in,
+            Nothing,
+            &[401, 403, 409],
+            json!({"token": "the secret from the setup link", "org_name": "Acme", "org_slug": "acme", "name": "Ada Lovelace", "email": "ada@example.com", "password": "correct horse battery staple"}),
+        ),
+        server_fn::<members::CheckInvitation>(
+            c,
+            sign_in,
+            Nothing,
+            &[],
+            json!({"token": "the secret from the invitation link"}),
+        ),
+        server_fn::<members::AcceptInvitation>(
+            c,
+            sign_in,
+            Nothing,
+            &[401, 403],
+            json!({"token": "the secret from the invitation link", "password": "correct horse battery staple"}),
+        ),
+        // Service accounts
+        server_fn::<service_accounts::ListServiceAccounts>(
+            c,
+            accounts,
+            perm(ServiceAccountsRead),
+            &[],
+            json!({"query": "deploy", "status": "active", "sort": "-requests", "page": 1, "per_page": 25}),
+        ),
+        server_fn::<service_accounts::CreateServiceAccount>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[409],
+            json!({"name": "ci-deploy", "description": "Deploys from CI", "role": "editor"}),
+        ),
+        server_fn::<service_accounts::GetServiceAccount>(
+            c,
+            accounts,
+            perm(ServiceAccountsRead),
+            &[404],
+            json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
+        ),
+        server_fn::<service_accounts::UpdateServiceAccount>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[404, 409],
+            json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc", "description": "Deploys main to production"}),
+        ),
+        server_fn::<service_accounts::DisableServiceAccount>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[404],
+            json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc", "revoke_tokens": false}),
+        ),
+        server_fn::<service_accounts::EnableServiceAccount>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[404],
+            json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
+        ),
+        server_fn::<service_accounts::DeleteServiceAccount>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[404],
+            json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
+        ),
+        server_fn::<service_accounts::ServiceAccountUsage>(
+            c,
+            accounts,
+            perm(ServiceAccountsRead),
+            &[404],
+            json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc", "days": 30}),
+        ),
+        // Tokens
+        server_fn::<tokens::CreateToken>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404, 409],
+            json!({"service_account_id": "sa_4Rk2WmX9bQ7nT1vLp0Zc", "name": "deploy", "scopes": ["read", "write"], "expires_in_days": 90}),
+        ),
+        server_fn::<tokens::ListTokens>(
+            c,
+            tokens_tag,
+            perm(ServiceAccountsRead),
+            &[404],
+            json!({"service_account_id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
+        ),
+        server_fn::<tokens::RefreshToken>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404],
+            json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd", "grace_seconds": 3600}),
+        ),
+        server_fn::<tokens::RevokeToken>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404],
+            json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd"}),
+        ),
+        server_fn::<tokens::RevokeAllTokens>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404],
+            json!({"service_account_id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
+        ),
+        // Verification
+        server_fn::<tokens::IntrospectToken>(
+            c,
+            verification,
+            perm(TokensIntrospect),
+            &[],
+            json!({"token": "stw_…"}),
+        ),
+        // Access model
+        server_fn::<access::ListPermissions>(c, model, perm(ServiceAccountsRead), &[], json!({})),
+        server_fn::<access::DeclarePermission>(
+            c,
+            model,
+            perm(RolesWrite),
+            &[409],
+            json!({"name": "deploy:production", "description": "Deploy to production"}),
+        ),
+        server_fn::<access::RetirePermission>(
+            c,
+            model,
+            perm(RolesWrite),
+            &[404],
+            json!({"name": "deploy:production"}),
+        ),
+        server_fn::<access::ListRoles>(c, model, perm(ServiceAccountsRead), &[], json!({})),
+        server_fn::<access::CreateRole>(
+            c,
+            model,
+            perm(RolesWrite),
+            &[409],
+            json!({"name": "deployer", "description": "Ships releases", "permissions": ["deploy:production", "service_accounts:read"]}),
+        ),
+        server_fn::<access::UpdateRole>(
+            c,
+            model,
+            perm(RolesWrite),
+            &[404, 409],
+            json!({"id": "rol_5Tn7KpB2xW9qM3vHc8Lf", "permissions": ["deploy:production"]}),
+        ),
+        server_fn::<access::DeleteRole>(
+            c,
+            model,
+            perm(RolesWrite),
+            &[404, 409],
+            json!({"id": "rol_5Tn7KpB2xW9qM3vHc8Lf", "force": false}),
+        ),
+        server_fn::<bindings::GrantBinding>(
+            c,
+            model,
+            perm(ServiceAccountsWrite),
+            &[404, 409],
+            json!({"subject": {"type": "service_account", "id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}, "role": "deployer", "workspace": "prod"}),
+        ),
+        server_fn::<bindings::RevokeBinding>(
+            c,
+            model,
+            SignedIn,
+            &[404],
+            json!({"id": "bnd_2Lp9XcV4nQ8mT5wRk7Hs"}),
+        ),
+        server_fn::<bindings::ListBindings>(
+            c,
+            model,
+            perm(ServiceAccountsRead),
+            &[],
+            json!({"role": "deployer"}),
+        ),
+        server_fn::<access::EffectiveAccess>(
+            c,
+            model,
+            perm(ServiceAccountsRead),
+            &[404],
+            json!({"subject": {"type": "service_account", "id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}}),
+        ),
+        server_fn::<access::ExplainAccess>(
+            c,
+            model,
+            perm(ServiceAccountsRead),
+            &[404],
+            json!({"subject": {"type": "service_account", "id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}, "permission": "deploy:production", "workspace": "prod"}),
+        ),
+        // Groups and workspaces
+        server_fn::<directory::ListWorkspaces>(
+            c,
+            directory_tag,
+            perm(ServiceAccountsRead),
+            &[],
+            json!({}),
+        ),
+        server_fn::<directory::CreateWorkspace>(
+            c,
+            directory_tag,
+            perm(WorkspacesWrite),
+            &[409],
+            json!({"name": "prod", "description": "Production"}),
+        ),
+        server_fn::<directory::UpdateWorkspace>(
+            c,
+            directory_tag,
+            perm(WorkspacesWrite),
+            &[404, 409],
+            json!({"id": "wsp_7Vb3NcX8kP2qL6mTz4Rd", "description": "Production, all regions"}),
+        ),
+        server_fn::<directory::DeleteWorkspace>(
+            c,
+            directory_tag,
+            perm(WorkspacesWrite),
+            &[404],
+            json!({"id": "wsp_7Vb3NcX8kP2qL6mTz4Rd"}),
+        ),
+        server_fn::<directory::ListGroups>(
+            c,
+            directory_tag,
+            perm(ServiceAccountsRead),
+            &[],
+            json!({}),
+        ),
+        server_fn::<directory::CreateGroup>(
+            c,
+            directory_tag,
+            perm(GroupsWrite),
+            &[409],
+            json!({"name": "deployers", "description": "Everything that ships"}),
+        ),
+        server_fn::<directory::UpdateGroup>(
+            c,
+            directory_tag,
+            perm(GroupsWrite),
+            &[404, 409],
+            json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr", "name": "release"}),
+        ),
+        server_fn::<directory::DeleteGroup>(
+            c,
+            directory_tag,
+            perm(GroupsWrite),
+            &[404],
+            json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr"}),
+        ),
+        server_fn::<directory::AddGroupMembers>(
+            c,
+            directory_tag,
+            perm(GroupsWrite),
+            &[404],
+            json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr", "service_account_ids": ["sa_4Rk2WmX9bQ7nT1vLp0Zc"]}),
+        ),
+        server_fn::<directory::RemoveGroupMembers>(
+            c,
+            directory_tag,
+            perm(GroupsWrite),
+            &[404],
+            json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr", "service_account_ids": ["sa_4Rk2WmX9bQ7nT1vLp0Zc"]}),
+        ),
+        // Members
+        server_fn::<members::ListMembers>(
+            c,
+            people,
+            PersonWith(MembersRead),
+            &[],
+            json!({"page": 1, "per_page": 50}),
+        ),
+        server_fn::<members::InviteMember>(
+            c,
+            people,
+            PersonWith(MembersWrite),
+            &[409],
+            json!({"email": "grace@example.com", "name": "Grace Hopper", "role": "editor"}),
+        ),
+        server_fn::<members::UpdateMember>(
+            c,
+            people,
+            PersonWith(MembersWrite),
+            &[404, 409],
+            json!({"id": "usr_6Wm2QxC9vN4kT8bLr3Jp", "role": "admin"}),
+        ),
+        // Audit log
+        server_fn::<audit::ListAudit>(
+            c,
+            audit_tag,
+            perm(AuditRead),
+            &[],
+            json!({"action": "token.created", "since": "2026-11-01T00:00:00Z", "page": 1}),
+        ),
+        // Settings
+        server_fn::<settings::GetSettings>(c, settings_tag, perm(SettingsRead), &[], json!({})),
+        server_fn::<settings::UpdateSettings>(
+            c,
+            settings_tag,
+            PersonWith(SettingsWrite),
+            &[],
+            json!({"max_token_lifetime_days": 365, "webhook_url": "https://hooks.example.com/steward"}),
+        ),
+        // Expiry notices
+        server_fn::<settings::ListDeliveries>(c, notices, perm(SettingsRead), &[], json!({})),
+        server_fn::<settings::TestWebhook>(c, notices, PersonWith(SettingsWrite), &[], json!({})),
+    ]
+}

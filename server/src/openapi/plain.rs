@@ -1,0 +1,143 @@
+//! The routes that are plain axum handlers (a file, headers for a proxy, health checks): their
+//! query parameters come from the handlers' own parameter types.
+
+use super::document::{operation, schema_of, Components, Operation};
+use super::Needs;
+use crate::routes::audit_export::ExportParams;
+use crate::routes::verify::VerifyParams;
+use app::domain::Permission;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+/// `T`'s fields as query parameters, each with its doc comment.
+fn query_parameters<T: ToSchema>() -> Value {
+    let schema = serde_json::to_value(T::schema()).expect("a schema is JSON");
+    let properties = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    properties
+        .iter()
+        .map(|(name, p)| {
+            json!({
+                "name": name,
+                "in": "query",
+                "required": required.contains(&name.as_str()),
+                "description": p.get("description"),
+                "schema": {"type": "string"},
+            })
+        })
+        .collect()
+}
+
+fn text_answer(text: &str) -> Value {
+    json!({"description": text, "content": {"text/plain": {"schema": {"type": "string"}}}})
+}
+
+/// Every plain route.
+pub fn all(components: &mut Components) -> Vec<Operation> {
+    let export_file = json!({
+        "description": "The file, streamed as it is read: CSV with a header row, or one JSON \
+            audit event per line. `Content-Disposition` names it.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    });
+    let export_needs = Needs::Permission(Permission::AuditRead);
+    let export_text = "Exports the audit log as a file (CSV or JSON Lines), with the same filters \
+        as `audit/list`. `GET` takes them as query parameters, so a browser link downloads the \
+        file; `POST` takes them as a JSON body, like every other operation.";
+    let mut export_get = operation(
+        "audit/export (GET)",
+        "Audit log",
+        export_text,
+        export_needs,
+        &[],
+    );
+    export_get["parameters"] = query_parameters::<ExportParams>();
+    export_get["responses"]["200"] = export_file.clone();
+    let mut export_post = operation("audit/export", "Audit log", export_text, export_needs, &[]);
+    export_post["requestBody"] = json!({
+        "required": true,
+        "content": {"application/json": {
+            "schema": schema_of::<ExportParams>(components),
+            "example": {"format": "csv", "action": "token.revoked"},
+        }},
+    });
+    export_post["responses"]["200"] = export_file;
+
+    let mut verify = operation(
+        "auth/verify",
+        "Verification",
+        "The check a reverse proxy (nginx `auth_request`, Traefik ForwardAuth, Caddy \
+         `forward_auth`) makes before forwarding a request: 200 with who the Bearer token is in \
+         `X-Steward-*` headers, 401 for anything that does not authenticate, 403 when the token \
+         lacks what the query requires. Counts as a use of the token. API tokens only.",
+        Needs::SignedIn,
+        &[],
+    );
+    verify["security"] = json!([{"bearer": []}]);
+    verify["parameters"] = query_parameters::<VerifyParams>();
+    let header = |text: &str| json!({"description": text, "schema": {"type": "string"}});
+    verify["responses"]["200"] = json!({
+        "description": "The token is good and holds what the query requires.",
+        "headers": {
+            "X-Steward-Service-Account": header("The service account's name."),
+            "X-Steward-Service-Account-Id": header("The service account's id."),
+            "X-Steward-Organization": header("The organization's slug."),
+            "X-Steward-Role": header("The token's effective built-in role."),
+            "X-Steward-Scopes": header("The token's scopes, comma-separated."),
+            "X-Steward-Token-Id": header("The token's id."),
+        },
+    });
+
+    let mut healthz = operation(
+        "healthz",
+        "Health",
+        "Whether the process is up.",
+        Needs::Nothing,
+        &[],
+    );
+    healthz["responses"] = json!({"200": text_answer("`ok`.")});
+    let mut readyz = operation(
+        "readyz",
+        "Health",
+        "Whether the process can reach its database.",
+        Needs::Nothing,
+        &[],
+    );
+    readyz["responses"] = json!({
+        "200": text_answer("`ready`."),
+        "503": text_answer("`database unavailable`."),
+    });
+    let mut openapi = operation(
+        "openapi.json",
+        "Health",
+        "This document.",
+        Needs::Nothing,
+        &[],
+    );
+    openapi["responses"] = json!({"200": {
+        "description": "The OpenAPI 3.1 document.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }});
+
+    let at = |path: &str, method, body| Operation {
+        path: path.to_string(),
+        method,
+        body,
+    };
+    vec![
+        at("/api/v1/audit/export", "get", export_get),
+        at("/api/v1/audit/export", "post", export_post),
+        at("/auth/verify", "get", verify),
+        at("/healthz", "get", healthz),
+        at("/readyz", "get", readyz),
+        at("/api/v1/openapi.json", "get", openapi),
+    ]
+}
