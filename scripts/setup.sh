@@ -46,11 +46,14 @@ if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/
 fi
 
 if $want_test_tools; then
-  # Debian's Chromium (Playwright's own browser download cannot work here) and nginx (the
-  # reverse-proxy test runs the documented auth_request configuration).
+  # Debian's Chromium (Playwright's own browser download cannot work here), nginx (the
+  # reverse-proxy test runs the documented auth_request configuration), and curl and jq (the
+  # documentation's examples are run as written).
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v jq >/dev/null || missing+=(jq)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing Debian's ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -186,3 +186,14 @@ pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empt
     crate::services::service_accounts::delete(&crate::api::context::state(), &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }
+
+/// Enabled accounts and live tokens that need a look: never used, or unused for
+/// `unused_days`; tokens that never expire or expire within seven days.
+#[server(endpoint = "v1/service-accounts/stale", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn stale_credentials(
+    /// The window, 1–365 days; default 30.
+    unused_days: Option<i64>,
+) -> Result<crate::domain::StaleReport, ApiError> {
+    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
+    crate::services::stale::report(&crate::api::context::state(), &caller, unused_days).await
+}

@@ -10,6 +10,7 @@ mod patch;
 mod people;
 mod permissions;
 mod role;
+mod stale;
 mod urls;
 mod validation;
 
@@ -28,6 +29,10 @@ pub use people::{
 };
 pub use permissions::{Permission, PermissionInfo, PermissionKind, PermissionName};
 pub use role::{Role, Scope};
+pub use stale::{
+    parse_unused_days, token_reasons, usage_reason, StaleAccount, StaleReason, StaleReport,
+    StaleToken, DEFAULT_UNUSED_DAYS, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
+};
 pub use urls::{local_path, percent_encode};
 pub use validation::{
     parse_description, parse_expiry_days, parse_scopes, ResourceName, EXPIRY_PRESETS,

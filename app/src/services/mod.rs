@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod sign_in;
+pub mod stale;
 pub mod token_verification;
 pub mod tokens;
 pub mod usage;

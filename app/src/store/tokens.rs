@@ -26,7 +26,7 @@ pub struct TokenRow {
     pub account_disabled: bool,
 }
 
-const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.name, t.description, t.scopes, t.hint, \
+pub(super) const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.name, t.description, t.scopes, t.hint, \
      t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.role_cap, \
      t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
      sa.role AS account_role, sa.disabled AS account_disabled \

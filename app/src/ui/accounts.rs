@@ -70,15 +70,18 @@ pub fn AccountsPage() -> impl IntoView {
                 <h1>"Service accounts"</h1>
                 <p class="muted">"Non-human identities for automation. Each has its own API tokens."</p>
             </div>
-            // Viewers cannot create; they do not get the button.
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let can_create = me.await.ok().is_some_and(|w| w.principal.role >= Role::Editor);
-                    can_create.then(|| view! {
-                        <button type="button" on:click=move |_| creating.set(true)>"New service account"</button>
-                    })
-                })}
-            </Transition>
+            <div class="head-actions">
+                <A href="/settings/stale" attr:class="button secondary">"Stale"</A>
+                // Viewers cannot create; they do not get the button.
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let can_create = me.await.ok().is_some_and(|w| w.principal.role >= Role::Editor);
+                        can_create.then(|| view! {
+                            <button type="button" on:click=move |_| creating.set(true)>"New service account"</button>
+                        })
+                    })}
+                </Transition>
+            </div>
         </div>
         <div class="filters" role="search">
             <label for="search">"Search by name"</label>

@@ -15,6 +15,7 @@ mod members;
 mod organization;
 mod roles;
 mod setup;
+mod stale;
 mod token_dialogs;
 mod usage_chart;
 mod workspaces;
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=login::LoginPage/>
                     <Route path=path!("/setup") view=setup::SetupPage/>
                     <Route path=path!("/settings/service-accounts") view=accounts::AccountsPage/>
+                    <Route path=path!("/settings/stale") view=stale::StalePage/>
                     <Route path=path!("/settings/service-accounts/:id") view=account_detail::AccountPage/>
                     <Route path=path!("/settings/audit-log") view=audit::AuditPage/>
                     <Route path=path!("/settings/roles") view=roles::RolesPage/>

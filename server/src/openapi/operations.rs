@@ -140,6 +140,13 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             &[404],
             json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
         ),
+        server_fn::<service_accounts::StaleCredentials>(
+            c,
+            accounts,
+            perm(ServiceAccountsRead),
+            &[],
+            json!({"unused_days": 30}),
+        ),
         server_fn::<service_accounts::ServiceAccountUsage>(
             c,
             accounts,

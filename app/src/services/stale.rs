@@ -1,0 +1,78 @@
+//! The Stale view: enabled service accounts nothing has used within the window (or ever), and
+//! live tokens that are unused, never expire or expire within a week, each with why.
+
+use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use super::Caller;
+use crate::domain::{
+    parse_unused_days, token_reasons, usage_reason, ApiError, NamedRef, Role, StaleAccount,
+    StaleReport, StaleToken, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
+};
+use crate::state::AppState;
+
+/// What needs a look in the caller's organization, for a window of `unused_days` (default 30).
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn report(
+    state: &AppState,
+    caller: &Caller,
+    unused_days: Option<i64>,
+) -> Result<StaleReport, ApiError> {
+    let unused_days = parse_unused_days(unused_days)?;
+    let org = &caller.principal.organization.id;
+    let now = now_ms();
+    let unused_before = now - unused_days * DAY_MS;
+    // One more than shown tells whether there were more.
+    let fetch = STALE_LIMIT + 1;
+    let mut account_rows = state.db.stale_accounts(org, unused_before, fetch).await?;
+    let mut token_rows = state
+        .db
+        .stale_tokens(
+            org,
+            now,
+            unused_before,
+            now + EXPIRING_WITHIN_DAYS * DAY_MS,
+            fetch,
+        )
+        .await?;
+    let truncated =
+        account_rows.len() as i64 > STALE_LIMIT || token_rows.len() as i64 > STALE_LIMIT;
+    account_rows.truncate(STALE_LIMIT as usize);
+    token_rows.truncate(STALE_LIMIT as usize);
+    let accounts = account_rows
+        .into_iter()
+        .filter_map(|a| {
+            Some(StaleAccount {
+                reason: usage_reason(a.last_used_at, now, unused_days)?,
+                role: Role::parse(&a.role).unwrap_or(Role::Viewer),
+                created_at: rfc3339(a.created_at),
+                last_used_at: rfc3339_opt(a.last_used_at),
+                id: a.id,
+                name: a.name,
+            })
+        })
+        .collect();
+    let tokens = token_rows
+        .into_iter()
+        .map(|row| {
+            let reasons = token_reasons(
+                row.token.last_used_at,
+                row.token.expires_at,
+                now,
+                unused_days,
+            );
+            StaleToken {
+                service_account: NamedRef {
+                    id: row.token.service_account_id.clone(),
+                    name: row.account_name,
+                },
+                token: super::tokens::to_api(row.token, now),
+                reasons,
+            }
+        })
+        .collect();
+    Ok(StaleReport {
+        unused_days,
+        accounts,
+        tokens,
+        truncated,
+    })
+}

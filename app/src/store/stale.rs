@@ -1,0 +1,75 @@
+//! The Stale view's two reads: enabled accounts nothing has used for a while, and live tokens
+//! that are unused, never expire or expire soon. Each is one query with a limit, ordered so the
+//! stalest come first.
+
+use super::tokens::SELECT as TOKEN_SELECT;
+use super::{on_pool, Db, StoreResult, TokenRow};
+
+/// An enabled account that is listed as stale.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaleAccountRow {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A live token that is listed as stale, with its account's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaleTokenRow {
+    #[sqlx(flatten)]
+    pub token: TokenRow,
+    pub account_name: String,
+}
+
+impl Db {
+    /// Enabled accounts never used, or last used before `unused_before`; never used first,
+    /// then the longest unused. Up to `limit` rows.
+    pub async fn stale_accounts(
+        &self,
+        organization_id: &str,
+        unused_before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StaleAccountRow>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT id, name, role, created_at, last_used_at FROM service_accounts \
+             WHERE organization_id = $1 AND disabled = FALSE \
+             AND (last_used_at IS NULL OR last_used_at < $2) \
+             ORDER BY COALESCE(last_used_at, 0), created_at, name LIMIT $3"
+        )
+        .bind(organization_id)
+        .bind(unused_before)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Live tokens of enabled accounts that are unused since `unused_before` (or never used),
+    /// never expire, or expire before `expiring_before`. Up to `limit` rows.
+    pub async fn stale_tokens(
+        &self,
+        organization_id: &str,
+        now: i64,
+        unused_before: i64,
+        expiring_before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StaleTokenRow>> {
+        let sql = format!(
+            "SELECT s.*, a.name AS account_name FROM ({TOKEN_SELECT} \
+             WHERE t.organization_id = $1 AND t.revoked_at IS NULL AND sa.disabled = FALSE \
+             AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             AND (t.last_used_at IS NULL OR t.last_used_at < $3 OR t.expires_at IS NULL OR t.expires_at <= $4)) s \
+             JOIN service_accounts a ON a.id = s.service_account_id \
+             ORDER BY COALESCE(s.last_used_at, 0), s.created_at, s.name LIMIT $5"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(now)
+            .bind(unused_before)
+            .bind(expiring_before)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+}

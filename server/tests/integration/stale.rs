@@ -1,0 +1,171 @@
+//! The Stale view: which accounts and tokens it lists and why, its window, what it leaves out
+//! (disabled accounts, revoked and expired tokens, other organizations), and that a viewer may
+//! look but not act.
+
+use crate::common::{self, Backend, Client, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+on_both_databases!(
+    stale_lists_what_needs_a_look_and_why,
+    stale_is_per_organization_and_read_only_for_viewers,
+);
+
+const DAY_MS: i64 = 86_400_000;
+
+async fn token(ada: &Client, account: &str, name: &str, expiry: Value) -> (String, String) {
+    let mut body = json!({"service_account_id": account, "name": name});
+    body.as_object_mut()
+        .unwrap()
+        .extend(expiry.as_object().unwrap().clone());
+    let r = ada.post("/api/v1/tokens/create", body).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    (
+        r.body["token"]["id"].as_str().unwrap().to_string(),
+        r.body["secret"].as_str().unwrap().to_string(),
+    )
+}
+
+fn names(list: &Value, pointer: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.pointer(pointer).unwrap().as_str().unwrap().to_string())
+        .collect()
+}
+
+fn reasons_of(report: &Value, token: &str) -> Vec<String> {
+    let t = report["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["token"]["name"] == token)
+        .unwrap_or_else(|| panic!("{token} is not listed"));
+    names(&t["reasons"], "")
+}
+
+async fn stale_lists_what_needs_a_look_and_why(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.admin("acme", "ada@acme.test").await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let busy = ada.create_account("busy", "viewer").await;
+    let dusty = ada.create_account("dusty", "viewer").await;
+    let _unused = ada.create_account("unused", "viewer").await;
+    let off = ada.create_account("off", "viewer").await;
+
+    let (_, fresh) = token(&ada, &busy, "fresh", json!({"expires_in_days": 60})).await;
+    let (_, forever) = token(&ada, &busy, "forever", json!({"never_expires": true})).await;
+    let (_, soon) = token(&ada, &busy, "soon", json!({"expires_in_days": 3})).await;
+    let (old_id, old) = token(&ada, &dusty, "old", json!({"expires_in_days": 60})).await;
+    let (gone_id, _) = token(&ada, &dusty, "gone", json!({"expires_in_days": 60})).await;
+    let (lapsed_id, _) = token(&ada, &dusty, "lapsed", json!({"expires_in_days": 60})).await;
+    token(&ada, &off, "suspended", json!({"expires_in_days": 60})).await;
+    for secret in [&fresh, &forever, &soon, &old] {
+        let r = app
+            .script(secret)
+            .post("/api/v1/auth/whoami", json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    app.state.usage.flush(&app.state.db).await;
+    // `old` and its account were last used 40 days ago; `lapsed` expired an hour ago.
+    let forty_days_ago = app::services::clock::now_ms() - 40 * DAY_MS;
+    app.execute(&format!(
+        "UPDATE tokens SET last_used_at = {forty_days_ago} WHERE id = '{old_id}'"
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE service_accounts SET last_used_at = {forty_days_ago} WHERE id = '{dusty}'"
+    ))
+    .await;
+    let an_hour_ago = app::services::clock::now_ms() - 3_600_000;
+    app.execute(&format!(
+        "UPDATE tokens SET expires_at = {an_hour_ago} WHERE id = '{lapsed_id}'"
+    ))
+    .await;
+    ada.post("/api/v1/tokens/revoke", json!({"id": gone_id}))
+        .await;
+    let r = ada
+        .post("/api/v1/service-accounts/disable", json!({"id": off}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let r = ada.post("/api/v1/service-accounts/stale", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let report = &r.body;
+    assert_eq!(report["unused_days"], 30);
+    assert_eq!(report["truncated"], false);
+    // Never used first, then the longest unused; busy was used just now, off is disabled.
+    assert_eq!(names(&report["accounts"], "/name"), ["unused", "dusty"]);
+    assert_eq!(
+        names(&report["accounts"], "/reason"),
+        ["never_used", "unused"]
+    );
+    assert_eq!(reasons_of(report, "old"), ["unused"]);
+    assert_eq!(reasons_of(report, "forever"), ["never_expires"]);
+    assert_eq!(reasons_of(report, "soon"), ["expires_soon"]);
+    let listed = names(&report["tokens"], "/token/name");
+    for absent in ["fresh", "gone", "lapsed", "suspended"] {
+        assert!(
+            !listed.contains(&absent.to_string()),
+            "{absent} listed: {listed:?}"
+        );
+    }
+    let old_row = report["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["token"]["name"] == "old")
+        .unwrap();
+    assert_eq!(
+        old_row["service_account"],
+        json!({"id": dusty, "name": "dusty"})
+    );
+
+    // A wider window lets the 40-day-old token through; a bad one names the field.
+    let r = ada
+        .post("/api/v1/service-accounts/stale", json!({"unused_days": 60}))
+        .await;
+    assert!(!names(&r.body["tokens"], "/token/name").contains(&"old".to_string()));
+    assert_eq!(names(&r.body["accounts"], "/name"), ["unused"]);
+    let r = ada
+        .post("/api/v1/service-accounts/stale", json!({"unused_days": 0}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_field(), "unused_days");
+}
+
+async fn stale_is_per_organization_and_read_only_for_viewers(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.admin("acme", "ada@acme.test").await;
+    app.admin("globex", "hank@globex.test").await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let hank = app.signed_in("hank@globex.test").await;
+    let acme_sa = ada.create_account("acme-bot", "viewer").await;
+    let (acme_token, _) = token(&ada, &acme_sa, "forever", json!({"never_expires": true})).await;
+    hank.create_account("globex-bot", "viewer").await;
+
+    let r = hank.post("/api/v1/service-accounts/stale", json!({})).await;
+    assert_eq!(names(&r.body["accounts"], "/name"), ["globex-bot"]);
+    assert!(r.body["tokens"].as_array().unwrap().is_empty());
+    // Nor can globex act on what acme's view lists.
+    let r = hank
+        .post("/api/v1/tokens/revoke", json!({"id": acme_token}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    app.member("ada@acme.test", "vera@acme.test", "viewer")
+        .await;
+    let vera = app.signed_in("vera@acme.test").await;
+    let r = vera.post("/api/v1/service-accounts/stale", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(names(&r.body["tokens"], "/token/name"), ["forever"]);
+    let r = vera
+        .post("/api/v1/tokens/revoke", json!({"id": acme_token}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = vera
+        .post("/api/v1/service-accounts/disable", json!({"id": acme_sa}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
