@@ -4,14 +4,14 @@
 use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
 use crate::middleware::{api_errors, authenticate, request_log};
-use crate::routes::{audit_export, openapi, verify};
+use crate::routes::{audit_export, introspect, openapi, verify};
 use app::domain::ApiError;
 use app::state::AppState;
 use app::ui::{shell, App};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -72,6 +72,7 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
             get(audit_export::export_get).post(audit_export::export_post),
         )
         .route("/auth/verify", get(verify::verify))
+        .route("/api/v1/tokens/introspect", post(introspect::introspect))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/reference", get(openapi::reference))
         .route("/api/reference.css", get(openapi::stylesheet))

@@ -2,6 +2,7 @@
 //! request's origin into the request's extensions; Leptos hands us the request parts.
 
 use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
+pub use crate::services::authorize;
 use crate::services::sessions::SessionCookie;
 use crate::services::{Authenticated, Caller, RequestMeta};
 use crate::state::AppState;
@@ -37,28 +38,6 @@ pub fn principal() -> Option<Principal> {
 /// The session cookie of the current request, if it carries one.
 pub fn session_cookie() -> Option<String> {
     parts().and_then(|p| p.extensions.get::<SessionCookie>().map(|c| c.0.clone()))
-}
-
-/// Whether the authenticated principal may do what `permission` covers: 401 when there is
-/// none, 403 when its permissions or (for tokens) its scopes fall short. Server functions and
-/// the few plain axum handlers (streamed exports) share this one check.
-pub fn authorize(
-    authenticated: Option<Authenticated>,
-    permission: Permission,
-) -> Result<Authenticated, ApiError> {
-    let auth = authenticated.ok_or_else(ApiError::unauthenticated)?;
-    if !auth.access.allows_steward(permission) {
-        return Err(ApiError::forbidden(format!(
-            "This needs the '{permission}' permission, which you do not have."
-        )));
-    }
-    if !auth.principal.scopes.contains(&permission.scope()) {
-        return Err(ApiError::forbidden(format!(
-            "This token lacks the '{}' scope needed for this.",
-            permission.scope().as_str()
-        )));
-    }
-    Ok(auth)
 }
 
 fn caller_from(auth: Authenticated) -> Caller {

@@ -77,18 +77,6 @@ pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiErro
     Ok(crate::api::auth::Empty {})
 }
 
-/// Whether a token is good and whose it is (RFC 7662 style), for services that accept Steward's
-/// tokens. Needs `tokens:introspect`; another organization's token is inactive.
-#[server(endpoint = "v1/tokens/introspect", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn introspect_token(
-    /// The token to ask about, `stw_…`.
-    token: String,
-) -> Result<crate::domain::Introspection, ApiError> {
-    use crate::api::context::{caller, request_meta, state};
-    let caller = caller(crate::domain::Permission::TokensIntrospect)?;
-    crate::services::introspection::introspect(&state(), &caller, &token, &request_meta()).await
-}
-
 /// Answer of `tokens/revoke-all`.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RevokedCount {

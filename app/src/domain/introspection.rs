@@ -33,6 +33,13 @@ pub struct TokenFacts {
     pub workspaces: BTreeMap<String, Vec<String>>,
 }
 
+/// The body of `tokens/introspect`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IntrospectionRequest {
+    /// The token to ask about, `stw_…`.
+    pub token: String,
+}
+
 /// The answer of `tokens/introspect`: `{"active": false}` and nothing else for any token that
 /// must not be accepted, never saying why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

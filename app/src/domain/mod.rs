@@ -20,7 +20,7 @@ pub use access_model::{
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use export::ExportFormat;
-pub use introspection::{Introspection, OrganizationSlug, TokenFacts};
+pub use introspection::{Introspection, IntrospectionRequest, OrganizationSlug, TokenFacts};
 pub use model::*;
 pub use patch::Patch;
 pub use people::{

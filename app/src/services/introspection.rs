@@ -5,8 +5,8 @@
 
 use super::access::describe;
 use super::clock::parse_rfc3339;
-use super::token_verification::principal_from_token;
-use super::{Authenticated, Caller, RequestMeta};
+use super::token_verification::{principal_from_token, Presented};
+use super::{authorize, Authenticated, Caller, RequestMeta};
 use crate::domain::{
     ApiError, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName, Scope,
     TokenFacts,
@@ -40,16 +40,59 @@ pub async fn facts(state: &AppState, auth: Authenticated) -> Result<Option<Token
     }))
 }
 
-/// Introspects `secret` for `caller`: inactive for anything that would not authenticate, and for
-/// another organization's token. Like any use, it records the token's last use (and audits a
-/// refused token Steward knows).
-pub async fn introspect(
+/// What introspection tells `caller` about a presented token, once `look_up_pair` has found
+/// both: the caller must authenticate and hold `tokens:introspect` before the token it asks
+/// about is even considered. 401 (with `true`: the caller's own Bearer token was refused, for
+/// the per-address guessing limit) or 403 when the caller may not ask.
+pub async fn introspect_pair(
     state: &AppState,
-    caller: &Caller,
+    caller: Presented,
+    target: Presented,
+    meta: &RequestMeta,
+) -> Result<Introspection, (ApiError, bool)> {
+    let caller = caller
+        .authenticate(state, meta)
+        .await
+        .map_err(|e| (e, false))?
+        .ok_or((ApiError::unauthenticated(), true))?;
+    let caller = may_introspect(caller, meta).map_err(|e| (e, false))?;
+    let target = target
+        .authenticate(state, meta)
+        .await
+        .map_err(|e| (e, false))?;
+    answer(state, &caller, target).await.map_err(|e| (e, false))
+}
+
+/// The same for a caller already authenticated (a browser session): one lookup, of the token
+/// it asks about, after the caller's permission is checked.
+pub async fn introspect_as(
+    state: &AppState,
+    caller: Authenticated,
     secret: &str,
     meta: &RequestMeta,
 ) -> Result<Introspection, ApiError> {
-    let Some(auth) = principal_from_token(state, secret.trim(), meta).await? else {
+    let caller = may_introspect(caller, meta)?;
+    let target = principal_from_token(state, secret.trim(), meta).await?;
+    answer(state, &caller, target).await
+}
+
+fn may_introspect(auth: Authenticated, meta: &RequestMeta) -> Result<Caller, ApiError> {
+    let auth = authorize(Some(auth), Permission::TokensIntrospect)?;
+    Ok(Caller {
+        principal: auth.principal,
+        access: auth.access,
+        meta: meta.clone(),
+    })
+}
+
+/// Inactive for a token that did not authenticate and for another organization's token;
+/// otherwise everything it may do.
+async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    target: Option<Authenticated>,
+) -> Result<Introspection, ApiError> {
+    let Some(auth) = target else {
         return Ok(Introspection::inactive());
     };
     if auth.principal.organization.id != caller.principal.organization.id {

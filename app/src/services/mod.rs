@@ -29,7 +29,7 @@ pub mod tokens;
 pub mod usage;
 pub mod usage_report;
 
-use crate::domain::{ApiError, Principal, PrincipalKind};
+use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
 use crate::store::StoreError;
 
 /// Where a request came from, for the audit log.
@@ -95,4 +95,26 @@ impl From<StoreError> for ApiError {
             }
         }
     }
+}
+
+/// Whether the authenticated principal may do what `permission` covers: 401 when there is
+/// none, 403 when its permissions or (for tokens) its scopes fall short. Server functions and
+/// the few plain axum handlers (streamed exports) share this one check.
+pub fn authorize(
+    authenticated: Option<Authenticated>,
+    permission: Permission,
+) -> Result<Authenticated, ApiError> {
+    let auth = authenticated.ok_or_else(ApiError::unauthenticated)?;
+    if !auth.access.allows_steward(permission) {
+        return Err(ApiError::forbidden(format!(
+            "This needs the '{permission}' permission, which you do not have."
+        )));
+    }
+    if !auth.principal.scopes.contains(&permission.scope()) {
+        return Err(ApiError::forbidden(format!(
+            "This token lacks the '{}' scope needed for this.",
+            permission.scope().as_str()
+        )));
+    }
+    Ok(auth)
 }

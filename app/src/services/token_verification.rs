@@ -42,13 +42,73 @@ pub async fn principal_from_token(
     secret: &str,
     meta: &RequestMeta,
 ) -> Result<Option<Authenticated>, ApiError> {
-    if !token_secret::is_well_formed(secret) {
-        return Ok(None);
-    }
-    let hash = sha256_hex(secret);
-    let Some(row) = state.db.credential(&hash).await.map_err(unavailable)? else {
+    let Some(hash) = hash_of(secret) else {
         return Ok(None);
     };
+    match state.db.credential(&hash).await.map_err(unavailable)? {
+        Some(row) => authenticate_row(state, row, &hash, meta).await,
+        None => Ok(None),
+    }
+}
+
+/// A presented token after the lookup, before deciding whether it authenticates.
+#[derive(Debug, Clone, Default)]
+pub struct Presented {
+    hash: Option<String>,
+    row: Option<CredentialRow>,
+}
+
+impl Presented {
+    /// Whether it authenticates now, as `principal_from_token` would answer (recording the use,
+    /// or auditing a refused token Steward knows).
+    pub async fn authenticate(
+        self,
+        state: &AppState,
+        meta: &RequestMeta,
+    ) -> Result<Option<Authenticated>, ApiError> {
+        match (self.row, self.hash) {
+            (Some(row), Some(hash)) => authenticate_row(state, row, &hash, meta).await,
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Looks up two tokens in one round trip: introspection's caller and the token it asks about.
+/// Nothing is decided or recorded yet, so the second is only touched once the first may ask.
+pub async fn look_up_pair(
+    state: &AppState,
+    secrets: [&str; 2],
+) -> Result<[Presented; 2], ApiError> {
+    let hashes = secrets.map(hash_of);
+    let rows = match &hashes {
+        [Some(a), Some(b)] => state.db.credential_pair(a, b).await,
+        [Some(one), None] | [None, Some(one)] => state.db.credential(one).await.map(Vec::from_iter),
+        [None, None] => Ok(Vec::new()),
+    }
+    .map_err(unavailable)?;
+    Ok(hashes.map(|hash| {
+        let row = hash.as_ref().and_then(|h| {
+            rows.iter()
+                .find(|r| r.secret_hash == *h || r.previous_secret_hash.as_deref() == Some(h))
+                .cloned()
+        });
+        Presented { hash, row }
+    }))
+}
+
+/// SHA-256 of a token that has the right shape and checksum; `None` for anything else, which
+/// is refused without a lookup.
+fn hash_of(secret: &str) -> Option<String> {
+    token_secret::is_well_formed(secret).then(|| sha256_hex(secret))
+}
+
+/// What the token stored in `row` (found by `hash`) may do, if it may authenticate now.
+async fn authenticate_row(
+    state: &AppState,
+    row: CredentialRow,
+    hash: &str,
+    meta: &RequestMeta,
+) -> Result<Option<Authenticated>, ApiError> {
     let now = now_ms();
     if let Some(reason) = refusal(&row, row.secret_hash == hash, now) {
         audit_refused_token(state, &row, reason, meta, now).await;

@@ -1,6 +1,7 @@
 //! API tokens. Only the SHA-256 of a secret is stored, under a unique index.
 
 use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use std::sync::LazyLock;
 
 /// A token's metadata as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -40,6 +41,7 @@ pub struct CredentialRow {
     pub token_created_at: i64,
     pub scopes: String,
     pub secret_hash: String,
+    pub previous_secret_hash: Option<String>,
     pub previous_valid_until: Option<i64>,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -177,22 +179,43 @@ impl Db {
     /// Finds the token whose current (or, during a refresh's grace period, previous) secret has
     /// this hash. Both columns are indexed.
     pub async fn credential(&self, secret_hash: &str) -> StoreResult<Option<CredentialRow>> {
-        Ok(on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT t.id AS token_id, t.name AS token_name, t.created_at AS token_created_at, t.scopes, t.secret_hash, t.previous_valid_until, \
-                    t.expires_at, t.revoked_at, t.role_cap, t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
-                    sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
-                    o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \
-             FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
-             JOIN organizations o ON o.id = t.organization_id \
-             WHERE t.secret_hash = $1 OR t.previous_secret_hash = $1"
-        )
-        .bind(secret_hash)
-        .fetch_optional(p)
-        .await
-        })?)
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!("{CREDENTIAL_SELECT} WHERE t.secret_hash = $1 OR t.previous_secret_hash = $1")
+        });
+        Ok(on_pool!(self, |p| sqlx::query_as(&SQL)
+            .bind(secret_hash)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// The tokens of two hashes in one round trip (introspection verifies the caller's token and
+    /// the one it asks about); at most one row per hash, in no particular order.
+    pub async fn credential_pair(
+        &self,
+        first: &str,
+        second: &str,
+    ) -> StoreResult<Vec<CredentialRow>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "{CREDENTIAL_SELECT} WHERE t.secret_hash IN ($1, $2) OR t.previous_secret_hash IN ($1, $2)"
+            )
+        });
+        Ok(on_pool!(self, |p| sqlx::query_as(&SQL)
+            .bind(first)
+            .bind(second)
+            .fetch_all(p)
+            .await)?)
     }
 }
+
+/// Everything authentication needs about a token, its account and its organization.
+const CREDENTIAL_SELECT: &str = "SELECT t.id AS token_id, t.name AS token_name, t.created_at AS token_created_at, t.scopes, \
+     t.secret_hash, t.previous_secret_hash, t.previous_valid_until, \
+     t.expires_at, t.revoked_at, t.role_cap, t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
+     sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
+     o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \
+     FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
+     JOIN organizations o ON o.id = t.organization_id";
 
 impl Tx {
     /// Revokes every live token of an account; returns how many.

@@ -40,6 +40,8 @@ async fn contract_answer(res: Response) -> Response {
             for cookie in parts.headers.get_all(header::SET_COOKIE) {
                 res.headers_mut().append(header::SET_COOKIE, cookie.clone());
             }
+            // Markers for the outer layers (a refused Bearer token, for the guessing limit).
+            *res.extensions_mut() = parts.extensions;
             res
         }
         _ if status == StatusCode::BAD_REQUEST

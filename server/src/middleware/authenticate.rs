@@ -67,6 +67,16 @@ pub async fn authenticate(
         return json_error(&ApiError::forbidden("Cross-site request refused."));
     }
 
+    // Introspection reads its caller's token together with the one it asks about (one lookup
+    // for both), so this route's Bearer token goes on unverified; the handler verifies it.
+    if let Some(token) = bearer
+        .clone()
+        .filter(|_| req.method() == Method::POST && req.uri().path() == INTROSPECTION_PATH)
+    {
+        req.extensions_mut().insert(DeferredBearer(token));
+        return next.run(req).await;
+    }
+
     let checked = match (&bearer, &session) {
         (Some(token), _) => principal_from_token(&state, token, &meta).await.map(|a| {
             a.map(|authenticated| SessionCheck {
@@ -122,6 +132,13 @@ pub async fn authenticate(
     }
     res
 }
+
+/// The route whose Bearer token the handler verifies itself.
+const INTROSPECTION_PATH: &str = "/api/v1/tokens/introspect";
+
+/// A Bearer token handed on unverified to the introspection handler.
+#[derive(Debug, Clone)]
+pub struct DeferredBearer(pub String);
 
 /// Marks a response to a request whose Bearer token did not authenticate, for the per-address
 /// limit on guessing.

@@ -34,7 +34,6 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
     let sign_in = TAGS[0];
     let accounts = TAGS[1];
     let tokens_tag = TAGS[2];
-    let verification = TAGS[3];
     let model = TAGS[4];
     let directory_tag = TAGS[5];
     let people = TAGS[6];
@@ -189,14 +188,6 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             perm(TokensWrite),
             &[404],
             json!({"service_account_id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
-        ),
-        // Verification
-        server_fn::<tokens::IntrospectToken>(
-            c,
-            verification,
-            perm(TokensIntrospect),
-            &[],
-            json!({"token": "stw_…"}),
         ),
         // Access model
         server_fn::<access::ListPermissions>(c, model, perm(ServiceAccountsRead), &[], json!({})),

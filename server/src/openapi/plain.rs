@@ -5,7 +5,7 @@ use super::document::{operation, schema_of, Components, Operation};
 use super::Needs;
 use crate::routes::audit_export::ExportParams;
 use crate::routes::verify::VerifyParams;
-use app::domain::Permission;
+use app::domain::{Introspection, IntrospectionRequest, Permission};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
@@ -96,6 +96,29 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         },
     });
 
+    let mut introspect = operation(
+        "tokens/introspect",
+        "Verification",
+        "Whether a token is good and whose it is (RFC 7662 style), for services that accept \
+         Steward's tokens: `{\"active\": false}` and nothing else for any token that must not be \
+         accepted (unknown, malformed, expired, revoked, suspended, replaced, another \
+         organization's), never saying why. Like any use, it records the token's last use. The \
+         caller's own token and the one it asks about are read with one lookup.",
+        Needs::Permission(Permission::TokensIntrospect),
+        &[],
+    );
+    introspect["requestBody"] = json!({
+        "required": true,
+        "content": {"application/json": {
+            "schema": schema_of::<IntrospectionRequest>(components),
+            "example": {"token": "stw_…"},
+        }},
+    });
+    introspect["responses"]["200"] = json!({
+        "description": "Done.",
+        "content": {"application/json": {"schema": schema_of::<Introspection>(components)}},
+    });
+
     let mut healthz = operation(
         "healthz",
         "Health",
@@ -135,6 +158,7 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
     vec![
         at("/api/v1/audit/export", "get", export_get),
         at("/api/v1/audit/export", "post", export_post),
+        at("/api/v1/tokens/introspect", "post", introspect),
         at("/auth/verify", "get", verify),
         at("/healthz", "get", healthz),
         at("/readyz", "get", readyz),

@@ -2,5 +2,6 @@
 //! they answer with something other than one JSON value.
 
 pub mod audit_export;
+pub mod introspect;
 pub mod openapi;
 pub mod verify;

@@ -524,3 +524,11 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// The repository's root, read when the test runs rather than when it was compiled: a build
+/// cache shared between clones can hand this binary to a clone in another directory.
+pub fn repository_root() -> std::path::PathBuf {
+    let manifest =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    std::path::Path::new(&manifest).join("..")
+}

@@ -105,8 +105,8 @@ async fn run_examples(b: Backend, document: &str) {
         .await;
     let receiver = webhook_receiver().await;
 
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let markdown = std::fs::read_to_string(format!("{root}/{document}")).unwrap();
+    let markdown =
+        std::fs::read_to_string(crate::common::repository_root().join(document)).unwrap();
     let examples = curl_blocks(&markdown)
         .replace("http://127.0.0.1:3000", &app.base)
         .replace("stw_...", &secret)

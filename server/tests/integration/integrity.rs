@@ -270,8 +270,8 @@ async fn a_stop_signal_finishes_and_flushes_last_used(b: Backend) {
 
 /// The migrations of one dialect up to and including `version`, copied to a new directory.
 fn migrations_up_to(dialect: &str, version: u32) -> std::path::PathBuf {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../app/migrations")
+    let source = crate::common::repository_root()
+        .join("app/migrations")
         .join(dialect);
     let dir = std::env::temp_dir().join(format!(
         "steward-migrations-{dialect}-{}",

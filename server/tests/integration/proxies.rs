@@ -25,10 +25,9 @@ fn nginx() -> Option<&'static str> {
 
 /// The nginx `server` block documented in docs/integrations.md.
 fn documented_server_block() -> String {
-    let doc = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/integrations.md"),
-    )
-    .unwrap();
+    let doc =
+        std::fs::read_to_string(crate::common::repository_root().join("docs/integrations.md"))
+            .unwrap();
     let block = doc
         .split("<!-- nginx-config-start -->")
         .nth(1)

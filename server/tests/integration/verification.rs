@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 on_both_databases!(
     introspection_answers_for_every_token_state,
+    introspection_checks_its_caller_before_the_token_it_asks_about,
     verify_answers_for_every_token_state,
     verify_can_require_a_scope_a_permission_and_a_workspace,
     revocation_reaches_both_endpoints_on_every_replica,
@@ -185,6 +186,78 @@ async fn introspection_answers_for_every_token_state(b: Backend) {
         .post("/api/v1/tokens/introspect", json!({"token": secret}))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.admin("acme", "ada@acme.test").await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let gateway = gateway(&app, &ada).await;
+    let sa = ada.create_account("deployer", "editor").await;
+    let (token_id, secret) = ada.create_token(&sa, "t", &["read"]).await;
+    let ask = json!({"token": secret});
+
+    // A caller that may not introspect is refused before the token is even looked at: its use
+    // is not recorded.
+    let (_, editor_token) = ada
+        .create_token(&sa, "no-introspect", &["read", "write"])
+        .await;
+    let r = app
+        .script(&editor_token)
+        .post("/api/v1/tokens/introspect", ask.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.state.usage.flush(&app.state.db).await;
+    let used = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM tokens WHERE id = '{token_id}' AND last_used_at IS NOT NULL"
+        ))
+        .await;
+    assert_eq!(used, 0, "the refused caller's question touched the token");
+
+    // The gateway may ask about itself; the browser session of an admin may ask too.
+    let r = gateway.post("/api/v1/tokens/introspect", ask.clone()).await;
+    assert_eq!(r.body["active"], true, "{r:?}");
+    assert_eq!(
+        ada.post("/api/v1/tokens/introspect", ask.clone())
+            .await
+            .body["active"],
+        true
+    );
+
+    // Bodies: not JSON is 400, no token is 422 naming it.
+    let r = gateway
+        .post_raw("/api/v1/tokens/introspect", "nope".into())
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = gateway.post("/api/v1/tokens/introspect", json!({})).await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "token")
+    );
+
+    // A caller whose own token does not authenticate gets 401, and counts towards the
+    // address's limit on guessing tokens like any refused Bearer token.
+    let stranger = app.script(&format!("stw_{}", "A".repeat(38)));
+    let r = stranger
+        .post("/api/v1/tokens/introspect", ask.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let mut limited = false;
+    for _ in 0..40 {
+        let r = stranger
+            .post("/api/v1/tokens/introspect", ask.clone())
+            .await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    assert!(
+        limited,
+        "refused introspection callers never hit the guessing limit"
+    );
 }
 
 /// `GET /auth/verify` as a proxy sends it.
