@@ -28,6 +28,12 @@ export default defineConfig({
       ],
     },
   },
+  // The README's screenshots are taken first, while the fresh database holds only their
+  // sample accounts; then everything else.
+  projects: [
+    { name: "screenshots", testMatch: /screenshots\.spec\.ts/ },
+    { name: "suite", testIgnore: /screenshots\.spec\.ts/, dependencies: ["screenshots"] },
+  ],
   webServer: {
     // A fresh SQLite database and a known administrator for every run.
     command: `bash ../scripts/e2e-server.sh ${port}`,

@@ -39,9 +39,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; the
   "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$wbg" --force
 fi
 
-# wasm-opt (release builds) comes from npm's binaryen, as do Playwright's libraries.
-if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/node_modules/@playwright/test" ]; then
-  say "installing end2end npm packages (binaryen's wasm-opt, Playwright)"
+# wasm-opt (release builds) comes from npm's binaryen, as do Playwright's libraries and
+# axe-core (the accessibility check the browser tests run on every page).
+if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/node_modules/@playwright/test" ] \
+  || ! [ -d "$root/end2end/node_modules/@axe-core/playwright" ]; then
+  say "installing end2end npm packages (binaryen's wasm-opt, Playwright, axe-core)"
   (cd "$root/end2end" && npm ci --no-audit --no-fund)
 fi
 

@@ -23,6 +23,11 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
+    /// What automation puts in `session.json` as `tenantURL`: this server's public URL.
+    pub fn tenant_url(&self) -> String {
+        format!("{}/", self.public_url.trim_end_matches('/'))
+    }
+
     /// Cookies get `Secure` exactly when the public URL is https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")

@@ -92,7 +92,8 @@ test("refresh shows the new secret once; delete all tokens says how many", async
   await expect(page.getByRole("dialog")).toHaveCount(0);
   expect(await page.content()).not.toContain(fresh);
 
-  await page.getByRole("button", { name: "Delete all tokens" }).click();
+  await page.getByRole("button", { name: "More" }).click();
+  await page.getByRole("menuitem", { name: "Delete all tokens" }).click();
   const all = page.getByRole("dialog", { name: "Delete all tokens" });
   await expect(all).toContainText("Revoke all 2 tokens");
   await all.getByRole("button", { name: "Delete 2 tokens" }).click();

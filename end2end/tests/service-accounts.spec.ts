@@ -47,6 +47,10 @@ test("create an account, add a token, copy and download it, use it, revoke it", 
   await form.getByLabel("Role").selectOption("editor");
   await form.getByRole("button", { name: "Create" }).click();
 
+  // The dialog goes straight on to the account's first token, which can be skipped.
+  const first = page.getByRole("dialog", { name: "Add the account's first API token" });
+  await expect(first.getByLabel("Name")).toBeFocused();
+  await first.getByRole("button", { name: "Skip" }).click();
   await expect(page.getByRole("heading", { name: "deploy-bot", level: 1 })).toBeVisible();
   await expect(page.getByText("Ships releases from CI")).toBeVisible();
   await expect(page.getByText("No tokens yet")).toBeVisible();
@@ -118,6 +122,10 @@ test("create an account, add a token, copy and download it, use it, revoke it", 
   await page.getByRole("button", { name: "Revoke github-actions" }).click();
   const confirm = page.getByRole("dialog", { name: "Revoke token" });
   await expect(confirm).toContainText("cannot be undone");
+  await expect(confirm.getByRole("button", { name: "Revoke token" })).toBeDisabled();
+  await confirm.getByLabel("Type github-actions to confirm").fill("github-action");
+  await expect(confirm.getByRole("button", { name: "Revoke token" })).toBeDisabled();
+  await confirm.getByLabel("Type github-actions to confirm").fill("github-actions");
   await confirm.getByRole("button", { name: "Revoke token" }).click();
   await expect(page.getByRole("dialog")).toHaveCount(0);
   await expect(page.getByText("No tokens yet")).toBeVisible();

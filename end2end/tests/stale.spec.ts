@@ -28,13 +28,15 @@ test("the Stale view lists forgotten credentials; Disable can be undone and Revo
   await expect(accounts.getByRole("row", { name: new RegExp(name) })).toHaveCount(0);
   await expect(forever.getByRole("row", { name: new RegExp(name) })).toHaveCount(0);
   await page.getByRole("button", { name: "Undo" }).click();
-  await expect(page.getByRole("status")).toContainText(`Enabled ${name} again.`);
+  await expect(page.getByRole("status")).toContainText(`Enabled ${name}.`);
   await expect(accounts.getByRole("row", { name: new RegExp(name) })).toBeVisible();
 
   // Revoking asks first; the token then leaves the view.
   await forever.getByRole("button", { name: `Revoke forever of ${name}` }).click();
   const dialog = page.getByRole("dialog", { name: "Revoke token" });
   await expect(dialog).toContainText("cannot be undone");
+  await expect(dialog.getByRole("button", { name: "Revoke token" })).toBeDisabled();
+  await dialog.getByLabel("Type forever to confirm").fill("forever");
   await dialog.getByRole("button", { name: "Revoke token" }).click();
   await expect(page.getByRole("status")).toContainText("Revoked forever.");
   await expect(forever.getByRole("row", { name: new RegExp(name) })).toHaveCount(0);

@@ -15,6 +15,8 @@ pub struct LoginResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WhoamiResponse {
     pub principal: Principal,
+    /// The URL automation uses with its tokens (`tenantURL` in `session.json`).
+    pub tenant_url: String,
 }
 
 /// An empty JSON object, for operations with nothing to return.
@@ -63,8 +65,12 @@ pub async fn logout() -> Result<Empty, ApiError> {
 pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
     use crate::api::context::{authenticated, state};
     let auth = authenticated().ok_or_else(ApiError::unauthenticated)?;
-    let principal = crate::services::access::describe(&state(), auth).await?;
-    Ok(WhoamiResponse { principal })
+    let state = state();
+    let principal = crate::services::access::describe(&state, auth).await?;
+    Ok(WhoamiResponse {
+        principal,
+        tenant_url: state.config.tenant_url(),
+    })
 }
 
 /// Whether a first-administrator setup link can still be used (the setup page asks first).

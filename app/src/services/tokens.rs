@@ -89,7 +89,7 @@ pub struct IssuedToken {
 fn issued_token(state: &AppState, row: TokenRow, secret: String, now: i64) -> IssuedToken {
     let session_json = SessionJson {
         access_token: secret.clone(),
-        tenant_url: format!("{}/", state.config.public_url),
+        tenant_url: state.config.tenant_url(),
         scopes: scopes_from_text(&row.scopes),
     };
     IssuedToken {

@@ -1,17 +1,19 @@
 //! A service account's page: details, its tokens, and every action on both.
 
 use super::account_access::AccountAccess;
+use super::account_actions::enable_account;
 use super::account_dialogs::{DeleteDialog, DisableDialog, EditAccountDialog};
-use super::components::FormError;
 use super::format::{when, when_or};
+use super::menu::{MenuItem, RowMenu};
+use super::toast::toaster;
 use super::token_dialogs::{
     AddTokenDialog, RefreshDialog, RevokeAllDialog, RevokeDialog, SecretDialog,
 };
 use super::usage_chart::UsageChart;
 use super::CurrentPrincipal;
-use crate::api::service_accounts::{enable_service_account, get_service_account};
+use crate::api::service_accounts::get_service_account;
 use crate::api::tokens::IssuedTokenResponse;
-use crate::domain::{ApiError, Role, ServiceAccount, Token, TokenStatus};
+use crate::domain::{Role, ServiceAccount, Token, TokenStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -37,7 +39,6 @@ pub fn AccountPage() -> impl IntoView {
     let detail = Resource::new(id, get_service_account);
     let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
     let dialog = RwSignal::new(None::<Dialog>);
-    let action_error = RwSignal::new(None::<ApiError>);
     let navigate = use_navigate();
     // Closing a dialog that changed something reloads the page's data.
     let close = Callback::new(move |changed: bool| {
@@ -46,13 +47,12 @@ pub fn AccountPage() -> impl IntoView {
             detail.refetch();
         }
     });
+    let toaster = toaster();
     let enable = move |_| {
-        leptos::task::spawn_local(async move {
-            match enable_service_account(id()).await {
-                Ok(_) => detail.refetch(),
-                Err(e) => action_error.set(Some(e)),
-            }
-        });
+        if let Some(sa) = detail.get_untracked().and_then(|r| r.ok()) {
+            let sa = sa.service_account;
+            enable_account(toaster, sa.id, sa.name, move || detail.refetch());
+        }
     };
     let current = move || detail.get().and_then(|r| r.ok());
     let account = move || current().map(|d| d.service_account);
@@ -91,7 +91,6 @@ pub fn AccountPage() -> impl IntoView {
                             <button type="button" class="danger" on:click=move |_| dialog.set(Some(Dialog::Delete))>"Delete account"</button>
                         </div> })}
                     </div>
-                    <FormError error=action_error.into() fields=&[]/>
                     {sa.disabled.then(|| view! {
                         <p class="warning" role="note">"This account is disabled: its tokens do not work. Suspended tokens work again after Enable."</p>
                     })}
@@ -105,7 +104,9 @@ pub fn AccountPage() -> impl IntoView {
                         <h2>"API tokens"</h2>
                         {writable.then(|| view! { <div class="actions top">
                             {(token_count > 0).then(|| view! {
-                                <button type="button" class="danger" on:click=move |_| dialog.set(Some(Dialog::RevokeAll(token_count)))>"Delete all tokens"</button>
+                                <RowMenu label="More".to_string() text="More" items=vec![
+                                    MenuItem::run("Delete all tokens", move || dialog.set(Some(Dialog::RevokeAll(token_count)))).danger(),
+                                ]/>
                             })}
                             <button type="button" on:click=move |_| dialog.set(Some(Dialog::AddToken))>"Add API token"</button>
                         </div> })}
@@ -166,8 +167,14 @@ fn dialog_view(
             <RefreshDialog token=t max_days=max_days on_close=Callback::new(move |_| close.run(false)) on_refreshed=issued/>
         }.into_any(),
         Dialog::Secret(r) => view! { <SecretDialog issued=r on_close=Callback::new(move |_| dialog.set(None))/> }.into_any(),
-        Dialog::Revoke(t) => view! { <RevokeDialog token=t on_close=close/> }.into_any(),
-        Dialog::RevokeAll(n) => view! { <RevokeAllDialog account_id=sa.id account_name=sa.name count=n on_close=close/> }.into_any(),
+        Dialog::Revoke(t) => {
+            let done = toaster().after(close, format!("Revoked {}.", t.name));
+            view! { <RevokeDialog token=t on_close=done/> }.into_any()
+        }
+        Dialog::RevokeAll(n) => {
+            let done = toaster().after(close, format!("Revoked every token of {}.", sa.name));
+            view! { <RevokeAllDialog account_id=sa.id account_name=sa.name count=n on_close=done/> }.into_any()
+        }
         Dialog::Edit => view! { <EditAccountDialog account=sa on_close=close/> }.into_any(),
         Dialog::Disable => view! { <DisableDialog account=sa on_close=close/> }.into_any(),
         Dialog::Delete => {

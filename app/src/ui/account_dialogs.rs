@@ -1,6 +1,9 @@
 //! The account dialogs: edit, disable (revoke or suspend tokens), delete (type the name).
 
+use super::account_actions::report_disabled;
 use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
+use super::confirm::ConfirmDialog;
+use super::toast::toaster;
 use crate::api::service_accounts::{
     delete_service_account, disable_service_account, update_service_account,
 };
@@ -62,19 +65,28 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
     }
 }
 
-/// Disable: by default revokes every token for good; can keep them suspended instead.
+/// Disable: by default revokes every token for good; can keep them suspended instead (and
+/// then the toast offers Undo).
 #[component]
 pub fn DisableDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
     let keep = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let id = StoredValue::new(account.id.clone());
+    let name = StoredValue::new(account.name.clone());
+    let toaster = toaster();
     let confirm = move |_| {
+        let kept = keep.get_untracked();
         run_call(
             pending,
             error,
-            disable_service_account(id.get_value(), Some(!keep.get_untracked())),
-            move |_| on_close.run(true),
+            disable_service_account(id.get_value(), Some(!kept)),
+            move |_| {
+                report_disabled(toaster, id.get_value(), name.get_value(), kept, move || {
+                    let _ = on_close.try_run(true);
+                });
+                on_close.run(true);
+            },
         );
     };
     let count = account.token_count;
@@ -102,30 +114,14 @@ pub fn DisableDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl 
 /// Delete: permanent, only after typing the account's name.
 #[component]
 pub fn DeleteDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
-    let typed = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let id = StoredValue::new(account.id.clone());
-    let name = StoredValue::new(account.name.clone());
-    let matches = move || typed.get().trim() == name.get_value();
-    let confirm = move |_| {
-        run_call(
-            pending,
-            error,
-            delete_service_account(id.get_value()),
-            move |_| on_close.run(true),
-        );
-    };
+    let id = account.id.clone();
     view! {
-        <Modal title="Delete service account".to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <p>{format!("This permanently deletes {} and its {} token(s). The audit log keeps their record.", account.name, account.token_count)}</p>
-            <label for="confirm-name">{format!("Type {} to confirm", account.name)}</label>
-            <input id="confirm-name" autocomplete="off" prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev))/>
-            <FormError error=error.into() fields=&[]/>
-            <div class="actions">
-                <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                <button type="button" class="danger" on:click=confirm disabled=move || pending.get() || !matches()>"Delete account"</button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            title="Delete service account".to_string()
+            message=format!("This permanently deletes {} and its {} token(s). The audit log keeps their record.", account.name, account.token_count)
+            confirm_label="Delete account".to_string()
+            type_to_confirm=account.name.clone()
+            confirm=move || { let id = id.clone(); async move { delete_service_account(id).await.map(|_| ()) } }
+            on_close=on_close/>
     }
 }

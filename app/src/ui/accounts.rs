@@ -1,15 +1,42 @@
-//! Settings › Service accounts: the searchable, paginated list and the New service account form.
+//! Settings › Service accounts: the tenant URL, the searchable, paginated list with each row's
+//! actions, and the dialogs those open (new account and its first token, add token, disable,
+//! delete, revoke).
 
-use super::access_dialogs::CustomRolesPicker;
-use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
-use super::format::{when, when_or};
+use super::account_actions::enable_account;
+use super::account_dialogs::{DeleteDialog, DisableDialog};
+use super::account_row::{AccountRow, Expanded, RowRequest};
+use super::copy::CopyButton;
+use super::new_account_dialog::NewAccountDialog;
+use super::toast::{toaster, Toaster};
+use super::token_dialogs::{AddTokenDialog, RevokeDialog, SecretDialog};
 use super::CurrentPrincipal;
-use crate::api::service_accounts::{create_service_account, list_service_accounts};
-use crate::domain::{parse_description, ApiError, ResourceName, Role};
+use crate::api::service_accounts::{get_service_account, list_service_accounts};
+use crate::api::tokens::IssuedTokenResponse;
+use crate::domain::{Role, ServiceAccount, Token};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+
+/// The dialog open over the list, if any.
+#[derive(Clone)]
+enum ListDialog {
+    NewAccount,
+    /// `first`: right after the account was created (Skip instead of Cancel).
+    AddToken {
+        account: ServiceAccount,
+        max_days: Option<i64>,
+        first: bool,
+    },
+    /// The one-time secret; after Done, the account's page when it was its first token.
+    Secret {
+        issued: IssuedTokenResponse,
+        then_open: Option<String>,
+    },
+    Disable(ServiceAccount),
+    Delete(ServiceAccount),
+    Revoke(Token),
+}
 
 const PER_PAGE: i64 = 50;
 
@@ -22,7 +49,10 @@ pub fn AccountsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let page = RwSignal::new(1i64);
-    let creating = RwSignal::new(false);
+    let dialog = RwSignal::new(None::<ListDialog>);
+    let (tokens_changed, set_tokens_changed) = signal(0u64);
+    let expanded_rows: Expanded = RwSignal::new(Default::default());
+    let toaster = toaster();
     // Search as you type, but ask the server only once typing pauses: each keystroke bumps a
     // counter, and only the timer of the latest keystroke applies the search.
     let keystrokes = RwSignal::new(0u64);
@@ -63,6 +93,29 @@ pub fn AccountsPage() -> impl IntoView {
             .await
         },
     );
+    // After a change: reload the list and any open token list.
+    let changed = Callback::new(move |_: ()| {
+        accounts.refetch();
+        set_tokens_changed.update(|n| *n += 1);
+    });
+    // Closing a dialog that changed something reloads. Made here, not with the dialog: a
+    // toast's Undo calls it after the dialog is gone.
+    let close = Callback::new(move |did: bool| {
+        dialog.set(None);
+        if did {
+            changed.run(());
+        }
+    });
+    let on_row = Callback::new(move |r: RowRequest| match r {
+        RowRequest::AddToken(account) => open_add_token(dialog, account, false),
+        RowRequest::Disable(sa) => dialog.set(Some(ListDialog::Disable(sa))),
+        RowRequest::Delete(sa) => dialog.set(Some(ListDialog::Delete(sa))),
+        RowRequest::Revoke(t) => dialog.set(Some(ListDialog::Revoke(t))),
+        RowRequest::Enable(sa) => enable_account(toaster, sa.id, sa.name, move || {
+            let _ = changed.try_run(());
+        }),
+    });
+    let navigate = use_navigate();
     view! {
         <Title text="Service accounts"/>
         <div class="page-head">
@@ -77,12 +130,13 @@ pub fn AccountsPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let can_create = me.await.ok().is_some_and(|w| w.principal.role >= Role::Editor);
                         can_create.then(|| view! {
-                            <button type="button" on:click=move |_| creating.set(true)>"New service account"</button>
+                            <button type="button" on:click=move |_| dialog.set(Some(ListDialog::NewAccount))>"New service account"</button>
                         })
                     })}
                 </Transition>
             </div>
         </div>
+        <TenantUrl/>
         <div class="filters" role="search">
             <label for="search">"Search by name"</label>
             <input id="search" type="search" prop:value=search on:input=on_search placeholder="e.g. ci-deploy"/>
@@ -124,6 +178,7 @@ pub fn AccountsPage() -> impl IntoView {
                     }
                     Ok(list) => {
                         let last_page = ((list.total + list.per_page - 1) / list.per_page).max(1);
+                        let my_role = me.await.ok().map(|w| w.principal.role);
                         view! {
                             <table>
                                 <caption class="visually-hidden">"Service accounts"</caption>
@@ -136,22 +191,14 @@ pub fn AccountsPage() -> impl IntoView {
                                         <th scope="col">"Requests (7 days)"</th>
                                         <th scope="col">"Last used"</th>
                                         <th scope="col">"Created"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {list.items.into_iter().map(|sa| view! {
-                                        <tr>
-                                            <td>
-                                                <A href=format!("/settings/service-accounts/{}", sa.id)>{sa.name.clone()}</A>
-                                                {sa.disabled.then(|| view! { <span class="badge muted-badge">"Disabled"</span> })}
-                                            </td>
-                                            <td>{sa.description.clone()}</td>
-                                            <td>{sa.role.label()}</td>
-                                            <td>{sa.token_count}</td>
-                                            <td>{sa.requests_7d}</td>
-                                            <td>{when_or(&sa.last_used_at, "Never")}</td>
-                                            <td>{when(&sa.created_at)}</td>
-                                        </tr>
+                                    {list.items.into_iter().map(|sa| {
+                                        // Editors and up, on accounts whose role is not above their own.
+                                        let writable = my_role.is_some_and(|r| r >= Role::Editor && r >= sa.role);
+                                        view! { <AccountRow sa=sa writable=writable request=on_row tokens_changed=tokens_changed expanded_rows=expanded_rows/> }
                                     }).collect_view()}
                                 </tbody>
                             </table>
@@ -167,80 +214,105 @@ pub fn AccountsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Show when=move || creating.get()>
-            <NewAccountDialog on_close=Callback::new(move |_| creating.set(false))/>
-        </Show>
+        {move || dialog.get().map(|d| list_dialog(d, dialog, changed, close, navigate.clone()))}
     }
 }
 
-const FIELDS: &[&str] = &["name", "description", "role", "roles"];
-
-/// The New service account form: instant validation with the shared rules, then the server's.
+/// The organization's tenant URL, with a copy button: what goes into `session.json`.
 #[component]
-fn NewAccountDialog(on_close: Callback<()>) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let role = RwSignal::new(Role::Viewer.as_str().to_string());
-    let more_roles = RwSignal::new(Vec::<String>::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let navigate = use_navigate();
-    let check = move || -> Result<(), ApiError> {
-        ResourceName::parse("name", &name.get_untracked())?;
-        parse_description("description", Some(&description.get_untracked()))?;
-        Ok(())
-    };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Err(e) = check() {
-            error.set(Some(e));
-            return;
-        }
-        let navigate = navigate.clone();
-        let call = create_service_account(
-            name.get_untracked(),
-            Some(description.get_untracked()),
-            Some(role.get_untracked()),
-            Some(more_roles.get_untracked()),
-        );
-        run_call(pending, error, call, move |r| {
-            navigate(
-                &format!("/settings/service-accounts/{}", r.service_account.id),
-                Default::default(),
-            )
-        });
-    };
+fn TenantUrl() -> impl IntoView {
+    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
     view! {
-        <Modal title="New service account".to_string() on_close=on_close>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=FIELDS/>
-                <label for="sa-name">"Name"</label>
-                <input id="sa-name" autofocus prop:value=name aria-describedby="name-hint"
-                    on:input=move |ev| {
-                        name.set(event_target_value(&ev));
-                        error.set(ResourceName::parse("name", &name.get_untracked()).err());
-                    }/>
-                <p class="hint" id="name-hint">"Lowercase letters, digits, - and _; unique in your organization."</p>
-                <FieldError error=error.into() field="name"/>
-                <label for="sa-description">"Description"</label>
-                <textarea id="sa-description" prop:value=description
-                    on:input=move |ev| {
-                        description.set(event_target_value(&ev));
-                        error.set(parse_description("description", Some(&description.get_untracked())).err());
-                    }/>
-                <FieldError error=error.into() field="description"/>
-                <label for="sa-role">"Role"</label>
-                <RoleSelect id="sa-role" role=role/>
-                <FieldError error=error.into() field="role"/>
-                <CustomRolesPicker chosen=more_roles/>
-                <FieldError error=error.into() field="roles"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating…" } else { "Create" }}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await.ok().map(|w| view! {
+                    <div class="tenant-url">
+                        <span id="tenant-url-label">"Tenant URL"</span>
+                        <code aria-labelledby="tenant-url-label">{w.tenant_url.clone()}</code>
+                        <CopyButton text=w.tenant_url label="Copy" aria_label="Copy tenant URL"
+                            announcement="Tenant URL copied to the clipboard." secondary=true/>
+                        <span class="muted">"Put it in session.json as tenantURL, beside the token."</span>
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// Opens Add API token for `account`, once the organization's longest token lifetime is known
+/// (the form offers only allowed expirations).
+fn open_add_token(dialog: RwSignal<Option<ListDialog>>, account: ServiceAccount, first: bool) {
+    leptos::task::spawn_local(async move {
+        let max_days = get_service_account(account.id.clone())
+            .await
+            .ok()
+            .and_then(|d| d.max_token_lifetime_days);
+        dialog.set(Some(ListDialog::AddToken {
+            account,
+            max_days,
+            first,
+        }));
+    });
+}
+
+/// The dialog for `d`; closing one that changed something reloads the list.
+fn list_dialog(
+    d: ListDialog,
+    dialog: RwSignal<Option<ListDialog>>,
+    changed: Callback<()>,
+    close: Callback<bool>,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + Send + Sync + 'static,
+) -> AnyView {
+    let toaster: Toaster = toaster();
+    match d {
+        ListDialog::NewAccount => view! {
+            <NewAccountDialog on_close=Callback::new(move |_| dialog.set(None))
+                on_created=Callback::new(move |sa: ServiceAccount| {
+                    toaster.say(format!("Created {}.", sa.name));
+                    changed.run(());
+                    open_add_token(dialog, sa, true);
+                })/>
+        }
+        .into_any(),
+        ListDialog::AddToken {
+            account,
+            max_days,
+            first,
+        } => {
+            let account_page = format!("/settings/service-accounts/{}", account.id);
+            let skip_to = account_page.clone();
+            let navigate = navigate.clone();
+            view! {
+                <AddTokenDialog account_id=account.id max_days=max_days first=first
+                    on_close=Callback::new(move |_| {
+                        dialog.set(None);
+                        if first {
+                            navigate(&skip_to, Default::default());
+                        }
+                    })
+                    on_created=Callback::new(move |issued: IssuedTokenResponse| {
+                        changed.run(());
+                        dialog.set(Some(ListDialog::Secret { issued, then_open: first.then(|| account_page.clone()) }));
+                    })/>
+            }.into_any()
+        }
+        ListDialog::Secret { issued, then_open } => view! {
+            <SecretDialog issued=issued on_close=Callback::new(move |_| {
+                dialog.set(None);
+                if let Some(page) = &then_open {
+                    navigate(page, Default::default());
+                }
+            })/>
+        }
+        .into_any(),
+        ListDialog::Disable(sa) => view! { <DisableDialog account=sa on_close=close/> }.into_any(),
+        ListDialog::Delete(sa) => {
+            let deleted = toaster.after(close, format!("Deleted {}.", sa.name));
+            view! { <DeleteDialog account=sa on_close=deleted/> }.into_any()
+        }
+        ListDialog::Revoke(t) => {
+            let revoked = toaster.after(close, format!("Revoked {}.", t.name));
+            view! { <RevokeDialog token=t on_close=revoked/> }.into_any()
+        }
     }
 }

@@ -1,18 +1,19 @@
-//! Settings › Members (admins): people, their roles, adding and disabling them; and the
-//! password change every person can make for themself.
+//! Settings › Members (admins): people, their roles, adding and disabling them, and a tab with
+//! the service accounts, so every identity is in one place.
 
 use super::components::{run_call, FieldError, FormError, Modal};
-use super::format::when;
-use crate::api::members::{
-    change_password, invite_member, list_members, update_member, Invitation,
-};
+use super::format::{when, when_or};
+use crate::api::members::{invite_member, list_members, update_member, Invitation};
+use crate::api::service_accounts::list_service_accounts;
 use crate::domain::{ApiError, Role, User};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let members = Resource::new(|| (), |_| list_members(None, Some(200)));
+    let tab = RwSignal::new(MembersTab::People);
     let adding = RwSignal::new(false);
     let invited = RwSignal::new(None::<Invitation>);
     let row_error = RwSignal::new(None::<ApiError>);
@@ -33,10 +34,35 @@ pub fn MembersPage() -> impl IntoView {
         <div class="page-head">
             <div>
                 <h1>"Members"</h1>
-                <p class="muted">"People who can sign in to Steward in your organization."</p>
+                <p class="muted">"Everyone and everything that acts in your organization: people who sign in, and service accounts."</p>
             </div>
             <button type="button" on:click=move |_| adding.set(true)>"Add member"</button>
         </div>
+        <div role="tablist" aria-label="Kinds of member">
+            {[MembersTab::People, MembersTab::ServiceAccounts].into_iter().map(|t| view! {
+                <button type="button" role="tab" id=t.tab_id() aria-controls=t.panel_id()
+                    aria-selected=move || (tab.get() == t).to_string()
+                    tabindex=move || if tab.get() == t { "0" } else { "-1" }
+                    on:click=move |_| tab.set(t)
+                    on:keydown=move |ev| if matches!(ev.key().as_str(), "ArrowRight" | "ArrowLeft") {
+                        let other = t.other();
+                        tab.set(other);
+                        if let Some(el) = document().get_element_by_id(other.tab_id()) {
+                            use wasm_bindgen::JsCast;
+                            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() { let _ = el.focus(); }
+                        }
+                    }>
+                    {t.label()}
+                </button>
+            }).collect_view()}
+        </div>
+        <Show when=move || tab.get() == MembersTab::ServiceAccounts>
+            <div role="tabpanel" id=MembersTab::ServiceAccounts.panel_id() aria-labelledby=MembersTab::ServiceAccounts.tab_id()>
+                <ServiceAccountMembers/>
+            </div>
+        </Show>
+        <div role="tabpanel" id=MembersTab::People.panel_id() aria-labelledby=MembersTab::People.tab_id()
+            hidden=move || tab.get() != MembersTab::People>
         <FormError error=row_error.into() fields=&[]/>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading members…"</p> }>
             {move || Suspend::new(async move {
@@ -57,6 +83,7 @@ pub fn MembersPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </div>
         <Show when=move || adding.get()>
             <AddMemberDialog
                 on_close=Callback::new(move |_| adding.set(false))
@@ -74,6 +101,88 @@ pub fn MembersPage() -> impl IntoView {
                 <div class="actions"><button type="button" on:click=move |_| invited.set(None)>"Done"</button></div>
             </Modal>
         })}
+    }
+}
+
+/// The two tabs of the Members page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MembersTab {
+    People,
+    ServiceAccounts,
+}
+
+impl MembersTab {
+    fn label(self) -> &'static str {
+        match self {
+            MembersTab::People => "People",
+            MembersTab::ServiceAccounts => "Service accounts",
+        }
+    }
+    fn tab_id(self) -> &'static str {
+        match self {
+            MembersTab::People => "tab-people",
+            MembersTab::ServiceAccounts => "tab-service-accounts",
+        }
+    }
+    fn panel_id(self) -> &'static str {
+        match self {
+            MembersTab::People => "panel-people",
+            MembersTab::ServiceAccounts => "panel-service-accounts",
+        }
+    }
+    fn other(self) -> Self {
+        match self {
+            MembersTab::People => MembersTab::ServiceAccounts,
+            MembersTab::ServiceAccounts => MembersTab::People,
+        }
+    }
+}
+
+/// The organization's service accounts as members: name with a "service account" badge, role,
+/// status, last use; each opens its page, where it is managed.
+#[component]
+fn ServiceAccountMembers() -> impl IntoView {
+    let accounts = Resource::new(
+        || (),
+        |_| list_service_accounts(None, None, None, None, Some(1), Some(200)),
+    );
+    view! {
+        <Transition fallback=|| view! { <p aria-busy="true">"Loading service accounts…"</p> }>
+            {move || Suspend::new(async move {
+                match accounts.await {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Ok(list) if list.items.is_empty() => view! {
+                        <div class="empty">"No service accounts yet. Create them under Service accounts."</div>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <table>
+                            <caption class="visually-hidden">"Service accounts"</caption>
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
+                                <th scope="col">"Last used"</th><th scope="col">"Added"</th>
+                            </tr></thead>
+                            <tbody>
+                                {list.items.into_iter().map(|sa| view! {
+                                    <tr>
+                                        <td>
+                                            <A href=format!("/settings/service-accounts/{}", sa.id)>{sa.name.clone()}</A>
+                                            <span class="badge muted-badge">"service account"</span>
+                                        </td>
+                                        <td>{sa.role.label()}</td>
+                                        <td>{if sa.disabled { "Disabled" } else { "Active" }}</td>
+                                        <td>{when_or(&sa.last_used_at, "Never")}</td>
+                                        <td>{when(&sa.created_at)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {(list.total > list.per_page).then(|| view! {
+                            <p class="hint">{format!("Showing {} of {}; the Service accounts page searches them all.", list.per_page, list.total)}</p>
+                        })}
+                    }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -154,46 +263,5 @@ fn AddMemberDialog(on_close: Callback<()>, on_added: Callback<Invitation>) -> im
                 </div>
             </form>
         </Modal>
-    }
-}
-
-/// Your account: change your own password.
-#[component]
-pub fn AccountSettingsPage() -> impl IntoView {
-    let current = RwSignal::new(String::new());
-    let new = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let saved = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        saved.set(false);
-        run_call(
-            pending,
-            error,
-            change_password(current.get_untracked(), new.get_untracked()),
-            move |_| {
-                saved.set(true);
-                current.set(String::new());
-                new.set(String::new());
-            },
-        );
-    };
-    view! {
-        <Title text="Your account"/>
-        <h1>"Your account"</h1>
-        <form class="card" on:submit=submit novalidate>
-            <h2>"Change password"</h2>
-            <FormError error=error.into() fields=&["current_password", "new_password"]/>
-            <label for="current-password">"Current password"</label>
-            <input id="current-password" type="password" autocomplete="current-password" prop:value=current on:input=move |ev| current.set(event_target_value(&ev))/>
-            <FieldError error=error.into() field="current_password"/>
-            <label for="new-password">"New password"</label>
-            <input id="new-password" type="password" autocomplete="new-password" prop:value=new on:input=move |ev| new.set(event_target_value(&ev))/>
-            <p class="hint">"At least 12 characters."</p>
-            <FieldError error=error.into() field="new_password"/>
-            <div class="actions left"><button type="submit" disabled=move || pending.get()>"Change password"</button></div>
-            <p class="muted" aria-live="polite">{move || saved.get().then_some("Password changed.")}</p>
-        </form>
     }
 }

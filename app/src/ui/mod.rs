@@ -3,19 +3,27 @@
 
 mod access_dialogs;
 mod account_access;
+mod account_actions;
 mod account_detail;
 mod account_dialogs;
+mod account_row;
+mod account_settings;
 mod accounts;
 mod audit;
 mod components;
+mod confirm;
+mod copy;
 mod format;
 mod groups;
 mod login;
 mod members;
+mod menu;
+mod new_account_dialog;
 mod organization;
 mod roles;
 mod setup;
 mod stale;
+mod toast;
 mod token_dialogs;
 mod usage_chart;
 mod workspaces;
@@ -75,6 +83,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let me = Resource::new(|| (), |_| whoami());
     provide_context(CurrentPrincipal(me));
+    let toaster = toast::Toaster::provide();
     Effect::new(|_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
@@ -100,9 +109,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/workspaces") view=workspaces::WorkspacesPage/>
                     <Route path=path!("/settings/organization") view=organization::OrganizationPage/>
                     <Route path=path!("/settings/members") view=members::MembersPage/>
-                    <Route path=path!("/settings/account") view=members::AccountSettingsPage/>
+                    <Route path=path!("/settings/account") view=account_settings::AccountSettingsPage/>
                 </Routes>
             </main>
+            <toast::ToastRegion toaster=toaster/>
         </Router>
     }
 }
@@ -138,7 +148,7 @@ fn Header() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match me.await {
-                        Ok(WhoamiResponse { principal }) => view! {
+                        Ok(WhoamiResponse { principal, .. }) => view! {
                             <nav aria-label="Settings">
                                 <A href="/settings/service-accounts">"Service accounts"</A>
                                 <A href="/settings/roles">"Roles"</A>

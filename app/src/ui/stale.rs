@@ -3,74 +3,34 @@
 //! one-click action: Disable an account (its tokens are suspended, and Undo enables it again),
 //! Revoke a token (after the usual confirmation, since that cannot be undone).
 
+use super::account_actions::suspend_account;
 use super::components::may;
 use super::format::{when, when_or};
+use super::toast::toaster;
 use super::token_dialogs::RevokeDialog;
-use crate::api::service_accounts::{
-    disable_service_account, enable_service_account, stale_credentials,
-};
+use crate::api::service_accounts::stale_credentials;
 use crate::domain::{
-    ApiError, Permission, StaleAccount, StaleReason, StaleToken, Token, DEFAULT_UNUSED_DAYS,
+    Permission, StaleAccount, StaleReason, StaleToken, Token, DEFAULT_UNUSED_DAYS,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-
-/// What the last action did, with the account to enable again when it was a disable.
-#[derive(Clone)]
-struct Done {
-    message: String,
-    undo: Option<(String, String)>,
-}
 
 #[component]
 pub fn StalePage() -> impl IntoView {
     let days = RwSignal::new(DEFAULT_UNUSED_DAYS);
     let report = Resource::new(move || days.get(), |d| stale_credentials(Some(d)));
     let revoking = RwSignal::new(None::<Token>);
-    let done = RwSignal::new(None::<Done>);
-    let error = RwSignal::new(None::<ApiError>);
+    let toaster = toaster();
     let can_disable = may(Permission::ServiceAccountsWrite);
     let can_revoke = may(Permission::TokensWrite);
     let disable = Callback::new(move |(id, name): (String, String)| {
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match disable_service_account(id.clone(), Some(false)).await {
-                Ok(_) => {
-                    done.set(Some(Done {
-                        message: format!("Disabled {name}; its tokens are suspended."),
-                        undo: Some((id, name)),
-                    }));
-                    report.refetch();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        suspend_account(toaster, id, name, move || report.refetch());
     });
-    let undo = move |_| {
-        let Some((id, name)) = done.get_untracked().and_then(|d| d.undo) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match enable_service_account(id).await {
-                Ok(_) => {
-                    done.set(Some(Done {
-                        message: format!("Enabled {name} again."),
-                        undo: None,
-                    }));
-                    report.refetch();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
     let closed = Callback::new(move |revoked: bool| {
         if revoked {
             if let Some(t) = revoking.get_untracked() {
-                done.set(Some(Done {
-                    message: format!("Revoked {}.", t.name),
-                    undo: None,
-                }));
+                toaster.say(format!("Revoked {}.", t.name));
             }
             report.refetch();
         }
@@ -95,13 +55,6 @@ pub fn StalePage() -> impl IntoView {
                 }).collect_view()}
             </select>
         </div>
-        <div class="toast" role="status">
-            {move || done.get().map(|d| view! {
-                <span>{d.message}</span>
-                {d.undo.is_some().then(|| view! { <button type="button" class="secondary" on:click=undo>"Undo"</button> })}
-            })}
-        </div>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message().to_string()}</p> })}
         <Transition fallback=|| view! { <p aria-busy="true">"Looking for stale credentials…"</p> }>
             {move || Suspend::new(async move {
                 match report.await {

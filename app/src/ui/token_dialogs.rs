@@ -1,6 +1,8 @@
 //! The token dialogs: add, refresh, show a secret once, revoke one, revoke all.
 
 use super::components::{download_text, run_call, FieldError, FormError, Modal};
+use super::confirm::ConfirmDialog;
+use super::copy::CopyButton;
 use crate::api::tokens::{
     create_token, refresh_token, revoke_all_tokens, revoke_token, IssuedTokenResponse,
 };
@@ -85,11 +87,13 @@ fn default_choice(max_days: Option<i64>) -> String {
     }
 }
 
-/// Name, Description, Expiration, Scopes → a new token.
+/// Name, Description, Expiration, Scopes → a new token. Right after an account is created it
+/// asks for the account's first token, and its Cancel becomes Skip.
 #[component]
 pub fn AddTokenDialog(
     account_id: String,
     max_days: Option<i64>,
+    #[prop(optional)] first: bool,
     on_close: Callback<()>,
     on_created: Callback<IssuedTokenResponse>,
 ) -> impl IntoView {
@@ -141,8 +145,9 @@ pub fn AddTokenDialog(
         run_call(pending, error, call, move |r| on_created.run(r));
     };
     view! {
-        <Modal title="Add API token".to_string() on_close=on_close>
+        <Modal title=if first { "Add the account's first API token" } else { "Add API token" }.to_string() on_close=on_close>
             <form on:submit=submit novalidate>
+                {first.then(|| view! { <p class="muted">"Automation signs in with an API token. You can also add one later."</p> })}
                 <FormError error=error.into() fields=TOKEN_FIELDS/>
                 <label for="token-name">"Name"</label>
                 <input id="token-name" autofocus prop:value=name
@@ -167,7 +172,7 @@ pub fn AddTokenDialog(
                 </fieldset>
                 <FieldError error=error.into() field="scopes"/>
                 <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>{if first { "Skip" } else { "Cancel" }}</button>
                     <button type="submit" disabled=move || pending.get()>
                         {move || if pending.get() { "Creating…" } else { "Create token" }}
                     </button>
@@ -236,22 +241,8 @@ pub fn RefreshDialog(
 /// secret from memory: there is no way back to it.
 #[component]
 pub fn SecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let secret = StoredValue::new(issued.secret.clone());
     let json =
         StoredValue::new(serde_json::to_string_pretty(&issued.session_json).unwrap_or_default());
-    let copy = move |_| {
-        let text = secret.get_value();
-        leptos::task::spawn_local(async move {
-            let clipboard = window().navigator().clipboard();
-            if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
-                .await
-                .is_ok()
-            {
-                copied.set(true);
-            }
-        });
-    };
     let download = move |_| download_text("session.json", "application/json", &json.get_value());
     view! {
         <Modal title="Copy your new token".to_string() on_close=on_close>
@@ -262,10 +253,9 @@ pub fn SecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl
             <label for="new-token">{format!("Token {}", issued.token.name)}</label>
             <input id="new-token" class="secret" readonly prop:value=issued.secret.clone()/>
             <div class="actions left">
-                <button type="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy token" }}</button>
+                <CopyButton text=issued.secret.clone() label="Copy token" announcement="Token copied to the clipboard."/>
                 <button type="button" class="secondary" on:click=download>"Download session.json"</button>
             </div>
-            <p class="muted" aria-live="polite">{move || copied.get().then_some("Token copied to the clipboard.")}</p>
             <div class="actions">
                 <button type="button" on:click=move |_| on_close.run(())>"Done"</button>
             </div>
@@ -273,26 +263,18 @@ pub fn SecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl
     }
 }
 
-/// Asks before revoking one token: revocation is permanent.
+/// Asks before revoking one token: revocation is permanent, so the token's name is typed.
 #[component]
 pub fn RevokeDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let id = StoredValue::new(token.id.clone());
-    let confirm = move |_| {
-        run_call(pending, error, revoke_token(id.get_value()), move |_| {
-            on_close.run(true)
-        });
-    };
+    let id = token.id.clone();
     view! {
-        <Modal title="Revoke token".to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <p>{format!("Revoke the token {}? Anything using it stops working at once. This cannot be undone.", token.name)}</p>
-            <FormError error=error.into() fields=&[]/>
-            <div class="actions">
-                <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                <button type="button" class="danger" on:click=confirm disabled=move || pending.get()>"Revoke token"</button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            title="Revoke token".to_string()
+            message=format!("Revoke the token {}? Anything using it stops working at once. This cannot be undone.", token.name)
+            confirm_label="Revoke token".to_string()
+            type_to_confirm=token.name.clone()
+            confirm=move || { let id = id.clone(); async move { revoke_token(id).await.map(|_| ()) } }
+            on_close=on_close/>
     }
 }
 
@@ -304,26 +286,13 @@ pub fn RevokeAllDialog(
     count: usize,
     on_close: Callback<bool>,
 ) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let id = StoredValue::new(account_id);
-    let confirm = move |_| {
-        run_call(
-            pending,
-            error,
-            revoke_all_tokens(id.get_value()),
-            move |_| on_close.run(true),
-        );
-    };
     let noun = if count == 1 { "token" } else { "tokens" };
     view! {
-        <Modal title="Delete all tokens".to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <p>{format!("Revoke all {count} {noun} of {account_name}? Everything using them stops working at once. This cannot be undone.")}</p>
-            <FormError error=error.into() fields=&[]/>
-            <div class="actions">
-                <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                <button type="button" class="danger" on:click=confirm disabled=move || pending.get()>{format!("Delete {count} {noun}")}</button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            title="Delete all tokens".to_string()
+            message=format!("Revoke all {count} {noun} of {account_name}? Everything using them stops working at once. This cannot be undone.")
+            confirm_label=format!("Delete {count} {noun}")
+            confirm=move || { let id = account_id.clone(); async move { revoke_all_tokens(id).await.map(|_| ()) } }
+            on_close=on_close/>
     }
 }
