@@ -68,7 +68,7 @@ async fn checked_subject(
     match subject.kind {
         SubjectType::ServiceAccount => {
             let a = tx.account(org, &subject.id).await?.ok_or_else(missing)?;
-            let role = Role::parse(&a.role).unwrap_or(Role::Admin);
+            let role = a.role;
             ensure_caller_covers(state, caller, SubjectKind::ServiceAccount, &a.id, role).await?;
             Ok((
                 SubjectRef {
@@ -80,7 +80,7 @@ async fn checked_subject(
         }
         SubjectType::Member => {
             let m = tx.member(org, &subject.id).await?.ok_or_else(missing)?;
-            let role = Role::parse(&m.role).unwrap_or(Role::Admin);
+            let role = m.role;
             ensure_caller_covers(state, caller, SubjectKind::Member, &m.id, role).await?;
             Ok((
                 SubjectRef {

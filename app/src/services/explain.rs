@@ -48,7 +48,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     .ok_or_else(|| not_found("Service account"))?;
                 Ok(Found {
                     kind: SubjectKind::ServiceAccount,
-                    role: Role::parse(&a.role),
+                    role: Some(a.role),
                     inactive: a.disabled.then_some("the service account is disabled"),
                     id: a.id,
                     limits: None,
@@ -64,7 +64,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     .ok_or_else(|| not_found("Member"))?;
                 Ok(Found {
                     kind: SubjectKind::Member,
-                    role: Role::parse(&u.role),
+                    role: Some(u.role),
                     inactive: u.disabled.then_some("the member is disabled"),
                     id: u.id,
                     limits: None,
@@ -103,14 +103,14 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
             Ok(Found {
                 kind: SubjectKind::ServiceAccount,
                 id: t.service_account_id,
-                role: Role::parse(&t.account_role),
+                role: Some(t.account_role),
                 limits: Some(TokenLimits {
-                    role_cap: Role::parse(&t.role_cap),
+                    role_cap: Some(t.role_cap),
                     cap_extra: list_from_text(t.cap_permissions.as_deref()),
                     permissions: list_from_text(t.narrow_permissions.as_deref()),
                     workspaces: list_from_text(t.narrow_workspaces.as_deref()),
                 }),
-                scopes: Some(crate::store::scopes_from_text(&t.scopes)),
+                scopes: Some(t.scopes.0),
                 inactive,
             })
         }

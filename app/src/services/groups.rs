@@ -6,7 +6,7 @@ use super::audit::{event, AuditAction, Target};
 use super::clock::rfc3339;
 use super::named::{find, GROUPS};
 use super::Caller;
-use crate::domain::{ApiError, Group, GroupMember, Permission, Role, SubjectType};
+use crate::domain::{ApiError, Group, GroupMember, Permission, SubjectType};
 use crate::state::AppState;
 use std::collections::HashMap;
 
@@ -104,19 +104,13 @@ pub async fn change_members(
                     .member(org, subject_id)
                     .await?
                     .ok_or_else(ApiError::internal)?;
-                (
-                    SubjectKind::Member,
-                    Role::parse(&m.role).unwrap_or(Role::Admin),
-                )
+                (SubjectKind::Member, m.role)
             } else {
                 let a = tx
                     .account(org, subject_id)
                     .await?
                     .ok_or_else(ApiError::internal)?;
-                (
-                    SubjectKind::ServiceAccount,
-                    Role::parse(&a.role).unwrap_or(Role::Admin),
-                )
+                (SubjectKind::ServiceAccount, a.role)
             };
             super::ceiling::ensure_caller_covers(state, caller, subject_kind, subject_id, role)
                 .await?;

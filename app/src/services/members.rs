@@ -17,7 +17,7 @@ const INVITE_TTL_MS: i64 = 7 * 86_400_000;
 /// The API view of a person; never their password hash.
 pub fn to_api(row: UserRow) -> User {
     User {
-        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        role: row.role,
         id: row.id,
         email: row.email,
         name: row.name,
@@ -131,7 +131,7 @@ pub async fn update(
         .member(&org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Member"))?;
-    let current_role = Role::parse(&current.role).unwrap_or(Role::Viewer);
+    let current_role = current.role;
     super::ceiling::ensure_caller_covers(
         state,
         caller,

@@ -268,11 +268,11 @@ pub async fn lifetime_within_policy(
 
 /// The cap of a refreshed token: it can only go down, to what the refresher could mint.
 pub fn lowered_cap(
-    role_cap: &str,
+    role_cap: Role,
     extra: Option<&str>,
     limits: &MintLimits,
 ) -> (Role, Option<String>) {
-    let old_role = Role::parse(role_cap).unwrap_or(Role::Viewer);
+    let old_role = role_cap;
     let role = old_role.min(limits.role);
     let old_extra: Option<BTreeSet<String>> = extra.map(|e| {
         e.split(',')

@@ -17,7 +17,7 @@ pub const MAX_PER_PAGE: i64 = 200;
 /// Converts a stored row to the API object.
 pub fn to_api(row: AccountRow) -> ServiceAccount {
     ServiceAccount {
-        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        role: row.role,
         id: row.id,
         name: row.name,
         description: row.description,
@@ -245,7 +245,7 @@ pub async fn check_ceiling(
     caller: &Caller,
     account: &AccountRow,
 ) -> Result<(), ApiError> {
-    let role = Role::parse(&account.role).unwrap_or(Role::Admin);
+    let role = account.role;
     ensure_caller_covers(
         state,
         caller,
@@ -317,8 +317,7 @@ pub async fn update(
     let new_description = description.unwrap_or_else(|| current.description.clone());
     let new_role = role
         .max(choice.as_ref().and_then(|c| c.builtin))
-        .map(|r| r.as_str().to_string())
-        .unwrap_or_else(|| current.role.clone());
+        .unwrap_or(current.role);
     if let Some(choice) = &choice {
         let subject = SubjectRef {
             kind: SubjectType::ServiceAccount,
@@ -338,7 +337,7 @@ pub async fn update(
         &current.id,
         &new_name,
         &new_description,
-        &new_role,
+        new_role.as_str(),
         now_ms(),
     )
     .await
@@ -352,7 +351,7 @@ pub async fn update(
         Some(Target::service_account(&current.id, &new_name)),
     );
     record.details = Some(
-        serde_json::json!({ "changed": changed, "previous_name": current.name, "role": new_role })
+        serde_json::json!({ "changed": changed, "previous_name": current.name, "role": new_role.as_str() })
             .to_string(),
     );
     tx.insert_audit(&record).await?;

@@ -6,7 +6,7 @@ use super::audit::{event, AuditAction};
 use super::clock::now_ms;
 use super::{Authenticated, Caller};
 use crate::auth::random::{session_secret, sha256_hex};
-use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, Role, Scope};
+use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, Scope};
 use crate::state::{AppConfig, AppState};
 use crate::store::{NewSession, Tx};
 
@@ -71,9 +71,7 @@ pub async fn principal_from_session(
     if row.disabled || row.expires_at <= now || row.absolute_expires_at <= now {
         return Ok(None);
     }
-    let Some(role) = Role::parse(&row.role) else {
-        return Ok(None);
-    };
+    let role = row.role;
     let mut renewed_cookie = None;
     if now - row.last_seen_at > SESSION_TOUCH_MS {
         let expires = (now + state.config.session_idle_secs * 1000).min(row.absolute_expires_at);

@@ -4,8 +4,8 @@
 use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
 use super::Caller;
 use crate::domain::{
-    parse_unused_days, token_reasons, usage_reason, ApiError, NamedRef, Role, StaleAccount,
-    StaleReport, StaleToken, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
+    parse_unused_days, token_reasons, usage_reason, ApiError, NamedRef, StaleAccount, StaleReport,
+    StaleToken, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
 };
 use crate::state::AppState;
 
@@ -42,7 +42,7 @@ pub async fn report(
         .filter_map(|a| {
             Some(StaleAccount {
                 reason: usage_reason(a.last_used_at, now, unused_days)?,
-                role: Role::parse(&a.role).unwrap_or(Role::Viewer),
+                role: a.role,
                 created_at: rfc3339(a.created_at),
                 last_used_at: rfc3339_opt(a.last_used_at),
                 id: a.id,

@@ -29,8 +29,8 @@ fn refusal(row: &CredentialRow, is_current: bool, now: i64) -> Option<&'static s
 }
 
 /// A token's power: the lower of its account's role and the role of whoever minted it.
-pub fn effective_role(account_role: &str, role_cap: &str) -> Option<Role> {
-    Some(Role::parse(account_role)?.min(Role::parse(role_cap)?))
+pub fn effective_role(account_role: Role, role_cap: Role) -> Role {
+    account_role.min(role_cap)
 }
 
 /// Resolves a Bearer token to its service account and what the token may do: `Ok(None)` for
@@ -114,12 +114,7 @@ async fn authenticate_row(
         audit_refused_token(state, &row, reason, meta, now).await;
         return Ok(None);
     }
-    let (Some(role), Some(account_role)) = (
-        effective_role(&row.role, &row.role_cap),
-        Role::parse(&row.role),
-    ) else {
-        return Ok(None);
-    };
+    let (role, account_role) = (effective_role(row.role, row.role_cap), row.role);
     let grants = access::grants(
         state,
         &row.org_id,
@@ -133,7 +128,7 @@ async fn authenticate_row(
         role: account_role,
         grants,
         limits: Some(TokenLimits {
-            role_cap: Role::parse(&row.role_cap),
+            role_cap: Some(row.role_cap),
             cap_extra: list_from_text(row.cap_permissions.as_deref()),
             permissions: list_from_text(row.narrow_permissions.as_deref()),
             workspaces: list_from_text(row.narrow_workspaces.as_deref()),
@@ -148,7 +143,7 @@ async fn authenticate_row(
         id: row.account_id,
         name: row.account_name,
         role,
-        scopes: crate::store::scopes_from_text(&row.scopes),
+        scopes: row.scopes.0,
         organization: OrganizationRef {
             id: row.org_id,
             slug: row.org_slug,
@@ -214,9 +209,8 @@ mod tests {
 
     #[test]
     fn a_token_never_acts_above_its_minter_or_its_account() {
-        assert_eq!(effective_role("admin", "editor"), Some(Role::Editor));
-        assert_eq!(effective_role("viewer", "admin"), Some(Role::Viewer));
-        assert_eq!(effective_role("editor", "editor"), Some(Role::Editor));
-        assert_eq!(effective_role("owner", "admin"), None);
+        assert_eq!(effective_role(Role::Admin, Role::Editor), Role::Editor);
+        assert_eq!(effective_role(Role::Viewer, Role::Admin), Role::Viewer);
+        assert_eq!(effective_role(Role::Editor, Role::Editor), Role::Editor);
     }
 }

@@ -9,11 +9,11 @@ use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
 use crate::domain::{
-    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, Role, SessionJson,
-    Token, TokenStatus,
+    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, SessionJson, Token,
+    TokenStatus,
 };
 use crate::state::AppState;
-use crate::store::{scopes_from_text, scopes_to_text, NewToken, ReplacedSecret, TokenRow};
+use crate::store::{NewToken, ReplacedSecret, Scopes, TokenRow};
 
 /// Tokens expiring within this window are flagged "expires soon".
 const EXPIRES_SOON_MS: i64 = 7 * DAY_MS;
@@ -30,15 +30,14 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
     };
     let expires_soon = status == TokenStatus::Active
         && row.expires_at.is_some_and(|at| at - now <= EXPIRES_SOON_MS);
-    // A cap that does not parse (never written by this code) caps at the lowest role.
-    let role_cap = Role::parse(&row.role_cap).unwrap_or(Role::Viewer);
-    let effective_role = effective_role(&row.account_role, &row.role_cap).unwrap_or(Role::Viewer);
+    let role_cap = row.role_cap;
+    let effective_role = effective_role(row.account_role, row.role_cap);
     Token {
         id: row.id,
         service_account_id: row.service_account_id,
         name: row.name,
         description: row.description,
-        scopes: scopes_from_text(&row.scopes),
+        scopes: row.scopes.0,
         hint: row.hint,
         created_at: rfc3339(row.created_at),
         created_by: row.created_by,
@@ -90,7 +89,7 @@ fn issued_token(state: &AppState, row: TokenRow, secret: String, now: i64) -> Is
     let session_json = SessionJson {
         access_token: secret.clone(),
         tenant_url: state.config.tenant_url(),
-        scopes: scopes_from_text(&row.scopes),
+        scopes: row.scopes.0.clone(),
     };
     IssuedToken {
         token: to_api(row, now),
@@ -124,7 +123,7 @@ pub async fn create(
     let expires_at = limits.expiry(days.map(|d| now + d * DAY_MS), is_default);
     limits.check_scopes(&scopes)?;
     limits.check_expiry(expires_at)?;
-    let account_role = Role::parse(&account.role).unwrap_or(Role::Viewer);
+    let account_role = account.role;
     let narrowed = narrowing(
         state,
         &mut tx,
@@ -138,7 +137,7 @@ pub async fn create(
     let cap_permissions = limits.extra_text();
     let issued = token_secret::generate();
     let id = new_id("tok");
-    let scopes_text = scopes_to_text(&scopes);
+    let scopes_text = Scopes::to_text(&scopes);
     let created_by = caller.display_name();
     tx.insert_token(&NewToken {
         id: &id,
@@ -268,13 +267,13 @@ pub async fn refresh(
     // can only go down.
     let limits = mint_limits(&mut tx, caller).await?;
     let expires_at = limits.expiry(days.map(|d| now + d * DAY_MS), is_default);
-    limits.check_scopes(&scopes_from_text(&token.scopes))?;
+    limits.check_scopes(&token.scopes)?;
     limits.check_expiry(expires_at)?;
     limits.check_narrowing(
         token.narrow_permissions.as_deref(),
         token.narrow_workspaces.as_deref(),
     )?;
-    let (cap, cap_extra) = lowered_cap(&token.role_cap, token.cap_permissions.as_deref(), &limits);
+    let (cap, cap_extra) = lowered_cap(token.role_cap, token.cap_permissions.as_deref(), &limits);
     let issued = token_secret::generate();
     let grace_until = (grace > 0).then(|| now + grace * 1000);
     tx.replace_token_secret(&ReplacedSecret {

@@ -1,6 +1,7 @@
 //! Service accounts.
 
 use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
+use crate::domain::Role;
 
 /// A service account as listed: with its live token count and last use.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -9,7 +10,7 @@ pub struct AccountRow {
     pub organization_id: String,
     pub name: String,
     pub description: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,

@@ -14,6 +14,7 @@ mod roles;
 mod sessions;
 mod stale;
 mod tokens;
+mod typed;
 mod usage;
 mod users;
 
@@ -29,6 +30,7 @@ pub use roles::DeclaredPermission;
 pub use sessions::{NewSession, SessionRow};
 pub use stale::{StaleAccountRow, StaleTokenRow};
 pub use tokens::{CredentialRow, NewToken, ReplacedSecret, TokenRow};
+pub use typed::Scopes;
 pub use usage::UsageBatch;
 pub use users::{NewUser, UserRow};
 
@@ -211,20 +213,4 @@ pub enum Lock {
     ForUpdate,
     /// The transaction depends on these rows staying as they are until it commits.
     ForShare,
-}
-
-/// Joins scopes for storage as `read,write`.
-pub(crate) fn scopes_to_text(scopes: &[crate::domain::Scope]) -> String {
-    scopes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// Reads stored scopes, ignoring anything unknown rather than failing a whole listing.
-pub(crate) fn scopes_from_text(text: &str) -> Vec<crate::domain::Scope> {
-    text.split(',')
-        .filter_map(crate::domain::Scope::parse)
-        .collect()
 }

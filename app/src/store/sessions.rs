@@ -1,13 +1,14 @@
 //! Browser sessions. Only the SHA-256 of a session id is stored.
 
 use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use crate::domain::Role;
 
 /// A live session joined with its person and organization: everything a principal needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub user_id: String,
     pub user_name: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub last_seen_at: i64,
     pub expires_at: i64,

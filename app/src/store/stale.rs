@@ -4,13 +4,14 @@
 
 use super::tokens::SELECT as TOKEN_SELECT;
 use super::{on_pool, Db, StoreResult, TokenRow};
+use crate::domain::Role;
 
 /// An enabled account that is listed as stale.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaleAccountRow {
     pub id: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
 }

@@ -1,6 +1,8 @@
 //! API tokens. Only the SHA-256 of a secret is stored, under a unique index.
 
+use super::typed::Scopes;
 use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use crate::domain::Role;
 use std::sync::LazyLock;
 
 /// A token's metadata as stored.
@@ -11,7 +13,7 @@ pub struct TokenRow {
     pub service_account_id: String,
     pub name: String,
     pub description: String,
-    pub scopes: String,
+    pub scopes: Scopes,
     pub hint: String,
     pub created_by: String,
     pub created_at: i64,
@@ -19,11 +21,11 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
-    pub role_cap: String,
+    pub role_cap: Role,
     pub cap_permissions: Option<String>,
     pub narrow_permissions: Option<String>,
     pub narrow_workspaces: Option<String>,
-    pub account_role: String,
+    pub account_role: Role,
     pub account_disabled: bool,
 }
 
@@ -39,7 +41,7 @@ pub struct CredentialRow {
     pub token_id: String,
     pub token_name: String,
     pub token_created_at: i64,
-    pub scopes: String,
+    pub scopes: Scopes,
     pub secret_hash: String,
     pub previous_secret_hash: Option<String>,
     pub previous_valid_until: Option<i64>,
@@ -47,8 +49,8 @@ pub struct CredentialRow {
     pub revoked_at: Option<i64>,
     pub account_id: String,
     pub account_name: String,
-    pub role: String,
-    pub role_cap: String,
+    pub role: Role,
+    pub role_cap: Role,
     pub cap_permissions: Option<String>,
     pub narrow_permissions: Option<String>,
     pub narrow_workspaces: Option<String>,

@@ -1,6 +1,7 @@
 //! People (members) and their one-time setup links.
 
 use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
+use crate::domain::Role;
 
 /// A person as stored, with their organization for building a principal.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -10,7 +11,7 @@ pub struct UserRow {
     pub email: String,
     pub name: String,
     pub password_hash: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: i64,
 }
