@@ -1,19 +1,9 @@
 //! `audit/list`: the audit log, for admins. (`audit/export` streams a file, so it is a plain
 //! axum handler in the server crate.)
 
-use crate::domain::{ApiError, AuditEvent};
+use crate::domain::{ApiError, AuditEvent, Page};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use serde::{Deserialize, Serialize};
-
-/// A page of audit events, newest first.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEvent>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
 
 /// Lists audit events, filtered by actor, action, target and time range.
 #[server(endpoint = "v1/audit/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
@@ -32,7 +22,7 @@ pub async fn list_audit(
     page: Option<i64>,
     /// 1–200; default 50.
     per_page: Option<i64>,
-) -> Result<AuditPage, ApiError> {
+) -> Result<Page<AuditEvent>, ApiError> {
     use crate::services::audit::{list, AuditQuery};
     let caller = crate::api::context::caller(crate::domain::Permission::AuditRead)?;
     let q = AuditQuery {
@@ -44,11 +34,5 @@ pub async fn list_audit(
         page,
         per_page,
     };
-    let (items, total, page, per_page) = list(&crate::api::context::state(), &caller, q).await?;
-    Ok(AuditPage {
-        items,
-        total,
-        page,
-        per_page,
-    })
+    list(&crate::api::context::state(), &caller, q).await
 }

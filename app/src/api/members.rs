@@ -1,19 +1,10 @@
 //! `members/*` (admins), `auth/change-password`, and accepting an invitation.
 
 use crate::api::auth::{Empty, LoginResponse};
-use crate::domain::{ApiError, User};
+use crate::domain::{ApiError, Page, User};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-
-/// A page of members.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct MemberPage {
-    pub items: Vec<User>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
 
 /// Answer of `members/invite`: the one-time link is shown to the admin once, to pass on.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -33,17 +24,9 @@ pub struct MemberResponse {
 pub async fn list_members(
     page: Option<i64>,
     per_page: Option<i64>,
-) -> Result<MemberPage, ApiError> {
+) -> Result<Page<User>, ApiError> {
     let caller = crate::api::context::person(crate::domain::Permission::MembersRead)?;
-    let (items, total, page, per_page) =
-        crate::services::members::list(&crate::api::context::state(), &caller, page, per_page)
-            .await?;
-    Ok(MemberPage {
-        items,
-        total,
-        page,
-        per_page,
-    })
+    crate::services::members::list(&crate::api::context::state(), &caller, page, per_page).await
 }
 
 /// Invites a person: answers a one-time setup link (valid 7 days) to hand them.

@@ -1,18 +1,9 @@
 //! `service-accounts/*`: list, create, get.
 
-use crate::domain::{ApiError, ServiceAccount, Token};
+use crate::domain::{ApiError, Page, ServiceAccount, Token};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-
-/// A page of service accounts.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AccountPage {
-    pub items: Vec<ServiceAccount>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
 
 /// Answer of `service-accounts/create`.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -51,7 +42,7 @@ pub async fn list_service_accounts(
     page: Option<i64>,
     /// 1–200; default 50.
     per_page: Option<i64>,
-) -> Result<AccountPage, ApiError> {
+) -> Result<Page<ServiceAccount>, ApiError> {
     use crate::services::service_accounts::{list, ListQuery};
     let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
     let q = ListQuery {
@@ -62,13 +53,7 @@ pub async fn list_service_accounts(
         page,
         per_page,
     };
-    let (items, total, page, per_page) = list(&crate::api::context::state(), &caller, q).await?;
-    Ok(AccountPage {
-        items,
-        total,
-        page,
-        per_page,
-    })
+    list(&crate::api::context::state(), &caller, q).await
 }
 
 /// Creates a service account.

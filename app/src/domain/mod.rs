@@ -6,6 +6,7 @@ mod error;
 mod export;
 mod introspection;
 mod model;
+mod page;
 mod patch;
 mod people;
 mod permissions;
@@ -22,6 +23,7 @@ pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use export::ExportFormat;
 pub use introspection::{Introspection, IntrospectionRequest, OrganizationSlug, TokenFacts};
 pub use model::*;
+pub use page::Page;
 pub use patch::Patch;
 pub use people::{
     check_password, DisplayName, EmailAddress, MAX_DISPLAY_NAME_CHARS, MAX_PASSWORD_CHARS,

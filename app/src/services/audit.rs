@@ -231,17 +231,17 @@ pub async fn list(
     state: &AppState,
     caller: &Caller,
     q: AuditQuery,
-) -> Result<(Vec<AuditEvent>, i64, i64, i64), ApiError> {
+) -> Result<crate::domain::Page<AuditEvent>, ApiError> {
     let (page, per_page) = super::service_accounts::parse_paging(q.page, q.per_page)?;
     let f = filter(&q, per_page, (page - 1) * per_page)?;
     let (rows, total) = state
         .db
         .list_audit(&caller.principal.organization.id, &f)
         .await?;
-    Ok((
-        rows.into_iter().map(to_api).collect(),
+    Ok(crate::domain::Page {
+        items: rows.into_iter().map(to_api).collect(),
         total,
         page,
         per_page,
-    ))
+    })
 }

@@ -31,7 +31,7 @@ pub async fn list(
     caller: &Caller,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> Result<(Vec<User>, i64, i64, i64), ApiError> {
+) -> Result<crate::domain::Page<User>, ApiError> {
     let (page, per_page) = super::service_accounts::parse_paging(page, per_page)?;
     let (rows, total) = state
         .db
@@ -41,12 +41,12 @@ pub async fn list(
             (page - 1) * per_page,
         )
         .await?;
-    Ok((
-        rows.into_iter().map(to_api).collect(),
+    Ok(crate::domain::Page {
+        items: rows.into_iter().map(to_api).collect(),
         total,
         page,
         per_page,
-    ))
+    })
 }
 
 /// Adds a person without a password and returns them with the secret of a one-time link that

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod access_cache;
+pub mod access_lookup;
 pub mod attempt_limits;
 pub mod audit;
 pub mod audit_export;

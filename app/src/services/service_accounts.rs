@@ -63,7 +63,7 @@ pub async fn list(
     state: &AppState,
     caller: &Caller,
     q: ListQuery,
-) -> Result<(Vec<ServiceAccount>, i64, i64, i64), ApiError> {
+) -> Result<crate::domain::Page<ServiceAccount>, ApiError> {
     let (page, per_page) = parse_paging(q.page, q.per_page)?;
     let role =
         match q.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
@@ -119,12 +119,12 @@ pub async fn list(
         .db
         .list_accounts(&caller.principal.organization.id, &filter)
         .await?;
-    Ok((
-        rows.into_iter().map(to_api).collect(),
+    Ok(crate::domain::Page {
+        items: rows.into_iter().map(to_api).collect(),
         total,
         page,
         per_page,
-    ))
+    })
 }
 
 /// Input for a new account, not yet validated.

@@ -175,7 +175,10 @@ fn dialog_view(
             let done = toaster().after(close, format!("Revoked every token of {}.", sa.name));
             view! { <RevokeAllDialog account_id=sa.id account_name=sa.name count=n on_close=done/> }.into_any()
         }
-        Dialog::Edit => view! { <EditAccountDialog account=sa on_close=close/> }.into_any(),
+        Dialog::Edit => {
+            let done = toaster().after(close, "Saved the service account.".to_string());
+            view! { <EditAccountDialog account=sa on_close=done/> }.into_any()
+        }
         Dialog::Disable => view! { <DisableDialog account=sa on_close=close/> }.into_any(),
         Dialog::Delete => {
             let done = Callback::new(move |deleted: bool| {

@@ -177,7 +177,7 @@ pub fn AccountsPage() -> impl IntoView {
                         }.into_any()
                     }
                     Ok(list) => {
-                        let last_page = ((list.total + list.per_page - 1) / list.per_page).max(1);
+                        let last_page = list.last_page();
                         let my_role = me.await.ok().map(|w| w.principal.role);
                         view! {
                             <table>

@@ -125,7 +125,7 @@ pub fn AuditPage() -> impl IntoView {
                     Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
                     Ok(list) if list.items.is_empty() => view! { <div class="empty">"No events match this filter."</div> }.into_any(),
                     Ok(list) => {
-                        let last_page = ((list.total + list.per_page - 1) / list.per_page).max(1);
+                        let last_page = list.last_page();
                         view! {
                             <table>
                                 <caption class="visually-hidden">"Audit events"</caption>

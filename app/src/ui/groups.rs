@@ -4,6 +4,7 @@
 
 use super::access_dialogs::{ConfirmDialog, DeleteCall, GrantRoleDialog, NameDialog};
 use super::components::{may, run_call, FormError, Modal};
+use super::toast::toaster;
 use crate::api::bindings::{list_bindings, revoke_binding};
 use crate::api::directory::{
     add_group_members, create_group, delete_group, list_groups, remove_group_members,
@@ -33,9 +34,17 @@ pub fn GroupsPage() -> impl IntoView {
         groups.refetch();
         bindings.refetch();
     };
+    let toaster = toaster();
     let close = Callback::new(move |changed: bool| {
+        let done = dialog.get_untracked();
         dialog.set(None);
         if changed {
+            toaster.say(match done {
+                Some(Dialog::Add(g)) => format!("Added members to {}.", g.name),
+                Some(Dialog::Grant(g)) => format!("Granted the role to {}.", g.name),
+                Some(Dialog::Delete(g)) => format!("Deleted the group {}.", g.name),
+                _ => "Created the group.".to_string(),
+            });
             reload();
         }
     });

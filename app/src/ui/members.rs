@@ -3,6 +3,7 @@
 
 use super::components::{run_call, FieldError, FormError, Modal};
 use super::format::{when, when_or};
+use super::toast::toaster;
 use crate::api::members::{invite_member, list_members, update_member, Invitation};
 use crate::api::service_accounts::list_service_accounts;
 use crate::domain::{ApiError, Role, User};
@@ -17,11 +18,20 @@ pub fn MembersPage() -> impl IntoView {
     let adding = RwSignal::new(false);
     let invited = RwSignal::new(None::<Invitation>);
     let row_error = RwSignal::new(None::<ApiError>);
+    let toaster = toaster();
     let change = move |id: String, role: Option<String>, disabled: Option<bool>| {
         row_error.set(None);
         leptos::task::spawn_local(async move {
             match update_member(id, role, disabled).await {
-                Ok(_) => members.refetch(),
+                Ok(r) => {
+                    let who = r.member.email;
+                    toaster.say(match disabled {
+                        Some(true) => format!("Disabled {who}; their sessions have ended."),
+                        Some(false) => format!("Enabled {who}."),
+                        None => format!("{who} is now {}.", r.member.role.label()),
+                    });
+                    members.refetch();
+                }
                 Err(e) => {
                     row_error.set(Some(e));
                     members.refetch();
@@ -89,6 +99,7 @@ pub fn MembersPage() -> impl IntoView {
                 on_close=Callback::new(move |_| adding.set(false))
                 on_added=Callback::new(move |i: Invitation| {
                     adding.set(false);
+                    toaster.say(format!("Added {}.", i.member.email));
                     invited.set(Some(i));
                     members.refetch();
                 })/>

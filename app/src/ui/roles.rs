@@ -3,6 +3,7 @@
 //! application permissions.
 
 use super::components::{may, run_call, FieldError, FormError, Modal, TextField};
+use super::toast::toaster;
 use crate::api::access::{
     create_role, declare_permission, delete_role, list_permissions, list_roles, update_role,
 };
@@ -28,9 +29,17 @@ pub fn RolesPage() -> impl IntoView {
     let bindings = Resource::new(|| (), |_| list_bindings(None, None, None));
     let dialog = RwSignal::new(None::<Dialog>);
     let can_edit = may(Permission::RolesWrite);
+    let toaster = toaster();
     let close = Callback::new(move |changed: bool| {
+        let done = dialog.get_untracked();
         dialog.set(None);
         if changed {
+            toaster.say(match done {
+                Some(Dialog::New) => "Created the role.".to_string(),
+                Some(Dialog::Edit(r)) => format!("Saved the role {}.", r.name),
+                Some(Dialog::Delete(r)) => format!("Deleted the role {}.", r.name),
+                Some(Dialog::Declare) | None => "Declared the permission.".to_string(),
+            });
             roles.refetch();
             permissions.refetch();
             bindings.refetch();

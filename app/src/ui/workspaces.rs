@@ -2,6 +2,7 @@
 
 use super::access_dialogs::{ConfirmDialog, DeleteCall, NameDialog};
 use super::components::may;
+use super::toast::toaster;
 use crate::api::bindings::list_bindings;
 use crate::api::directory::{create_workspace, delete_workspace, list_workspaces};
 use crate::domain::{Binding, Permission, Workspace};
@@ -20,9 +21,15 @@ pub fn WorkspacesPage() -> impl IntoView {
     let bindings = Resource::new(|| (), |_| list_bindings(None, None, None));
     let dialog = RwSignal::new(None::<Dialog>);
     let can_edit = may(Permission::WorkspacesWrite);
+    let toaster = toaster();
     let close = Callback::new(move |changed: bool| {
+        let done = dialog.get_untracked();
         dialog.set(None);
         if changed {
+            toaster.say(match done {
+                Some(Dialog::Delete(w)) => format!("Deleted the workspace {}.", w.name),
+                _ => "Created the workspace.".to_string(),
+            });
             workspaces.refetch();
             bindings.refetch();
         }

@@ -40,9 +40,10 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
     let audit_tag = TAGS[7];
     let settings_tag = TAGS[8];
     let notices = TAGS[9];
-    // A list answer (`Items<T>`) is written out in place and does not register its element
-    // type; register those that nothing else references.
+    // A list answer (`Items<T>`, `Page<T>`) is written out in place and does not register its
+    // element type; register those that nothing else references.
     schema_of::<app::domain::EffectivePermission>(c);
+    schema_of::<app::domain::AuditEvent>(c);
     vec![
         // Sign-in and setup
         server_fn::<auth::Login>(
