@@ -174,3 +174,42 @@ test("Members shows service accounts in their own tab, with a badge", async ({ p
   await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test("the keyboard focus is visible, dark mode follows the system, and a bulk revoke shows progress", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signedIn(page);
+
+  // The focus ring shows where the keyboard is.
+  await page.getByLabel("Search by name").focus();
+  await page.keyboard.press("Tab");
+  const role = page.getByLabel("Role", { exact: true });
+  await expect(role).toBeFocused();
+  const ring = await role.evaluate((e) => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]);
+  expect(ring).toEqual(["solid", "3px"]);
+
+  // Dark mode follows the system setting.
+  const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  expect(await background()).toBe("rgb(246, 247, 249)");
+  await page.emulateMedia({ colorScheme: "dark" });
+  expect(await background()).toBe("rgb(17, 21, 29)");
+  await page.emulateMedia({ colorScheme: "light" });
+
+  // Revoking every token says it is working until the server answers.
+  const name = unique("bulk");
+  const { service_account } = await api(page, "/api/v1/service-accounts/create", { name, role: "viewer" });
+  for (const t of ["one", "two"]) await api(page, "/api/v1/tokens/create", { service_account_id: service_account.id, name: t });
+  await page.goto(`/settings/service-accounts/${service_account.id}`);
+  await hydrated(page);
+  await page.route("**/api/v1/tokens/revoke-all", async (route) => {
+    await new Promise((done) => setTimeout(done, 1500));
+    await route.continue();
+  });
+  await page.getByRole("button", { name: "More" }).click();
+  await page.getByRole("menuitem", { name: "Delete all tokens" }).click();
+  const all = page.getByRole("dialog", { name: "Delete all tokens" });
+  await all.getByRole("button", { name: "Delete 2 tokens" }).click();
+  await expect(all.getByRole("button", { name: "Delete 2 tokens…" })).toBeDisabled();
+  await expect(page.getByRole("status")).toContainText(`Revoked every token of ${name}.`);
+  await expect(page.getByText("No tokens yet")).toBeVisible();
+  expect(problems).toEqual([]);
+});

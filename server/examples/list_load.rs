@@ -5,10 +5,11 @@
 //! `STEWARD_DATABASE_URL=postgres://…/empty_db` for PostgreSQL. Prints a latency report.
 
 use app::auth::random::new_id;
+use app::domain::Role;
 use app::services::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
-use app::store::{Db, NewToken};
+use app::store::{Db, NewAccount, NewToken};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -62,20 +63,20 @@ async fn main() {
     };
 
     let seeding = Instant::now();
-    let roles = ["viewer", "editor", "admin"];
+    let roles = Role::ALL;
     for chunk in 0..ACCOUNTS / 5_000 {
         let mut tx = db.begin().await.unwrap();
         for i in chunk * 5_000..(chunk + 1) * 5_000 {
             let id = new_id("sa");
-            tx.insert_account(
-                &id,
-                &org,
-                &format!("bot-{i:05}"),
-                "seeded",
-                roles[i % 3],
-                "seed",
-                i as i64,
-            )
+            tx.insert_account(&NewAccount {
+                id: &id,
+                organization_id: &org,
+                name: &format!("bot-{i:05}"),
+                description: "seeded",
+                role: roles[i % 3],
+                created_by: "seed",
+                now: i as i64,
+            })
             .await
             .unwrap();
             if i % 10 == 0 {

@@ -7,10 +7,11 @@
 //! `STEWARD_DATABASE_URL=postgres://…/empty_db` for PostgreSQL.
 
 use app::auth::random::new_id;
+use app::domain::Role;
 use app::services::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
-use app::store::{Db, NamedTable, NewBinding, NewNamed, NewToken};
+use app::store::{Db, NamedTable, NewAccount, NewBinding, NewNamed, NewToken};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 
@@ -104,15 +105,31 @@ async fn main() {
         roles.push(id);
     }
     let account = new_id("sa");
-    tx.insert_account(&account, &org, "bench-bot", "", "editor", "bench", now)
-        .await
-        .unwrap();
+    tx.insert_account(&NewAccount {
+        id: &account,
+        organization_id: &org,
+        name: "bench-bot",
+        description: "",
+        role: Role::Editor,
+        created_by: "bench",
+        now,
+    })
+    .await
+    .unwrap();
     // The gateway's account is an admin, so it holds tokens:introspect; its token is narrowed
     // to that permission.
     let gateway_account = new_id("sa");
-    tx.insert_account(&gateway_account, &org, "gateway", "", "admin", "bench", now)
-        .await
-        .unwrap();
+    tx.insert_account(&NewAccount {
+        id: &gateway_account,
+        organization_id: &org,
+        name: "gateway",
+        description: "",
+        role: Role::Admin,
+        created_by: "bench",
+        now,
+    })
+    .await
+    .unwrap();
     let binding = |subject_type: &'static str,
                    subject: String,
                    role: String,

@@ -24,7 +24,7 @@ pub async fn list_audit(
     per_page: Option<i64>,
 ) -> Result<Page<AuditEvent>, ApiError> {
     use crate::services::audit::{list, AuditQuery};
-    let caller = crate::api::context::caller(crate::domain::Permission::AuditRead)?;
+    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::AuditRead)?;
     let q = AuditQuery {
         actor,
         action,
@@ -34,5 +34,5 @@ pub async fn list_audit(
         page,
         per_page,
     };
-    list(&crate::api::context::state(), &caller, q).await
+    list(&state, &caller, q).await
 }

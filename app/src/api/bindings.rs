@@ -64,12 +64,13 @@ pub async fn list_bindings(
     role: Option<String>,
 ) -> Result<Items<Binding>, ApiError> {
     use crate::services::bindings::{list, ListQuery};
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
     let q = ListQuery {
         subject,
         workspace,
         role,
     };
-    let items = list(&crate::api::context::state(), &caller, q).await?;
+    let items = list(&state, &caller, q).await?;
     Ok(Items { items })
 }

@@ -53,6 +53,17 @@ pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
     authorize(authenticated(), permission).map(caller_from)
 }
 
+/// The server's state and the caller, if authenticated and allowed `permission`: the first
+/// line of every server function that needs a permission.
+pub fn authorized(permission: Permission) -> Result<(AppState, Caller), ApiError> {
+    Ok((state(), caller(permission)?))
+}
+
+/// As `authorized`, for what only a person signed in to the browser may do.
+pub fn authorized_person(permission: Permission) -> Result<(AppState, Caller), ApiError> {
+    Ok((state(), person(permission)?))
+}
+
 /// The caller, if authenticated at all (signing out, asking who one is).
 pub fn signed_in() -> Result<Caller, ApiError> {
     authenticated()

@@ -25,8 +25,9 @@ pub async fn list_members(
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> Result<Page<User>, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::MembersRead)?;
-    crate::services::members::list(&crate::api::context::state(), &caller, page, per_page).await
+    let (state, caller) =
+        crate::api::context::authorized_person(crate::domain::Permission::MembersRead)?;
+    crate::services::members::list(&state, &caller, page, per_page).await
 }
 
 /// Invites a person: answers a one-time setup link (valid 7 days) to hand them.
@@ -37,8 +38,8 @@ pub async fn invite_member(
     role: String,
     roles: Option<Vec<String>>,
 ) -> Result<Invitation, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::MembersWrite)?;
-    let state = crate::api::context::state();
+    let (state, caller) =
+        crate::api::context::authorized_person(crate::domain::Permission::MembersWrite)?;
     let roles = roles.unwrap_or_default();
     let (member, secret) =
         crate::services::members::invite(&state, &caller, &email, &name, &role, &roles).await?;
@@ -53,15 +54,10 @@ pub async fn update_member(
     role: Option<String>,
     disabled: Option<bool>,
 ) -> Result<MemberResponse, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::MembersWrite)?;
-    let member = crate::services::members::update(
-        &crate::api::context::state(),
-        &caller,
-        &id,
-        role.as_deref(),
-        disabled,
-    )
-    .await?;
+    let (state, caller) =
+        crate::api::context::authorized_person(crate::domain::Permission::MembersWrite)?;
+    let member =
+        crate::services::members::update(&state, &caller, &id, role.as_deref(), disabled).await?;
     Ok(MemberResponse { member })
 }
 

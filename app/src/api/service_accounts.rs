@@ -44,7 +44,8 @@ pub async fn list_service_accounts(
     per_page: Option<i64>,
 ) -> Result<Page<ServiceAccount>, ApiError> {
     use crate::services::service_accounts::{list, ListQuery};
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
     let q = ListQuery {
         query,
         role,
@@ -53,7 +54,7 @@ pub async fn list_service_accounts(
         page,
         per_page,
     };
-    list(&crate::api::context::state(), &caller, q).await
+    list(&state, &caller, q).await
 }
 
 /// Creates a service account.
@@ -68,9 +69,10 @@ pub async fn create_service_account(
     roles: Option<Vec<String>>,
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{create, NewAccount};
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
     let service_account = create(
-        &crate::api::context::state(),
+        &state,
         &caller,
         NewAccount {
             name,
@@ -87,8 +89,8 @@ pub async fn create_service_account(
 #[server(endpoint = "v1/service-accounts/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> {
     use crate::services::{service_accounts, tokens};
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
-    let state = crate::api::context::state();
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
     let service_account = service_accounts::get(&state, &caller, &id).await?;
     let tokens = tokens::list(&state, &caller, &id).await?;
     let max_token_lifetime_days =
@@ -113,14 +115,15 @@ pub async fn update_service_account(
     roles: Option<Vec<String>>,
 ) -> Result<AccountResponse, ApiError> {
     use crate::services::service_accounts::{update, AccountChanges};
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
     let changes = AccountChanges {
         name,
         description,
         role,
         roles,
     };
-    let service_account = update(&crate::api::context::state(), &caller, &id, changes).await?;
+    let service_account = update(&state, &caller, &id, changes).await?;
     Ok(AccountResponse { service_account })
 }
 
@@ -131,8 +134,8 @@ pub async fn disable_service_account(
     /// Revoke every token (default); `false` suspends them until the account is enabled.
     revoke_tokens: Option<bool>,
 ) -> Result<AccountResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
-    let state = crate::api::context::state();
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
     let service_account = crate::services::service_accounts::disable(
         &state,
         &caller,
@@ -146,10 +149,9 @@ pub async fn disable_service_account(
 /// Enables a disabled account.
 #[server(endpoint = "v1/service-accounts/enable", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
-    let service_account =
-        crate::services::service_accounts::enable(&crate::api::context::state(), &caller, &id)
-            .await?;
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
+    let service_account = crate::services::service_accounts::enable(&state, &caller, &id).await?;
     Ok(AccountResponse { service_account })
 }
 
@@ -160,15 +162,17 @@ pub async fn service_account_usage(
     /// How many days back, 1–90; default 30.
     days: Option<i64>,
 ) -> Result<crate::domain::Usage, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
-    crate::services::usage_report::report(&crate::api::context::state(), &caller, &id, days).await
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    crate::services::usage_report::report(&state, &caller, &id, days).await
 }
 
 /// Deletes an account and all its tokens.
 #[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsWrite)?;
-    crate::services::service_accounts::delete(&crate::api::context::state(), &caller, &id).await?;
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
+    crate::services::service_accounts::delete(&state, &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }
 
@@ -179,6 +183,7 @@ pub async fn stale_credentials(
     /// The window, 1–365 days; default 30.
     unused_days: Option<i64>,
 ) -> Result<crate::domain::StaleReport, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
-    crate::services::stale::report(&crate::api::context::state(), &caller, unused_days).await
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    crate::services::stale::report(&state, &caller, unused_days).await
 }

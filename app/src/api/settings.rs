@@ -14,8 +14,8 @@ pub struct SettingsResponse {
 /// The organization's settings.
 #[server(endpoint = "v1/settings/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::SettingsRead)?;
-    let settings = crate::services::settings::get(&crate::api::context::state(), &caller).await?;
+    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::SettingsRead)?;
+    let settings = crate::services::settings::get(&state, &caller).await?;
     Ok(SettingsResponse { settings })
 }
 
@@ -25,8 +25,8 @@ pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
 pub async fn update_settings(
     #[server(flatten)] changes: SettingsChanges,
 ) -> Result<SettingsResponse, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::SettingsWrite)?;
-    let state = crate::api::context::state();
+    let (state, caller) =
+        crate::api::context::authorized_person(crate::domain::Permission::SettingsWrite)?;
     let settings = crate::services::settings::update(&state, &caller, changes).await?;
     Ok(SettingsResponse { settings })
 }
@@ -34,15 +34,15 @@ pub async fn update_settings(
 /// The organization's last 50 expiry notices and how their delivery went.
 #[server(endpoint = "v1/settings/deliveries", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_deliveries() -> Result<crate::api::Items<crate::domain::Delivery>, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::SettingsRead)?;
-    let items =
-        crate::services::notices::deliveries(&crate::api::context::state(), &caller).await?;
+    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::SettingsRead)?;
+    let items = crate::services::notices::deliveries(&state, &caller).await?;
     Ok(crate::api::Items { items })
 }
 
 /// Sends a test notice to the webhook now and reports how it went.
 #[server(endpoint = "v1/settings/test-webhook", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn test_webhook() -> Result<crate::domain::Delivery, ApiError> {
-    let caller = crate::api::context::person(crate::domain::Permission::SettingsWrite)?;
-    crate::services::notices::send_test(&crate::api::context::state(), &caller).await
+    let (state, caller) =
+        crate::api::context::authorized_person(crate::domain::Permission::SettingsWrite)?;
+    crate::services::notices::send_test(&state, &caller).await
 }

@@ -20,6 +20,8 @@ pub struct TokenList {
 }
 
 /// Issues a token for a service account.
+// Each argument is a field of the JSON body scripts send, so there are as many as it has.
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "v1/tokens/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn create_token(
     /// The account the token acts as.
@@ -40,7 +42,7 @@ pub async fn create_token(
     workspaces: Option<Vec<String>>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::services::tokens::{create, NewTokenInput};
-    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
+    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
     let input = NewTokenInput {
         service_account_id,
         name,
@@ -51,7 +53,7 @@ pub async fn create_token(
         permissions,
         workspaces,
     };
-    let issued = create(&crate::api::context::state(), &caller, input).await?;
+    let issued = create(&state, &caller, input).await?;
     Ok(IssuedTokenResponse {
         token: issued.token,
         secret: issued.secret,
@@ -62,18 +64,17 @@ pub async fn create_token(
 /// The live tokens of a service account.
 #[server(endpoint = "v1/tokens/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::ServiceAccountsRead)?;
-    let items =
-        crate::services::tokens::list(&crate::api::context::state(), &caller, &service_account_id)
-            .await?;
+    let (state, caller) =
+        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    let items = crate::services::tokens::list(&state, &caller, &service_account_id).await?;
     Ok(TokenList { items })
 }
 
 /// Revokes a token permanently.
 #[server(endpoint = "v1/tokens/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
-    crate::services::tokens::revoke(&crate::api::context::state(), &caller, &id).await?;
+    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
+    crate::services::tokens::revoke(&state, &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }
 
@@ -96,14 +97,14 @@ pub async fn refresh_token(
     grace_seconds: Option<i64>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::services::tokens::{refresh, RefreshInput};
-    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
+    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
     let input = RefreshInput {
         id,
         expires_in_days,
         never_expires: never_expires.unwrap_or(false),
         grace_seconds,
     };
-    let issued = refresh(&crate::api::context::state(), &caller, input).await?;
+    let issued = refresh(&state, &caller, input).await?;
     Ok(IssuedTokenResponse {
         token: issued.token,
         secret: issued.secret,
@@ -114,12 +115,7 @@ pub async fn refresh_token(
 /// Revokes every token of a service account.
 #[server(endpoint = "v1/tokens/revoke-all", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCount, ApiError> {
-    let caller = crate::api::context::caller(crate::domain::Permission::TokensWrite)?;
-    let revoked = crate::services::tokens::revoke_all(
-        &crate::api::context::state(),
-        &caller,
-        &service_account_id,
-    )
-    .await?;
+    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
+    let revoked = crate::services::tokens::revoke_all(&state, &caller, &service_account_id).await?;
     Ok(RevokedCount { revoked })
 }

@@ -11,6 +11,7 @@ mod patch;
 mod people;
 mod permissions;
 mod role;
+mod sort;
 mod stale;
 mod urls;
 mod validation;
@@ -31,6 +32,7 @@ pub use people::{
 };
 pub use permissions::{Permission, PermissionInfo, PermissionKind, PermissionName};
 pub use role::{Role, Scope};
+pub use sort::AccountSort;
 pub use stale::{
     parse_unused_days, token_reasons, usage_reason, StaleAccount, StaleReason, StaleReport,
     StaleToken, DEFAULT_UNUSED_DAYS, EXPIRING_WITHIN_DAYS, STALE_LIMIT,

@@ -7,9 +7,10 @@ use super::ceiling::{ensure_caller_covers, parse_granted_role};
 use super::clock::{now_ms, rfc3339, rfc3339_opt};
 use super::{on_unique, Caller};
 use crate::auth::random::new_id;
+use crate::domain::AccountSort;
 use crate::domain::{ApiError, ResourceName, Role, ServiceAccount, SubjectRef, SubjectType};
 use crate::state::AppState;
-use crate::store::{AccountFilter, AccountRow, AccountSort};
+use crate::store::{AccountFilter, AccountRow};
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 200;
@@ -44,7 +45,7 @@ pub struct ListQuery {
 /// Checks paging input: page ≥ 1, per_page 1–200 (default 50).
 pub fn parse_paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
     let page = page.unwrap_or(1);
-    if page < 1 || page > 1_000_000 {
+    if !(1..=1_000_000).contains(&page) {
         return Err(ApiError::invalid("page", "Page must be 1 or more."));
     }
     let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
@@ -83,19 +84,7 @@ pub async fn list(
             ))
         }
     };
-    let sort = match q.sort.as_deref().unwrap_or("name") {
-        "name" => AccountSort::NameAsc,
-        "-name" => AccountSort::NameDesc,
-        "created" => AccountSort::CreatedAsc,
-        "-created" => AccountSort::CreatedDesc,
-        "-requests" => AccountSort::RequestsDesc,
-        _ => {
-            return Err(ApiError::invalid(
-                "sort",
-                "Sort must be name, -name, created, -created or -requests.",
-            ))
-        }
-    };
+    let sort = AccountSort::parse("sort", q.sort.as_deref())?;
     let query = q
         .query
         .map(|s| s.trim().to_lowercase())
@@ -170,15 +159,15 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     let choice = resolve_roles(&mut tx, caller, input.roles.as_deref().unwrap_or(&[])).await?;
     let role = organization_role(caller, input.role.as_deref(), &choice)?;
-    tx.insert_account(
-        &id,
-        org,
-        name.as_str(),
-        &description,
-        role.as_str(),
-        &caller.display_name(),
+    tx.insert_account(&crate::store::NewAccount {
+        id: &id,
+        organization_id: org,
+        name: name.as_str(),
+        description: &description,
+        role,
+        created_by: &caller.display_name(),
         now,
-    )
+    })
     .await
     .map_err(on_unique(
         "name",

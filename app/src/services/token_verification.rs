@@ -21,7 +21,7 @@ fn refusal(row: &CredentialRow, is_current: bool, now: i64) -> Option<&'static s
         Some("suspended")
     } else if row.expires_at.is_some_and(|at| at <= now) {
         Some("expired")
-    } else if !is_current && !row.previous_valid_until.is_some_and(|until| until > now) {
+    } else if !is_current && row.previous_valid_until.is_none_or(|until| until <= now) {
         Some("replaced")
     } else {
         None

@@ -1,7 +1,7 @@
 //! Service accounts.
 
 use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
-use crate::domain::Role;
+use crate::domain::{AccountSort, Role};
 
 /// A service account as listed: with its live token count and last use.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,28 +26,28 @@ const SELECT: &str = "SELECT sa.id, sa.organization_id, sa.name, sa.description,
      (SELECT COUNT(*) FROM tokens t WHERE t.service_account_id = sa.id AND t.revoked_at IS NULL) AS token_count \
      FROM service_accounts sa";
 
-/// Sort orders the list offers; a closed set, so the ORDER BY is never built from input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AccountSort {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CreatedAsc,
-    CreatedDesc,
-    /// Most requests in the last seven days first.
-    RequestsDesc,
+/// The ORDER BY of each order the list offers: a closed set, so it is never built from input.
+fn order_by(sort: AccountSort) -> &'static str {
+    match sort {
+        AccountSort::NameAsc => "sa.name ASC",
+        AccountSort::NameDesc => "sa.name DESC",
+        AccountSort::CreatedAsc => "sa.created_at ASC, sa.name ASC",
+        AccountSort::CreatedDesc => "sa.created_at DESC, sa.name ASC",
+        AccountSort::RequestsDesc => "requests_7d DESC, sa.name ASC",
+    }
 }
 
-impl AccountSort {
-    fn order_by(self) -> &'static str {
-        match self {
-            AccountSort::NameAsc => "sa.name ASC",
-            AccountSort::NameDesc => "sa.name DESC",
-            AccountSort::CreatedAsc => "sa.created_at ASC, sa.name ASC",
-            AccountSort::CreatedDesc => "sa.created_at DESC, sa.name ASC",
-            AccountSort::RequestsDesc => "requests_7d DESC, sa.name ASC",
-        }
-    }
+/// A service account to insert; the service has validated every field.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub role: Role,
+    /// Who created it, as the audit log names them.
+    pub created_by: &'a str,
+    pub now: i64,
 }
 
 /// The list page's filter, already validated by the service.
@@ -94,7 +94,7 @@ impl Db {
         // Pick the page first, then count tokens for its rows only: with the count in the same
         // scan, PostgreSQL would run it for every row skipped by the offset.
         // Requests are counted for the page's rows only, unless the page is chosen by them.
-        let order = f.sort.order_by();
+        let order = order_by(f.sort);
         let (inner, outer) = if f.sort == AccountSort::RequestsDesc {
             (
                 format!("sa.*, {REQUESTS_7D} AS requests_7d"),
@@ -165,29 +165,20 @@ impl Tx {
             .await)?)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_account(
-        &mut self,
-        id: &str,
-        organization_id: &str,
-        name: &str,
-        description: &str,
-        role: &str,
-        created_by: &str,
-        now: i64,
-    ) -> StoreResult<()> {
+    /// Fails with `UniqueViolation` when the organization already has an account of that name.
+    pub async fn insert_account(&mut self, a: &NewAccount<'_>) -> StoreResult<()> {
         on_tx!(self, |c| {
             sqlx::query(
             "INSERT INTO service_accounts (id, organization_id, name, description, role, disabled, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $7)"
         )
-        .bind(id)
-        .bind(organization_id)
-        .bind(name)
-        .bind(description)
-        .bind(role)
-        .bind(created_by)
-        .bind(now)
+        .bind(a.id)
+        .bind(a.organization_id)
+        .bind(a.name)
+        .bind(a.description)
+        .bind(a.role.as_str())
+        .bind(a.created_by)
+        .bind(a.now)
         .execute(c)
         .await.map(|r| r.rows_affected())
         })?;

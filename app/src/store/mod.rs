@@ -19,7 +19,7 @@ mod usage;
 mod users;
 
 pub use access::{BindingFilter, BindingRow, GrantRow, NewBinding};
-pub use accounts::{AccountFilter, AccountRow, AccountSort};
+pub use accounts::{AccountFilter, AccountRow, NewAccount};
 pub use audit::{AuditCursor, AuditFilter, AuditRow, NewAuditEvent};
 pub use groups::GroupMemberRow;
 pub use housekeeping::Purged;

@@ -109,33 +109,6 @@ pub fn GrantRoleDialog(
     }
 }
 
-/// A call that deletes something.
-pub type DeleteCall = Pin<Box<dyn Future<Output = Result<(), ApiError>>>>;
-
-/// "Delete …?" with what it means, a Cancel and a danger button.
-#[component]
-pub fn ConfirmDialog(
-    title: String,
-    message: String,
-    button: &'static str,
-    action: Callback<(), DeleteCall>,
-    on_close: Callback<bool>,
-) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let confirm = move |_| run_call(pending, error, action.run(()), move |_| on_close.run(true));
-    view! {
-        <Modal title=title on_close=Callback::new(move |_| on_close.run(false))>
-            <p>{message}</p>
-            <FormError error=error.into() fields=&[]/>
-            <div class="actions">
-                <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                <button type="button" class="danger" disabled=move || pending.get() on:click=confirm>{button}</button>
-            </div>
-        </Modal>
-    }
-}
-
 /// Checkboxes for the organization's custom roles (the built-in one is chosen separately), bound
 /// to `chosen` (role ids). Shows nothing while the organization has none.
 #[component]

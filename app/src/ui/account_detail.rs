@@ -2,12 +2,12 @@
 
 use super::account_access::AccountAccess;
 use super::account_actions::enable_account;
-use super::account_dialogs::{DeleteDialog, DisableDialog, EditAccountDialog};
+use super::account_dialogs::{DeleteAccountDialog, DisableAccountDialog, EditAccountDialog};
 use super::format::{when, when_or};
 use super::menu::{MenuItem, RowMenu};
 use super::toast::toaster;
 use super::token_dialogs::{
-    AddTokenDialog, RefreshDialog, RevokeAllDialog, RevokeDialog, SecretDialog,
+    AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
 };
 use super::usage_chart::UsageChart;
 use super::CurrentPrincipal;
@@ -164,22 +164,22 @@ fn dialog_view(
             <AddTokenDialog account_id=sa.id max_days=max_days on_close=Callback::new(move |_| close.run(false)) on_created=issued/>
         }.into_any(),
         Dialog::Refresh(t) => view! {
-            <RefreshDialog token=t max_days=max_days on_close=Callback::new(move |_| close.run(false)) on_refreshed=issued/>
+            <RefreshTokenDialog token=t max_days=max_days on_close=Callback::new(move |_| close.run(false)) on_refreshed=issued/>
         }.into_any(),
-        Dialog::Secret(r) => view! { <SecretDialog issued=r on_close=Callback::new(move |_| dialog.set(None))/> }.into_any(),
+        Dialog::Secret(r) => view! { <TokenSecretDialog issued=r on_close=Callback::new(move |_| dialog.set(None))/> }.into_any(),
         Dialog::Revoke(t) => {
             let done = toaster().after(close, format!("Revoked {}.", t.name));
-            view! { <RevokeDialog token=t on_close=done/> }.into_any()
+            view! { <RevokeTokenDialog token=t on_close=done/> }.into_any()
         }
         Dialog::RevokeAll(n) => {
             let done = toaster().after(close, format!("Revoked every token of {}.", sa.name));
-            view! { <RevokeAllDialog account_id=sa.id account_name=sa.name count=n on_close=done/> }.into_any()
+            view! { <RevokeAllTokensDialog account_id=sa.id account_name=sa.name count=n on_close=done/> }.into_any()
         }
         Dialog::Edit => {
             let done = toaster().after(close, "Saved the service account.".to_string());
             view! { <EditAccountDialog account=sa on_close=done/> }.into_any()
         }
-        Dialog::Disable => view! { <DisableDialog account=sa on_close=close/> }.into_any(),
+        Dialog::Disable => view! { <DisableAccountDialog account=sa on_close=close/> }.into_any(),
         Dialog::Delete => {
             let done = Callback::new(move |deleted: bool| {
                 if deleted {
@@ -188,7 +188,7 @@ fn dialog_view(
                     close.run(false);
                 }
             });
-            view! { <DeleteDialog account=sa on_close=done/> }.into_any()
+            view! { <DeleteAccountDialog account=sa on_close=done/> }.into_any()
         }
     }
 }

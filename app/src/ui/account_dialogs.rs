@@ -68,7 +68,7 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
 /// Disable: by default revokes every token for good; can keep them suspended instead (and
 /// then the toast offers Undo).
 #[component]
-pub fn DisableDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
+pub fn DisableAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
     let keep = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
@@ -113,7 +113,7 @@ pub fn DisableDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl 
 
 /// Delete: permanent, only after typing the account's name.
 #[component]
-pub fn DeleteDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
+pub fn DeleteAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
     let id = account.id.clone();
     view! {
         <ConfirmDialog

@@ -3,16 +3,16 @@
 //! delete, revoke).
 
 use super::account_actions::enable_account;
-use super::account_dialogs::{DeleteDialog, DisableDialog};
+use super::account_dialogs::{DeleteAccountDialog, DisableAccountDialog};
 use super::account_row::{AccountRow, Expanded, RowRequest};
 use super::copy::CopyButton;
 use super::new_account_dialog::NewAccountDialog;
 use super::toast::{toaster, Toaster};
-use super::token_dialogs::{AddTokenDialog, RevokeDialog, SecretDialog};
+use super::token_dialogs::{AddTokenDialog, RevokeTokenDialog, TokenSecretDialog};
 use super::CurrentPrincipal;
 use crate::api::service_accounts::{get_service_account, list_service_accounts};
 use crate::api::tokens::IssuedTokenResponse;
-use crate::domain::{Role, ServiceAccount, Token};
+use crate::domain::{AccountSort, Role, ServiceAccount, Token};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -153,11 +153,7 @@ pub fn AccountsPage() -> impl IntoView {
             </select>
             <label for="sort">"Sort by"</label>
             <select id="sort" on:change=move |ev| { page.set(1); sort.set(event_target_value(&ev)); }>
-                <option value="name">"Name (A–Z)"</option>
-                <option value="-name">"Name (Z–A)"</option>
-                <option value="-created">"Newest first"</option>
-                <option value="created">"Oldest first"</option>
-                <option value="-requests">"Most used (7 days)"</option>
+                {AccountSort::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
             </select>
         </div>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading service accounts…"</p> }>
@@ -297,7 +293,7 @@ fn list_dialog(
             }.into_any()
         }
         ListDialog::Secret { issued, then_open } => view! {
-            <SecretDialog issued=issued on_close=Callback::new(move |_| {
+            <TokenSecretDialog issued=issued on_close=Callback::new(move |_| {
                 dialog.set(None);
                 if let Some(page) = &then_open {
                     navigate(page, Default::default());
@@ -305,14 +301,16 @@ fn list_dialog(
             })/>
         }
         .into_any(),
-        ListDialog::Disable(sa) => view! { <DisableDialog account=sa on_close=close/> }.into_any(),
+        ListDialog::Disable(sa) => {
+            view! { <DisableAccountDialog account=sa on_close=close/> }.into_any()
+        }
         ListDialog::Delete(sa) => {
             let deleted = toaster.after(close, format!("Deleted {}.", sa.name));
-            view! { <DeleteDialog account=sa on_close=deleted/> }.into_any()
+            view! { <DeleteAccountDialog account=sa on_close=deleted/> }.into_any()
         }
         ListDialog::Revoke(t) => {
             let revoked = toaster.after(close, format!("Revoked {}.", t.name));
-            view! { <RevokeDialog token=t on_close=revoked/> }.into_any()
+            view! { <RevokeTokenDialog token=t on_close=revoked/> }.into_any()
         }
     }
 }

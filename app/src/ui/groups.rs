@@ -2,8 +2,9 @@
 //! with search, removing them, and granting the group roles (organization-wide or in a
 //! workspace).
 
-use super::access_dialogs::{ConfirmDialog, DeleteCall, GrantRoleDialog, NameDialog};
+use super::access_dialogs::{GrantRoleDialog, NameDialog};
 use super::components::{may, run_call, FormError, Modal};
+use super::confirm::ConfirmDialog;
 use super::toast::toaster;
 use crate::api::bindings::{list_bindings, revoke_binding};
 use crate::api::directory::{
@@ -117,9 +118,9 @@ pub fn GroupsPage() -> impl IntoView {
             Dialog::Delete(g) => {
                 let id = g.id.clone();
                 view! {
-                    <ConfirmDialog title=format!("Delete {}", g.name) button="Delete group" on_close=close
+                    <ConfirmDialog title=format!("Delete {}", g.name) confirm_label="Delete group".to_string() on_close=close
                         message=format!("{} member(s) lose the roles they had through this group at once.", g.members.len())
-                        action=Callback::new(move |_| -> DeleteCall { let id = id.clone(); Box::pin(async move { delete_group(id).await.map(|_| ()) }) })/>
+                        confirm=move || { let id = id.clone(); async move { delete_group(id).await.map(|_| ()) } }/>
                 }.into_any()
             }
         })}

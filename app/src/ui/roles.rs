@@ -83,7 +83,7 @@ pub fn RolesPage() -> impl IntoView {
             Dialog::New => view! { <RoleDialog role=None permissions=permissions on_close=close/> }.into_any(),
             Dialog::Edit(r) => view! { <RoleDialog role=Some(r) permissions=permissions on_close=close/> }.into_any(),
             Dialog::Delete(r) => view! { <DeleteRoleDialog role=r on_close=close/> }.into_any(),
-            Dialog::Declare => view! { <DeclareDialog on_close=close/> }.into_any(),
+            Dialog::Declare => view! { <DeclarePermissionDialog on_close=close/> }.into_any(),
         })}
         <h2>"Application permissions"</h2>
         <Transition fallback=|| ()>
@@ -297,7 +297,7 @@ fn DeleteRoleDialog(role: RoleInfo, on_close: Callback<bool>) -> impl IntoView {
 
 /// Declare an application permission, e.g. `deploy:production`.
 #[component]
-fn DeclareDialog(on_close: Callback<bool>) -> impl IntoView {
+fn DeclarePermissionDialog(on_close: Callback<bool>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);

@@ -7,7 +7,7 @@ use super::account_actions::suspend_account;
 use super::components::may;
 use super::format::{when, when_or};
 use super::toast::toaster;
-use super::token_dialogs::RevokeDialog;
+use super::token_dialogs::RevokeTokenDialog;
 use crate::api::service_accounts::stale_credentials;
 use crate::domain::{
     Permission, StaleAccount, StaleReason, StaleToken, Token, DEFAULT_UNUSED_DAYS,
@@ -77,7 +77,7 @@ pub fn StalePage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || revoking.get().map(|t| view! { <RevokeDialog token=t on_close=closed/> })}
+        {move || revoking.get().map(|t| view! { <RevokeTokenDialog token=t on_close=closed/> })}
     }
 }
 

@@ -184,7 +184,7 @@ pub fn AddTokenDialog(
 
 /// A new secret for an existing token, with an optional grace period for the old one.
 #[component]
-pub fn RefreshDialog(
+pub fn RefreshTokenDialog(
     token: Token,
     max_days: Option<i64>,
     on_close: Callback<()>,
@@ -240,7 +240,7 @@ pub fn RefreshDialog(
 /// Shows a new secret once, with Copy token and Download session.json. Closing it drops the
 /// secret from memory: there is no way back to it.
 #[component]
-pub fn SecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl IntoView {
+pub fn TokenSecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl IntoView {
     let json =
         StoredValue::new(serde_json::to_string_pretty(&issued.session_json).unwrap_or_default());
     let download = move |_| download_text("session.json", "application/json", &json.get_value());
@@ -265,7 +265,7 @@ pub fn SecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl
 
 /// Asks before revoking one token: revocation is permanent, so the token's name is typed.
 #[component]
-pub fn RevokeDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
+pub fn RevokeTokenDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
     let id = token.id.clone();
     view! {
         <ConfirmDialog
@@ -280,7 +280,7 @@ pub fn RevokeDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
 
 /// Asks before revoking every token of an account, saying how many.
 #[component]
-pub fn RevokeAllDialog(
+pub fn RevokeAllTokensDialog(
     account_id: String,
     account_name: String,
     count: usize,

@@ -1,7 +1,8 @@
 //! Settings › Workspaces: named scopes inside the organization, and who holds which role in each.
 
-use super::access_dialogs::{ConfirmDialog, DeleteCall, NameDialog};
+use super::access_dialogs::NameDialog;
 use super::components::may;
+use super::confirm::ConfirmDialog;
 use super::toast::toaster;
 use crate::api::bindings::list_bindings;
 use crate::api::directory::{create_workspace, delete_workspace, list_workspaces};
@@ -76,9 +77,9 @@ pub fn WorkspacesPage() -> impl IntoView {
             Dialog::Delete(w) => {
                 let id = w.id.clone();
                 view! {
-                    <ConfirmDialog title=format!("Delete {}", w.name) button="Delete workspace" on_close=close
+                    <ConfirmDialog title=format!("Delete {}", w.name) confirm_label="Delete workspace".to_string() on_close=close
                         message="Every role bound in this workspace is removed with it, at once.".to_string()
-                        action=Callback::new(move |_| -> DeleteCall { let id = id.clone(); Box::pin(async move { delete_workspace(id).await.map(|_| ()) }) })/>
+                        confirm=move || { let id = id.clone(); async move { delete_workspace(id).await.map(|_| ()) } }/>
                 }.into_any()
             }
         })}

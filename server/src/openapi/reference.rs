@@ -196,8 +196,11 @@ fn operation(out: &mut String, doc: &Value, path: &str, method: &str, op: &Value
     out.push_str("</dl></section>");
 }
 
+/// One operation as the page lists it: path, method, and its part of the document.
+type Listed<'a> = (String, String, &'a Value);
+
 fn render(doc: &Value) -> String {
-    let mut by_tag: Vec<(String, Vec<(String, String, &Value)>)> = doc["tags"]
+    let mut by_tag: Vec<(String, Vec<Listed>)> = doc["tags"]
         .as_array()
         .into_iter()
         .flatten()

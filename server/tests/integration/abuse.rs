@@ -22,8 +22,10 @@ fn unknown_token() -> String {
 }
 
 async fn an_address_sending_bad_tokens_is_refused_before_any_lookup(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci", "viewer").await;
     let (_, good) = ada.create_token(&sa, "good", &["read"]).await;
@@ -55,8 +57,10 @@ async fn an_address_sending_bad_tokens_is_refused_before_any_lookup(b: Backend) 
 }
 
 async fn a_database_outage_is_503_not_401(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci", "viewer").await;
     let (_, good) = ada.create_token(&sa, "good", &["read"]).await;
@@ -201,8 +205,10 @@ async fn sign_in_is_limited_per_account_from_any_address(b: Backend) {
 }
 
 async fn password_changes_are_limited_per_person(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let change = |current: &'static str| {
         ada.post(

@@ -58,8 +58,10 @@ async fn explain(c: &Client, subject: Value, permission: &str, workspace: Option
 }
 
 async fn roles_groups_and_workspaces_grant_what_they_say(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     declare_model(&ada).await;
 
@@ -166,8 +168,10 @@ async fn roles_groups_and_workspaces_grant_what_they_say(b: Backend) {
 }
 
 async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     declare_model(&ada).await;
     let sa = ada.create_account("deployer", "editor").await;
@@ -314,8 +318,10 @@ async fn a_change_takes_effect_on_the_next_request_on_every_replica(b: Backend) 
 }
 
 async fn bound_roles_are_deleted_only_with_force(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     declare_model(&ada).await;
     let sa = ada.create_account("deployer", "viewer").await;
@@ -375,8 +381,10 @@ async fn bound_roles_are_deleted_only_with_force(b: Backend) {
 /// Every way of gaining power we could think of, tried by an editor (who holds
 /// `deploy:production` only in `staging`) and by tokens. Each must be refused.
 async fn nobody_gains_power_they_do_not_hold(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
     let ada = app.signed_in("ada@acme.test").await;
     declare_model(&ada).await;

@@ -254,6 +254,13 @@ impl TestApp {
         }
     }
 
+    /// The same server with an administrator (and organization) already created, for the usual
+    /// start of a test: `TestApp::spawn(b).await.with_admin("acme", "ada@acme.test").await`.
+    pub async fn with_admin(self, org: &str, email: &str) -> TestApp {
+        self.admin(org, email).await;
+        self
+    }
+
     /// Creates an administrator (and organization) the way `server admin create` does.
     pub async fn admin(&self, org: &str, email: &str) {
         let input = NewAdmin {

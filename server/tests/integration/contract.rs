@@ -27,8 +27,10 @@ on_both_databases!(
 );
 
 async fn sign_in_succeeds_and_fails(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let c = app.browser();
     let r = c
         .post(
@@ -76,8 +78,10 @@ async fn sign_in_succeeds_and_fails(b: Backend) {
 }
 
 async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let r = ada.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -107,8 +111,10 @@ async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
 }
 
 async fn create_and_list_accounts(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let r = ada
         .post(
@@ -149,8 +155,10 @@ async fn create_and_list_accounts(b: Backend) {
 }
 
 async fn duplicate_name_is_a_conflict(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let r = ada
@@ -181,8 +189,10 @@ async fn duplicate_name_is_a_conflict(b: Backend) {
 }
 
 async fn invalid_names_are_422_naming_the_field(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let too_long = "x".repeat(65);
     for bad in [
@@ -262,8 +272,10 @@ async fn invalid_names_are_422_naming_the_field(b: Backend) {
 }
 
 async fn token_works_until_revoked(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let r = ada
@@ -354,8 +366,10 @@ async fn token_works_until_revoked(b: Backend) {
 }
 
 async fn viewer_cannot_create(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     app.member("ada@acme.test", "vic@acme.test", "viewer").await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "viewer").await;
@@ -403,8 +417,10 @@ async fn viewer_cannot_create(b: Backend) {
 }
 
 async fn read_scope_token_cannot_create(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("auditor", "admin").await;
     let (_, secret) = ada.create_token(&sa, "ro", &["read"]).await;
@@ -436,8 +452,10 @@ async fn read_scope_token_cannot_create(b: Backend) {
 }
 
 async fn other_organizations_objects_are_not_found(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     app.admin("globex", "gus@globex.test").await;
     let ada = app.signed_in("ada@acme.test").await;
     let gus = app.signed_in("gus@globex.test").await;
@@ -492,8 +510,10 @@ async fn other_organizations_objects_are_not_found(b: Backend) {
 }
 
 async fn cross_site_post_with_cookie_is_refused(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let mut ada = app.signed_in("ada@acme.test").await;
     ada.origin = Some("https://evil.example".into());
     let r = ada
@@ -539,8 +559,10 @@ async fn cross_site_post_with_cookie_is_refused(b: Backend) {
 }
 
 async fn secrets_never_reach_database_or_logs(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (tid, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
@@ -579,8 +601,10 @@ async fn secrets_never_reach_database_or_logs(b: Backend) {
 }
 
 async fn malformed_requests_get_clear_errors(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let r = ada
         .post_raw("/api/v1/service-accounts/create", "{not json".into())
@@ -670,8 +694,10 @@ async fn health_and_readiness(b: Backend) {
 }
 
 async fn list_filters_and_pages(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     for (name, role) in [
         ("ci_a", "viewer"),
@@ -739,8 +765,10 @@ async fn list_filters_and_pages(b: Backend) {
 }
 
 async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
     let ada = app.signed_in("ada@acme.test").await;
     let admin_sa = ada.create_account("root-bot", "admin").await;
@@ -782,8 +810,10 @@ async fn migrations_define_the_same_schema() {
 }
 
 async fn sign_in_is_rate_limited(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let c = app.browser();
     let mut statuses = Vec::new();
     for _ in 0..12 {
@@ -822,8 +852,10 @@ async fn sign_in_is_rate_limited(b: Backend) {
 }
 
 async fn sign_in_rotates_the_session(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let http = reqwest::Client::new();
     let login = |cookie: Option<String>| {
         let mut req = http

@@ -95,8 +95,10 @@ curl() {
 "#;
 
 async fn run_examples(b: Backend, document: &str) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     // A token for the examples that use $STEWARD_TOKEN (and the README's stw_...).
     let admin_sa = ada.create_account("docs-admin", "admin").await;

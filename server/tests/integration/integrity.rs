@@ -66,8 +66,10 @@ async fn two_admins_demoting_each_other_leave_one_admin(b: Backend) {
 }
 
 async fn concurrent_edits_do_not_revert_each_other(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let other = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("bot", "viewer").await;
@@ -97,8 +99,10 @@ async fn concurrent_edits_do_not_revert_each_other(b: Backend) {
 }
 
 async fn settings_updates_are_partial_and_audited_with_old_and_new(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let update = |body: Value| ada.post("/api/v1/settings/update", body);
     let hook = "https://hooks.example.com/services/T000/B000/secret-part";
@@ -394,8 +398,10 @@ async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
 }
 
 async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     app.admin("globex", "gus@globex.test").await;
     let gus = app.signed_in("gus@globex.test").await;
     let invite = |email: &str| {
@@ -448,8 +454,10 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
 }
 
 async fn api_answers_are_not_cacheable(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci", "viewer").await;
     let r = ada
@@ -473,8 +481,10 @@ async fn api_answers_are_not_cacheable(b: Backend) {
 }
 
 async fn the_audit_export_streams_every_record(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     app.member("ada@acme.test", "mallory@acme.test", "editor")
         .await;
     app.execute("UPDATE users SET name = '=HYPERLINK(\"http://evil.example\")' WHERE email = 'mallory@acme.test'")

@@ -25,8 +25,10 @@ on_both_databases!(
 );
 
 async fn setup(b: Backend) -> (TestApp, Client) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     (app, ada)
 }

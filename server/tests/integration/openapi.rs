@@ -160,8 +160,10 @@ async fn the_document_and_the_reference_page_are_served_to_anyone() {
 /// example: the server must refuse it naming exactly the permission the document names (or, for
 /// people-only operations, refuse the token outright).
 async fn each_operation_asks_for_the_permission_it_documents(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@example.com").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@example.com")
+        .await;
     let ada = app.signed_in("ada@example.com").await;
     let sa = ada.create_account("probe", "admin").await;
     let narrowed = |permission: &'static str| {

@@ -108,8 +108,10 @@ async fn token_states(app: &TestApp, ada: &Client) -> Vec<(&'static str, String,
 }
 
 async fn introspection_answers_for_every_token_state(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     app.admin("globex", "gus@globex.test").await;
     let ada = app.signed_in("ada@acme.test").await;
     let gateway = gateway(&app, &ada).await;
@@ -189,8 +191,10 @@ async fn introspection_answers_for_every_token_state(b: Backend) {
 }
 
 async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     let gateway = gateway(&app, &ada).await;
     let sa = ada.create_account("deployer", "editor").await;
@@ -271,8 +275,10 @@ async fn verify(app: &TestApp, secret: &str, query: &str) -> reqwest::Response {
 }
 
 async fn verify_answers_for_every_token_state(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     for (state, secret, accepted) in token_states(&app, &ada).await {
         let res = verify(&app, &secret, "").await;
@@ -314,8 +320,10 @@ async fn verify_answers_for_every_token_state(b: Backend) {
 }
 
 async fn verify_can_require_a_scope_a_permission_and_a_workspace(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
     let ada = app.signed_in("ada@acme.test").await;
     ada.post(
         "/api/v1/permissions/declare",
