@@ -23,9 +23,9 @@ pub struct RoleResponse {
 /// Steward's permissions and the organization's application permissions.
 #[server(endpoint = "v1/permissions/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_permissions() -> Result<Items<PermissionInfo>, ApiError> {
-    use crate::api::context::{caller, state};
-    let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
-    let items = crate::services::roles::list_permissions(&state(), &caller).await?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
+    let items = crate::services::roles::list_permissions(&state, &caller).await?;
     Ok(Items { items })
 }
 
@@ -35,33 +35,29 @@ pub async fn declare_permission(
     name: String,
     description: Option<String>,
 ) -> Result<PermissionResponse, ApiError> {
-    use crate::api::context::{caller, state};
-    let caller = caller(crate::domain::Permission::RolesWrite)?;
-    let permission = crate::services::roles::declare_permission(
-        &state(),
-        &caller,
-        &name,
-        description.as_deref(),
-    )
-    .await?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::RolesWrite)?;
+    let permission =
+        crate::services::roles::declare_permission(&state, &caller, &name, description.as_deref())
+            .await?;
     Ok(PermissionResponse { permission })
 }
 
 /// Retires an application permission; roles holding it no longer do.
 #[server(endpoint = "v1/permissions/retire", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn retire_permission(name: String) -> Result<Empty, ApiError> {
-    use crate::api::context::{caller, state};
-    let caller = caller(crate::domain::Permission::RolesWrite)?;
-    crate::services::roles::retire_permission(&state(), &caller, &name).await?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::RolesWrite)?;
+    crate::services::roles::retire_permission(&state, &caller, &name).await?;
     Ok(Empty {})
 }
 
 /// The built-in roles and the organization's own.
 #[server(endpoint = "v1/roles/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_roles() -> Result<Items<RoleInfo>, ApiError> {
-    use crate::api::context::{caller, state};
-    let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
-    let items = crate::services::roles::list_roles(&state(), &caller).await?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
+    let items = crate::services::roles::list_roles(&state, &caller).await?;
     Ok(Items { items })
 }
 
@@ -72,15 +68,15 @@ pub async fn create_role(
     description: Option<String>,
     permissions: Vec<String>,
 ) -> Result<RoleResponse, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::roles::{create_role, RoleInput};
-    let caller = caller(crate::domain::Permission::RolesWrite)?;
+    let (state, caller) = authorized(Permission::RolesWrite)?;
     let input = RoleInput {
         name: Some(name),
         description,
         permissions: Some(permissions),
     };
-    let role = create_role(&state(), &caller, input).await?;
+    let role = create_role(&state, &caller, input).await?;
     Ok(RoleResponse { role })
 }
 
@@ -92,24 +88,24 @@ pub async fn update_role(
     description: Option<String>,
     permissions: Option<Vec<String>>,
 ) -> Result<RoleResponse, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::roles::{update_role, RoleInput};
-    let caller = caller(crate::domain::Permission::RolesWrite)?;
+    let (state, caller) = authorized(Permission::RolesWrite)?;
     let input = RoleInput {
         name,
         description,
         permissions,
     };
-    let role = update_role(&state(), &caller, &id, input).await?;
+    let role = update_role(&state, &caller, &id, input).await?;
     Ok(RoleResponse { role })
 }
 
 /// Deletes a custom role: 409 naming its bindings while it is bound, unless `force`.
 #[server(endpoint = "v1/roles/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_role(id: String, force: Option<bool>) -> Result<Empty, ApiError> {
-    use crate::api::context::{caller, state};
-    let caller = caller(crate::domain::Permission::RolesWrite)?;
-    crate::services::roles::delete_role(&state(), &caller, &id, force.unwrap_or(false)).await?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::RolesWrite)?;
+    crate::services::roles::delete_role(&state, &caller, &id, force.unwrap_or(false)).await?;
     Ok(Empty {})
 }
 
@@ -118,15 +114,15 @@ pub async fn delete_role(id: String, force: Option<bool>) -> Result<Empty, ApiEr
 pub async fn effective_access(
     subject: SubjectRef,
 ) -> Result<Items<crate::domain::EffectivePermission>, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::domain::{Permission, SubjectType};
     let needs = if subject.kind == SubjectType::Member {
         Permission::MembersRead
     } else {
         Permission::ServiceAccountsRead
     };
-    let caller = caller(needs)?;
-    let items = crate::services::explain::effective(&state(), &caller, subject).await?;
+    let (state, caller) = authorized(needs)?;
+    let items = crate::services::explain::effective(&state, &caller, subject).await?;
     Ok(Items { items })
 }
 
@@ -142,7 +138,7 @@ pub async fn explain_access(
     /// In this workspace (by name); organization-wide when left out.
     workspace: Option<String>,
 ) -> Result<Explanation, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::domain::{Permission, SubjectType};
     use crate::services::explain::{explain, ExplainTarget};
     let target = match (subject, token_id) {
@@ -159,6 +155,6 @@ pub async fn explain_access(
         ExplainTarget::Subject(s) if s.kind == SubjectType::Member => Permission::MembersRead,
         _ => Permission::ServiceAccountsRead,
     };
-    let caller = caller(needs)?;
-    explain(&state(), &caller, target, &permission, workspace.as_deref()).await
+    let (state, caller) = authorized(needs)?;
+    explain(&state, &caller, target, &permission, workspace.as_deref()).await
 }

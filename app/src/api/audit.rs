@@ -23,8 +23,9 @@ pub async fn list_audit(
     /// 1–200; default 50.
     per_page: Option<i64>,
 ) -> Result<Page<AuditEvent>, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::audit::{list, AuditQuery};
-    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::AuditRead)?;
+    let (state, caller) = authorized(Permission::AuditRead)?;
     let q = AuditQuery {
         actor,
         action,

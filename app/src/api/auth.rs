@@ -76,7 +76,8 @@ pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
 /// Whether a first-administrator setup link can still be used (the setup page asks first).
 #[server(endpoint = "v1/setup/check", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn check_setup_link(token: String) -> Result<bool, ApiError> {
-    crate::services::setup::setup_link_is_valid(&crate::api::context::state(), &token).await
+    use crate::api::prelude::*;
+    crate::services::setup::setup_link_is_valid(&state(), &token).await
 }
 
 /// Creates the first administrator and organization from a one-time setup link, and signs in.

@@ -37,8 +37,9 @@ pub async fn grant_binding(
     /// Only in this workspace (id or name); organization-wide when left out.
     workspace: Option<String>,
 ) -> Result<BindingResponse, ApiError> {
+    use crate::api::prelude::*;
     let caller = caller_for(subject.kind)?;
-    let state = crate::api::context::state();
+    let state = state();
     let binding =
         crate::services::bindings::grant(&state, &caller, subject, &role, workspace.as_deref())
             .await?;
@@ -48,9 +49,10 @@ pub async fn grant_binding(
 /// Removes a role binding. Needs the permission that granting it needed (by subject type).
 #[server(endpoint = "v1/bindings/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_binding(id: String) -> Result<Empty, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::bindings::{revoke, subject_type_of};
-    let state = crate::api::context::state();
-    let kind = subject_type_of(&state, &crate::api::context::signed_in()?, &id).await?;
+    let state = state();
+    let kind = subject_type_of(&state, &signed_in()?, &id).await?;
     let caller = caller_for(kind)?;
     revoke(&state, &caller, &id).await?;
     Ok(Empty {})
@@ -63,9 +65,9 @@ pub async fn list_bindings(
     workspace: Option<String>,
     role: Option<String>,
 ) -> Result<Items<Binding>, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::bindings::{list, ListQuery};
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let q = ListQuery {
         subject,
         workspace,

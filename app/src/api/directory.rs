@@ -23,10 +23,10 @@ pub struct GroupResponse {
 /// The organization's workspaces.
 #[server(endpoint = "v1/workspaces/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_workspaces() -> Result<Items<Workspace>, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::named::{workspace_to_api, WORKSPACES};
-    let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
-    let rows = state()
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
+    let rows = state
         .db
         .list_named(WORKSPACES.table, &caller.principal.organization.id)
         .await
@@ -42,10 +42,10 @@ pub async fn create_workspace(
     name: String,
     description: Option<String>,
 ) -> Result<WorkspaceResponse, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::named::{create, workspace_to_api, WORKSPACES};
-    let caller = caller(crate::domain::Permission::WorkspacesWrite)?;
-    let row = create(&state(), &caller, WORKSPACES, &name, description.as_deref()).await?;
+    let (state, caller) = authorized(Permission::WorkspacesWrite)?;
+    let row = create(&state, &caller, WORKSPACES, &name, description.as_deref()).await?;
     Ok(WorkspaceResponse {
         workspace: workspace_to_api(row),
     })
@@ -58,11 +58,11 @@ pub async fn update_workspace(
     name: Option<String>,
     description: Option<String>,
 ) -> Result<WorkspaceResponse, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::named::{update, workspace_to_api, WORKSPACES};
-    let caller = caller(crate::domain::Permission::WorkspacesWrite)?;
+    let (state, caller) = authorized(Permission::WorkspacesWrite)?;
     let row = update(
-        &state(),
+        &state,
         &caller,
         WORKSPACES,
         &id,
@@ -78,19 +78,19 @@ pub async fn update_workspace(
 /// Deletes a workspace; the bindings in it go with it.
 #[server(endpoint = "v1/workspaces/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_workspace(id: String) -> Result<Empty, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::named::{delete, WORKSPACES};
-    let caller = caller(crate::domain::Permission::WorkspacesWrite)?;
-    delete(&state(), &caller, WORKSPACES, &id).await?;
+    let (state, caller) = authorized(Permission::WorkspacesWrite)?;
+    delete(&state, &caller, WORKSPACES, &id).await?;
     Ok(Empty {})
 }
 
 /// The organization's groups with their members.
 #[server(endpoint = "v1/groups/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_groups() -> Result<Items<Group>, ApiError> {
-    use crate::api::context::{caller, state};
-    let caller = caller(crate::domain::Permission::ServiceAccountsRead)?;
-    let items = crate::services::groups::list(&state(), &caller).await?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
+    let items = crate::services::groups::list(&state, &caller).await?;
     Ok(Items { items })
 }
 
@@ -100,10 +100,10 @@ pub async fn create_group(
     name: String,
     description: Option<String>,
 ) -> Result<GroupResponse, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::named::{create, GROUPS};
-    let caller = caller(crate::domain::Permission::GroupsWrite)?;
-    let row = create(&state(), &caller, GROUPS, &name, description.as_deref()).await?;
+    let (state, caller) = authorized(Permission::GroupsWrite)?;
+    let row = create(&state, &caller, GROUPS, &name, description.as_deref()).await?;
     Ok(GroupResponse {
         group: group_of(row),
     })
@@ -116,10 +116,9 @@ pub async fn update_group(
     name: Option<String>,
     description: Option<String>,
 ) -> Result<GroupResponse, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::named::{update, GROUPS};
-    let caller = caller(crate::domain::Permission::GroupsWrite)?;
-    let state = state();
+    let (state, caller) = authorized(Permission::GroupsWrite)?;
     let row = update(
         &state,
         &caller,
@@ -140,10 +139,10 @@ pub async fn update_group(
 /// Deletes a group; its memberships and bindings go with it.
 #[server(endpoint = "v1/groups/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_group(id: String) -> Result<Empty, ApiError> {
-    use crate::api::context::{caller, state};
+    use crate::api::prelude::*;
     use crate::services::named::{delete, GROUPS};
-    let caller = caller(crate::domain::Permission::GroupsWrite)?;
-    delete(&state(), &caller, GROUPS, &id).await?;
+    let (state, caller) = authorized(Permission::GroupsWrite)?;
+    delete(&state, &caller, GROUPS, &id).await?;
     Ok(Empty {})
 }
 
@@ -174,18 +173,19 @@ async fn change_members(
     member_ids: Option<Vec<String>>,
     add: bool,
 ) -> Result<GroupResponse, ApiError> {
-    use crate::api::context::{caller, person, state};
+    use crate::api::context::person;
+    use crate::api::prelude::*;
     use crate::services::groups::{change_members, Members};
-    let caller = caller(crate::domain::Permission::GroupsWrite)?;
+    let (state, caller) = authorized(Permission::GroupsWrite)?;
     // A group's roles reach its members: giving a person roles is for people with members:write.
     if member_ids.as_ref().is_some_and(|m| !m.is_empty()) {
-        person(crate::domain::Permission::MembersWrite)?;
+        person(Permission::MembersWrite)?;
     }
     let who = Members {
         service_account_ids: service_account_ids.unwrap_or_default(),
         member_ids: member_ids.unwrap_or_default(),
     };
-    let group = change_members(&state(), &caller, &id, who, add).await?;
+    let group = change_members(&state, &caller, &id, who, add).await?;
     Ok(GroupResponse { group })
 }
 

@@ -25,8 +25,8 @@ pub async fn list_members(
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> Result<Page<User>, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized_person(crate::domain::Permission::MembersRead)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized_person(Permission::MembersRead)?;
     crate::services::members::list(&state, &caller, page, per_page).await
 }
 
@@ -38,8 +38,8 @@ pub async fn invite_member(
     role: String,
     roles: Option<Vec<String>>,
 ) -> Result<Invitation, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized_person(crate::domain::Permission::MembersWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized_person(Permission::MembersWrite)?;
     let roles = roles.unwrap_or_default();
     let (member, secret) =
         crate::services::members::invite(&state, &caller, &email, &name, &role, &roles).await?;
@@ -54,8 +54,8 @@ pub async fn update_member(
     role: Option<String>,
     disabled: Option<bool>,
 ) -> Result<MemberResponse, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized_person(crate::domain::Permission::MembersWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized_person(Permission::MembersWrite)?;
     let member =
         crate::services::members::update(&state, &caller, &id, role.as_deref(), disabled).await?;
     Ok(MemberResponse { member })
@@ -80,7 +80,8 @@ pub async fn change_password(
 /// Who an invitation link is for (the page shows it before asking for a password).
 #[server(endpoint = "v1/setup/invitation", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn check_invitation(token: String) -> Result<Option<User>, ApiError> {
-    crate::services::members::invitation(&crate::api::context::state(), &token).await
+    use crate::api::prelude::*;
+    crate::services::members::invitation(&state(), &token).await
 }
 
 /// Sets the invited person's password and signs them in.

@@ -43,9 +43,9 @@ pub async fn list_service_accounts(
     /// 1–200; default 50.
     per_page: Option<i64>,
 ) -> Result<Page<ServiceAccount>, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::service_accounts::{list, ListQuery};
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let q = ListQuery {
         query,
         role,
@@ -68,9 +68,9 @@ pub async fn create_service_account(
     /// Custom roles (by name) bound organization-wide as well.
     roles: Option<Vec<String>>,
 ) -> Result<AccountResponse, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::service_accounts::{create, NewAccount};
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
+    let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
     let service_account = create(
         &state,
         &caller,
@@ -88,9 +88,9 @@ pub async fn create_service_account(
 /// One account with its tokens.
 #[server(endpoint = "v1/service-accounts/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::{service_accounts, tokens};
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let service_account = service_accounts::get(&state, &caller, &id).await?;
     let tokens = tokens::list(&state, &caller, &id).await?;
     let max_token_lifetime_days =
@@ -114,9 +114,9 @@ pub async fn update_service_account(
     role: Option<String>,
     roles: Option<Vec<String>>,
 ) -> Result<AccountResponse, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::service_accounts::{update, AccountChanges};
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
+    let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
     let changes = AccountChanges {
         name,
         description,
@@ -134,8 +134,8 @@ pub async fn disable_service_account(
     /// Revoke every token (default); `false` suspends them until the account is enabled.
     revoke_tokens: Option<bool>,
 ) -> Result<AccountResponse, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
     let service_account = crate::services::service_accounts::disable(
         &state,
         &caller,
@@ -149,8 +149,8 @@ pub async fn disable_service_account(
 /// Enables a disabled account.
 #[server(endpoint = "v1/service-accounts/enable", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn enable_service_account(id: String) -> Result<AccountResponse, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
     let service_account = crate::services::service_accounts::enable(&state, &caller, &id).await?;
     Ok(AccountResponse { service_account })
 }
@@ -162,16 +162,16 @@ pub async fn service_account_usage(
     /// How many days back, 1–90; default 30.
     days: Option<i64>,
 ) -> Result<crate::domain::Usage, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     crate::services::usage_report::report(&state, &caller, &id, days).await
 }
 
 /// Deletes an account and all its tokens.
 #[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
     crate::services::service_accounts::delete(&state, &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }
@@ -183,7 +183,7 @@ pub async fn stale_credentials(
     /// The window, 1–365 days; default 30.
     unused_days: Option<i64>,
 ) -> Result<crate::domain::StaleReport, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     crate::services::stale::report(&state, &caller, unused_days).await
 }

@@ -14,7 +14,8 @@ pub struct SettingsResponse {
 /// The organization's settings.
 #[server(endpoint = "v1/settings/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
-    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::SettingsRead)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::SettingsRead)?;
     let settings = crate::services::settings::get(&state, &caller).await?;
     Ok(SettingsResponse { settings })
 }
@@ -25,8 +26,8 @@ pub async fn get_settings() -> Result<SettingsResponse, ApiError> {
 pub async fn update_settings(
     #[server(flatten)] changes: SettingsChanges,
 ) -> Result<SettingsResponse, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized_person(crate::domain::Permission::SettingsWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized_person(Permission::SettingsWrite)?;
     let settings = crate::services::settings::update(&state, &caller, changes).await?;
     Ok(SettingsResponse { settings })
 }
@@ -34,7 +35,8 @@ pub async fn update_settings(
 /// The organization's last 50 expiry notices and how their delivery went.
 #[server(endpoint = "v1/settings/deliveries", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_deliveries() -> Result<crate::api::Items<crate::domain::Delivery>, ApiError> {
-    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::SettingsRead)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::SettingsRead)?;
     let items = crate::services::notices::deliveries(&state, &caller).await?;
     Ok(crate::api::Items { items })
 }
@@ -42,7 +44,7 @@ pub async fn list_deliveries() -> Result<crate::api::Items<crate::domain::Delive
 /// Sends a test notice to the webhook now and reports how it went.
 #[server(endpoint = "v1/settings/test-webhook", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn test_webhook() -> Result<crate::domain::Delivery, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized_person(crate::domain::Permission::SettingsWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized_person(Permission::SettingsWrite)?;
     crate::services::notices::send_test(&state, &caller).await
 }

@@ -41,8 +41,9 @@ pub async fn create_token(
     /// Narrow the token to these workspaces (by name).
     workspaces: Option<Vec<String>>,
 ) -> Result<IssuedTokenResponse, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::tokens::{create, NewTokenInput};
-    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
+    let (state, caller) = authorized(Permission::TokensWrite)?;
     let input = NewTokenInput {
         service_account_id,
         name,
@@ -64,8 +65,8 @@ pub async fn create_token(
 /// The live tokens of a service account.
 #[server(endpoint = "v1/tokens/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
-    let (state, caller) =
-        crate::api::context::authorized(crate::domain::Permission::ServiceAccountsRead)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let items = crate::services::tokens::list(&state, &caller, &service_account_id).await?;
     Ok(TokenList { items })
 }
@@ -73,7 +74,8 @@ pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiErr
 /// Revokes a token permanently.
 #[server(endpoint = "v1/tokens/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiError> {
-    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::TokensWrite)?;
     crate::services::tokens::revoke(&state, &caller, &id).await?;
     Ok(crate::api::auth::Empty {})
 }
@@ -96,8 +98,9 @@ pub async fn refresh_token(
     /// How long the old secret keeps working: 0 (default) to 604800 seconds (7 days).
     grace_seconds: Option<i64>,
 ) -> Result<IssuedTokenResponse, ApiError> {
+    use crate::api::prelude::*;
     use crate::services::tokens::{refresh, RefreshInput};
-    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
+    let (state, caller) = authorized(Permission::TokensWrite)?;
     let input = RefreshInput {
         id,
         expires_in_days,
@@ -115,7 +118,8 @@ pub async fn refresh_token(
 /// Revokes every token of a service account.
 #[server(endpoint = "v1/tokens/revoke-all", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCount, ApiError> {
-    let (state, caller) = crate::api::context::authorized(crate::domain::Permission::TokensWrite)?;
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::TokensWrite)?;
     let revoked = crate::services::tokens::revoke_all(&state, &caller, &service_account_id).await?;
     Ok(RevokedCount { revoked })
 }

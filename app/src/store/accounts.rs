@@ -186,15 +186,6 @@ impl Tx {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_pattern_escapes_wildcards() {
-        assert_eq!(super::like_pattern("ci_bot"), "%ci\\_bot%");
-        assert_eq!(super::like_pattern("100%"), "%100\\%%");
-    }
-}
-
 impl Tx {
     /// Writes the editable fields of an account.
     pub async fn update_account(
@@ -254,5 +245,14 @@ impl Tx {
         .await
         .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(super::like_pattern("ci_bot"), "%ci\\_bot%");
+        assert_eq!(super::like_pattern("100%"), "%100\\%%");
     }
 }

@@ -97,6 +97,11 @@ impl Tx {
 /// Where the previous batch of an export ended: the last row's time and id.
 pub type AuditCursor = (i64, String);
 
+/// The columns an `AuditRow` is read from, for the page and the export alike.
+const ROW_COLUMNS: &str =
+    "id, at, actor_kind, actor_id, actor_name, token_id, action, target_kind, \
+     target_id, target_name, ip, user_agent, outcome";
+
 impl Db {
     /// Appends on its own, for events with no mutation to join (sign-in attempts).
     pub async fn insert_audit(&self, e: &NewAuditEvent) -> StoreResult<()> {
@@ -113,8 +118,7 @@ impl Db {
         f: &AuditFilter,
     ) -> StoreResult<(Vec<AuditRow>, i64)> {
         let page_sql = format!(
-            "SELECT id, at, actor_kind, actor_id, actor_name, token_id, action, target_kind, target_id, target_name, \
-             ip, user_agent, outcome FROM audit_events{WHERE} ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8"
+            "SELECT {ROW_COLUMNS} FROM audit_events{WHERE} ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8"
         );
         let count_sql = format!("SELECT COUNT(*) FROM audit_events{WHERE}");
         let rows = on_pool!(self, |p| sqlx::query_as(&page_sql)
@@ -150,8 +154,7 @@ impl Db {
         limit: i64,
     ) -> StoreResult<Vec<AuditRow>> {
         let sql = format!(
-            "SELECT id, at, actor_kind, actor_id, actor_name, token_id, action, target_kind, target_id, target_name, \
-             ip, user_agent, outcome FROM audit_events{WHERE} \
+            "SELECT {ROW_COLUMNS} FROM audit_events{WHERE} \
              AND ($7 IS NULL OR at < $7 OR (at = $7 AND id < $8)) ORDER BY at DESC, id DESC LIMIT $9"
         );
         Ok(on_pool!(self, |p| sqlx::query_as(&sql)

@@ -67,11 +67,7 @@ impl Db {
         organization_id: &str,
         id_or_name: &str,
     ) -> StoreResult<Option<NamedRow>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE organization_id = $1 AND (id = $2 OR name = $2) \
-             ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END LIMIT 1",
-            table.table()
-        );
+        let sql = by_id_or_name_sql(table);
         Ok(on_pool!(self, |p| sqlx::query_as(&sql)
             .bind(organization_id)
             .bind(id_or_name)
@@ -88,11 +84,7 @@ impl Tx {
         organization_id: &str,
         id_or_name: &str,
     ) -> StoreResult<Option<NamedRow>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE organization_id = $1 AND (id = $2 OR name = $2) \
-             ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END LIMIT 1",
-            table.table()
-        );
+        let sql = by_id_or_name_sql(table);
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(organization_id)
             .bind(id_or_name)
@@ -152,4 +144,14 @@ impl Tx {
             .map(|r| r.rows_affected()))?;
         Ok(())
     }
+}
+
+/// The one query that finds a row by id or by name (an id wins over a name that looks like
+/// one), in or out of a transaction.
+fn by_id_or_name_sql(table: NamedTable) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM {} WHERE organization_id = $1 AND (id = $2 OR name = $2) \
+         ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END LIMIT 1",
+        table.table()
+    )
 }

@@ -43,7 +43,7 @@ impl Tx {
         &mut self,
         slug: &str,
     ) -> StoreResult<Option<OrganizationRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM organizations WHERE slug = $1");
+        let sql = by_slug_sql();
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(slug)
             .fetch_optional(c)
@@ -53,7 +53,7 @@ impl Tx {
 
 impl Db {
     pub async fn organization_by_slug(&self, slug: &str) -> StoreResult<Option<OrganizationRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM organizations WHERE slug = $1");
+        let sql = by_slug_sql();
         Ok(on_pool!(self, |p| sqlx::query_as(&sql)
             .bind(slug)
             .fetch_optional(p)
@@ -118,4 +118,9 @@ impl Tx {
         })?;
         Ok(())
     }
+}
+
+/// The one query that finds an organization by slug, in or out of a transaction.
+fn by_slug_sql() -> String {
+    format!("SELECT {COLUMNS} FROM organizations WHERE slug = $1")
 }

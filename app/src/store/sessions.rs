@@ -32,6 +32,9 @@ pub struct NewSession<'a> {
 const INSERT: &str = "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at) \
      VALUES ($1, $2, $3, $3, $4, $5)";
 
+/// Ends one session, in or out of a transaction.
+const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
+
 impl Db {
     /// One indexed lookup by the session hash.
     pub async fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRow>> {
@@ -63,26 +66,22 @@ impl Db {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM sessions WHERE id_hash = $1"
-        )
-        .bind(id_hash)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+        on_pool!(self, |p| sqlx::query(DELETE_SESSION)
+            .bind(id_hash)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
 
 impl Tx {
     pub async fn delete_session(&mut self, id_hash: &str) -> StoreResult<()> {
-        on_tx!(self, |c| sqlx::query(
-            "DELETE FROM sessions WHERE id_hash = $1"
-        )
-        .bind(id_hash)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        on_tx!(self, |c| sqlx::query(DELETE_SESSION)
+            .bind(id_hash)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
