@@ -72,6 +72,10 @@ async function visitEverything(page: Page): Promise<string[]> {
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
   await hydrated(page);
   await check("/login");
+  await page.goto("/setup?token=not-a-real-link");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await check("/setup");
   return found;
 }
 

@@ -81,7 +81,7 @@ test("dialogs take the focus, keep it inside, close with Escape and give it back
   expect(problems).toEqual([]);
 });
 
-test("at 375 px the list page does not scroll sideways", async ({ page }) => {
+test("at 375 px no page scrolls sideways", async ({ page }) => {
   const problems = watchConsole(page);
   await page.setViewportSize({ width: 375, height: 800 });
   await signedIn(page);
@@ -96,6 +96,25 @@ test("at 375 px the list page does not scroll sideways", async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/narrow-list.png" });
+  // Every other page too.
+  const { service_account } = await api(page, "/api/v1/service-accounts/list", { per_page: 1 }).then((r) => ({ service_account: r.items[0] }));
+  for (const path of [
+    "/settings/stale",
+    `/settings/service-accounts/${service_account.id}`,
+    "/settings/audit-log",
+    "/settings/roles",
+    "/settings/groups",
+    "/settings/workspaces",
+    "/settings/organization",
+    "/settings/members",
+    "/settings/account",
+  ]) {
+    await page.goto(path);
+    await hydrated(page);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(wide, `${path} scrolls sideways by ${wide}px`).toBeLessThanOrEqual(0);
+  }
   expect(problems).toEqual([]);
 });
 
