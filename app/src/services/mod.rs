@@ -90,6 +90,9 @@ impl From<StoreError> for ApiError {
             StoreError::UniqueViolation => {
                 ApiError::conflict("name", "That name is already taken.")
             }
+            StoreError::Unstorable => ApiError::bad_request(
+                "The request holds a character that cannot be stored, such as NUL.",
+            ),
             StoreError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 ApiError::internal()

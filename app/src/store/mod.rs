@@ -73,6 +73,10 @@ pub enum StoreError {
     /// A unique index refused the write: the services turn this into a 409 naming the field.
     #[error("unique constraint violated")]
     UniqueViolation,
+    /// The input holds a character the database cannot store or compare (PostgreSQL refuses
+    /// NUL in text): the caller's mistake, not the server's.
+    #[error("a character the database cannot store")]
+    Unstorable,
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }
@@ -81,6 +85,10 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::UniqueViolation,
+            // 22021: character_not_in_repertoire, what PostgreSQL says of a NUL in text.
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("22021") => {
+                StoreError::Unstorable
+            }
             _ => StoreError::Database(e),
         }
     }

@@ -454,6 +454,11 @@ impl Client {
     }
 
     pub async fn post_raw(&self, path: &str, body: String) -> Reply {
+        self.post_bytes(path, body.into_bytes()).await
+    }
+
+    /// A POST of exactly these bytes (which need not be UTF-8, or JSON).
+    pub async fn post_bytes(&self, path: &str, body: Vec<u8>) -> Reply {
         let mut req = self
             .http
             .post(format!("{}{path}", self.base))
@@ -466,6 +471,8 @@ impl Client {
             req = req.bearer_auth(t);
         }
         for (name, value) in &self.headers {
+            // From bytes: a hostile test sends values that are not visible ASCII.
+            let value = reqwest::header::HeaderValue::from_bytes(value.as_bytes()).unwrap();
             req = req.header(name, value);
         }
         Self::reply("post", path, req.send().await.expect("request")).await

@@ -9,6 +9,7 @@ mod access;
 mod contract;
 mod docs_examples;
 mod documented;
+mod hostile;
 mod integrity;
 mod lifecycle;
 mod minting;
