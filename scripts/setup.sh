@@ -49,13 +49,14 @@ fi
 
 if $want_test_tools; then
   # Debian's Chromium (Playwright's own browser download cannot work here), nginx (the
-  # reverse-proxy test runs the documented auth_request configuration), and curl and jq (the
-  # documentation's examples are run as written).
+  # reverse-proxy test runs the documented auth_request configuration), curl and jq (the
+  # documentation's examples are run as written) and sqlite3 (the documented backup command).
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
+  command -v sqlite3 >/dev/null || missing+=(sqlite3)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing Debian's ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

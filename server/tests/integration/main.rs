@@ -6,6 +6,7 @@ mod common;
 
 mod abuse;
 mod access;
+mod backup;
 mod contract;
 mod docs_examples;
 mod documented;
