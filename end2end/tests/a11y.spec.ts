@@ -1,6 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { api, hydrated, signedIn, unique } from "./helpers";
+import { api, appPages, hydrated, signedIn, unique } from "./helpers";
 
 /** axe-core's findings on the page as it is now that are serious or critical. */
 async function seriousProblems(page: Page, where: string): Promise<string[]> {
@@ -18,19 +18,7 @@ async function visitEverything(page: Page): Promise<string[]> {
   const { service_account } = await api(page, "/api/v1/service-accounts/create", { name, role: "editor", description: "Checked by axe" });
   await api(page, "/api/v1/tokens/create", { service_account_id: service_account.id, name: "ci", never_expires: true });
 
-  const pages = [
-    "/settings/service-accounts",
-    "/settings/stale",
-    `/settings/service-accounts/${service_account.id}`,
-    "/settings/audit-log",
-    "/settings/roles",
-    "/settings/groups",
-    "/settings/workspaces",
-    "/settings/organization",
-    "/settings/members",
-    "/settings/account",
-    "/api/reference",
-  ];
+  const pages = [...appPages(service_account.id), "/api/reference"];
   for (const path of pages) {
     await page.goto(path);
     if (!path.startsWith("/api/")) await hydrated(page);

@@ -1,5 +1,5 @@
 import { test, expect, request } from "@playwright/test";
-import { api, hydrated, signIn, signedIn, unique, watchConsole, ADMIN_EMAIL, ADMIN_PASSWORD } from "./helpers";
+import { api, appPages, hydrated, signIn, signedIn, unique, watchConsole, ADMIN_EMAIL, ADMIN_PASSWORD } from "./helpers";
 
 test("the pagers of Service accounts and Audit log reach page 2 and back", async ({ page }) => {
   test.setTimeout(120_000);
@@ -97,18 +97,8 @@ test("at 375 px no page scrolls sideways", async ({ page }) => {
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/narrow-list.png" });
   // Every other page too.
-  const { service_account } = await api(page, "/api/v1/service-accounts/list", { per_page: 1 }).then((r) => ({ service_account: r.items[0] }));
-  for (const path of [
-    "/settings/stale",
-    `/settings/service-accounts/${service_account.id}`,
-    "/settings/audit-log",
-    "/settings/roles",
-    "/settings/groups",
-    "/settings/workspaces",
-    "/settings/organization",
-    "/settings/members",
-    "/settings/account",
-  ]) {
+  const { items } = await api(page, "/api/v1/service-accounts/list", { per_page: 1 });
+  for (const path of appPages(items[0].id)) {
     await page.goto(path);
     await hydrated(page);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();

@@ -50,3 +50,19 @@ export async function signedIn(page: Page) {
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 }
+
+/** Every page of the signed-in app, with `accountId`'s page standing for an account's page. */
+export function appPages(accountId: string): string[] {
+  return [
+    "/settings/service-accounts",
+    "/settings/stale",
+    `/settings/service-accounts/${accountId}`,
+    "/settings/audit-log",
+    "/settings/roles",
+    "/settings/groups",
+    "/settings/workspaces",
+    "/settings/organization",
+    "/settings/members",
+    "/settings/account",
+  ];
+}

@@ -6,18 +6,25 @@ use crate::domain::{Role, Scope};
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Type};
 
-impl<DB: Database> Type<DB> for Role
-where
-    String: Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <String as Type<DB>>::type_info()
-    }
+/// Both are stored as text, so they take the database's text type.
+macro_rules! stored_as_text {
+    ($($t:ty),*) => {$(
+        impl<DB: Database> Type<DB> for $t
+        where
+            String: Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as Type<DB>>::type_info()
+            }
 
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <String as Type<DB>>::compatible(ty)
-    }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as Type<DB>>::compatible(ty)
+            }
+        }
+    )*};
 }
+
+stored_as_text!(Role, Scopes);
 
 impl<'r, DB: Database> Decode<'r, DB> for Role
 where
@@ -59,19 +66,6 @@ impl std::ops::Deref for Scopes {
 
     fn deref(&self) -> &[Scope] {
         &self.0
-    }
-}
-
-impl<DB: Database> Type<DB> for Scopes
-where
-    String: Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <String as Type<DB>>::type_info()
-    }
-
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <String as Type<DB>>::compatible(ty)
     }
 }
 

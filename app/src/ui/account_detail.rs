@@ -203,12 +203,7 @@ fn token_row(
     let capped = (t.role_cap < account_role).then(|| {
         view! { <span class="badge muted-badge" title="Minted by someone with a lower role: the token never acts above it.">{format!("capped at {}", t.role_cap)}</span> }
     });
-    let scopes = t
-        .scopes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let scopes = super::format::scopes(&t.scopes);
     let status = match t.status {
         TokenStatus::Expired => {
             Some(view! { <span class="badge danger-badge">"Expired"</span> }.into_any())

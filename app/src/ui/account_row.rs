@@ -164,12 +164,7 @@ fn AccountTokens(
 }
 
 fn token_row(t: Token, writable: bool, request: Callback<RowRequest>) -> impl IntoView {
-    let scopes = t
-        .scopes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let scopes = super::format::scopes(&t.scopes);
     let state = match t.status {
         TokenStatus::Expired => " (expired)",
         TokenStatus::Suspended => " (suspended)",

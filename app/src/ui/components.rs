@@ -10,8 +10,13 @@ const FOCUSABLE: &str = "input:not([disabled]):not([type=hidden]), select:not([d
 
 /// The focusable elements inside `root`, in document order.
 fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    elements_in(root, FOCUSABLE)
+}
+
+/// The elements inside `root` that match `selector`, in document order.
+pub fn elements_in(root: &web_sys::Element, selector: &str) -> Vec<web_sys::HtmlElement> {
     use wasm_bindgen::JsCast;
-    let Ok(list) = root.query_selector_all(FOCUSABLE) else {
+    let Ok(list) = root.query_selector_all(selector) else {
         return Vec::new();
     };
     (0..list.length())

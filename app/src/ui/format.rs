@@ -1,4 +1,4 @@
-//! Display helpers for times and roles.
+//! Display helpers for times and scopes.
 
 /// `2026-11-22T09:30:00Z` → `2026-11-22 09:30 UTC`; the API's times are always UTC.
 pub fn when(rfc3339: &str) -> String {
@@ -14,6 +14,15 @@ pub fn when_or(value: &Option<String>, none: &str) -> String {
         .as_deref()
         .map(when)
         .unwrap_or_else(|| none.to_string())
+}
+
+/// A token's scopes as the tables show them: `read, write`.
+pub fn scopes(scopes: &[crate::domain::Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

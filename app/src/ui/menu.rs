@@ -54,13 +54,7 @@ impl MenuItem {
 
 /// The menu's items, in order.
 fn items_of(menu: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
-    let Ok(list) = menu.query_selector_all("[role=menuitem]") else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-        .collect()
+    super::components::elements_in(menu, "[role=menuitem]")
 }
 
 /// A ⋮ button named `label` (e.g. "Actions for ci-deploy") and the menu it opens; with `text`,
