@@ -2,7 +2,7 @@
 
 use super::components::{run_call, FieldError, FormError};
 use crate::api::members::change_password;
-use crate::domain::ApiError;
+use crate::domain::{check_password, ApiError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,6 +17,9 @@ pub fn AccountSettingsPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(false);
+        if let Err(e) = check_password("new_password", &new.get_untracked()) {
+            return error.set(Some(e));
+        }
         run_call(
             pending,
             error,

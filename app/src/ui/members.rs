@@ -6,7 +6,7 @@ use super::format::{when, when_or};
 use super::toast::toaster;
 use crate::api::members::{invite_member, list_members, update_member, Invitation};
 use crate::api::service_accounts::list_service_accounts;
-use crate::domain::{ApiError, Role, User};
+use crate::domain::{ApiError, DisplayName, EmailAddress, Role, User};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -241,6 +241,12 @@ fn AddMemberDialog(on_close: Callback<()>, on_added: Callback<Invitation>) -> im
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // The same rules as the server, before any request.
+        let checked = EmailAddress::parse("email", &email.get_untracked())
+            .and_then(|_| DisplayName::parse("name", &name.get_untracked()));
+        if let Err(e) = checked {
+            return error.set(Some(e));
+        }
         run_call(
             pending,
             error,

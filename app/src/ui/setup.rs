@@ -3,7 +3,7 @@
 use super::components::{run_call, FieldError, FormError};
 use crate::api::auth::{check_setup_link, complete_setup};
 use crate::api::members::{accept_invitation, check_invitation};
-use crate::domain::ApiError;
+use crate::domain::{check_password, ApiError, DisplayName, EmailAddress};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -33,6 +33,9 @@ fn AcceptInvite(secret: String) -> impl IntoView {
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Err(e) = check_password("password", &password.get_untracked()) {
+            return error.set(Some(e));
+        }
         run_call(
             pending,
             error,
@@ -87,6 +90,13 @@ fn FirstAdmin() -> impl IntoView {
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // The same rules as the server, before any request.
+        let checked = DisplayName::parse("name", &name.get_untracked())
+            .and_then(|_| EmailAddress::parse("email", &email.get_untracked()))
+            .and_then(|_| check_password("password", &password.get_untracked()));
+        if let Err(e) = checked {
+            return error.set(Some(e));
+        }
         let call = complete_setup(
             token(),
             org_name.get_untracked(),
