@@ -31,5 +31,9 @@ test("an account's page charts its requests, and the list sorts by the last seve
   const first = page.getByRole("row").nth(1);
   await expect(first).toContainText(name);
   await expect(first.getByRole("cell").nth(4)).toHaveText("12");
+
+  // "Recently used" puts the account whose token was used last at the top.
+  await page.getByLabel("Sort by").selectOption({ label: "Recently used" });
+  await expect(page.getByRole("row").nth(1)).toContainText(name);
   expect(problems).toEqual([]);
 });

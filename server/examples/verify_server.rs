@@ -210,9 +210,7 @@ async fn main() {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    if let Db::Postgres(p) = &db {
-        sqlx::query("ANALYZE").execute(p).await.unwrap();
-    }
+    db.refresh_statistics().await.unwrap();
 
     let options = LeptosOptions::builder().output_name("steward").build();
     server::spawn_background_tasks(

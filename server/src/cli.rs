@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `admin create`. Every flag also reads an
+//! The command line: `serve` (default), `migrate`, `admin create`, `seed`. Every flag also reads an
 //! environment variable, so containers can be configured either way.
 
 use crate::middleware::client_ip::TrustedProxies;
@@ -112,6 +112,22 @@ pub enum Command {
     /// Manage people from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Fill an empty database with one organization of many service accounts and tokens, for
+    /// benchmarks. Refused when the database already has people in it.
+    Seed {
+        /// Service accounts to create (1–1,000,000).
+        #[arg(long, default_value_t = 50_000)]
+        accounts: usize,
+        /// Tokens to create across them; the first account holds 50.
+        #[arg(long, default_value_t = 200_000)]
+        tokens: usize,
+        /// The administrator who can sign in to look at it (organization `bench`).
+        #[arg(long, default_value = "bench@example.test")]
+        admin_email: String,
+        /// Read the administrator's password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! `server`: runs Steward, migrates its database, or creates an administrator.
 
+use app::services::seed::{seed, SeedPlan};
 use app::services::setup::{create_admin, first_admin_setup_link, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
@@ -95,11 +96,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             name,
             password_stdin: _,
         }) => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .map_err(|e| format!("reading the password: {e}"))?;
-            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let password = password_from_stdin()?;
             let name =
                 name.unwrap_or_else(|| email.split('@').next().unwrap_or("admin").to_string());
             let meta = RequestMeta {
@@ -117,6 +114,32 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.message().to_string())?;
             println!("Created administrator {} ({}).", user.email, user.id);
+            Ok(())
+        }
+        Command::Seed {
+            accounts,
+            tokens,
+            admin_email,
+            password_stdin: _,
+        } => {
+            let started = std::time::Instant::now();
+            let plan = SeedPlan {
+                accounts,
+                tokens,
+                admin_email,
+                admin_password: password_from_stdin()?,
+            };
+            let seeded = seed(&state, plan)
+                .await
+                .map_err(|e| e.message().to_string())?;
+            println!(
+                "Seeded organization '{}' with {accounts} service accounts and {tokens} tokens in {:.1?}.",
+                seeded.organization_slug,
+                started.elapsed()
+            );
+            println!("BUSY_ACCOUNT {}", seeded.busy_account_id);
+            println!("READER_TOKEN {}", seeded.reader_token);
+            println!("WRITER_TOKEN {}", seeded.writer_token);
             Ok(())
         }
         Command::Serve => {
@@ -159,6 +182,16 @@ async fn serve(
     state.usage.flush(&state.db).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A password piped in on standard input, without its line ending (it stays out of shell
+/// history and process listings).
+fn password_from_stdin() -> Result<String, String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| format!("reading the password: {e}"))?;
+    Ok(password.trim_end_matches(['\n', '\r']).to_string())
 }
 
 #[cfg(test)]

@@ -36,7 +36,8 @@ pub async fn list_service_accounts(
     role: Option<String>,
     /// `active` or `disabled`.
     status: Option<String>,
-    /// `name` (default), `-name`, `created`, `-created` or `-requests` (most used in 7 days).
+    /// `name` (default), `-name`, `created`, `-created`, `-requests` (most used in 7 days) or
+    /// `-last_used` (most recently used first, never used last).
     sort: Option<String>,
     /// From 1; default 1.
     page: Option<i64>,

@@ -1,8 +1,10 @@
 //! People's passwords: argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), hashed on
-//! the blocking pool so a sign-in never stalls the async runtime, and bounded: at most one
-//! hash per core runs at once and a short queue waits, so a flood of sign-ins is answered
-//! "busy" at once instead of piling up 19 MiB allocations.
+//! dedicated low-priority threads so a sign-in never stalls the async runtime nor takes CPU
+//! from token checks, and bounded: at most one hash per core runs at once and a short queue
+//! waits, so a flood of sign-ins is answered "busy" at once instead of piling up 19 MiB
+//! allocations.
 
+use super::low_priority::LowPriorityThreads;
 use crate::domain::ApiError;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -58,6 +60,8 @@ impl From<Busy> for ApiError {
 
 /// The bounded password hasher every sign-in, setup and password change goes through.
 pub struct Passwords {
+    /// One low-priority thread per permit does all the hashing.
+    threads: LowPriorityThreads,
     permits: Semaphore,
     waiting: AtomicUsize,
     max_waiting: usize,
@@ -68,6 +72,7 @@ impl Passwords {
     /// `workers` hashes at once, `max_waiting` more queued; beyond that, `Busy`.
     pub fn new(workers: usize, max_waiting: usize) -> Self {
         Passwords {
+            threads: LowPriorityThreads::start(workers, "argon2"),
             permits: Semaphore::new(workers.max(1)),
             waiting: AtomicUsize::new(0),
             max_waiting,
@@ -79,6 +84,14 @@ impl Passwords {
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self::new(cores, cores * 4)
+    }
+
+    /// Whether a hash asked for now would be refused as busy: every thread working and the
+    /// queue full. Sign-in asks this first, so a flood is refused before it costs a database
+    /// read (`run` still enforces the bound on its own).
+    pub fn saturated(&self) -> bool {
+        self.permits.available_permits() == 0
+            && self.waiting.load(Ordering::Acquire) >= self.max_waiting
     }
 
     /// How many argon2 computations have run; lets tests prove that none did.
@@ -103,9 +116,9 @@ impl Passwords {
             }
         };
         self.computed.fetch_add(1, Ordering::Relaxed);
-        let result = tokio::task::spawn_blocking(work).await;
+        let result = self.threads.run(work).await;
         drop(permit);
-        result.map_err(|_| Busy)
+        result.ok_or(Busy)
     }
 
     /// Hashes a password into a PHC string (salt and parameters included).

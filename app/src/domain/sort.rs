@@ -13,16 +13,19 @@ pub enum AccountSort {
     CreatedAsc,
     /// Most requests in the last seven days first.
     RequestsDesc,
+    /// Most recently used first; never used last.
+    LastUsedDesc,
 }
 
 impl AccountSort {
     /// Every order, as the Sort by menu offers them.
-    pub const ALL: [AccountSort; 5] = [
+    pub const ALL: [AccountSort; 6] = [
         AccountSort::NameAsc,
         AccountSort::NameDesc,
         AccountSort::CreatedDesc,
         AccountSort::CreatedAsc,
         AccountSort::RequestsDesc,
+        AccountSort::LastUsedDesc,
     ];
 
     /// The API's name for the order (`-` means descending).
@@ -33,6 +36,7 @@ impl AccountSort {
             AccountSort::CreatedAsc => "created",
             AccountSort::CreatedDesc => "-created",
             AccountSort::RequestsDesc => "-requests",
+            AccountSort::LastUsedDesc => "-last_used",
         }
     }
 
@@ -44,6 +48,7 @@ impl AccountSort {
             AccountSort::CreatedDesc => "Newest first",
             AccountSort::CreatedAsc => "Oldest first",
             AccountSort::RequestsDesc => "Most used (7 days)",
+            AccountSort::LastUsedDesc => "Recently used",
         }
     }
 
@@ -56,7 +61,7 @@ impl AccountSort {
             .ok_or_else(|| {
                 ApiError::invalid(
                     field,
-                    "Sort must be name, -name, created, -created or -requests.",
+                    "Sort must be name, -name, created, -created, -requests or -last_used.",
                 )
             })
     }

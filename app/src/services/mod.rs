@@ -19,6 +19,7 @@ pub mod minting;
 pub mod named;
 pub mod notices;
 pub mod roles;
+pub mod seed;
 pub mod service_accounts;
 pub mod sessions;
 pub mod settings;
@@ -93,6 +94,10 @@ impl From<StoreError> for ApiError {
             StoreError::Unstorable => ApiError::bad_request(
                 "The request holds a character that cannot be stored, such as NUL.",
             ),
+            StoreError::Unavailable(err) => {
+                tracing::warn!(error = %err, "database unavailable");
+                ApiError::unavailable("The database is not answering. Try again in a moment.", 5)
+            }
             StoreError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 ApiError::internal()

@@ -6,6 +6,7 @@ use super::audit::AuditAction;
 use super::clock::now_ms;
 use super::sessions::open_session;
 use super::RequestMeta;
+use crate::auth::password::Busy;
 use crate::auth::random::{new_id, sha256_hex};
 use crate::domain::{ApiError, EmailAddress, ResourceName, User};
 use crate::state::AppState;
@@ -67,6 +68,9 @@ pub async fn sign_in(
     meta: &RequestMeta,
 ) -> Result<(User, String), ApiError> {
     let email = EmailAddress::parse("email", &input.email)?.into_string();
+    if state.passwords.saturated() {
+        return Err(Busy.into());
+    }
     let users = candidates(state, &email, input.organization.as_deref()).await?;
     // The organization a record belongs to, when the email names one person.
     let known = (users.len() == 1).then(|| &users[0]);

@@ -2,6 +2,7 @@
 //! (both accept `$n` placeholders); each query runs on whichever pool `Db` holds.
 
 mod access;
+mod account_list;
 mod accounts;
 mod audit;
 mod auth_failures;
@@ -19,7 +20,8 @@ mod usage;
 mod users;
 
 pub use access::{BindingFilter, BindingRow, GrantRow, NewBinding};
-pub use accounts::{AccountFilter, AccountRow, NewAccount};
+pub use account_list::AccountFilter;
+pub use accounts::{AccountRow, NewAccount};
 pub use audit::{AuditCursor, AuditFilter, AuditRow, NewAuditEvent};
 pub use groups::GroupMemberRow;
 pub use housekeeping::Purged;
@@ -38,14 +40,16 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Runs `$body` with `$p` bound to the pool, whichever dialect it is.
 macro_rules! on_pool {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite($p) => $body,
-            $crate::store::Db::Postgres($p) => $body,
+            $crate::store::Db::Sqlite($p, _) => $body,
+            $crate::store::Db::Postgres($p, _) => $body,
         }
     };
 }
@@ -54,11 +58,11 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(t) => {
+            $crate::store::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::store::Tx::Postgres(t) => {
+            $crate::store::Tx::Postgres(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -77,6 +81,10 @@ pub enum StoreError {
     /// NUL in text): the caller's mistake, not the server's.
     #[error("a character the database cannot store")]
     Unstorable,
+    /// The database cannot be reached or is shutting down, or no connection came free in
+    /// time: the request may succeed if repeated shortly (503), and nothing was written.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }
@@ -89,25 +97,59 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(d) if d.code().as_deref() == Some("22021") => {
                 StoreError::Unstorable
             }
+            _ if is_unavailable(&e) => StoreError::Unavailable(e),
             _ => StoreError::Database(e),
         }
     }
 }
 
+/// Whether an error means "the database is not there right now" rather than "this request
+/// is wrong": no connection (refused, reset, timed out), or PostgreSQL shutting down or
+/// starting up (SQLSTATE class 08, and 57P01–57P03).
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The database, SQLite or PostgreSQL, chosen by the URL at start.
+/// The database, SQLite or PostgreSQL, chosen by the URL at start, with its [`Writers`].
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Sqlite(SqlitePool, Writers),
+    Postgres(PgPool, Writers),
 }
 
+/// Admission to a write transaction. A transaction also reads through the pool while it is
+/// open (the access checks), so with as many open transactions as connections each would
+/// wait for a connection another holds, until the pool gave up: 16 clients creating tokens
+/// at once stalled every request for seconds (found by `scripts/bench.sh writes`). Admitting
+/// fewer transactions than connections leaves one free for each; on SQLite, which lets one
+/// writer in at a time anyway, one is admitted and the others queue here in order instead of
+/// retrying against the file lock ("database is locked").
+pub type Writers = std::sync::Arc<tokio::sync::Semaphore>;
+
 /// One open transaction: each mutation and its audit record commit together or not at all.
+/// It holds its admission until it ends.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Transaction<'static, Sqlite>, OwnedSemaphorePermit),
+    Postgres(Transaction<'static, Postgres>, OwnedSemaphorePermit),
 }
+
+/// Connections in a PostgreSQL pool, and write transactions admitted at once (half of them).
+const POSTGRES_CONNECTIONS: u32 = 16;
+/// Connections in a SQLite pool.
+const SQLITE_CONNECTIONS: u32 = 8;
+/// How long a request waits for a connection or its turn to write before it answers 503.
+const WAIT_FOR_DATABASE: Duration = Duration::from_secs(10);
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -118,11 +160,12 @@ impl Db {
     pub async fn connect(url: &str) -> StoreResult<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .max_connections(POSTGRES_CONNECTIONS)
+                .acquire_timeout(WAIT_FOR_DATABASE)
                 .connect(url)
                 .await?;
-            return Ok(Db::Postgres(pool));
+            let writers = Semaphore::new(POSTGRES_CONNECTIONS as usize / 2);
+            return Ok(Db::Postgres(pool, Arc::new(writers)));
         }
         // Checks read beside an open write transaction, so one connection is not enough; and an
         // in-memory database exists once per connection.
@@ -138,27 +181,48 @@ impl Db {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(SQLITE_CONNECTIONS)
+            .acquire_timeout(WAIT_FOR_DATABASE)
             .connect_with(options)
             .await?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, Arc::new(Semaphore::new(1))))
     }
 
     /// Brings the schema up to date; safe to run on every start.
     pub async fn migrate(&self) -> StoreResult<()> {
         let result = match self {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+            Db::Sqlite(p, _) => SQLITE_MIGRATIONS.run(p).await,
+            Db::Postgres(p, _) => POSTGRES_MIGRATIONS.run(p).await,
         };
         result.map_err(|e| StoreError::Database(e.into()))
     }
 
+    /// After a bulk load, does what a live database's autovacuum (PostgreSQL) or
+    /// `PRAGMA optimize` (SQLite) would in time: fresh planner statistics, and on PostgreSQL a
+    /// visibility map, without which no index-only scan skips the table.
+    pub async fn refresh_statistics(&self) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(p, _) => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?,
+            Db::Postgres(p, _) => sqlx::raw_sql("VACUUM (ANALYZE) service_accounts, tokens")
+                .execute(p)
+                .await
+                .map(|_| ())?,
+        }
+        Ok(())
+    }
+
     /// Starts a write transaction. SQLite takes the write lock up front so that a transaction
     /// which reads before it writes cannot fail to upgrade when another one commits first.
+    /// Waits for admission first (see [`Writers`]), then for a connection.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        let (Db::Sqlite(_, writers) | Db::Postgres(_, writers)) = self;
+        let admitted = tokio::time::timeout(WAIT_FOR_DATABASE, writers.clone().acquire_owned())
+            .await
+            .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))?
+            .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolClosed))?;
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite(p, _) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, admitted),
+            Db::Postgres(p, _) => Tx::Postgres(p.begin().await?, admitted),
         })
     }
 
@@ -170,7 +234,7 @@ impl Db {
     /// `(table, column)` pairs of the live schema, for the test that keeps dialects in step.
     pub async fn schema_columns(&self) -> StoreResult<Vec<(String, String)>> {
         let mut cols: Vec<(String, String)> = match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 sqlx::query_as(
                     "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c \
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
@@ -178,7 +242,7 @@ impl Db {
                 .fetch_all(p)
                 .await?
             }
-            Db::Postgres(p) => {
+            Db::Postgres(p, _) => {
                 sqlx::query_as(
                     "SELECT table_name::text, column_name::text FROM information_schema.columns \
                      WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
@@ -199,16 +263,16 @@ impl Tx {
     /// (and has no such clause).
     fn lock_suffix(&self, lock: Lock) -> &'static str {
         match (self, lock) {
-            (Tx::Sqlite(_), _) => "",
-            (Tx::Postgres(_), Lock::ForUpdate) => " FOR UPDATE",
-            (Tx::Postgres(_), Lock::ForShare) => " FOR SHARE",
+            (Tx::Sqlite(..), _) => "",
+            (Tx::Postgres(..), Lock::ForUpdate) => " FOR UPDATE",
+            (Tx::Postgres(..), Lock::ForShare) => " FOR SHARE",
         }
     }
 
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            Tx::Sqlite(t, _) => t.commit().await?,
+            Tx::Postgres(t, _) => t.commit().await?,
         }
         Ok(())
     }

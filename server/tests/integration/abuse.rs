@@ -65,8 +65,8 @@ async fn a_database_outage_is_503_not_401(b: Backend) {
     let sa = ada.create_account("ci", "viewer").await;
     let (_, good) = ada.create_token(&sa, "good", &["read"]).await;
     match &app.state.db {
-        app::store::Db::Sqlite(p) => p.close().await,
-        app::store::Db::Postgres(p) => p.close().await,
+        app::store::Db::Sqlite(p, _) => p.close().await,
+        app::store::Db::Postgres(p, _) => p.close().await,
     }
     // More than the bad-token quota: none counts as a bad token, so none is a 429.
     for _ in 0..35 {
@@ -84,6 +84,16 @@ async fn a_database_outage_is_503_not_401(b: Backend) {
         StatusCode::SERVICE_UNAVAILABLE,
         "sessions too: {r:?}"
     );
+    // And what needs no credential: a sign-in reads the database first (it answered 500).
+    let r = app
+        .browser()
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ada@acme.test", "password": "whatever it is"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "sign-in: {r:?}");
+    assert_eq!(r.error_code(), "unavailable");
 }
 
 async fn forwarded_addresses_count_only_from_trusted_proxies(b: Backend) {

@@ -85,7 +85,7 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<std::path::Path
             let admin = Db::connect(&admin_url)
                 .await
                 .expect("connect to PostgreSQL");
-            if let Db::Postgres(pool) = &admin {
+            if let Db::Postgres(pool, _) = &admin {
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(pool)
                     .await
@@ -337,10 +337,10 @@ impl TestApp {
     /// such as a session last seen two minutes ago).
     pub async fn execute(&self, sql: &str) {
         match &self.state.db {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 sqlx::query(sql).execute(p).await.unwrap();
             }
-            Db::Postgres(p) => {
+            Db::Postgres(p, _) => {
                 sqlx::query(sql).execute(p).await.unwrap();
             }
         }
@@ -349,23 +349,23 @@ impl TestApp {
     /// One text column of every row a query returns.
     pub async fn texts(&self, sql: &str) -> Vec<String> {
         match &self.state.db {
-            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+            Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+            Db::Postgres(p, _) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
         }
     }
 
     /// One number from the test database.
     pub async fn count(&self, sql: &str) -> i64 {
         match &self.state.db {
-            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Db::Postgres(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
         }
     }
 
     /// Every byte of the database's contents, as text, for the no-secrets check.
     pub async fn database_dump(&self) -> String {
         match &self.state.db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 // Checkpoint so the main file holds everything, then read the files as bytes.
                 sqlx::query("PRAGMA wal_checkpoint(FULL)")
                     .execute(pool)
@@ -378,7 +378,7 @@ impl TestApp {
                 }
                 String::from_utf8_lossy(&all).into_owned()
             }
-            Db::Postgres(pool) => {
+            Db::Postgres(pool, _) => {
                 let tables: Vec<String> = sqlx::query_scalar(
                     "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
                 )

@@ -672,8 +672,8 @@ async fn health_and_readiness(b: Backend) {
         StatusCode::OK
     );
     match &app.state.db {
-        app::store::Db::Sqlite(p) => p.close().await,
-        app::store::Db::Postgres(p) => p.close().await,
+        app::store::Db::Sqlite(p, _) => p.close().await,
+        app::store::Db::Postgres(p, _) => p.close().await,
     }
     assert_eq!(
         http.get(format!("{}/readyz", app.base))

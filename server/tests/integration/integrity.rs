@@ -317,7 +317,7 @@ async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
         tokens_sql.as_str(),
     ];
     match &db {
-        app::store::Db::Sqlite(p) => {
+        app::store::Db::Sqlite(p, _) => {
             let m = sqlx::migrate::Migrator::new(migrations_up_to("sqlite", 2))
                 .await
                 .unwrap();
@@ -326,7 +326,7 @@ async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
                 sqlx::query(sql).execute(p).await.unwrap();
             }
         }
-        app::store::Db::Postgres(p) => {
+        app::store::Db::Postgres(p, _) => {
             let m = sqlx::migrate::Migrator::new(migrations_up_to("postgres", 2))
                 .await
                 .unwrap();

@@ -240,13 +240,13 @@ async fn refresh_replaces_the_secret_with_optional_grace(b: Backend) {
     let ended = app::services::clock::now_ms() - 1000;
     let sql = "UPDATE tokens SET previous_valid_until = $1 WHERE id = $2";
     match &app.state.db {
-        app::store::Db::Sqlite(p) => sqlx::query(sql)
+        app::store::Db::Sqlite(p, _) => sqlx::query(sql)
             .bind(ended)
             .bind(&tid)
             .execute(p)
             .await
             .map(|r| r.rows_affected()),
-        app::store::Db::Postgres(p) => sqlx::query(sql)
+        app::store::Db::Postgres(p, _) => sqlx::query(sql)
             .bind(ended)
             .bind(&tid)
             .execute(p)
@@ -1093,14 +1093,16 @@ async fn expired_tokens_are_refused_and_shown_expired(b: Backend) {
     // Travel past the expiry by moving it into the past.
     let past = app::services::clock::now_ms() - 1000;
     match &app.state.db {
-        app::store::Db::Sqlite(p) => sqlx::query("UPDATE tokens SET expires_at = $1 WHERE id = $2")
-            .bind(past)
-            .bind(&tid)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-            .unwrap(),
-        app::store::Db::Postgres(p) => {
+        app::store::Db::Sqlite(p, _) => {
+            sqlx::query("UPDATE tokens SET expires_at = $1 WHERE id = $2")
+                .bind(past)
+                .bind(&tid)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+                .unwrap()
+        }
+        app::store::Db::Postgres(p, _) => {
             sqlx::query("UPDATE tokens SET expires_at = $1 WHERE id = $2")
                 .bind(past)
                 .bind(&tid)

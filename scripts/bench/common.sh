@@ -1,0 +1,65 @@
+# Shared by the benchmark parts in this folder (sourced, not run).
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/steward-target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+duration="${DURATION:-5}"
+command -v wrk >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq wrk >/dev/null; }
+work="$(mktemp -d)"
+pids=()
+dropped_databases=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for db in "${dropped_databases[@]}"; do psql -q "${STEWARD_DATABASE_URL%/*}/postgres" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A database nobody else uses: a file in the work folder, or a new PostgreSQL database named
+# `steward_bench_<name>` next to the one STEWARD_DATABASE_URL names (dropped at the end).
+fresh_database() { # name
+  if [[ "${STEWARD_DATABASE_URL:-}" == postgres* ]]; then
+    local server="${STEWARD_DATABASE_URL%/*}" db="steward_bench_$1"
+    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+    dropped_databases+=("$db")
+    echo "$server/$db"
+  else
+    echo "sqlite://$work/$1.db"
+  fi
+}
+
+# A free loopback port.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Starts the release server on the first core against a database; waits for /healthz.
+start_server() { # database url, port
+  LEPTOS_OUTPUT_NAME=steward LEPTOS_SITE_ROOT="$root/target/site" LEPTOS_SITE_ADDR="127.0.0.1:$2" \
+    STEWARD_DATABASE_URL="$1" RUST_LOG=warn STEWARD_SIGN_IN_LIMIT_PER_MINUTE="${SIGN_IN_LIMIT:-10}" \
+    taskset -c 0 "$CARGO_TARGET_DIR/release/server" serve >"$work/server-$2.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return 0; sleep 0.1; done
+  echo "the server did not start:" >&2; cat "$work/server-$2.log" >&2; return 1
+}
+
+# wrk's own summary, one line: requests/s p50 p95 p99 (microseconds) non-2xx socket-errors.
+cat >"$work/report.lua" <<'LUA'
+wrk.method = os.getenv("METHOD") or "POST"
+wrk.headers["Content-Type"] = "application/json"
+if os.getenv("BEARER") then wrk.headers["Authorization"] = "Bearer " .. os.getenv("BEARER") end
+wrk.body = os.getenv("BODY")
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %.0f %d %d %d %d %d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+LUA
+
+# One wrk run on the second core: prints "requests/s p50 p95 p99 non2xx errors".
+measure() { # connections, url, bearer, body, [script], [seconds]
+  BEARER="$3" BODY="$4" taskset -c 1 wrk -t1 -c"$1" -d"${6:-$duration}s" -s "${5:-$work/report.lua}" "$2" \
+    | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
+}
+
+# Microseconds as the tables show them.
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The reliability runs that take minutes, each ending in PASS or FAIL (exit status non-zero on
+# any FAIL). docs/reliability.md records what they found.
+#   bash scripts/torture.sh                 # every part that this machine can run
+#   bash scripts/torture.sh crash           # kill -9 under writes, on SQLite
+#   STEWARD_DATABASE_URL=postgres://user:pass@127.0.0.1/postgres bash scripts/torture.sh crash outage
+# With a PostgreSQL URL, `crash` runs on a fresh database there, and `outage` stops and starts
+# the machine's PostgreSQL cluster itself (pg_ctlcluster, as root), so run it on a test machine.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+parts=("$@")
+if [ ${#parts[@]} -eq 0 ]; then
+  parts=(crash)
+  [[ "${STEWARD_DATABASE_URL:-}" == postgres* ]] && parts+=(outage)
+fi
+for part in "${parts[@]}"; do
+  [ -f "$here/torture/$part.sh" ] || { echo "unknown part '$part' (see scripts/torture/)" >&2; exit 2; }
+done
+failed=0
+for part in "${parts[@]}"; do
+  printf '\n## %s\n\n' "$part"
+  bash "$here/torture/$part.sh" || failed=1
+done
+exit "$failed"
