@@ -28,6 +28,9 @@ fresh_database() { # name
   fi
 }
 
+# One query against the database in $db (the script's own, from fresh_database); prints rows.
+sql() { if [[ "$db" == postgres* ]]; then psql -qAt "$db" -c "$1"; else sqlite3 "${db#sqlite://}" "$1"; fi; }
+
 # A free loopback port.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

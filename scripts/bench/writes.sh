@@ -15,9 +15,6 @@ db="$(fresh_database writes)"
 seeded="$(printf 'benchmark password' | LEPTOS_OUTPUT_NAME=steward STEWARD_DATABASE_URL="$db" \
   "$CARGO_TARGET_DIR/release/server" seed --accounts "$accounts" --tokens "$tokens" --password-stdin)"
 writer="$(awk '/^WRITER_TOKEN/ {print $2}' <<<"$seeded")"
-sql() {
-  if [[ "$db" == postgres* ]]; then psql -qAt "$db" -c "$1"; else sqlite3 "${db#sqlite://}" "$1"; fi
-}
 port="$(free_port)"
 start_server "$db" "$port"
 api="http://127.0.0.1:$port/api/v1"

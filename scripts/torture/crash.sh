@@ -10,7 +10,6 @@ source "$(dirname "$0")/writers.sh"
 rounds="${ROUNDS:-3}"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database crash)"
-sql() { if [[ "$db" == postgres* ]]; then psql -qAt "$db" -c "$1"; else sqlite3 "${db#sqlite://}" "$1"; fi; }
 seed_small "$db"
 sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
 failed=0

@@ -28,7 +28,7 @@ for target in $(cargo +nightly fuzz list); do
     [ "$findings" -gt 0 ] || findings="run failed (see below)"
     failed=1
   fi
-  runs="$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log" | tail -1)"
+  runs="$(awk '/stat::number_of_executed_units/ {print $NF}' "$log" | tail -1)"
   echo "| $target | $seconds | ${runs:-?} | $findings |"
   [ "$failed" = 0 ] || tail -30 "$log" >&2
   rm -f "$log"

@@ -13,7 +13,6 @@ version="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
 cluster="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database outage)"
-sql() { psql -qAt "$db" -c "$1"; }
 seed_small "$db"
 sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
 port="$(free_port)"

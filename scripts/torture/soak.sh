@@ -11,7 +11,6 @@ source "$(dirname "$0")/writers.sh"
 seconds="${SOAK_SECONDS:-600}"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database soak)"
-sql() { if [[ "$db" == postgres* ]]; then psql -qAt "$db" -c "$1"; else sqlite3 "${db#sqlite://}" "$1"; fi; }
 seed_small "$db"
 reader="$(sql "SELECT id FROM service_accounts ORDER BY name LIMIT 1")"
 port="$(free_port)"
@@ -21,7 +20,10 @@ base="http://127.0.0.1:$port"
 
 cat >"$work/soak.lua" <<LUA
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
 function init(args)
   created, revoked, failed, n, queue = 0, 0, 0, 0, {}
 end
@@ -32,7 +34,7 @@ function request()
   n = n + 1
   if n % 20 == 0 then
     return wrk.format(nil, "/api/v1/tokens/create", nil,
-      string.format('{"service_account_id": "$reader", "name": "soak-%d", "scopes": ["read"]}', n))
+      string.format('{"service_account_id": "$reader", "name": "soak-%d-%d", "scopes": ["read"]}', id, n))
   elseif n % 20 == 10 and #queue > 0 then
     return wrk.format(nil, "/api/v1/tokens/revoke", nil, string.format('{"id": "%s"}', table.remove(queue, 1)))
   end
@@ -61,7 +63,8 @@ read -r _ requests created revoked failed p50 p99 < <(grep '^SOAK' "$work/soak.o
 sleep 2
 in_db_created=$(sql "SELECT COUNT(*) FROM tokens WHERE name LIKE 'soak-%'")
 in_db_revoked=$(sql "SELECT COUNT(*) FROM tokens WHERE name LIKE 'soak-%' AND revoked_at IS NOT NULL")
-first=$(sed -n 7p "$work/rss"); last=$(tail -1 "$work/rss"); peak=$(sort -n "$work/rss" | tail -1)
+samples=$(wc -l <"$work/rss")
+first=$(sed -n "$(( samples < 7 ? 1 : 7 ))p" "$work/rss"); last=$(tail -1 "$work/rss"); peak=$(sort -n "$work/rss" | tail -1)
 
 failed_checks=0
 echo "$seconds s of mixed load: $requests requests (p50 $(ms "$p50"), p99 $(ms "$p99")), $failed not 200"

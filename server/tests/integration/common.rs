@@ -402,6 +402,16 @@ impl TestApp {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The `name` of each item in a page's `items`, in order.
+pub fn item_names(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .expect("a page has items")
+        .iter()
+        .map(|i| i["name"].as_str().expect("an item has a name"))
+        .collect()
+}
+
 /// The `name=value` part of a response's `Set-Cookie`.
 pub fn cookie_of(res: &reqwest::Response) -> Option<String> {
     let set = res.headers().get("set-cookie")?.to_str().ok()?;

@@ -137,13 +137,7 @@ async fn create_and_list_accounts(b: Backend) {
     assert_eq!(r.body["total"], 2);
     assert_eq!(r.body["page"], 1);
     assert_eq!(r.body["per_page"], 50);
-    let names: Vec<&str> = r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["ci-deploy", "nightly-backup"]);
+    assert_eq!(common::item_names(&r.body), ["ci-deploy", "nightly-backup"]);
 
     let id = sa["id"].as_str().unwrap();
     let r = ada
