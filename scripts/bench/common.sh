@@ -31,6 +31,19 @@ fresh_database() { # name
 # One query against the database in $db (the script's own, from fresh_database); prints rows.
 sql() { if [[ "$db" == postgres* ]]; then psql -qAt "$db" -c "$1"; else sqlite3 "${db#sqlite://}" "$1"; fi; }
 
+# Fills $db with `server seed` (accounts, tokens) and sets $reader (a read-only token), $writer
+# (a token that may create tokens) and $busy (the account holding 50 tokens). The administrator
+# is bench@example.test with the password in $seed_password.
+seed_password='benchmark password'
+seed_database() { # accounts, tokens
+  local seeded
+  seeded="$(printf '%s' "$seed_password" | LEPTOS_OUTPUT_NAME=steward STEWARD_DATABASE_URL="$db" \
+    "$CARGO_TARGET_DIR/release/server" seed --accounts "$1" --tokens "$2" --password-stdin)"
+  reader="$(awk '/^READER_TOKEN/ {print $2}' <<<"$seeded")"
+  writer="$(awk '/^WRITER_TOKEN/ {print $2}' <<<"$seeded")"
+  busy="$(awk '/^BUSY_ACCOUNT/ {print $2}' <<<"$seeded")"
+}
+
 # A free loopback port.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

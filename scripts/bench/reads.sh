@@ -11,11 +11,8 @@ tokens="${TOKENS:-200000}"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database reads)"
 started=$(date +%s)
-seeded="$(printf 'benchmark password' | LEPTOS_OUTPUT_NAME=steward STEWARD_DATABASE_URL="$db" "$CARGO_TARGET_DIR/release/server" seed \
-  --accounts "$accounts" --tokens "$tokens" --password-stdin)"
+seed_database "$accounts" "$tokens"
 echo "Seeded $accounts accounts and $tokens tokens in $(( $(date +%s) - started )) s."
-token="$(awk '/^READER_TOKEN/ {print $2}' <<<"$seeded")"
-busy="$(awk '/^BUSY_ACCOUNT/ {print $2}' <<<"$seeded")"
 port="$(free_port)"
 start_server "$db" "$port"
 api="http://127.0.0.1:$port/api/v1"
@@ -30,7 +27,7 @@ echo "|---|---|---|---|---|---|"
 failed=0
 for c in 1 16; do
   for i in "${!names[@]}"; do
-    read -r rps p50 p95 p99 bad errors < <(measure "$c" "$api/${paths[$i]}" "$token" "${bodies[$i]}")
+    read -r rps p50 p95 p99 bad errors < <(measure "$c" "$api/${paths[$i]}" "$reader" "${bodies[$i]}")
     [ "$bad" = 0 ] && [ "$errors" = 0 ] || { echo "error: ${names[$i]} answered $bad non-2xx, $errors socket errors" >&2; failed=1; }
     printf '| %s | %s | %s | %s | %s | %s |\n' "${names[$i]}" "$c" "$rps" "$(ms "$p50")" "$(ms "$p95")" "$(ms "$p99")"
   done

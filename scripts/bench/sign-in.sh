@@ -10,10 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database sign_in)"
-password='benchmark password'
-seeded="$(printf '%s' "$password" | LEPTOS_OUTPUT_NAME=steward STEWARD_DATABASE_URL="$db" \
-  "$CARGO_TARGET_DIR/release/server" seed --accounts 100 --tokens 400 --password-stdin)"
-token="$(awk '/^READER_TOKEN/ {print $2}' <<<"$seeded")"
+seed_database 100 400
 port="$(free_port)"
 SIGN_IN_LIMIT=10000 STEWARD_TRUSTED_PROXIES=127.0.0.1 start_server "$db" "$port"
 server_pid="${pids[-1]}"
@@ -22,7 +19,7 @@ base="http://127.0.0.1:$port"
 cat >"$work/sign-in.lua" <<LUA
 dofile("$work/report.lua")
 wrk.headers["Origin"] = "$base"
-wrk.body = '{"email": "bench@example.test", "password": "$password"}'
+wrk.body = '{"email": "bench@example.test", "password": "$seed_password"}'
 LUA
 cat >"$work/flood.lua" <<LUA
 wrk.method = "POST"
@@ -43,7 +40,7 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$server_pid/status"; }
 
 read -r signin_rps signin_p50 _ signin_p99 bad _ < <(measure 1 "$base/api/v1/auth/login" "" "" "$work/sign-in.lua")
 [ "$bad" = 0 ] || { echo "error: sign-in answered $bad non-2xx" >&2; exit 1; }
-read -r alone_rps alone_p50 _ alone_p99 _ _ < <(measure 16 "$base/api/v1/auth/whoami" "$token" "{}")
+read -r alone_rps alone_p50 _ alone_p99 _ _ < <(measure 16 "$base/api/v1/auth/whoami" "$reader" "{}")
 rss_before=$(rss)
 # The flood starts first and outlasts the measurement; memory is sampled while it runs.
 taskset -c 1 wrk -t1 -c16 -d"$((duration + 4))s" -s "$work/flood.lua" "$base/api/v1/auth/login" >"$work/flood.out" &
@@ -51,7 +48,7 @@ flood=$!
 sleep 1
 peak=$rss_before
 ( for _ in $(seq 1 $((duration * 5))); do rss; sleep 0.2; done ) >"$work/rss" &
-read -r flood_rps flood_p50 _ flood_p99 bad _ < <(measure 16 "$base/api/v1/auth/whoami" "$token" "{}")
+read -r flood_rps flood_p50 _ flood_p99 bad _ < <(measure 16 "$base/api/v1/auth/whoami" "$reader" "{}")
 wait "$flood"
 peak=$(sort -n "$work/rss" | tail -1)
 read -r _ flood_requests flood_refused < <(grep '^FLOOD' "$work/flood.out")

@@ -12,9 +12,7 @@ tokens="${TOKENS:-40000}"
 clients="${CLIENTS:-16}"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database writes)"
-seeded="$(printf 'benchmark password' | LEPTOS_OUTPUT_NAME=steward STEWARD_DATABASE_URL="$db" \
-  "$CARGO_TARGET_DIR/release/server" seed --accounts "$accounts" --tokens "$tokens" --password-stdin)"
-writer="$(awk '/^WRITER_TOKEN/ {print $2}' <<<"$seeded")"
+seed_database "$accounts" "$tokens"
 port="$(free_port)"
 start_server "$db" "$port"
 api="http://127.0.0.1:$port/api/v1"

@@ -10,7 +10,7 @@ source "$(dirname "$0")/writers.sh"
 rounds="${ROUNDS:-3}"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database crash)"
-seed_small "$db"
+seed_database 20 60
 sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
 failed=0
 for round in $(seq 1 "$rounds"); do

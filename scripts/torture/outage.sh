@@ -13,7 +13,7 @@ version="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
 cluster="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database outage)"
-seed_small "$db"
+seed_database 20 60
 sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
 port="$(free_port)"
 STEWARD_TRUSTED_PROXIES=127.0.0.1 start_server "$db" "$port"

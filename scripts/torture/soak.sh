@@ -11,8 +11,8 @@ source "$(dirname "$0")/writers.sh"
 seconds="${SOAK_SECONDS:-600}"
 (cd "$root" && cargo build --release -q -p server)
 db="$(fresh_database soak)"
-seed_small "$db"
-reader="$(sql "SELECT id FROM service_accounts ORDER BY name LIMIT 1")"
+seed_database 20 60
+account="$(sql "SELECT id FROM service_accounts ORDER BY name LIMIT 1")"
 port="$(free_port)"
 start_server "$db" "$port"
 server="${pids[-1]}"
@@ -34,7 +34,7 @@ function request()
   n = n + 1
   if n % 20 == 0 then
     return wrk.format(nil, "/api/v1/tokens/create", nil,
-      string.format('{"service_account_id": "$reader", "name": "soak-%d-%d", "scopes": ["read"]}', id, n))
+      string.format('{"service_account_id": "$account", "name": "soak-%d-%d", "scopes": ["read"]}', id, n))
   elseif n % 20 == 10 and #queue > 0 then
     return wrk.format(nil, "/api/v1/tokens/revoke", nil, string.format('{"id": "%s"}', table.remove(queue, 1)))
   end

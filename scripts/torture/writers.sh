@@ -2,15 +2,6 @@
 # revoke tokens through the API and write down only what the server acknowledged with 200, and
 # the check that every acknowledged write is there afterwards.
 
-# Seeds a small organization and sets $writer (a token that may create tokens) and the file
-# $work/accounts (account ids to create tokens for).
-seed_small() { # database url
-  local seeded
-  seeded="$(printf 'torture password' | LEPTOS_OUTPUT_NAME=steward STEWARD_DATABASE_URL="$1" \
-    "$CARGO_TARGET_DIR/release/server" seed --accounts 20 --tokens 60 --password-stdin)"
-  writer="$(awk '/^WRITER_TOKEN/ {print $2}' <<<"$seeded")"
-}
-
 # One writer: creates tokens one after another; revokes every third one it created. Appends
 # "id secret" to created-N and revoked-N for each 200; counts other statuses in statuses-N.
 # A revocation sent but not answered 200 (cut, timed out) is in revoking-N: it may or may not

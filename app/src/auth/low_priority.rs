@@ -12,7 +12,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// A fixed set of low-priority threads taking jobs from one queue.
 pub struct LowPriorityThreads {
-    jobs: Mutex<Sender<Job>>,
+    jobs: Sender<Job>,
 }
 
 impl LowPriorityThreads {
@@ -27,9 +27,7 @@ impl LowPriorityThreads {
                 .spawn(move || work_through(&queue))
                 .expect("the operating system refused to start a thread");
         }
-        LowPriorityThreads {
-            jobs: Mutex::new(jobs),
-        }
+        LowPriorityThreads { jobs }
     }
 
     /// Runs `work` on one of the threads; `None` if it panicked.
@@ -41,7 +39,7 @@ impl LowPriorityThreads {
         let job: Job = Box::new(move || {
             let _ = answer.send(work());
         });
-        self.jobs.lock().ok()?.send(job).ok()?;
+        self.jobs.send(job).ok()?;
         answered.await.ok()
     }
 }
