@@ -7,7 +7,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/steward-target}"
 export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
 bash "$root/scripts/setup.sh"
-(cd "$root" && cargo leptos build --release)
+(cd "$root" && cargo leptos build --release --split)
+# Brotli and gzip copies of the wasm, JS and CSS, sent instead of compressing on every request.
+"$CARGO_TARGET_DIR/release/server" precompress --dir "$root/target/site/pkg"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 # The server's own key seals the secrets it must read back (a webhook's signing secret). Without
 # one configured, keep a random one next to the database, readable only by this user.

@@ -46,7 +46,7 @@ cargo test -p app --features ssr
 cargo test -p server
 
 say "building the app for the browser tests"
-cargo leptos build
+cargo leptos build --split
 
 say "Playwright tests in Chromium"
 cd end2end

@@ -1,8 +1,9 @@
 //! What every request handler shares: the database, configuration, the last-used batcher, the
-//! bounded password hasher and the cache of permissions.
+//! bounded password hasher, the cache of permissions and the (optional) cache of credentials.
 
 use crate::auth::password::Passwords;
 use crate::services::access_cache::AccessCache;
+use crate::services::credential_cache::CredentialCache;
 use crate::services::usage::UsageRecorder;
 use crate::store::Db;
 use std::sync::Arc;
@@ -20,6 +21,9 @@ pub struct AppConfig {
     pub secret_key: Option<crate::auth::sealing::SealingKey>,
     /// The first wait before retrying a failed notice; it doubles per failure.
     pub notice_retry_base_ms: i64,
+    /// How long a credential read from the database answers for again (0: off, at most
+    /// 1,000 ms); see `services::credential_cache`.
+    pub credential_cache_ms: u64,
 }
 
 impl AppConfig {
@@ -52,16 +56,19 @@ pub struct AppState {
     pub usage: Arc<UsageRecorder>,
     pub passwords: Arc<Passwords>,
     pub access_cache: Arc<AccessCache>,
+    pub credentials: Arc<CredentialCache>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: AppConfig) -> Self {
+        let credentials = Arc::new(CredentialCache::new(config.credential_cache_ms));
         AppState {
             db,
             config: Arc::new(config),
             usage: Arc::new(UsageRecorder::default()),
             passwords: Arc::new(Passwords::for_this_machine()),
             access_cache: Arc::new(AccessCache::default()),
+            credentials,
         }
     }
 }

@@ -5,7 +5,8 @@
 # ceiling for a request that does no work. The server runs on the first core and wrk on the
 # second, so they do not fight over one; each figure is the median of ROUNDS runs. Prints two
 # Markdown tables: requests/s, p50 and p99 per request, and the ratios the targets name.
-# Run through `bash scripts/bench.sh verification` (ROUNDS, DURATION, CONNECTIONS to change it).
+# Run through `bash scripts/bench.sh verification` (ROUNDS, DURATION, CONNECTIONS to change it;
+# STEWARD_CREDENTIAL_CACHE_MS=1000 to measure with the credential cache on).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 rounds="${ROUNDS:-3}"

@@ -32,6 +32,7 @@ async fn seeded() -> (AppState, String) {
             session_max_secs: 86_400,
             secret_key: None,
             notice_retry_base_ms: 30_000,
+            credential_cache_ms: 0,
         },
     );
     let admin = NewAdmin {

@@ -47,6 +47,11 @@ async fn main() {
             session_max_secs: 86_400,
             secret_key: None,
             notice_retry_base_ms: 30_000,
+            // The benchmark measures with and without the credential cache.
+            credential_cache_ms: std::env::var("STEWARD_CREDENTIAL_CACHE_MS")
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+                .unwrap_or(0),
         },
     );
     let admin = NewAdmin {

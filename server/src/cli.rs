@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `admin create`, `seed`. Every flag also reads an
+//! The command line: `serve` (default), `migrate`, `admin create`, `seed`, `precompress`. Every flag also reads an
 //! environment variable, so containers can be configured either way.
 
 use crate::middleware::client_ip::TrustedProxies;
@@ -90,6 +90,17 @@ pub struct Common {
         global = true
     )]
     pub notice_interval_secs: u64,
+    /// Milliseconds a token's record, once read, answers again without the database (0–1000;
+    /// 0, the default, is off). On, a revocation or access change made through another replica
+    /// takes up to this long to reach this one; changes made through this one count at once.
+    #[arg(
+        long,
+        env = "STEWARD_CREDENTIAL_CACHE_MS",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u64).range(0..=1000),
+        global = true
+    )]
+    pub credential_cache_ms: u64,
 }
 
 fn parse_secret_key(s: &str) -> Result<String, String> {
@@ -127,6 +138,14 @@ pub enum Command {
         /// Read the administrator's password from standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// Write brotli and gzip copies of the built site's wasm, JS and CSS (once, at the
+    /// strongest settings) for the server to send instead of compressing on every request.
+    /// Needs no database. `scripts/run.sh` runs it after each release build.
+    Precompress {
+        /// The folder with the files: the site root's `pkg`.
+        #[arg(long, env = "STEWARD_PKG_DIR", default_value = "target/site/pkg")]
+        dir: std::path::PathBuf,
     },
 }
 

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod middleware;
 pub mod openapi;
+pub mod precompress;
 pub mod router;
 pub mod routes;
 pub mod shutdown;

@@ -1,4 +1,5 @@
-//! `server`: runs Steward, migrates its database, or creates an administrator.
+//! `server`: runs Steward, migrates its database, creates an administrator, seeds a benchmark
+//! database, or precompresses the built site's files.
 
 use app::services::seed::{seed, SeedPlan};
 use app::services::setup::{create_admin, first_admin_setup_link, NewAdmin};
@@ -24,7 +25,11 @@ async fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    match run(cli).await {
+    let outcome = match cli.command {
+        Some(Command::Precompress { ref dir }) => precompress(dir),
+        _ => run(cli).await,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -82,6 +87,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .as_deref()
             .map(app::auth::sealing::SealingKey::from_secret),
         notice_retry_base_ms: 30_000,
+        credential_cache_ms: cli.common.credential_cache_ms,
     };
     let state = AppState::new(db, config);
 
@@ -142,6 +148,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("WRITER_TOKEN {}", seeded.writer_token);
             Ok(())
         }
+        Command::Precompress { .. } => unreachable!("handled before the database is opened"),
         Command::Serve => {
             let router_config = RouterConfig {
                 trusted_proxies: cli.common.trusted_proxies.clone(),
@@ -181,6 +188,26 @@ async fn serve(
     serve_until_signal(listener, app, SHUTDOWN_GRACE).await;
     state.usage.flush(&state.db).await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Compresses the site's files and says what it did; touches no database.
+fn precompress(dir: &std::path::Path) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let report = server::precompress::precompress_dir(dir)
+        .map_err(|e| format!("precompressing {}: {e}", dir.display()))?;
+    let kb = |bytes: u64| bytes as f64 / 1000.0;
+    println!(
+        "Precompressed {} files in {:.1?} ({} already up to date, {} stale copies removed): \
+         {:.0} KB raw, {:.0} KB brotli, {:.0} KB gzip.",
+        report.compressed,
+        started.elapsed(),
+        report.up_to_date,
+        report.removed,
+        kb(report.raw_bytes),
+        kb(report.brotli_bytes),
+        kb(report.gzip_bytes)
+    );
     Ok(())
 }
 

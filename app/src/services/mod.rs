@@ -10,6 +10,7 @@ pub mod audit_export;
 pub mod bindings;
 pub mod ceiling;
 pub mod clock;
+pub mod credential_cache;
 pub mod explain;
 pub mod groups;
 pub mod housekeeping;

@@ -186,6 +186,7 @@ mod tests {
             session_max_secs: 7 * 86400,
             secret_key: None,
             notice_retry_base_ms: 30_000,
+            credential_cache_ms: 0,
         }
     }
 

@@ -45,10 +45,25 @@ pub async fn principal_from_token(
     let Some(hash) = hash_of(secret) else {
         return Ok(None);
     };
-    match state.db.credential(&hash).await.map_err(unavailable)? {
+    match credential(state, &hash).await? {
         Some(row) => authenticate_row(state, row, &hash, meta).await,
         None => Ok(None),
     }
+}
+
+/// The credential stored under `hash`: from the credential cache when it is on and fresh,
+/// otherwise from the database (and then kept).
+async fn credential(state: &AppState, hash: &str) -> Result<Option<CredentialRow>, ApiError> {
+    let commits = state.db.commits();
+    if let Some(row) = state.credentials.get(hash, commits) {
+        return Ok(Some(row));
+    }
+    let read = state.credentials.start_read(commits);
+    let row = state.db.credential(hash).await.map_err(unavailable)?;
+    if let Some(row) = &row {
+        state.credentials.put(hash, row, read);
+    }
+    Ok(row)
 }
 
 /// A presented token after the lookup, before deciding whether it authenticates.
@@ -80,20 +95,37 @@ pub async fn look_up_pair(
     secrets: [&str; 2],
 ) -> Result<[Presented; 2], ApiError> {
     let hashes = secrets.map(hash_of);
+    let commits = state.db.commits();
+    let cached = hashes
+        .each_ref()
+        .map(|h| h.as_deref().and_then(|h| state.credentials.get(h, commits)));
+    if hashes.iter().zip(&cached).all(|(h, row)| h.is_none() || row.is_some()) {
+        return Ok(Presented::pair(hashes, cached));
+    }
+    let read = state.credentials.start_read(commits);
     let rows = match &hashes {
         [Some(a), Some(b)] => state.db.credential_pair(a, b).await,
         [Some(one), None] | [None, Some(one)] => state.db.credential(one).await.map(Vec::from_iter),
         [None, None] => Ok(Vec::new()),
     }
     .map_err(unavailable)?;
-    Ok(hashes.map(|hash| {
-        let row = hash.as_ref().and_then(|h| {
-            rows.iter()
-                .find(|r| r.secret_hash == *h || r.previous_secret_hash.as_deref() == Some(h))
-                .cloned()
-        });
-        Presented { hash, row }
-    }))
+    let found = hashes.each_ref().map(|hash| {
+        let hash = hash.as_deref()?;
+        let row = rows
+            .iter()
+            .find(|r| r.secret_hash == hash || r.previous_secret_hash.as_deref() == Some(hash))?;
+        state.credentials.put(hash, row, read);
+        Some(row.clone())
+    });
+    Ok(Presented::pair(hashes, found))
+}
+
+impl Presented {
+    fn pair(hashes: [Option<String>; 2], rows: [Option<CredentialRow>; 2]) -> [Presented; 2] {
+        let [h0, h1] = hashes;
+        let [r0, r1] = rows;
+        [Presented { hash: h0, row: r0 }, Presented { hash: h1, row: r1 }]
+    }
 }
 
 /// SHA-256 of a token that has the right shape and checksum; `None` for anything else, which

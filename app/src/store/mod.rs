@@ -42,6 +42,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Runs `$body` with `$p` bound to the pool, whichever dialect it is.
@@ -135,13 +136,35 @@ pub enum Db {
 /// fewer transactions than connections leaves one free for each; on SQLite, which lets one
 /// writer in at a time anyway, one is admitted and the others queue here in order instead of
 /// retrying against the file lock ("database is locked").
-pub type Writers = std::sync::Arc<tokio::sync::Semaphore>;
+///
+/// It also counts the write transactions this process has committed, so that what is cached
+/// from a read (`services::credential_cache`) can tell that this process changed something since.
+#[derive(Clone, Debug)]
+pub struct Writers {
+    slots: Arc<Semaphore>,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writers {
+    fn new(slots: usize) -> Self {
+        Writers {
+            slots: Arc::new(Semaphore::new(slots)),
+            commits: Arc::default(),
+        }
+    }
+}
+
+/// An admitted write transaction's place; counts its commit when it commits.
+pub struct Admission {
+    _slot: OwnedSemaphorePermit,
+    commits: Arc<AtomicU64>,
+}
 
 /// One open transaction: each mutation and its audit record commit together or not at all.
 /// It holds its admission until it ends.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>, OwnedSemaphorePermit),
-    Postgres(Transaction<'static, Postgres>, OwnedSemaphorePermit),
+    Sqlite(Transaction<'static, Sqlite>, Admission),
+    Postgres(Transaction<'static, Postgres>, Admission),
 }
 
 /// Connections in a PostgreSQL pool, and write transactions admitted at once (half of them).
@@ -164,8 +187,8 @@ impl Db {
                 .acquire_timeout(WAIT_FOR_DATABASE)
                 .connect(url)
                 .await?;
-            let writers = Semaphore::new(POSTGRES_CONNECTIONS as usize / 2);
-            return Ok(Db::Postgres(pool, Arc::new(writers)));
+            let writers = Writers::new(POSTGRES_CONNECTIONS as usize / 2);
+            return Ok(Db::Postgres(pool, writers));
         }
         // Checks read beside an open write transaction, so one connection is not enough; and an
         // in-memory database exists once per connection.
@@ -185,7 +208,7 @@ impl Db {
             .acquire_timeout(WAIT_FOR_DATABASE)
             .connect_with(options)
             .await?;
-        Ok(Db::Sqlite(pool, Arc::new(Semaphore::new(1))))
+        Ok(Db::Sqlite(pool, Writers::new(1)))
     }
 
     /// Brings the schema up to date; safe to run on every start.
@@ -216,14 +239,24 @@ impl Db {
     /// Waits for admission first (see [`Writers`]), then for a connection.
     pub async fn begin(&self) -> StoreResult<Tx> {
         let (Db::Sqlite(_, writers) | Db::Postgres(_, writers)) = self;
-        let admitted = tokio::time::timeout(WAIT_FOR_DATABASE, writers.clone().acquire_owned())
+        let slot = tokio::time::timeout(WAIT_FOR_DATABASE, writers.slots.clone().acquire_owned())
             .await
             .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))?
             .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolClosed))?;
+        let admitted = Admission {
+            _slot: slot,
+            commits: writers.commits.clone(),
+        };
         Ok(match self {
             Db::Sqlite(p, _) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, admitted),
             Db::Postgres(p, _) => Tx::Postgres(p.begin().await?, admitted),
         })
+    }
+
+    /// Write transactions this process has committed since it started.
+    pub fn commits(&self) -> u64 {
+        let (Db::Sqlite(_, writers) | Db::Postgres(_, writers)) = self;
+        writers.commits.load(Ordering::Acquire)
     }
 
     /// Whether the database answers; backs `/readyz`.
@@ -270,10 +303,11 @@ impl Tx {
     }
 
     pub async fn commit(self) -> StoreResult<()> {
-        match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
-            Tx::Postgres(t, _) => t.commit().await?,
-        }
+        let admission = match self {
+            Tx::Sqlite(t, admission) => t.commit().await.map(|_| admission)?,
+            Tx::Postgres(t, admission) => t.commit().await.map(|_| admission)?,
+        };
+        admission.commits.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 }

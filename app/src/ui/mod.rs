@@ -21,6 +21,7 @@ mod menu;
 mod new_account_dialog;
 mod organization;
 mod roles;
+mod routes;
 mod setup;
 mod stale;
 mod toast;
@@ -33,7 +34,7 @@ use crate::domain::ApiError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 /// The document around the app, rendered on the server only. Also sets the Content Security
 /// Policy, because only here is the per-response script nonce known.
@@ -77,39 +78,40 @@ fn set_content_security_policy() {
 #[derive(Clone, Copy)]
 pub struct CurrentPrincipal(pub Resource<Result<WhoamiResponse, ApiError>>);
 
-/// The application: header, routes, and a marker that tells tests the page is interactive.
+/// The application: header and routes. (The browser entry point marks the page interactive.)
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let me = Resource::new(|| (), |_| whoami());
     provide_context(CurrentPrincipal(me));
     let toaster = toast::Toaster::provide();
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // A page's code loads on the first visit to it; until it is there the old page stays and a
+    // bar under the header says the next one is on its way.
+    let (routing, set_routing) = signal(false);
     view! {
         <Stylesheet id="leptos" href="/pkg/steward.css"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Title formatter=|page: String| if page.is_empty() { "Steward".to_string() } else { format!("{page} · Steward") }/>
-        <Router>
+        <Router set_is_routing=set_routing>
             <Header/>
+            <Show when=move || routing.get()>
+                <div class="route-progress" role="progressbar" aria-label="Loading the page"></div>
+            </Show>
             <main id="main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=|| view! { <Redirect path="/settings/service-accounts"/> }/>
-                    <Route path=path!("/login") view=login::LoginPage/>
-                    <Route path=path!("/setup") view=setup::SetupPage/>
-                    <Route path=path!("/settings/service-accounts") view=accounts::AccountsPage/>
-                    <Route path=path!("/settings/stale") view=stale::StalePage/>
-                    <Route path=path!("/settings/service-accounts/:id") view=account_detail::AccountPage/>
-                    <Route path=path!("/settings/audit-log") view=audit::AuditPage/>
-                    <Route path=path!("/settings/roles") view=roles::RolesPage/>
-                    <Route path=path!("/settings/groups") view=groups::GroupsPage/>
-                    <Route path=path!("/settings/workspaces") view=workspaces::WorkspacesPage/>
-                    <Route path=path!("/settings/organization") view=organization::OrganizationPage/>
-                    <Route path=path!("/settings/members") view=members::MembersPage/>
-                    <Route path=path!("/settings/account") view=account_settings::AccountSettingsPage/>
+                    <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()}/>
+                    <Route path=path!("/setup") view={Lazy::<routes::SetupRoute>::new()}/>
+                    <Route path=path!("/settings/service-accounts") view={Lazy::<routes::AccountsRoute>::new()}/>
+                    <Route path=path!("/settings/stale") view={Lazy::<routes::StaleRoute>::new()}/>
+                    <Route path=path!("/settings/service-accounts/:id") view={Lazy::<routes::AccountRoute>::new()}/>
+                    <Route path=path!("/settings/audit-log") view={Lazy::<routes::AuditRoute>::new()}/>
+                    <Route path=path!("/settings/roles") view={Lazy::<routes::RolesRoute>::new()}/>
+                    <Route path=path!("/settings/groups") view={Lazy::<routes::GroupsRoute>::new()}/>
+                    <Route path=path!("/settings/workspaces") view={Lazy::<routes::WorkspacesRoute>::new()}/>
+                    <Route path=path!("/settings/organization") view={Lazy::<routes::OrganizationRoute>::new()}/>
+                    <Route path=path!("/settings/members") view={Lazy::<routes::MembersRoute>::new()}/>
+                    <Route path=path!("/settings/account") view={Lazy::<routes::AccountSettingsRoute>::new()}/>
                 </Routes>
             </main>
             <toast::ToastRegion toaster=toaster/>

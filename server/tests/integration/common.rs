@@ -142,6 +142,10 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The first wait before retrying a failed expiry notice.
     pub notice_retry_base_ms: i64,
+    /// The built site's folder (with `pkg` inside); by default one that does not exist.
+    pub site_root: Option<String>,
+    /// `STEWARD_CREDENTIAL_CACHE_MS`; off by default, as in production.
+    pub credential_cache_ms: u64,
 }
 
 impl Default for Settings {
@@ -152,6 +156,8 @@ impl Default for Settings {
             session_max_secs: 7 * 86_400,
             public_url: None,
             notice_retry_base_ms: 30_000,
+            site_root: None,
+            credential_cache_ms: 0,
         }
     }
 }
@@ -192,11 +198,12 @@ impl TestApp {
                     "the test suite's server key",
                 )),
                 notice_retry_base_ms: settings.notice_retry_base_ms,
+                credential_cache_ms: settings.credential_cache_ms,
             },
         );
         let options = LeptosOptions::builder()
             .output_name("steward")
-            .site_root("target/site")
+            .site_root(settings.site_root.as_deref().unwrap_or("target/site"))
             .build();
         let router_config = RouterConfig {
             trusted_proxies: TrustedProxies::parse(settings.trusted_proxies).unwrap(),

@@ -1,0 +1,162 @@
+//! Recently read credentials, so that a token presented many times a second is verified with a
+//! SHA-256 and a map lookup instead of a database round trip. Off unless configured
+//! (`STEWARD_CREDENTIAL_CACHE_MS`, at most 1,000 ms), because it trades freshness for speed:
+//!
+//! - A change made through another replica (a revocation, a suspension, an access change) is
+//!   seen here within the lifetime, counted from before the read, instead of on the next request.
+//! - A change made through this replica is seen on the next request as always: every entry
+//!   remembers how many write transactions this process had committed when it was read, and
+//!   answers only while that number is unchanged.
+//!
+//! Expiry and a rotated secret's grace period are still checked on every request (they are
+//! times in the row); unknown tokens are never cached, so guessing cannot fill the map.
+
+use crate::store::CredentialRow;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Longest lifetime allowed: issue 10's bound for a revocation to reach every replica.
+pub const MAX_LIFETIME_MS: u64 = 1_000;
+/// Entries kept at most; past it expired entries go, and if none has expired nothing new is
+/// kept until some do (the database still answers, only slower).
+const MAX_ENTRIES: usize = 100_000;
+
+/// The credentials this process read within the last `lifetime`, by SHA-256 of the secret.
+pub struct CredentialCache {
+    lifetime: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+struct Entry {
+    row: CredentialRow,
+    read_at: Instant,
+    commits: u64,
+}
+
+/// When and at which commit count a lookup started: what an entry's freshness is counted from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadStart {
+    at: Instant,
+    commits: u64,
+}
+
+impl CredentialCache {
+    /// A cache keeping entries for `lifetime_ms` (0 turns it off), capped at
+    /// [`MAX_LIFETIME_MS`].
+    pub fn new(lifetime_ms: u64) -> Self {
+        CredentialCache {
+            lifetime: Duration::from_millis(lifetime_ms.min(MAX_LIFETIME_MS)),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        !self.lifetime.is_zero()
+    }
+
+    /// Call before the database lookup whose row may be kept.
+    pub fn start_read(&self, commits: u64) -> ReadStart {
+        ReadStart {
+            at: Instant::now(),
+            commits,
+        }
+    }
+
+    /// The row for `hash`, if it was read less than the lifetime ago and this process has
+    /// committed no write since.
+    pub fn get(&self, hash: &str, commits: u64) -> Option<CredentialRow> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = entries.get(hash)?;
+        (entry.commits == commits && entry.read_at.elapsed() < self.lifetime)
+            .then(|| entry.row.clone())
+    }
+
+    /// Keeps `row`, found by `hash` in a lookup that began at `read`.
+    pub fn put(&self, hash: &str, row: &CredentialRow, read: ReadStart) {
+        if !self.is_enabled() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            let lifetime = self.lifetime;
+            entries.retain(|_, e| e.read_at.elapsed() < lifetime);
+            if entries.len() >= MAX_ENTRIES {
+                return;
+            }
+        }
+        entries.insert(
+            hash.to_string(),
+            Entry {
+                row: row.clone(),
+                read_at: read.at,
+                commits: read.commits,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Role;
+    use crate::store::Scopes;
+
+    fn row() -> CredentialRow {
+        CredentialRow {
+            token_id: "tok_1".into(),
+            token_name: "deploy".into(),
+            token_created_at: 0,
+            scopes: Scopes(Vec::new()),
+            secret_hash: "h".into(),
+            previous_secret_hash: None,
+            previous_valid_until: None,
+            expires_at: None,
+            revoked_at: None,
+            account_id: "sa_1".into(),
+            account_name: "ci".into(),
+            role: Role::Viewer,
+            role_cap: Role::Admin,
+            cap_permissions: None,
+            narrow_permissions: None,
+            narrow_workspaces: None,
+            disabled: false,
+            org_id: "org_1".into(),
+            org_slug: "acme".into(),
+            org_name: "Acme".into(),
+            access_version: 1,
+        }
+    }
+
+    #[test]
+    fn an_entry_answers_within_its_lifetime_and_commit_count_only() {
+        let cache = CredentialCache::new(60);
+        let read = cache.start_read(7);
+        cache.put("h", &row(), read);
+        assert_eq!(cache.get("h", 7).map(|r| r.token_id), Some("tok_1".into()));
+        assert!(cache.get("h", 8).is_none(), "a commit since the read");
+        assert!(cache.get("other", 7).is_none());
+        std::thread::sleep(Duration::from_millis(70));
+        assert!(cache.get("h", 7).is_none(), "older than its lifetime");
+    }
+
+    #[test]
+    fn the_lifetime_is_counted_from_before_the_read() {
+        let cache = CredentialCache::new(50);
+        let read = cache.start_read(0);
+        std::thread::sleep(Duration::from_millis(60));
+        cache.put("h", &row(), read);
+        assert!(cache.get("h", 0).is_none());
+    }
+
+    #[test]
+    fn off_keeps_nothing_and_the_lifetime_is_capped_at_one_second() {
+        let off = CredentialCache::new(0);
+        off.put("h", &row(), off.start_read(0));
+        assert!(off.get("h", 0).is_none());
+        assert_eq!(CredentialCache::new(60_000).lifetime, Duration::from_secs(1));
+    }
+}
