@@ -14,13 +14,7 @@ const LIFETIME_MS: u64 = 1_000;
 const POLL: Duration = Duration::from_millis(20);
 
 async fn verify(app: &TestApp, secret: &str) -> StatusCode {
-    reqwest::Client::new()
-        .get(format!("{}/auth/verify", app.base))
-        .bearer_auth(secret)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    crate::verification::verify(app, secret, "").await.status()
 }
 
 async fn a_revocation_reaches_every_replica_within_the_cache_lifetime(b: Backend) {

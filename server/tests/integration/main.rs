@@ -20,6 +20,7 @@ mod openapi;
 mod panics;
 mod proxies;
 mod reads;
+mod replicas;
 mod sessions;
 mod setup;
 mod site_files;

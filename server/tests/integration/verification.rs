@@ -265,7 +265,8 @@ async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backe
 }
 
 /// `GET /auth/verify` as a proxy sends it.
-async fn verify(app: &TestApp, secret: &str, query: &str) -> reqwest::Response {
+/// `GET /auth/verify{query}` with `secret` as the Bearer token.
+pub(crate) async fn verify(app: &TestApp, secret: &str, query: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(format!("{}/auth/verify{query}", app.base))
         .bearer_auth(secret)
