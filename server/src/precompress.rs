@@ -72,29 +72,31 @@ pub fn precompress_dir(dir: &Path) -> io::Result<Report> {
 /// Brotli at quality 11 takes seconds for a large wasm; spread the files over the cores.
 /// Returns, per source, whether it was compressed now (false: its copies were up to date).
 fn compress_in_parallel(sources: &[PathBuf]) -> io::Result<Vec<bool>> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<_> = std::iter::repeat_with(|| std::sync::Mutex::new(None))
-        .take(sources.len())
-        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, sources.len().max(1));
     std::thread::scope(|scope| {
-        for _ in 0..workers.min(sources.len()) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(source) = sources.get(i) else { break };
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(compress_if_stale(source));
-            });
+        let shares: Vec<_> = (0..workers)
+            .map(|worker| {
+                scope.spawn(move || {
+                    (worker..sources.len())
+                        .step_by(workers)
+                        .map(|i| compress_if_stale(&sources[i]).map(|fresh| (i, fresh)))
+                        .collect::<io::Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut compressed = vec![false; sources.len()];
+        for share in shares {
+            let done = share
+                .join()
+                .map_err(|_| io::Error::other("a compression worker panicked"))??;
+            for (i, fresh) in done {
+                compressed[i] = fresh;
+            }
         }
-    });
-    results
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| Err(io::Error::other("a compression worker stopped early")))
-        })
-        .collect()
+        Ok(compressed)
+    })
 }
 
 fn compress_if_stale(source: &Path) -> io::Result<bool> {
