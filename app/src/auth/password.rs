@@ -1,8 +1,14 @@
 //! People's passwords: argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), hashed on
 //! dedicated low-priority threads so a sign-in never stalls the async runtime nor takes CPU
-//! from token checks, and bounded: at most one hash per core runs at once and a short queue
-//! waits, so a flood of sign-ins is answered "busy" at once instead of piling up 19 MiB
-//! allocations.
+//! from token checks, and bounded: at most one hash per core runs at once, so memory never
+//! holds more than one 19 MiB block per core.
+//!
+//! A hash that finds every thread busy waits in a waiting room for up to a second ("patience")
+//! before it is answered "busy". Why wait rather than refuse at once: a flood client that is
+//! refused in microseconds retries in microseconds, and answering thousands of refusals a
+//! second takes the CPU that token checks need; made to wait, the flood slows itself to the
+//! rate the hash threads can serve. The room is bounded too, so waiting costs a few hundred
+//! bytes per request, never a hash's memory.
 
 use super::low_priority::LowPriorityThreads;
 use crate::domain::ApiError;
@@ -12,6 +18,7 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 fn argon2() -> Argon2<'static> {
@@ -45,7 +52,8 @@ fn verify_blocking(password: &str, stored: Option<&str>) -> bool {
     ok && stored.is_some()
 }
 
-/// The hasher is saturated: the request is refused rather than queued.
+/// The hasher is saturated: every thread is busy and the wait ran out (or the waiting room is
+/// full), so the request is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
 
@@ -65,29 +73,34 @@ pub struct Passwords {
     permits: Semaphore,
     waiting: AtomicUsize,
     max_waiting: usize,
+    /// How long a waiting hash waits for a thread before it is answered busy.
+    patience: Duration,
     computed: AtomicU64,
 }
 
 impl Passwords {
-    /// `workers` hashes at once, `max_waiting` more queued; beyond that, `Busy`.
-    pub fn new(workers: usize, max_waiting: usize) -> Self {
+    /// `workers` hashes at once, up to `max_waiting` more waiting at most `patience` each for a
+    /// thread; beyond that, `Busy`.
+    pub fn new(workers: usize, max_waiting: usize, patience: Duration) -> Self {
         Passwords {
             threads: LowPriorityThreads::start(workers, "argon2"),
             permits: Semaphore::new(workers.max(1)),
             waiting: AtomicUsize::new(0),
             max_waiting,
+            patience,
             computed: AtomicU64::new(0),
         }
     }
 
-    /// One hash per core at once, and four per core waiting.
+    /// One hash per core at once; up to 256 per core wait, each for at most a second (a hash
+    /// takes ~50 ms, so a person signing in among a flood is still served in time).
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self::new(cores, cores * 4)
+        Self::new(cores, cores * 256, Duration::from_secs(1))
     }
 
-    /// Whether a hash asked for now would be refused as busy: every thread working and the
-    /// queue full. Sign-in asks this first, so a flood is refused before it costs a database
+    /// Whether a hash asked for now would be refused as busy at once: every thread working and
+    /// the waiting room full. Sign-in asks this first, so a flood is refused before it costs a database
     /// read (`run` still enforces the bound on its own).
     pub fn saturated(&self) -> bool {
         self.permits.available_permits() == 0
@@ -110,9 +123,12 @@ impl Passwords {
                     self.waiting.fetch_sub(1, Ordering::AcqRel);
                     return Err(Busy);
                 }
-                let p = self.permits.acquire().await;
+                let waited = tokio::time::timeout(self.patience, self.permits.acquire()).await;
                 self.waiting.fetch_sub(1, Ordering::AcqRel);
-                p.map_err(|_| Busy)?
+                match waited {
+                    Ok(Ok(p)) => p,
+                    Ok(Err(_)) | Err(_) => return Err(Busy),
+                }
             }
         };
         self.computed.fetch_add(1, Ordering::Relaxed);
@@ -140,7 +156,7 @@ mod tests {
 
     #[tokio::test]
     async fn hash_round_trip() {
-        let p = Passwords::new(1, 1);
+        let p = Passwords::new(1, 1, Duration::from_secs(60));
         let phc = p.hash("correct horse battery".to_string()).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(!phc.contains("correct horse"));
@@ -157,7 +173,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_user_never_verifies() {
-        let p = Passwords::new(1, 1);
+        let p = Passwords::new(1, 1, Duration::from_secs(60));
         assert!(!p
             .verify("steward-dummy-password-for-timing".into(), None)
             .await
@@ -169,8 +185,8 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_flood_is_refused_quickly_instead_of_queued() {
-        let p = Arc::new(Passwords::new(1, 2));
+    async fn beyond_the_waiting_room_a_flood_is_refused_at_once() {
+        let p = Arc::new(Passwords::new(1, 2, Duration::from_secs(60)));
         let started = std::time::Instant::now();
         let calls: Vec<_> = (0..12)
             .map(|_| {
@@ -187,6 +203,50 @@ mod tests {
         // One running and two waiting at most: the other nine are refused without hashing.
         assert!(busy >= 9, "busy answers: {busy}");
         assert_eq!(p.computed() as usize, 12 - busy);
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_hash_runs_when_a_thread_frees_up_within_its_patience() {
+        let p = Arc::new(Passwords::new(1, 4, Duration::from_secs(60)));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let p = p.clone();
+            tokio::spawn(async move { p.run(move || hold.recv().is_ok()).await })
+        };
+        while p.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let second = {
+            let p = p.clone();
+            tokio::spawn(async move { p.run(|| 2).await })
+        };
+        while p.waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+        assert_eq!(first.await.unwrap(), Ok(true));
+        assert_eq!(second.await.unwrap(), Ok(2));
+        assert_eq!(p.computed(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_hash_is_refused_as_busy_when_its_patience_runs_out() {
+        let p = Arc::new(Passwords::new(1, 4, Duration::from_millis(100)));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let p = p.clone();
+            tokio::spawn(async move { p.run(move || hold.recv().is_ok()).await })
+        };
+        while p.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(p.run(|| 2).await, Err(Busy));
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        assert_eq!(p.waiting.load(Ordering::Acquire), 0, "the room is left");
+        assert_eq!(p.computed(), 1, "the refused hash never ran");
+        release.send(()).unwrap();
+        assert_eq!(first.await.unwrap(), Ok(true));
     }
 }
