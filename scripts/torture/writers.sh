@@ -14,6 +14,8 @@ writer_loop() { # number, base url, account id
       "$2/api/v1/tokens/create" -d "{\"service_account_id\": \"$3\", \"name\": \"w$1-$n\", \"scopes\": [\"read\"]}" || true)"
     status="${body##*$'\n'}"
     echo "$status" >>"$work/statuses-$1"
+    # No answer (a dead replica refuses connections at once): pause rather than spin.
+    [ "$status" = 000 ] && sleep 0.2
     if [ "$status" = 200 ]; then
       id="$(sed -n 's/.*"token":{"id":"\([^"]*\)".*/\1/p' <<<"$body")"
       secret="$(sed -n 's/.*"secret":"\(stw_[^"]*\)".*/\1/p' <<<"$body")"
@@ -31,12 +33,12 @@ writer_loop() { # number, base url, account id
 }
 
 writers=()
-start_writers() { # base url
-  local i=0
+start_writers() { # base url, [more base urls: the writers take turns among them]
+  local i=0 bases=("$@")
   while read -r account; do
     i=$((i + 1))
     [ "$i" -le 4 ] || break
-    writer_loop "$i" "$1" "$account" &
+    writer_loop "$i" "${bases[$(((i - 1) % ${#bases[@]}))]}" "$account" &
     writers+=($!)
   done <"$work/accounts"
 }
