@@ -48,9 +48,14 @@ impl AppConfig {
     }
 }
 
-/// Cheap to clone; handed to server functions through Leptos context.
+/// Cheap to clone (one reference count: every request clones it several times on its way
+/// through the middleware and into Leptos's context); handed to server functions through
+/// Leptos context. Its parts are reached through `Deref`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<StateParts>);
+
+/// What `AppState` holds.
+pub struct StateParts {
     pub db: Db,
     pub config: Arc<AppConfig>,
     pub usage: Arc<UsageRecorder>,
@@ -59,16 +64,23 @@ pub struct AppState {
     pub credentials: Arc<CredentialCache>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = StateParts;
+    fn deref(&self) -> &StateParts {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(db: Db, config: AppConfig) -> Self {
         let credentials = Arc::new(CredentialCache::new(config.credential_cache_ms));
-        AppState {
+        AppState(Arc::new(StateParts {
             db,
             config: Arc::new(config),
             usage: Arc::new(UsageRecorder::default()),
             passwords: Arc::new(Passwords::for_this_machine()),
             access_cache: Arc::new(AccessCache::default()),
             credentials,
-        }
+        }))
     }
 }

@@ -7,27 +7,27 @@ use crate::services::sessions::SessionCookie;
 use crate::services::{Authenticated, Caller, RequestMeta};
 use crate::state::AppState;
 use http::request::Parts;
-use leptos::prelude::{expect_context, use_context};
+use leptos::prelude::{expect_context, use_context, with_context};
 
 /// The shared state, provided to every server function by the router.
 pub fn state() -> AppState {
     expect_context::<AppState>()
 }
 
-fn parts() -> Option<Parts> {
-    use_context::<Parts>()
+/// One extension of the request, copied out of the parts Leptos keeps in context (reading it
+/// in place: copying the parts would copy every header and extension on each call).
+fn extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    with_context::<Parts, _>(|p| p.extensions.get::<T>().cloned()).flatten()
 }
 
 /// Client IP and user agent of the current request.
 pub fn request_meta() -> RequestMeta {
-    parts()
-        .and_then(|p| p.extensions.get::<RequestMeta>().cloned())
-        .unwrap_or_default()
+    extension::<RequestMeta>().unwrap_or_default()
 }
 
 /// The authenticated principal and what it may do, if any.
 pub fn authenticated() -> Option<Authenticated> {
-    parts().and_then(|p| p.extensions.get::<Authenticated>().cloned())
+    extension::<Authenticated>()
 }
 
 /// The authenticated principal, if any.
@@ -37,7 +37,7 @@ pub fn principal() -> Option<Principal> {
 
 /// The session cookie of the current request, if it carries one.
 pub fn session_cookie() -> Option<String> {
-    parts().and_then(|p| p.extensions.get::<SessionCookie>().map(|c| c.0.clone()))
+    extension::<SessionCookie>().map(|c| c.0)
 }
 
 fn caller_from(auth: Authenticated) -> Caller {

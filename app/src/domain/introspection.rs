@@ -1,6 +1,6 @@
 //! What Steward tells another service about a token (RFC 7662 style).
 
-use super::{NamedRef, Role, Scope};
+use super::{NamedRef, Role, Scope, Shared};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,9 +28,11 @@ pub struct TokenFacts {
     pub iat: i64,
     pub token_id: String,
     /// Permissions allowed organization-wide.
-    pub permissions: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub permissions: Shared<Vec<String>>,
     /// Permissions allowed per workspace (where bindings give more), by workspace name.
-    pub workspaces: BTreeMap<String, Vec<String>>,
+    #[schema(value_type = BTreeMap<String, Vec<String>>)]
+    pub workspaces: Shared<BTreeMap<String, Vec<String>>>,
 }
 
 /// The body of `tokens/introspect`.

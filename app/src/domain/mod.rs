@@ -11,6 +11,7 @@ mod patch;
 mod people;
 mod permissions;
 mod role;
+mod shared;
 mod sort;
 mod stale;
 mod urls;
@@ -32,6 +33,7 @@ pub use people::{
 };
 pub use permissions::{Permission, PermissionInfo, PermissionKind, PermissionName};
 pub use role::{Role, Scope};
+pub use shared::Shared;
 pub use sort::AccountSort;
 pub use stale::{
     parse_unused_days, token_reasons, usage_reason, StaleAccount, StaleReason, StaleReport,

@@ -44,10 +44,12 @@ pub struct Principal {
     pub token: Option<PrincipalToken>,
     /// The permissions allowed organization-wide (`whoami` fills them in).
     #[serde(default)]
-    pub permissions: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub permissions: super::Shared<Vec<String>>,
     /// The permissions allowed in each workspace where bindings give more, by workspace name.
     #[serde(default)]
-    pub workspaces: std::collections::BTreeMap<String, Vec<String>>,
+    #[schema(value_type = std::collections::BTreeMap<String, Vec<String>>)]
+    pub workspaces: super::Shared<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 impl Principal {
@@ -189,7 +191,7 @@ mod tests {
                 name: "O".into(),
             },
             token: None,
-            permissions: vec!["audit:read".into(), "tokens:write".into()],
+            permissions: vec!["audit:read".to_string(), "tokens:write".to_string()].into(),
             workspaces: Default::default(),
         };
         assert!(p.can(Permission::AuditRead));

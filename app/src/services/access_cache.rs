@@ -4,6 +4,7 @@
 //! version, so a change made through any replica makes the old entries miss on the next request.
 
 use super::access::{Grants, SubjectKind};
+use crate::domain::Shared;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -42,8 +43,9 @@ impl<K: Eq + Hash, V> Versioned<K, V> {
     }
 }
 
-/// The permissions a principal is allowed, organization-wide and per workspace name.
-pub type Effective = (Vec<String>, BTreeMap<String, Vec<String>>);
+/// The permissions a principal is allowed, organization-wide and per workspace name; shared, so
+/// each answer carries them without a copy and their JSON is written once per entry.
+pub type Effective = (Shared<Vec<String>>, Shared<BTreeMap<String, Vec<String>>>);
 
 /// Who an effective view is for: the principal, the token (its limits never change) and the
 /// built-in role it had (a role change need not bump the version).

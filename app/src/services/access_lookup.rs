@@ -103,7 +103,8 @@ async fn compute_effective(
             .collect(),
         None => Vec::new(),
     };
-    Ok(access.effective(&declared, &extra))
+    let (permissions, workspaces) = access.effective(&declared, &extra);
+    Ok((permissions.into(), workspaces.into()))
 }
 
 /// The id of the organization's workspace called `name`, at `version`: from memory while the

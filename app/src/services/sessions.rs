@@ -107,7 +107,7 @@ pub async fn principal_from_session(
             name: row.org_name,
         },
         token: None,
-        permissions: Vec::new(),
+        permissions: Default::default(),
         workspaces: Default::default(),
     };
     Ok(Some(SessionCheck {

@@ -99,7 +99,11 @@ pub async fn look_up_pair(
     let cached = hashes
         .each_ref()
         .map(|h| h.as_deref().and_then(|h| state.credentials.get(h, commits)));
-    if hashes.iter().zip(&cached).all(|(h, row)| h.is_none() || row.is_some()) {
+    if hashes
+        .iter()
+        .zip(&cached)
+        .all(|(h, row)| h.is_none() || row.is_some())
+    {
         return Ok(Presented::pair(hashes, cached));
     }
     let read = state.credentials.start_read(commits);
@@ -124,7 +128,10 @@ impl Presented {
     fn pair(hashes: [Option<String>; 2], rows: [Option<CredentialRow>; 2]) -> [Presented; 2] {
         let [h0, h1] = hashes;
         let [r0, r1] = rows;
-        [Presented { hash: h0, row: r0 }, Presented { hash: h1, row: r1 }]
+        [
+            Presented { hash: h0, row: r0 },
+            Presented { hash: h1, row: r1 },
+        ]
     }
 }
 
@@ -187,7 +194,7 @@ async fn authenticate_row(
             expires_at: rfc3339_opt(row.expires_at),
             created_at: Some(super::clock::rfc3339(row.token_created_at)),
         }),
-        permissions: Vec::new(),
+        permissions: Default::default(),
         workspaces: Default::default(),
     };
     Ok(Some(Authenticated {
