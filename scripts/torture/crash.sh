@@ -8,10 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/../bench/common.sh"
 source "$(dirname "$0")/writers.sh"
 rounds="${ROUNDS:-3}"
-(cd "$root" && cargo build --release -q -p server)
-db="$(fresh_database crash)"
-seed_database 20 60
-sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
+prepare_database crash
 failed=0
 for round in $(seq 1 "$rounds"); do
   port="$(free_port)"

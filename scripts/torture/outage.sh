@@ -8,13 +8,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../bench/common.sh"
 source "$(dirname "$0")/writers.sh"
-[[ "${STEWARD_DATABASE_URL:-}" == postgres* ]] || { echo "outage needs STEWARD_DATABASE_URL=postgres://…" >&2; exit 2; }
-version="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
-cluster="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
-(cd "$root" && cargo build --release -q -p server)
-db="$(fresh_database outage)"
-seed_database 20 60
-sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
+find_postgres_cluster outage
+prepare_database outage
 port="$(free_port)"
 STEWARD_TRUSTED_PROXIES=127.0.0.1 start_server "$db" "$port"
 base="http://127.0.0.1:$port"

@@ -10,13 +10,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../bench/common.sh"
 source "$(dirname "$0")/writers.sh"
-[[ "${STEWARD_DATABASE_URL:-}" == postgres* ]] || { echo "replicas needs STEWARD_DATABASE_URL=postgres://…" >&2; exit 2; }
-version="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
-cluster="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
-(cd "$root" && cargo build --release -q -p server)
-db="$(fresh_database replicas)"
-seed_database 20 60
-sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
+find_postgres_cluster replicas
+prepare_database replicas
 # Replicas share the sealing key, as they would in production.
 export STEWARD_SECRET_KEY="replicas-torture-shared-key-0123456789abcdef"
 port_a="$(free_port)" port_b="$(free_port)"

@@ -1,6 +1,23 @@
-# Shared by the torture parts (sourced after scripts/bench/common.sh): writers that create and
-# revoke tokens through the API and write down only what the server acknowledged with 200, and
-# the check that every acknowledged write is there afterwards.
+# Shared by the torture parts (sourced after scripts/bench/common.sh): the database they write
+# to, writers that create and revoke tokens through the API and write down only what the server
+# acknowledged with 200, and the check that every acknowledged write is there afterwards.
+
+# Builds the release server and makes a fresh database named after the part ($db, with $reader
+# and $writer tokens) holding 20 accounts and 60 tokens; the writers' accounts go to a file.
+prepare_database() { # part name
+  (cd "$root" && cargo build --release -q -p server)
+  db="$(fresh_database "$1")"
+  seed_database 20 60
+  sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
+}
+
+# For the parts that stop PostgreSQL: sets $version and $cluster for pg_ctlcluster, or stops the
+# script when STEWARD_DATABASE_URL does not name PostgreSQL.
+find_postgres_cluster() { # part name
+  [[ "${STEWARD_DATABASE_URL:-}" == postgres* ]] || { echo "$1 needs STEWARD_DATABASE_URL=postgres://…" >&2; exit 2; }
+  version="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
+  cluster="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
+}
 
 # One writer: creates tokens one after another; revokes every third one it created. Appends
 # "id secret" to created-N and revoked-N for each 200; counts other statuses in statuses-N.

@@ -206,9 +206,14 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(10));
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_waiting_hash_runs_when_a_thread_frees_up_within_its_patience() {
-        let p = Arc::new(Passwords::new(1, 4, Duration::from_secs(60)));
+    /// Starts work that holds the hasher's only thread until the returned sender is used, and
+    /// waits until it does.
+    async fn hold_the_only_thread(
+        p: &Arc<Passwords>,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<Result<bool, Busy>>,
+    ) {
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let first = {
             let p = p.clone();
@@ -217,6 +222,13 @@ mod tests {
         while p.permits.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
+        (release, first)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_hash_runs_when_a_thread_frees_up_within_its_patience() {
+        let p = Arc::new(Passwords::new(1, 4, Duration::from_secs(60)));
+        let (release, first) = hold_the_only_thread(&p).await;
         let second = {
             let p = p.clone();
             tokio::spawn(async move { p.run(|| 2).await })
@@ -233,14 +245,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_waiting_hash_is_refused_as_busy_when_its_patience_runs_out() {
         let p = Arc::new(Passwords::new(1, 4, Duration::from_millis(100)));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let first = {
-            let p = p.clone();
-            tokio::spawn(async move { p.run(move || hold.recv().is_ok()).await })
-        };
-        while p.permits.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
+        let (release, first) = hold_the_only_thread(&p).await;
         let started = std::time::Instant::now();
         assert_eq!(p.run(|| 2).await, Err(Busy));
         assert!(started.elapsed() >= Duration::from_millis(100));
