@@ -14,7 +14,7 @@ export PATH="$root/end2end/node_modules/.bin:$PATH"
   || { tail -30 "$work/build.log" >&2; exit 1; }
 "$CARGO_TARGET_DIR/release/server" precompress --dir "$root/target/site/pkg" >"$work/precompress.log"
 
-db="$(fresh_database browser)"
+fresh_database browser
 seed_database 1000 3000
 port="$(free_port)"
 start_server "$db" "$port"

@@ -10,21 +10,22 @@ dropped_databases=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  for db in "${dropped_databases[@]}"; do psql -q "${STEWARD_DATABASE_URL%/*}/postgres" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+  for db in "${dropped_databases[@]}"; do psql -q "${STEWARD_DATABASE_URL%/*}/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# A database nobody else uses: a file in the work folder, or a new PostgreSQL database named
-# `steward_bench_<name>` next to the one STEWARD_DATABASE_URL names (dropped at the end).
+# Sets $db to a database nobody else uses: a file in the work folder, or a new PostgreSQL
+# database named `steward_bench_<name>` next to the one STEWARD_DATABASE_URL names (dropped at
+# the end). Called directly, not in `$(…)`, so the database to drop is remembered.
 fresh_database() { # name
   if [[ "${STEWARD_DATABASE_URL:-}" == postgres* ]]; then
-    local server="${STEWARD_DATABASE_URL%/*}" db="steward_bench_$1"
-    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-    dropped_databases+=("$db")
-    echo "$server/$db"
+    local server="${STEWARD_DATABASE_URL%/*}" name="steward_bench_$1"
+    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+    dropped_databases+=("$name")
+    db="$server/$name"
   else
-    echo "sqlite://$work/$1.db"
+    db="sqlite://$work/$1.db"
   fi
 }
 

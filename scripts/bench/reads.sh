@@ -9,7 +9,7 @@ source "$(dirname "$0")/common.sh"
 accounts="${ACCOUNTS:-50000}"
 tokens="${TOKENS:-200000}"
 (cd "$root" && cargo build --release -q -p server)
-db="$(fresh_database reads)"
+fresh_database reads
 started=$(date +%s)
 seed_database "$accounts" "$tokens"
 echo "Seeded $accounts accounts and $tokens tokens in $(( $(date +%s) - started )) s."

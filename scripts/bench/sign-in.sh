@@ -9,7 +9,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 (cd "$root" && cargo build --release -q -p server)
-db="$(fresh_database sign_in)"
+fresh_database sign_in
 seed_database 100 400
 port="$(free_port)"
 SIGN_IN_LIMIT=10000 STEWARD_TRUSTED_PROXIES=127.0.0.1 start_server "$db" "$port"

@@ -12,7 +12,8 @@ source "$(dirname "$0")/common.sh"
 rounds="${ROUNDS:-3}"
 connections="${CONNECTIONS:-1 16 64}"
 (cd "$root" && cargo build --release -q -p server --example verify_server)
-STEWARD_DATABASE_URL="$(fresh_database verification)" RUST_LOG=warn taskset -c 0 \
+fresh_database verification
+STEWARD_DATABASE_URL="$db" RUST_LOG=warn taskset -c 0 \
   "$CARGO_TARGET_DIR/release/examples/verify_server" >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 for _ in $(seq 1 300); do grep -q '^READY' "$work/server.out" && break; sleep 0.2; done

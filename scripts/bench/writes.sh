@@ -11,7 +11,7 @@ accounts="${ACCOUNTS:-10000}"
 tokens="${TOKENS:-40000}"
 clients="${CLIENTS:-16}"
 (cd "$root" && cargo build --release -q -p server)
-db="$(fresh_database writes)"
+fresh_database writes
 seed_database "$accounts" "$tokens"
 port="$(free_port)"
 start_server "$db" "$port"

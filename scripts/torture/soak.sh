@@ -10,7 +10,7 @@ source "$(dirname "$0")/../bench/common.sh"
 source "$(dirname "$0")/writers.sh"
 seconds="${SOAK_SECONDS:-600}"
 (cd "$root" && cargo build --release -q -p server)
-db="$(fresh_database soak)"
+fresh_database soak
 seed_database 20 60
 account="$(sql "SELECT id FROM service_accounts ORDER BY name LIMIT 1")"
 port="$(free_port)"

@@ -6,7 +6,7 @@
 # and $writer tokens) holding 20 accounts and 60 tokens; the writers' accounts go to a file.
 prepare_database() { # part name
   (cd "$root" && cargo build --release -q -p server)
-  db="$(fresh_database "$1")"
+  fresh_database "$1"
   seed_database 20 60
   sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"
 }
