@@ -93,7 +93,8 @@ impl Passwords {
     }
 
     /// One hash per core at once; up to 256 per core wait, each for at most a second (a hash
-    /// takes ~50 ms, so a person signing in among a flood is still served in time).
+    /// takes 20–50 ms, so a second covers the queue an ordinary burst of sign-ins makes; in a
+    /// flood, people get 503 with `Retry-After` like the flood does, and token checks go on).
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self::new(cores, cores * 256, Duration::from_secs(1))

@@ -2,7 +2,7 @@
 //! server written as JSON once. Why: the effective permissions `whoami` and introspection report
 //! are the same for every request at one access version; once the token lookup was cached,
 //! cloning those lists and serialising them again on every request was the largest part of
-//! what those requests cost (docs/benchmarks.md, "Token verification under load").
+//! those handlers' own work (docs/benchmarks.md, "Token verification under load").
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
