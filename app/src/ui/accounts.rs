@@ -6,6 +6,7 @@ use super::account_actions::enable_account;
 use super::account_dialogs::{DeleteAccountDialog, DisableAccountDialog};
 use super::account_row::{AccountRow, Expanded, RowRequest};
 use super::copy::CopyButton;
+use super::format::count;
 use super::new_account_dialog::NewAccountDialog;
 use super::toast::{toaster, Toaster};
 use super::token_dialogs::{AddTokenDialog, RevokeTokenDialog, TokenSecretDialog};
@@ -201,7 +202,7 @@ pub fn AccountsPage() -> impl IntoView {
                             <nav class="pager" aria-label="Pages">
                                 <button type="button" class="secondary" disabled={move || page.get() <= 1}
                                     on:click={move |_| page.update(|p| *p -= 1)}>"Previous"</button>
-                                <span>{format!("Page {} of {} · {} accounts", list.page, last_page, list.total)}</span>
+                                <span>{format!("Page {} of {} · {}", list.page, last_page, count(list.total, "account", "accounts"))}</span>
                                 <button type="button" class="secondary" disabled={move || page.get() >= last_page}
                                     on:click={move |_| page.update(|p| *p += 1)}>"Next"</button>
                             </nav>

@@ -1,5 +1,6 @@
 //! Settings › Audit log (admins): newest first, filters, pages, and export.
 
+use super::format::count;
 use crate::api::audit::list_audit;
 use crate::domain::{percent_encode, ExportFormat};
 use leptos::prelude::*;
@@ -153,7 +154,7 @@ pub fn AuditPage() -> impl IntoView {
                             </table>
                             <nav class="pager" aria-label="Pages">
                                 <button type="button" class="secondary" disabled={move || page.get() <= 1} on:click={move |_| page.update(|p| *p -= 1)}>"Previous"</button>
-                                <span>{format!("Page {} of {} · {} events", list.page, last_page, list.total)}</span>
+                                <span>{format!("Page {} of {} · {}", list.page, last_page, count(list.total, "event", "events"))}</span>
                                 <button type="button" class="secondary" disabled={move || page.get() >= last_page} on:click={move |_| page.update(|p| *p += 1)}>"Next"</button>
                             </nav>
                         }.into_any()

@@ -1,4 +1,9 @@
-//! Display helpers for times and scopes.
+//! Display helpers for times, scopes and counts.
+
+/// `1 account`, `60 accounts`: a count with its noun in the right number.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// `2026-11-22T09:30:00Z` → `2026-11-22 09:30 UTC`; the API's times are always UTC.
 pub fn when(rfc3339: &str) -> String {
@@ -27,6 +32,13 @@ pub fn scopes(scopes: &[crate::domain::Scope]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_take_the_noun_in_the_right_number() {
+        assert_eq!(super::count(1, "account", "accounts"), "1 account");
+        assert_eq!(super::count(0, "account", "accounts"), "0 accounts");
+        assert_eq!(super::count(60, "event", "events"), "60 events");
+    }
+
     #[test]
     fn formats_times() {
         assert_eq!(super::when("2026-11-22T09:30:00Z"), "2026-11-22 09:30 UTC");
