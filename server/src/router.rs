@@ -4,7 +4,7 @@
 use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
 use crate::middleware::{api_errors, authenticate, request_log};
-use crate::routes::{audit_export, introspect, openapi, verify};
+use crate::routes::{audit_export, introspect, openapi, verify, whoami};
 use app::domain::ApiError;
 use app::state::AppState;
 use app::ui::{shell, App};
@@ -86,6 +86,7 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
         )
         .route("/auth/verify", get(verify::verify))
         .route("/api/v1/tokens/introspect", post(introspect::introspect))
+        .route("/api/v1/auth/whoami", post(whoami::whoami))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/reference", get(openapi::reference))
         .route("/api/reference.css", get(openapi::stylesheet))
@@ -98,8 +99,11 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
         )
     });
     let request_id = header::HeaderName::from_static("x-request-id");
+    // The pages and server functions answer whatever the plain routes do not. A fallback
+    // rather than a merge: Leptos registers every server function's path, whoami's among
+    // them, and axum refuses two routes for one path.
     plain
-        .merge(app_router)
+        .fallback_service(app_router)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api_errors::map_api_errors))
         .layer(axum::middleware::from_fn_with_state(

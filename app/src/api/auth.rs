@@ -64,9 +64,19 @@ pub async fn logout() -> Result<Empty, ApiError> {
 #[server(endpoint = "v1/auth/whoami", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
     use crate::api::context::{authenticated, state};
-    let auth = authenticated().ok_or_else(ApiError::unauthenticated)?;
-    let state = state();
-    let principal = crate::services::access::describe(&state, auth).await?;
+    answer_whoami(&state(), authenticated()).await
+}
+
+/// `whoami`'s answer for `auth`, shared by the server function (the pages call it) and the
+/// plain HTTP handler that serves automation's `POST /api/v1/auth/whoami` (the server's
+/// `routes::whoami`, which skips the server-function machinery on the hottest request).
+#[cfg(feature = "ssr")]
+pub async fn answer_whoami(
+    state: &crate::state::AppState,
+    auth: Option<crate::services::Authenticated>,
+) -> Result<WhoamiResponse, ApiError> {
+    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
+    let principal = crate::services::access::describe(state, auth).await?;
     Ok(WhoamiResponse {
         principal,
         tenant_url: state.config.tenant_url(),

@@ -9,6 +9,7 @@ use serde_json::json;
 on_both_databases!(
     sign_in_succeeds_and_fails,
     whoami_with_cookie_and_with_bearer_token,
+    whoami_takes_an_empty_object_and_answers_like_any_operation,
     create_and_list_accounts,
     duplicate_name_is_a_conflict,
     invalid_names_are_422_naming_the_field,
@@ -108,6 +109,56 @@ async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
     assert_eq!(p["token"]["id"], token_id.as_str());
     assert_eq!(p["token"]["name"], "deploy");
     assert!(p["token"]["expires_at"].as_str().unwrap().ends_with('Z'));
+}
+
+/// whoami is a plain handler, not a server function (it is the hottest request); its body, its
+/// errors and its headers must still be those of every other operation.
+async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend) {
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let sa = ada.create_account("ci-deploy", "editor").await;
+    let (token_id, secret) = ada.create_token(&sa, "deploy", &["read"]).await;
+    let script = app.script(&secret);
+
+    let r = script
+        .post("/api/v1/auth/whoami", json!({"unknown": "ignored"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(r.body["principal"]["kind"], "service_account");
+    assert!(r.body["tenant_url"].as_str().unwrap().starts_with("http"));
+    assert_eq!(r.headers["cache-control"], "no-store");
+
+    for body in ["{not json", "[]", "", "null", "\"x\""] {
+        let r = script.post_raw("/api/v1/auth/whoami", body.into()).await;
+        assert_eq!(
+            (r.status, r.error_code()),
+            (StatusCode::BAD_REQUEST, "bad_request"),
+            "body {body:?}: {r:?}"
+        );
+    }
+    let r = app
+        .anonymous()
+        .post("/api/v1/auth/whoami", json!({}))
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+    // A GET is refused exactly as it is on a server function's path.
+    let whoami = ada.get("/api/v1/auth/whoami").await;
+    let list = ada.get("/api/v1/service-accounts/list").await;
+    assert_eq!((whoami.status, whoami.body), (list.status, list.body));
+
+    ada.post(
+        "/api/v1/tokens/revoke",
+        json!({"id": token_id}),
+    )
+    .await;
+    let r = script.post("/api/v1/auth/whoami", json!({})).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "revoked: {r:?}");
 }
 
 async fn create_and_list_accounts(b: Backend) {

@@ -1,0 +1,37 @@
+//! `POST /api/v1/auth/whoami` for automation: the same answer as the `whoami` server function,
+//! served by a plain handler because it is the request every script makes first and most
+//! often. The server-function path builds a Leptos reactive owner and context for each call, a
+//! measurable part of the request (`docs/benchmarks.md`); this handler reads the principal the
+//! middleware already put in the request and nothing else.
+
+use crate::middleware::authenticate::json_error;
+use app::api::auth::answer_whoami;
+use app::domain::ApiError;
+use app::services::Authenticated;
+use app::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+/// The operation takes no arguments: its body is a JSON object (`{}`), as for any operation,
+/// and fields it does not know are ignored, as the server functions ignore them.
+#[derive(Deserialize)]
+struct NoArguments {}
+
+pub async fn whoami(
+    State(state): State<AppState>,
+    auth: Option<Extension<Authenticated>>,
+    body: Bytes,
+) -> Response {
+    if serde_json::from_slice::<NoArguments>(&body).is_err() {
+        return json_error(&ApiError::bad_request(
+            "The request body is not valid JSON for this operation.",
+        ));
+    }
+    match answer_whoami(&state, auth.map(|Extension(a)| a)).await {
+        Ok(answer) => Json(answer).into_response(),
+        Err(e) => json_error(&e),
+    }
+}
