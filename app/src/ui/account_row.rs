@@ -83,7 +83,6 @@ pub fn AccountRow(
     } else {
         "tokens"
     };
-    let account_id = sa.id.clone();
     view! {
         <tr>
             <td>
@@ -114,21 +113,25 @@ pub fn AccountRow(
         <Show when=move || expanded.get()>
             <tr class="expanded">
                 <td colspan=COLUMNS.to_string() id=panel_id.clone()>
-                    <AccountTokens account_id=account_id.clone() writable=writable request=request tokens_changed=tokens_changed/>
+                    // The token table's code loads the first time a row opens (`#[lazy]`).
+                    <Suspense fallback=|| view! { <p aria-busy="true">"Loading tokens…"</p> }>
+                        {Suspend::new(account_tokens(row_id.get_value(), writable, request, tokens_changed))}
+                    </Suspense>
                 </td>
             </tr>
         </Show>
     }
 }
 
-/// The live tokens of one account, loaded when its row is expanded.
-#[component]
-fn AccountTokens(
+/// The live tokens of one account, loaded when its row is expanded. Lazy: its code is in its
+/// own wasm file, fetched the first time a row opens, so the list page loads without it.
+#[lazy]
+fn account_tokens(
     account_id: String,
     writable: bool,
     request: Callback<RowRequest>,
     tokens_changed: ReadSignal<u64>,
-) -> impl IntoView {
+) -> AnyView {
     let detail = Resource::new(
         move || tokens_changed.get(),
         move |_| get_service_account(account_id.clone()),
@@ -161,6 +164,7 @@ fn AccountTokens(
             })}
         </Transition>
     }
+    .into_any()
 }
 
 fn token_row(t: Token, writable: bool, request: Callback<RowRequest>) -> impl IntoView {

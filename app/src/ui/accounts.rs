@@ -107,16 +107,9 @@ pub fn AccountsPage() -> impl IntoView {
             changed.run(());
         }
     });
-    let on_row = Callback::new(move |r: RowRequest| match r {
-        RowRequest::AddToken(account) => open_add_token(dialog, account, false),
-        RowRequest::Disable(sa) => dialog.set(Some(ListDialog::Disable(sa))),
-        RowRequest::Delete(sa) => dialog.set(Some(ListDialog::Delete(sa))),
-        RowRequest::Revoke(t) => dialog.set(Some(ListDialog::Revoke(t))),
-        RowRequest::Enable(sa) => enable_account(toaster, sa.id, sa.name, move || {
-            let _ = changed.try_run(());
-        }),
+    let on_row = Callback::new(move |r: RowRequest| {
+        leptos::task::spawn_local(act_on_row(r, dialog, changed, toaster));
     });
-    let navigate = use_navigate();
     view! {
         <Title text="Service accounts"/>
         <div class="page-head">
@@ -211,7 +204,11 @@ pub fn AccountsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || dialog.get().map(|d| list_dialog(d, dialog, changed, close, navigate.clone()))}
+        // Each dialog's code loads the first time one opens (`#[lazy]`): the list page is the
+        // first most people see, and it shows no dialog until asked.
+        <Suspense fallback=|| ()>
+            {move || dialog.get().map(|d| Suspend::new(list_dialog(d, dialog, changed, close)))}
+        </Suspense>
     }
 }
 
@@ -252,15 +249,37 @@ fn open_add_token(dialog: RwSignal<Option<ListDialog>>, account: ServiceAccount,
     });
 }
 
-/// The dialog for `d`; closing one that changed something reloads the list.
+/// What a row's button or menu item asks for: most open a dialog. Lazy, like the dialogs, so
+/// the list page loads without the code of what only a click needs.
+#[lazy]
+fn act_on_row(
+    r: RowRequest,
+    dialog: RwSignal<Option<ListDialog>>,
+    changed: Callback<()>,
+    toaster: Toaster,
+) {
+    match r {
+        RowRequest::AddToken(account) => open_add_token(dialog, account, false),
+        RowRequest::Disable(sa) => dialog.set(Some(ListDialog::Disable(sa))),
+        RowRequest::Delete(sa) => dialog.set(Some(ListDialog::Delete(sa))),
+        RowRequest::Revoke(t) => dialog.set(Some(ListDialog::Revoke(t))),
+        RowRequest::Enable(sa) => enable_account(toaster, sa.id, sa.name, move || {
+            let _ = changed.try_run(());
+        }),
+    }
+}
+
+/// The dialog for `d`; closing one that changed something reloads the list. Lazy: each dialog's
+/// code is fetched the first time it opens.
+#[lazy]
 fn list_dialog(
     d: ListDialog,
     dialog: RwSignal<Option<ListDialog>>,
     changed: Callback<()>,
     close: Callback<bool>,
-    navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + Send + Sync + 'static,
 ) -> AnyView {
     let toaster: Toaster = toaster();
+    let navigate = use_navigate();
     match d {
         ListDialog::NewAccount => view! {
             <NewAccountDialog on_close=Callback::new(move |_| dialog.set(None))

@@ -55,8 +55,14 @@ pub fn Modal(
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     });
     Effect::new(move |_| {
-        if let Some(first) = dialog.get().and_then(|d| focusables(&d).into_iter().next()) {
-            let _ = first.focus();
+        // A dialog whose code loads on demand is built inside a Suspense, before it is in the
+        // document, and a detached element cannot take the focus: give it once it is painted.
+        if let Some(root) = dialog.get() {
+            request_animation_frame(move || {
+                if let Some(first) = focusables(&root).into_iter().next() {
+                    let _ = first.focus();
+                }
+            });
         }
     });
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
