@@ -67,12 +67,16 @@ async function visitEverything(page: Page): Promise<string[]> {
   return found;
 }
 
+// Each test visits every page and the dialogs on them and runs axe-core on each, a minute of
+// work on a busy 2-core machine: it gets three times the usual time.
 test("every page passes axe-core without serious or critical findings, in light mode", async ({ page }) => {
+  test.slow();
   await signedIn(page);
   expect(await visitEverything(page)).toEqual([]);
 });
 
 test("every page passes axe-core without serious or critical findings, in dark mode", async ({ page }) => {
+  test.slow();
   await page.emulateMedia({ colorScheme: "dark" });
   await signedIn(page);
   expect(await visitEverything(page)).toEqual([]);

@@ -131,7 +131,7 @@ async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend)
     assert!(r.body["tenant_url"].as_str().unwrap().starts_with("http"));
     assert_eq!(r.headers["cache-control"], "no-store");
 
-    for body in ["{not json", "[]", "", "null", "\"x\""] {
+    for body in ["{not json", "", "null", "\"x\"", "{\"a\": 1"] {
         let r = script.post_raw("/api/v1/auth/whoami", body.into()).await;
         assert_eq!(
             (r.status, r.error_code()),
