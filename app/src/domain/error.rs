@@ -77,6 +77,12 @@ impl ApiError {
         Self::new(ErrorCode::BadRequest, message, None)
     }
 
+    /// The one answer to a body that does not decode, whether a server function or a plain
+    /// handler read it.
+    pub fn body_not_json() -> Self {
+        Self::bad_request("The request body is not valid JSON for this operation.")
+    }
+
     /// One message for every kind of bad credential, so a caller learns nothing about which.
     pub fn unauthenticated() -> Self {
         Self::new(
@@ -173,9 +179,7 @@ impl FromServerFnError for ApiError {
             | ServerFnErrorErr::MissingArg(msg)
             | ServerFnErrorErr::Deserialization(msg) => match missing_field(&msg) {
                 Some(field) => ApiError::invalid(&field, format!("{field} is required.")),
-                None => {
-                    ApiError::bad_request("The request body is not valid JSON for this operation.")
-                }
+                None => ApiError::body_not_json(),
             },
             ServerFnErrorErr::Request(_) => ApiError::new(
                 ErrorCode::Internal,

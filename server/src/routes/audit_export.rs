@@ -58,11 +58,7 @@ pub async fn export_post(
     } else {
         match serde_json::from_slice(&body) {
             Ok(p) => p,
-            Err(_) => {
-                return json_error(&ApiError::bad_request(
-                    "The request body is not valid JSON for this operation.",
-                ))
-            }
+            Err(_) => return json_error(&ApiError::body_not_json()),
         }
     };
     export(state, authenticated, meta, params).await

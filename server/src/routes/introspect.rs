@@ -55,13 +55,10 @@ pub async fn introspect(
 
 /// The body: 400 when it is not a JSON object, 422 naming `token` when that is missing.
 fn parse(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
-        ApiError::bad_request("The request body is not valid JSON for this operation.")
-    })?;
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| ApiError::body_not_json())?;
     if !value.is_object() {
-        return Err(ApiError::bad_request(
-            "The request body is not valid JSON for this operation.",
-        ));
+        return Err(ApiError::body_not_json());
     }
     serde_json::from_value(value).map_err(|_| ApiError::invalid("token", "token is required."))
 }

@@ -26,9 +26,7 @@ pub async fn whoami(
     body: Bytes,
 ) -> Response {
     if serde_json::from_slice::<NoArguments>(&body).is_err() {
-        return json_error(&ApiError::bad_request(
-            "The request body is not valid JSON for this operation.",
-        ));
+        return json_error(&ApiError::body_not_json());
     }
     match answer_whoami(&state, auth.map(|Extension(a)| a)).await {
         Ok(answer) => Json(answer).into_response(),
