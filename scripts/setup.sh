@@ -15,19 +15,21 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # The build tools only orchestrate the build, so their own speed hardly matters: compiling them
-# with light optimisation and no link-time optimisation halves the install (cargo-leptos went
-# from ~19 to 7.5 minutes on 2 cores). These settings apply to `cargo install` only.
-tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=off
+# unoptimised, with no link-time optimisation, more than halves the install (cargo-leptos took
+# ~19 minutes on 2 cores as released, 8 with opt-level 1, 3.5 with opt-level 0; the release
+# build's own steps ran no slower with it: docs/benchmarks.md, First run). These settings apply
+# to `cargo install` only.
+tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true)
 
 # cargo-leptos: 0.3.11 needs a newer rustc than stable 1.95, so use nightly when the machine has
 # it and fall back to 0.3.10 on stable (see docs/development.md).
 if ! command -v cargo-leptos >/dev/null 2>&1; then
   if rustup toolchain list | grep -q '^nightly'; then
-    say "installing cargo-leptos 0.3.11 with nightly (about 8 minutes)"
+    say "installing cargo-leptos 0.3.11 with nightly (about 4 minutes)"
     "${tool_build[@]}" cargo +nightly install cargo-leptos --locked --version 0.3.11
   else
-    say "installing cargo-leptos 0.3.10 (about 9 minutes)"
+    say "installing cargo-leptos 0.3.10 (about 4 minutes)"
     "${tool_build[@]}" cargo install cargo-leptos --locked --version 0.3.10
   fi
 fi
