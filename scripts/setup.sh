@@ -14,6 +14,21 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# Downloading only waits on the network, so the app's own crates and the npm packages (wasm-opt
+# from binaryen for release builds, Playwright's libraries, axe-core for the browser tests'
+# accessibility check) come down while the tools below compile: on a fresh machine that hides
+# about a minute (docs/benchmarks.md, First run). Both are no-ops once done.
+background=()
+host="$(rustc -vV | sed -n 's/^host: //p')"
+(cd "$root" && cargo fetch --locked --quiet --target "$host" --target wasm32-unknown-unknown) &
+background+=($!)
+if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/node_modules/@playwright/test" ] \
+  || ! [ -d "$root/end2end/node_modules/@axe-core/playwright" ]; then
+  say "installing end2end npm packages (binaryen's wasm-opt, Playwright, axe-core), in the background"
+  (cd "$root/end2end" && npm ci --no-audit --no-fund --silent) &
+  background+=($!)
+fi
+
 # The build tools only orchestrate the build, so their own speed hardly matters: compiling them
 # unoptimised, with no link-time optimisation, more than halves the install (cargo-leptos took
 # ~19 minutes on 2 cores as released, 8 with opt-level 1, 3.5 with opt-level 0; the release
@@ -41,14 +56,6 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; the
   "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$wbg" --force
 fi
 
-# wasm-opt (release builds) comes from npm's binaryen, as do Playwright's libraries and
-# axe-core (the accessibility check the browser tests run on every page).
-if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/node_modules/@playwright/test" ] \
-  || ! [ -d "$root/end2end/node_modules/@axe-core/playwright" ]; then
-  say "installing end2end npm packages (binaryen's wasm-opt, Playwright, axe-core)"
-  (cd "$root/end2end" && npm ci --no-audit --no-fund)
-fi
-
 if $want_test_tools; then
   # Debian's Chromium (Playwright's own browser download cannot work here), nginx (the
   # reverse-proxy test runs the documented auth_request configuration), curl and jq (the
@@ -66,3 +73,8 @@ if $want_test_tools; then
     apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
+
+# The downloads started at the top: a failed one fails the set-up.
+for pid in "${background[@]}"; do
+  wait "$pid"
+done
