@@ -8,13 +8,27 @@ use crate::store::{Db, UsageBatch};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// What one flush writes.
-#[derive(Default)]
-struct Pending {
-    /// Newest use per token: `(at, ip)`.
-    last_used: HashMap<String, (i64, String)>,
-    /// Requests per `(token, day index)`, with the token's account.
-    counts: HashMap<(String, i64), (String, u64)>,
+/// What one flush writes, by token. One entry per token so that recording a use of a token
+/// already pending allocates nothing: this runs on every authenticated request.
+type Pending = HashMap<String, TokenUse>;
+
+/// The uses of one token since the last flush.
+struct TokenUse {
+    account_id: String,
+    /// Newest use: when, and from which address.
+    at: i64,
+    ip: String,
+    /// Requests per day index, oldest first (one entry, two around midnight).
+    days: Vec<(i64, u64)>,
+}
+
+impl TokenUse {
+    fn count(&mut self, day: i64, n: u64) {
+        match self.days.iter_mut().find(|(d, _)| *d == day) {
+            Some((_, count)) => *count += n,
+            None => self.days.push((day, n)),
+        }
+    }
 }
 
 /// Pending records, written by `flush`.
@@ -26,15 +40,28 @@ pub struct UsageRecorder {
 impl UsageRecorder {
     /// Notes a successful use of `token_id` (of `account_id`); O(1), no I/O.
     pub fn record(&self, token_id: &str, account_id: &str, at: i64, ip: &str) {
+        let day = at.div_euclid(DAY_MS);
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending
-            .last_used
-            .insert(token_id.to_string(), (at, ip.to_string()));
-        let entry = pending
-            .counts
-            .entry((token_id.to_string(), at.div_euclid(DAY_MS)))
-            .or_insert_with(|| (account_id.to_string(), 0));
-        entry.1 += 1;
+        match pending.get_mut(token_id) {
+            Some(used) => {
+                if at >= used.at {
+                    used.at = at;
+                    if used.ip != ip {
+                        ip.clone_into(&mut used.ip);
+                    }
+                }
+                used.count(day, 1);
+            }
+            None => {
+                let used = TokenUse {
+                    account_id: account_id.to_string(),
+                    at,
+                    ip: ip.to_string(),
+                    days: vec![(day, 1)],
+                };
+                pending.insert(token_id.to_string(), used);
+            }
+        }
     }
 
     /// Writes everything pending in one transaction. On failure the batch is put back so the
@@ -44,31 +71,43 @@ impl UsageRecorder {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             std::mem::take(&mut *pending)
         };
-        if taken.last_used.is_empty() && taken.counts.is_empty() {
+        if taken.is_empty() {
             return;
         }
         let batch = UsageBatch {
             last_used: taken
-                .last_used
                 .iter()
-                .map(|(id, (at, ip))| (id.clone(), *at, ip.clone()))
+                .map(|(id, used)| (id.clone(), used.at, used.ip.clone()))
                 .collect(),
             counts: taken
-                .counts
                 .iter()
-                .map(|((token, day), (account, n))| {
-                    (token.clone(), account.clone(), day_string(*day), *n as i64)
+                .flat_map(|(id, used)| {
+                    used.days.iter().map(move |(day, n)| {
+                        (
+                            id.clone(),
+                            used.account_id.clone(),
+                            day_string(*day),
+                            *n as i64,
+                        )
+                    })
                 })
                 .collect(),
         };
         if let Err(e) = db.record_usage(&batch).await {
             tracing::warn!(error = %e, tokens = batch.last_used.len(), "could not write usage; will retry");
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            for (id, used) in taken.last_used {
-                pending.last_used.entry(id).or_insert(used);
-            }
-            for (key, (account, n)) in taken.counts {
-                pending.counts.entry(key).or_insert((account, 0)).1 += n;
+            for (id, used) in taken {
+                match pending.get_mut(&id) {
+                    // Uses that arrived meanwhile are newer: keep their time and address.
+                    Some(newer) => {
+                        for (day, n) in used.days {
+                            newer.count(day, n);
+                        }
+                    }
+                    None => {
+                        pending.insert(id, used);
+                    }
+                }
             }
         }
     }
@@ -95,12 +134,17 @@ mod tests {
         for _ in 0..3 {
             r.record("tok_a", "sa_1", 10, "1.2.3.4");
         }
-        r.record("tok_a", "sa_1", DAY_MS + 5, "1.2.3.4");
+        r.record("tok_a", "sa_1", DAY_MS + 5, "1.2.3.5");
+        r.record("tok_a", "sa_1", DAY_MS + 1, "1.2.3.6");
         r.record("tok_b", "sa_1", 20, "5.6.7.8");
         let p = r.pending.lock().unwrap();
-        assert_eq!(p.counts[&("tok_a".to_string(), 0)].1, 3);
-        assert_eq!(p.counts[&("tok_a".to_string(), 1)].1, 1);
-        assert_eq!(p.last_used["tok_a"].0, DAY_MS + 5);
-        assert_eq!(p.counts.len(), 3);
+        assert_eq!(p["tok_a"].days, vec![(0, 3), (1, 2)]);
+        assert_eq!(p["tok_b"].days, vec![(0, 1)]);
+        assert_eq!(
+            (p["tok_a"].at, p["tok_a"].ip.as_str()),
+            (DAY_MS + 5, "1.2.3.5"),
+            "the newest use wins, whatever order the requests finished in"
+        );
+        assert_eq!(p.len(), 2);
     }
 }

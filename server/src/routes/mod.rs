@@ -5,5 +5,6 @@
 pub mod audit_export;
 pub mod introspect;
 pub mod openapi;
+pub mod principal;
 pub mod verify;
 pub mod whoami;

@@ -4,15 +4,14 @@
 //! the query asks: `?scope=write`, `?permission=deploy:production&workspace=prod`. The
 //! middleware has already verified the token (and counted the use, and limited guessing).
 
+use super::principal::Principal;
 use crate::middleware::authenticate::json_error;
 use app::domain::ApiError;
 use app::services::introspection::{check_requirement, Requirement};
-use app::services::Authenticated;
 use app::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use serde::Deserialize;
 
 /// The query: every part optional.
@@ -37,11 +36,11 @@ fn unauthenticated() -> Response {
 
 pub async fn verify(
     State(state): State<AppState>,
-    authenticated: Option<Extension<Authenticated>>,
+    Principal(authenticated): Principal,
     params: Result<Query<VerifyParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     // Only API tokens: a proxy forwards an automation's Bearer token, never a browser session.
-    let Some(Extension(auth)) = authenticated.filter(|a| a.principal.token.is_some()) else {
+    let Some(auth) = authenticated.filter(|a| a.principal.token.is_some()) else {
         return unauthenticated();
     };
     let Ok(Query(params)) = params else {

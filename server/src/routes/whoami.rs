@@ -4,15 +4,15 @@
 //! measurable part of the request (`docs/benchmarks.md`); this handler reads the principal the
 //! middleware already put in the request and nothing else.
 
+use super::principal::Principal;
 use crate::middleware::authenticate::json_error;
 use app::api::auth::answer_whoami;
 use app::domain::ApiError;
-use app::services::Authenticated;
 use app::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use serde::Deserialize;
 
 /// The operation takes no arguments: its body is a JSON object (`{}`), as for any operation,
@@ -22,13 +22,13 @@ struct NoArguments {}
 
 pub async fn whoami(
     State(state): State<AppState>,
-    auth: Option<Extension<Authenticated>>,
+    Principal(auth): Principal,
     body: Bytes,
 ) -> Response {
     if serde_json::from_slice::<NoArguments>(&body).is_err() {
         return json_error(&ApiError::body_not_json());
     }
-    match answer_whoami(&state, auth.map(|Extension(a)| a)).await {
+    match answer_whoami(&state, auth).await {
         Ok(answer) => Json(answer).into_response(),
         Err(e) => json_error(&e),
     }
