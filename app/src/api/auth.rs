@@ -1,6 +1,7 @@
 //! `auth/*`: sign-in, sign-out, who am I, and the first administrator's setup.
 
-use crate::domain::{ApiError, Principal, User};
+pub use crate::domain::WhoamiResponse;
+use crate::domain::{ApiError, User};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -9,14 +10,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     pub user: User,
-}
-
-/// Answer of `auth/whoami`.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct WhoamiResponse {
-    pub principal: Principal,
-    /// The URL automation uses with its tokens (`tenantURL` in `session.json`).
-    pub tenant_url: String,
 }
 
 /// An empty JSON object, for operations with nothing to return.
@@ -80,6 +73,24 @@ pub async fn answer_whoami(
     Ok(WhoamiResponse {
         principal,
         tenant_url: state.config.tenant_url(),
+    })
+}
+
+/// `whoami`'s answer for the plain handler: for an API token, built once per credential read
+/// and kept with it (its JSON too), since everything in it follows from the credential.
+#[cfg(feature = "ssr")]
+pub async fn shared_whoami(
+    state: &crate::state::AppState,
+    auth: Option<crate::services::Authenticated>,
+) -> Result<crate::domain::Shared<WhoamiResponse>, ApiError> {
+    let credential = auth.as_ref().and_then(|a| a.credential.clone());
+    if let Some(answer) = credential.as_ref().and_then(|c| c.whoami.get()) {
+        return Ok(answer.clone());
+    }
+    let answer = crate::domain::Shared::new(answer_whoami(state, auth).await?);
+    Ok(match credential {
+        Some(c) => c.whoami.get_or_init(|| answer).clone(),
+        None => answer,
     })
 }
 

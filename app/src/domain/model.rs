@@ -52,6 +52,14 @@ pub struct Principal {
     pub workspaces: super::Shared<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
+/// Answer of `auth/whoami`: who is asking, and where automation sends its tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WhoamiResponse {
+    pub principal: Principal,
+    /// The URL automation uses with its tokens (`tenantURL` in `session.json`).
+    pub tenant_url: String,
+}
+
 impl Principal {
     /// Whether the principal was told it may do `permission` (the UI uses this to offer only
     /// what the server would allow; the server decides with the full access model).

@@ -10,10 +10,17 @@
 //!
 //! Expiry and a rotated secret's grace period are still checked on every request (they are
 //! times in the row); unknown tokens are never cached, so guessing cannot fill the map.
+//!
+//! An entry also keeps the principal built from its row the first time the token authenticated
+//! (its grants, its limits, its formatted dates), and the `whoami` and introspection answers
+//! about it: all of them follow from the row and the access version the row carries, so they
+//! are exactly as fresh as the row, and a hit skips building them (and writing their JSON).
 
+use super::Authenticated;
+use crate::domain::{Introspection, Shared, WhoamiResponse};
 use crate::store::CredentialRow;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Longest lifetime allowed: issue 10's bound for a revocation to reach every replica.
@@ -29,9 +36,50 @@ pub struct CredentialCache {
 }
 
 struct Entry {
-    row: CredentialRow,
+    credential: Arc<Credential>,
     read_at: Instant,
     commits: u64,
+}
+
+/// A credential as read from the database, and what was built from it since.
+#[derive(Debug)]
+pub struct Credential {
+    pub row: CredentialRow,
+    /// The principal, once the token has authenticated (without `credential`, which would
+    /// make the entry own itself).
+    built: OnceLock<Authenticated>,
+    /// `whoami`'s answer for this token.
+    pub whoami: OnceLock<Shared<WhoamiResponse>>,
+    /// Introspection's answer about this token, while it is active, for a caller of its own
+    /// organization.
+    pub introspection: OnceLock<Shared<Introspection>>,
+}
+
+impl Credential {
+    pub fn new(row: CredentialRow) -> Arc<Self> {
+        Arc::new(Credential {
+            row,
+            built: OnceLock::new(),
+            whoami: OnceLock::new(),
+            introspection: OnceLock::new(),
+        })
+    }
+
+    /// The principal built from this row earlier, if any, pointing back at this credential.
+    pub fn built(self: &Arc<Self>) -> Option<Authenticated> {
+        self.built.get().map(|auth| Authenticated {
+            credential: Some(self.clone()),
+            ..auth.clone()
+        })
+    }
+
+    /// Keeps the principal built from this row for the next request that finds it.
+    pub fn keep_built(&self, auth: &Authenticated) {
+        let _ = self.built.set(Authenticated {
+            credential: None,
+            ..auth.clone()
+        });
+    }
 }
 
 /// When and at which commit count a lookup started: what an entry's freshness is counted from.
@@ -63,20 +111,20 @@ impl CredentialCache {
         }
     }
 
-    /// The row for `hash`, if it was read less than the lifetime ago and this process has
-    /// committed no write since.
-    pub fn get(&self, hash: &str, commits: u64) -> Option<CredentialRow> {
+    /// The credential for `hash`, if it was read less than the lifetime ago and this process
+    /// has committed no write since.
+    pub fn get(&self, hash: &str, commits: u64) -> Option<Arc<Credential>> {
         if !self.is_enabled() {
             return None;
         }
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let entry = entries.get(hash)?;
         (entry.commits == commits && entry.read_at.elapsed() < self.lifetime)
-            .then(|| entry.row.clone())
+            .then(|| entry.credential.clone())
     }
 
-    /// Keeps `row`, found by `hash` in a lookup that began at `read`.
-    pub fn put(&self, hash: &str, row: &CredentialRow, read: ReadStart) {
+    /// Keeps `credential`, found by `hash` in a lookup that began at `read`.
+    pub fn put(&self, hash: &str, credential: &Arc<Credential>, read: ReadStart) {
         if !self.is_enabled() {
             return;
         }
@@ -91,7 +139,7 @@ impl CredentialCache {
         entries.insert(
             hash.to_string(),
             Entry {
-                row: row.clone(),
+                credential: credential.clone(),
                 read_at: read.at,
                 commits: read.commits,
             },
@@ -105,8 +153,8 @@ mod tests {
     use crate::domain::Role;
     use crate::store::Scopes;
 
-    fn row() -> CredentialRow {
-        CredentialRow {
+    fn row() -> Arc<Credential> {
+        Credential::new(CredentialRow {
             token_id: "tok_1".into(),
             token_name: "deploy".into(),
             token_created_at: 0,
@@ -128,7 +176,7 @@ mod tests {
             org_slug: "acme".into(),
             org_name: "Acme".into(),
             access_version: 1,
-        }
+        })
     }
 
     #[test]
@@ -136,11 +184,59 @@ mod tests {
         let cache = CredentialCache::new(60);
         let read = cache.start_read(7);
         cache.put("h", &row(), read);
-        assert_eq!(cache.get("h", 7).map(|r| r.token_id), Some("tok_1".into()));
+        assert_eq!(
+            cache.get("h", 7).map(|c| c.row.token_id.clone()),
+            Some("tok_1".into())
+        );
         assert!(cache.get("h", 8).is_none(), "a commit since the read");
         assert!(cache.get("other", 7).is_none());
         std::thread::sleep(Duration::from_millis(70));
         assert!(cache.get("h", 7).is_none(), "older than its lifetime");
+    }
+
+    #[test]
+    fn the_principal_built_once_is_found_with_the_entry() {
+        use crate::services::access::Access;
+        let cache = CredentialCache::new(60);
+        let found = row();
+        cache.put("h", &found, cache.start_read(1));
+        assert!(cache.get("h", 1).unwrap().built().is_none());
+        let principal = crate::domain::Principal {
+            kind: crate::domain::PrincipalKind::ServiceAccount,
+            id: "sa_1".into(),
+            name: "ci".into(),
+            role: Role::Viewer,
+            scopes: Vec::new(),
+            organization: crate::domain::OrganizationRef {
+                id: "org_1".into(),
+                slug: "acme".into(),
+                name: "Acme".into(),
+            },
+            token: None,
+            permissions: Default::default(),
+            workspaces: Default::default(),
+        };
+        found.keep_built(&Authenticated {
+            principal,
+            access: Arc::new(Access::of_role(Role::Viewer)),
+            credential: Some(found.clone()),
+        });
+        assert_eq!(
+            Arc::strong_count(&found),
+            2,
+            "the test's and the entry's: the kept principal does not own its credential"
+        );
+        let again = cache.get("h", 1).unwrap();
+        let built = again.built().unwrap();
+        assert_eq!(built.principal.id, "sa_1");
+        assert!(built
+            .credential
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c, &found)));
+        assert!(
+            cache.get("h", 2).is_none(),
+            "gone with the row after a commit"
+        );
     }
 
     #[test]
@@ -157,6 +253,9 @@ mod tests {
         let off = CredentialCache::new(0);
         off.put("h", &row(), off.start_read(0));
         assert!(off.get("h", 0).is_none());
-        assert_eq!(CredentialCache::new(60_000).lifetime, Duration::from_secs(1));
+        assert_eq!(
+            CredentialCache::new(60_000).lifetime,
+            Duration::from_secs(1)
+        );
     }
 }

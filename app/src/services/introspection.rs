@@ -8,7 +8,7 @@ use super::clock::parse_rfc3339;
 use super::token_verification::{principal_from_token, Presented};
 use super::{authorize, Authenticated, Caller, RequestMeta};
 use crate::domain::{
-    ApiError, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName, Scope,
+    ApiError, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName, Scope, Shared,
     TokenFacts,
 };
 use crate::state::AppState;
@@ -49,7 +49,7 @@ pub async fn introspect_pair(
     caller: Presented,
     target: Presented,
     meta: &RequestMeta,
-) -> Result<Introspection, (ApiError, bool)> {
+) -> Result<Shared<Introspection>, (ApiError, bool)> {
     let caller = caller
         .authenticate(state, meta)
         .await
@@ -70,7 +70,7 @@ pub async fn introspect_as(
     caller: Authenticated,
     secret: &str,
     meta: &RequestMeta,
-) -> Result<Introspection, ApiError> {
+) -> Result<Shared<Introspection>, ApiError> {
     let caller = may_introspect(caller, meta)?;
     let target = principal_from_token(state, secret.trim(), meta).await?;
     answer(state, &caller, target).await
@@ -86,24 +86,32 @@ fn may_introspect(auth: Authenticated, meta: &RequestMeta) -> Result<Caller, Api
 }
 
 /// Inactive for a token that did not authenticate and for another organization's token;
-/// otherwise everything it may do.
+/// otherwise everything it may do, built once per credential read and kept with it.
 async fn answer(
     state: &AppState,
     caller: &Caller,
     target: Option<Authenticated>,
-) -> Result<Introspection, ApiError> {
+) -> Result<Shared<Introspection>, ApiError> {
     let Some(auth) = target else {
-        return Ok(Introspection::inactive());
+        return Ok(Introspection::inactive().into());
     };
     if auth.principal.organization.id != caller.principal.organization.id {
-        return Ok(Introspection::inactive());
+        return Ok(Introspection::inactive().into());
     }
-    Ok(match facts(state, auth).await? {
+    let credential = auth.credential.clone();
+    if let Some(kept) = credential.as_ref().and_then(|c| c.introspection.get()) {
+        return Ok(kept.clone());
+    }
+    let answer = Shared::new(match facts(state, auth).await? {
         Some(facts) => Introspection {
             active: true,
             facts: Some(facts),
         },
         None => Introspection::inactive(),
+    });
+    Ok(match credential {
+        Some(c) => c.introspection.get_or_init(|| answer).clone(),
+        None => answer,
     })
 }
 

@@ -47,6 +47,9 @@ pub struct RequestMeta {
 pub struct Authenticated {
     pub principal: Principal,
     pub access: std::sync::Arc<access::Access>,
+    /// The API token's credential it was verified from (`None` for a session): answers that
+    /// follow from the credential alone are kept there for as long as it is fresh.
+    pub credential: Option<std::sync::Arc<credential_cache::Credential>>,
 }
 
 /// An authenticated caller together with where the call came from.

@@ -119,6 +119,7 @@ pub async fn principal_from_session(
                 limits: None,
                 version: row.access_version,
             }),
+            credential: None,
         },
         renewed_cookie,
     }))

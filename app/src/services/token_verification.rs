@@ -5,6 +5,7 @@
 use super::access::{self, list_from_text, Access, SubjectKind, TokenLimits};
 use super::audit::AuditAction;
 use super::clock::{now_ms, rfc3339_opt};
+use super::credential_cache::Credential;
 use super::sessions::unavailable;
 use super::{Authenticated, RequestMeta};
 use crate::auth::random::{new_id, sha256_hex};
@@ -12,6 +13,7 @@ use crate::auth::token_secret;
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role};
 use crate::state::AppState;
 use crate::store::{CredentialRow, NewAuditEvent};
+use std::sync::Arc;
 
 /// Why a token Steward knows was refused; recorded in the audit log, never told to the caller.
 fn refusal(row: &CredentialRow, is_current: bool, now: i64) -> Option<&'static str> {
@@ -46,31 +48,32 @@ pub async fn principal_from_token(
         return Ok(None);
     };
     match credential(state, &hash).await? {
-        Some(row) => authenticate_row(state, row, &hash, meta).await,
+        Some(found) => authenticate_credential(state, &found, &hash, meta).await,
         None => Ok(None),
     }
 }
 
 /// The credential stored under `hash`: from the credential cache when it is on and fresh,
 /// otherwise from the database (and then kept).
-async fn credential(state: &AppState, hash: &str) -> Result<Option<CredentialRow>, ApiError> {
+async fn credential(state: &AppState, hash: &str) -> Result<Option<Arc<Credential>>, ApiError> {
     let commits = state.db.commits();
-    if let Some(row) = state.credentials.get(hash, commits) {
-        return Ok(Some(row));
+    if let Some(found) = state.credentials.get(hash, commits) {
+        return Ok(Some(found));
     }
     let read = state.credentials.start_read(commits);
     let row = state.db.credential(hash).await.map_err(unavailable)?;
-    if let Some(row) = &row {
-        state.credentials.put(hash, row, read);
-    }
-    Ok(row)
+    Ok(row.map(|row| {
+        let found = Credential::new(row);
+        state.credentials.put(hash, &found, read);
+        found
+    }))
 }
 
 /// A presented token after the lookup, before deciding whether it authenticates.
 #[derive(Debug, Clone, Default)]
 pub struct Presented {
     hash: Option<String>,
-    row: Option<CredentialRow>,
+    found: Option<Arc<Credential>>,
 }
 
 impl Presented {
@@ -81,8 +84,8 @@ impl Presented {
         state: &AppState,
         meta: &RequestMeta,
     ) -> Result<Option<Authenticated>, ApiError> {
-        match (self.row, self.hash) {
-            (Some(row), Some(hash)) => authenticate_row(state, row, &hash, meta).await,
+        match (self.found, self.hash) {
+            (Some(found), Some(hash)) => authenticate_credential(state, &found, &hash, meta).await,
             _ => Ok(None),
         }
     }
@@ -118,19 +121,26 @@ pub async fn look_up_pair(
         let row = rows
             .iter()
             .find(|r| r.secret_hash == hash || r.previous_secret_hash.as_deref() == Some(hash))?;
-        state.credentials.put(hash, row, read);
-        Some(row.clone())
+        let found = Credential::new(row.clone());
+        state.credentials.put(hash, &found, read);
+        Some(found)
     });
     Ok(Presented::pair(hashes, found))
 }
 
 impl Presented {
-    fn pair(hashes: [Option<String>; 2], rows: [Option<CredentialRow>; 2]) -> [Presented; 2] {
+    fn pair(hashes: [Option<String>; 2], found: [Option<Arc<Credential>>; 2]) -> [Presented; 2] {
         let [h0, h1] = hashes;
-        let [r0, r1] = rows;
+        let [f0, f1] = found;
         [
-            Presented { hash: h0, row: r0 },
-            Presented { hash: h1, row: r1 },
+            Presented {
+                hash: h0,
+                found: f0,
+            },
+            Presented {
+                hash: h1,
+                found: f1,
+            },
         ]
     }
 }
@@ -141,18 +151,34 @@ fn hash_of(secret: &str) -> Option<String> {
     token_secret::is_well_formed(secret).then(|| sha256_hex(secret))
 }
 
-/// What the token stored in `row` (found by `hash`) may do, if it may authenticate now.
-async fn authenticate_row(
+/// What the token stored in `found` (under `hash`) may do, if it may authenticate now. Whether
+/// it may is decided on every request; what it may do is built once per credential read.
+async fn authenticate_credential(
     state: &AppState,
-    row: CredentialRow,
+    found: &Arc<Credential>,
     hash: &str,
     meta: &RequestMeta,
 ) -> Result<Option<Authenticated>, ApiError> {
+    let row = &found.row;
     let now = now_ms();
-    if let Some(reason) = refusal(&row, row.secret_hash == hash, now) {
-        audit_refused_token(state, &row, reason, meta, now).await;
+    if let Some(reason) = refusal(row, row.secret_hash == hash, now) {
+        audit_refused_token(state, row, reason, meta, now).await;
         return Ok(None);
     }
+    state
+        .usage
+        .record(&row.token_id, &row.account_id, now, &meta.ip);
+    if let Some(auth) = found.built() {
+        return Ok(Some(auth));
+    }
+    let mut auth = build_principal(state, row).await?;
+    found.keep_built(&auth);
+    auth.credential = Some(found.clone());
+    Ok(Some(auth))
+}
+
+/// The principal a token's row describes, with its grants and limits.
+async fn build_principal(state: &AppState, row: &CredentialRow) -> Result<Authenticated, ApiError> {
     let (role, account_role) = (effective_role(row.role, row.role_cap), row.role);
     let grants = access::grants(
         state,
@@ -174,33 +200,31 @@ async fn authenticate_row(
         }),
         version: row.access_version,
     };
-    state
-        .usage
-        .record(&row.token_id, &row.account_id, now, &meta.ip);
     let principal = Principal {
         kind: PrincipalKind::ServiceAccount,
-        id: row.account_id,
-        name: row.account_name,
+        id: row.account_id.clone(),
+        name: row.account_name.clone(),
         role,
-        scopes: row.scopes.0,
+        scopes: row.scopes.0.clone(),
         organization: OrganizationRef {
-            id: row.org_id,
-            slug: row.org_slug,
-            name: row.org_name,
+            id: row.org_id.clone(),
+            slug: row.org_slug.clone(),
+            name: row.org_name.clone(),
         },
         token: Some(PrincipalToken {
-            id: row.token_id,
-            name: row.token_name,
+            id: row.token_id.clone(),
+            name: row.token_name.clone(),
             expires_at: rfc3339_opt(row.expires_at),
             created_at: Some(super::clock::rfc3339(row.token_created_at)),
         }),
         permissions: Default::default(),
         workspaces: Default::default(),
     };
-    Ok(Some(Authenticated {
+    Ok(Authenticated {
         principal,
-        access: std::sync::Arc::new(access),
-    }))
+        access: Arc::new(access),
+        credential: None,
+    })
 }
 
 /// Records a refused use of a token Steward knows, at most once a minute per token, so a

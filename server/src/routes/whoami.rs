@@ -2,11 +2,12 @@
 //! served by a plain handler because it is the request every script makes first and most
 //! often. The server-function path builds a Leptos reactive owner and context for each call, a
 //! measurable part of the request (`docs/benchmarks.md`); this handler reads the principal the
-//! middleware already put in the request and nothing else.
+//! middleware already put in the request and nothing else, and answers an API token with the
+//! answer kept with its credential while the credential cache holds it.
 
 use super::principal::Principal;
 use crate::middleware::authenticate::json_error;
-use app::api::auth::answer_whoami;
+use app::api::auth::shared_whoami;
 use app::domain::ApiError;
 use app::state::AppState;
 use axum::body::Bytes;
@@ -28,7 +29,7 @@ pub async fn whoami(
     if serde_json::from_slice::<NoArguments>(&body).is_err() {
         return json_error(&ApiError::body_not_json());
     }
-    match answer_whoami(&state, auth).await {
+    match shared_whoami(&state, auth).await {
         Ok(answer) => Json(answer).into_response(),
         Err(e) => json_error(&e),
     }

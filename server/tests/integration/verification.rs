@@ -14,7 +14,7 @@ on_both_databases!(
 );
 
 /// A gateway account whose token can introspect and do nothing else.
-async fn gateway(app: &TestApp, ada: &Client) -> Client {
+pub(crate) async fn gateway(app: &TestApp, ada: &Client) -> Client {
     let r = ada
         .post(
             "/api/v1/roles/create",
