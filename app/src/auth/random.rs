@@ -44,9 +44,14 @@ pub fn session_secret() -> String {
     base62(43)
 }
 
-/// Hex SHA-256: how every secret (token, session id, setup link) is stored.
+/// Hex SHA-256: how every secret (token, session id, setup link) is stored. Written into a
+/// buffer rather than with `hex::encode`, which builds the string a character at a time: this
+/// runs on every verified request.
 pub fn sha256_hex(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    let mut digits = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(secret.as_bytes()), &mut digits)
+        .expect("32 bytes make 64 hex digits");
+    String::from_utf8(digits.to_vec()).expect("hex digits are ASCII")
 }
 
 #[cfg(test)]

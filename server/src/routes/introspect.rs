@@ -53,12 +53,44 @@ pub async fn introspect(
     }
 }
 
-/// The body: 400 when it is not a JSON object, 422 naming `token` when that is missing.
+/// The body: 400 when it is not a JSON object, 422 naming `token` when that is missing. A good
+/// body is read once; only a bad one is read again to tell which error it is.
 fn parse(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
+    // Only an object: serde would also read a struct from an array (`["stw_…"]`).
+    let is_object = body.trim_ascii_start().first() == Some(&b'{');
+    if let Some(request) = is_object
+        .then(|| serde_json::from_slice::<IntrospectionRequest>(body).ok())
+        .flatten()
+    {
+        return Ok(request);
+    }
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| ApiError::body_not_json())?;
     if !value.is_object() {
         return Err(ApiError::body_not_json());
     }
     serde_json::from_value(value).map_err(|_| ApiError::invalid("token", "token is required."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn reads_an_object_naming_the_token_and_refuses_anything_else() {
+        let good = parse(br#" {"token": "stw_x", "extra": 1}"#).unwrap();
+        assert_eq!(good.token, "stw_x");
+        for not_an_object in [&br#"["stw_x"]"#[..], b"\"stw_x\"", b"{", b"", b"null"] {
+            let e = parse(not_an_object).unwrap_err();
+            assert_eq!(e.status_code(), 400, "{not_an_object:?}");
+        }
+        for no_token in [&br#"{}"#[..], br#"{"token": 7}"#, br#"{"tokens": "stw_x"}"#] {
+            let e = parse(no_token).unwrap_err();
+            assert_eq!(
+                (e.status_code(), e.field()),
+                (422, Some("token")),
+                "{no_token:?}"
+            );
+        }
+    }
 }
