@@ -32,7 +32,15 @@ const MAX_ENTRIES: usize = 100_000;
 /// The credentials this process read within the last `lifetime`, by SHA-256 of the secret.
 pub struct CredentialCache {
     lifetime: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<Entries>,
+}
+
+/// The map, and when expired entries were last dropped from it. Why sweep: an entry carries
+/// its answers' JSON (kilobytes for a token with many workspaces), so the map must hold the
+/// tokens used in the last moments, not every token used since the process started.
+struct Entries {
+    by_hash: HashMap<String, Entry>,
+    swept_at: Instant,
 }
 
 struct Entry {
@@ -95,7 +103,10 @@ impl CredentialCache {
     pub fn new(lifetime_ms: u64) -> Self {
         CredentialCache {
             lifetime: Duration::from_millis(lifetime_ms.min(MAX_LIFETIME_MS)),
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                by_hash: HashMap::new(),
+                swept_at: Instant::now(),
+            }),
         }
     }
 
@@ -118,25 +129,29 @@ impl CredentialCache {
             return None;
         }
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = entries.get(hash)?;
+        let entry = entries.by_hash.get(hash)?;
         (entry.commits == commits && entry.read_at.elapsed() < self.lifetime)
             .then(|| entry.credential.clone())
     }
 
-    /// Keeps `credential`, found by `hash` in a lookup that began at `read`.
+    /// Keeps `credential`, found by `hash` in a lookup that began at `read`. At most once a
+    /// lifetime (and whenever the map is full) the expired entries go first.
     pub fn put(&self, hash: &str, credential: &Arc<Credential>, read: ReadStart) {
         if !self.is_enabled() {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_ENTRIES {
+        if entries.by_hash.len() >= MAX_ENTRIES || entries.swept_at.elapsed() >= self.lifetime {
             let lifetime = self.lifetime;
-            entries.retain(|_, e| e.read_at.elapsed() < lifetime);
-            if entries.len() >= MAX_ENTRIES {
+            entries
+                .by_hash
+                .retain(|_, e| e.read_at.elapsed() < lifetime);
+            entries.swept_at = Instant::now();
+            if entries.by_hash.len() >= MAX_ENTRIES {
                 return;
             }
         }
-        entries.insert(
+        entries.by_hash.insert(
             hash.to_string(),
             Entry {
                 credential: credential.clone(),
@@ -237,6 +252,19 @@ mod tests {
             cache.get("h", 2).is_none(),
             "gone with the row after a commit"
         );
+    }
+
+    #[test]
+    fn expired_entries_go_once_a_lifetime_has_passed() {
+        let cache = CredentialCache::new(30);
+        cache.put("a", &row(), cache.start_read(0));
+        cache.put("b", &row(), cache.start_read(0));
+        std::thread::sleep(Duration::from_millis(40));
+        cache.put("c", &row(), cache.start_read(0));
+        let entries = cache.entries.lock().unwrap();
+        let mut kept: Vec<&str> = entries.by_hash.keys().map(String::as_str).collect();
+        kept.sort();
+        assert_eq!(kept, ["c"]);
     }
 
     #[test]
