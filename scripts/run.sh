@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/steward-target}"
-export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$root/scripts/bin:$root/end2end/node_modules/.bin:$PATH"
 bash "$root/scripts/setup.sh"
 (cd "$root" && cargo leptos build --release --split)
 # Brotli and gzip copies of the wasm, JS and CSS, sent instead of compressing on every request.

@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/steward-target}"
-export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$root/scripts/bin:$root/end2end/node_modules/.bin:$PATH"
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 bash scripts/setup.sh --test

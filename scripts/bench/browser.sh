@@ -9,7 +9,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 command -v brotli >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq brotli >/dev/null; }
-export PATH="$root/end2end/node_modules/.bin:$PATH"
+export PATH="$root/scripts/bin:$root/end2end/node_modules/.bin:$PATH"
 (cd "$root" && cargo leptos build --release --split >"$work/build.log" 2>&1) \
   || { tail -30 "$work/build.log" >&2; exit 1; }
 "$CARGO_TARGET_DIR/release/server" precompress --dir "$root/target/site/pkg" >"$work/precompress.log"
