@@ -4,7 +4,7 @@ use leptos::prelude::document;
 
 /// Called by the hydration script that the server puts in every page. Pages are lazy routes
 /// (their code comes in chunks of their own), so hydration waits for the current page's chunk;
-/// only then does `<body data-hydrated="true">` tells the tests that the page
+/// only then does `<body data-hydrated="true">` tell the tests that the page
 /// is interactive.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
