@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::any::Any;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -57,11 +57,21 @@ impl FromRef<Site> for LeptosOptions {
     }
 }
 
+/// The pages' routes, listed once per process. Leptos lists them by rendering the app while a
+/// process-wide flag keeps resources from loading; two routers built at once (the test suite
+/// builds one per test, in parallel) could clear each other's flag mid-render, and the app's
+/// `whoami` resource would then run without the server state and panic (seen once in a
+/// `scripts/test.sh` run on PostgreSQL).
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application for `state`, serving the site files described by `options`.
 pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfig) -> Router {
     let limiters = Limiters::new(config.sign_in_per_minute);
     spawn_limiter_cleanup(limiters.clone());
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
