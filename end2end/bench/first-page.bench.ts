@@ -58,7 +58,7 @@ async function visit(
   return { path, interactiveMs, files };
 }
 
-test("first visits: the sign-in page, and the service-account list with 1,000 accounts", async ({ browser, baseURL }) => {
+test("first visits: sign-in, the service-account list with 1,000 accounts, two pages of the bundle", async ({ browser, baseURL }) => {
   const signIn = await browser.newContext();
   const page = await signIn.newPage();
   await page.goto("/login");
@@ -82,6 +82,16 @@ test("first visits: the sign-in page, and the service-account list with 1,000 ac
         await expect(p.getByRole("row")).not.toHaveCount(0);
       });
       console.log("VISIT " + JSON.stringify({ page: `service-account list, ${link}`, round, ...list }));
+      // Two pages of the rest-of-the-app bundle (app/src/ui/bundle.rs): what landing on one
+      // costs, with the organization's stale accounts and tokens to show, and with next to nothing.
+      const stale = await visit(browser, "/settings/stale", session, throttled, async (p) => {
+        await expect(p.getByRole("heading", { name: "Stale credentials", level: 1 })).toBeVisible();
+      });
+      console.log("VISIT " + JSON.stringify({ page: `stale credentials, ${link}`, round, ...stale }));
+      const own = await visit(browser, "/settings/account", session, throttled, async (p) => {
+        await expect(p.getByRole("heading", { name: "Your account", level: 1 })).toBeVisible();
+      });
+      console.log("VISIT " + JSON.stringify({ page: `your account, ${link}`, round, ...own }));
     }
   }
 });

@@ -2,8 +2,10 @@
 # Browser: what a first visit downloads and how long it takes to become interactive, on the
 # release build as `scripts/run.sh` makes it (pages split into lazily loaded wasm chunks,
 # precompressed brotli and gzip copies). Headless Chromium (the tests' Playwright) visits the
-# sign-in page and the service-account list of an organization with 1,000 accounts, each time
-# with a fresh profile (nothing cached), BENCH_ROUNDS times (10). Target: the first page's wasm
+# sign-in page, the service-account list of an organization with 1,000 accounts, and two pages
+# of the rest-of-the-app bundle (Stale credentials, which lists that organization's unused
+# accounts and tokens, and Your account, which shows almost nothing), each time with a fresh
+# profile (nothing cached), BENCH_ROUNDS times (10). Target: the first page's wasm
 # under 300 KB brotli. Run through `bash scripts/bench.sh browser`; it leaves the release build
 # in target/site.
 set -euo pipefail

@@ -2,6 +2,7 @@
 //! (Manage, Disable or Enable, Delete service account), and the tokens, shown when the row is
 //! expanded, each with its own ⋮ › Revoke.
 
+use super::bundle::{self, Part};
 use super::format::{when, when_or};
 use super::menu::{MenuItem, RowMenu};
 use crate::api::service_accounts::get_service_account;
@@ -113,9 +114,11 @@ pub fn AccountRow(
         <Show when=move || expanded.get()>
             <tr class="expanded">
                 <td colspan=COLUMNS.to_string() id=panel_id.clone()>
-                    // The token table's code loads the first time a row opens (`#[lazy]`).
+                    // The token table's code is in the bundle, loaded the first time a row opens.
                     <Suspense fallback=|| view! { <p aria-busy="true">"Loading tokens…"</p> }>
-                        {Suspend::new(account_tokens(row_id.get_value(), writable, request, tokens_changed))}
+                        {Suspend::new(bundle::rest_of_app(Part::AccountTokens {
+                            account_id: row_id.get_value(), writable, request, tokens_changed,
+                        }))}
                     </Suspense>
                 </td>
             </tr>
@@ -123,10 +126,10 @@ pub fn AccountRow(
     }
 }
 
-/// The live tokens of one account, loaded when its row is expanded. Lazy: its code is in its
-/// own wasm file, fetched the first time a row opens, so the list page loads without it.
-#[lazy]
-fn account_tokens(
+/// The live tokens of one account, loaded when its row is expanded. In the bundle
+/// (`bundle::Part::AccountTokens`), fetched the first time a row opens, so the list page loads
+/// without it.
+pub(super) fn account_tokens(
     account_id: String,
     writable: bool,
     request: Callback<RowRequest>,

@@ -5,6 +5,7 @@
 use super::account_actions::enable_account;
 use super::account_dialogs::{DeleteAccountDialog, DisableAccountDialog};
 use super::account_row::{AccountRow, Expanded, RowRequest};
+use super::bundle::{self, Part};
 use super::copy::CopyButton;
 use super::format::count;
 use super::new_account_dialog::NewAccountDialog;
@@ -21,7 +22,7 @@ use leptos_router::hooks::use_navigate;
 
 /// The dialog open over the list, if any.
 #[derive(Clone)]
-enum ListDialog {
+pub(super) enum ListDialog {
     NewAccount,
     /// `first`: right after the account was created (Skip instead of Cancel).
     AddToken {
@@ -108,7 +109,15 @@ pub fn AccountsPage() -> impl IntoView {
         }
     });
     let on_row = Callback::new(move |r: RowRequest| {
-        leptos::task::spawn_local(act_on_row(r, dialog, changed, toaster));
+        let action = Part::RowAction {
+            request: r,
+            open: dialog,
+            changed,
+            toaster,
+        };
+        leptos::task::spawn_local(async move {
+            bundle::rest_of_app(action).await;
+        });
     });
     view! {
         <Title text="Service accounts"/>
@@ -204,10 +213,10 @@ pub fn AccountsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        // Each dialog's code loads the first time one opens (`#[lazy]`): the list page is the
-        // first most people see, and it shows no dialog until asked.
+        // The dialogs' code is in the rest-of-the-app bundle, loaded the first time one opens:
+        // the list page is the first most people see, and it shows no dialog until asked.
         <Suspense fallback=|| ()>
-            {move || dialog.get().map(|d| Suspend::new(list_dialog(d, dialog, changed, close)))}
+            {move || dialog.get().map(|d| Suspend::new(bundle::rest_of_app(Part::ListDialog { dialog: d, open: dialog, changed, close })))}
         </Suspense>
     }
 }
@@ -249,10 +258,10 @@ fn open_add_token(dialog: RwSignal<Option<ListDialog>>, account: ServiceAccount,
     });
 }
 
-/// What a row's button or menu item asks for: most open a dialog. Lazy, like the dialogs, so
-/// the list page loads without the code of what only a click needs.
-#[lazy]
-fn act_on_row(
+/// What a row's button or menu item asks for: most open a dialog. In the bundle
+/// (`bundle::Part::RowAction`), like the dialogs, so the list page loads without the code of
+/// what only a click needs.
+pub(super) fn act_on_row(
     r: RowRequest,
     dialog: RwSignal<Option<ListDialog>>,
     changed: Callback<()>,
@@ -269,10 +278,9 @@ fn act_on_row(
     }
 }
 
-/// The dialog for `d`; closing one that changed something reloads the list. Lazy: each dialog's
-/// code is fetched the first time it opens.
-#[lazy]
-fn list_dialog(
+/// The dialog for `d`; closing one that changed something reloads the list. In the bundle
+/// (`bundle::Part::ListDialog`): its code is fetched the first time a dialog opens.
+pub(super) fn list_dialog(
     d: ListDialog,
     dialog: RwSignal<Option<ListDialog>>,
     changed: Callback<()>,

@@ -10,6 +10,7 @@ mod account_row;
 mod account_settings;
 mod accounts;
 mod audit;
+mod bundle;
 mod components;
 mod confirm;
 mod copy;

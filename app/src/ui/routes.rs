@@ -1,12 +1,12 @@
-//! Every page as a lazy route: its code is split out of the main wasm into a chunk of its own
-//! (`cargo leptos build --split`), so the first page downloads the shell and that page only.
-//! The router loads a page's chunk before it navigates, and the server-rendered page tells the
-//! browser which chunks to preload, so a page never appears half-loaded.
+//! Every page as a lazy route, so its code is split out of the main wasm (`cargo leptos build
+//! --split`) and the first page downloads the shell and what that page needs. Sign-in, setup
+//! and the service-account list (the pages people land on) each have a chunk of their own; the
+//! other pages share the rest-of-the-app bundle (`super::bundle`). The router loads a page's
+//! chunk before it navigates, and the server-rendered page tells the browser which chunks to
+//! preload, so a page never appears half-loaded.
 
-use super::{
-    account_detail, account_settings, accounts, audit, groups, login, members, organization,
-    roles, setup, stale, workspaces,
-};
+use super::bundle::{self, Page, Part};
+use super::{accounts, login, setup};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -30,15 +30,41 @@ macro_rules! lazy_page {
     };
 }
 
+/// Declares a route type for a page in the rest-of-the-app bundle. What `#[lazy_route]` would
+/// write, except that the view comes from the bundle's one lazy function instead of a lazy
+/// function (and so a chunk) of its own.
+macro_rules! bundled_page {
+    ($route:ident, $page:ident) => {
+        #[doc = concat!("The route for `bundle::Page::", stringify!($page), "`.")]
+        pub struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                bundle::rest_of_app(Part::Page(Page::$page)).await
+            }
+
+            async fn preload() {
+                // Only the browser's build loads chunks; on the server the bundle is linked in.
+                #[cfg(target_arch = "wasm32")]
+                bundle::__preload_rest_of_app().await;
+            }
+        }
+    };
+}
+
 lazy_page!(LoginRoute, login::LoginPage);
 lazy_page!(SetupRoute, setup::SetupPage);
 lazy_page!(AccountsRoute, accounts::AccountsPage);
-lazy_page!(StaleRoute, stale::StalePage);
-lazy_page!(AccountRoute, account_detail::AccountPage);
-lazy_page!(AuditRoute, audit::AuditPage);
-lazy_page!(RolesRoute, roles::RolesPage);
-lazy_page!(GroupsRoute, groups::GroupsPage);
-lazy_page!(WorkspacesRoute, workspaces::WorkspacesPage);
-lazy_page!(OrganizationRoute, organization::OrganizationPage);
-lazy_page!(MembersRoute, members::MembersPage);
-lazy_page!(AccountSettingsRoute, account_settings::AccountSettingsPage);
+bundled_page!(StaleRoute, Stale);
+bundled_page!(AccountRoute, Account);
+bundled_page!(AuditRoute, Audit);
+bundled_page!(RolesRoute, Roles);
+bundled_page!(GroupsRoute, Groups);
+bundled_page!(WorkspacesRoute, Workspaces);
+bundled_page!(OrganizationRoute, Organization);
+bundled_page!(MembersRoute, Members);
+bundled_page!(AccountSettingsRoute, AccountSettings);

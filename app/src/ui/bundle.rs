@@ -1,0 +1,107 @@
+//! The rest of the app as one lazily loaded wasm chunk: every page but sign-in, setup and the
+//! service-account list, and what the list shows only when asked (its dialogs, its row
+//! actions, an expanded row's tokens). The first visit to any of them, or the list's first
+//! dialog, downloads the bundle once; after that nothing else of the app needs a download.
+//!
+//! Why one bundle and not a chunk per page: cargo-leptos's splitter writes a file for every set
+//! of lazy functions that shares code, and brotli compresses each file on its own. With a lazy
+//! function per page, dialog and token table, the list page's first visit fetched 113 files,
+//! 320 KB brotli; with the bundle 7 files, 283 KB, because the code it shares with the rest of
+//! the app comes in a few larger files that compress together (docs/benchmarks.md, Browser).
+//!
+//! One lazy function with an enum of what to show, rather than several, because the splitter
+//! gives every lazy function a chunk of its own; and the dispatch has to live here, inside the
+//! split function: a closure passed in would keep its code in the caller's chunk.
+
+use super::account_row::{self, RowRequest};
+use super::accounts::{self, ListDialog};
+use super::toast::Toaster;
+use super::{
+    account_detail, account_settings, audit, groups, members, organization, roles, stale,
+    workspaces,
+};
+use leptos::prelude::*;
+
+/// A page whose code is in the bundle.
+#[derive(Clone, Copy)]
+pub enum Page {
+    Account,
+    Stale,
+    Audit,
+    Roles,
+    Groups,
+    Workspaces,
+    Organization,
+    Members,
+    AccountSettings,
+}
+
+/// What to show from the bundle; the fields are the arguments of the function that shows it.
+pub enum Part {
+    Page(Page),
+    /// A dialog over the service-account list (`accounts::list_dialog`).
+    ListDialog {
+        dialog: ListDialog,
+        open: RwSignal<Option<ListDialog>>,
+        changed: Callback<()>,
+        close: Callback<bool>,
+    },
+    /// What a list row's button or menu item asked for (`accounts::act_on_row`); shows nothing
+    /// itself, most requests open a dialog.
+    RowAction {
+        request: RowRequest,
+        open: RwSignal<Option<ListDialog>>,
+        changed: Callback<()>,
+        toaster: Toaster,
+    },
+    /// An expanded list row's tokens (`account_row::account_tokens`).
+    AccountTokens {
+        account_id: String,
+        writable: bool,
+        request: Callback<RowRequest>,
+        tokens_changed: ReadSignal<u64>,
+    },
+}
+
+/// Shows `part`, loading the bundle first if this is the first time anything from it is needed.
+#[lazy]
+pub fn rest_of_app(part: Part) -> AnyView {
+    match part {
+        Part::Page(page) => page_view(page),
+        Part::ListDialog {
+            dialog,
+            open,
+            changed,
+            close,
+        } => accounts::list_dialog(dialog, open, changed, close),
+        Part::RowAction {
+            request,
+            open,
+            changed,
+            toaster,
+        } => {
+            accounts::act_on_row(request, open, changed, toaster);
+            ().into_any()
+        }
+        Part::AccountTokens {
+            account_id,
+            writable,
+            request,
+            tokens_changed,
+        } => account_row::account_tokens(account_id, writable, request, tokens_changed),
+    }
+}
+
+fn page_view(page: Page) -> AnyView {
+    match page {
+        Page::Account => view! { <account_detail::AccountPage/> }.into_any(),
+        Page::Stale => view! { <stale::StalePage/> }.into_any(),
+        Page::Audit => view! { <audit::AuditPage/> }.into_any(),
+        Page::Roles => view! { <roles::RolesPage/> }.into_any(),
+        Page::Groups => view! { <groups::GroupsPage/> }.into_any(),
+        Page::Workspaces => view! { <workspaces::WorkspacesPage/> }.into_any(),
+        Page::Organization => view! { <organization::OrganizationPage/> }.into_any(),
+        Page::Members => view! { <members::MembersPage/> }.into_any(),
+        Page::AccountSettings => view! { <account_settings::AccountSettingsPage/> }.into_any(),
+    }
+}
