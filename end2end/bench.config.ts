@@ -6,7 +6,8 @@ import base from "./playwright.config";
 export default defineConfig({
   testDir: "./bench",
   testMatch: /\.bench\.ts$/,
-  timeout: 300_000,
+  // Ten rounds of eight cold visits, some of pages with a thousand rows: minutes, not seconds.
+  timeout: 1_200_000,
   workers: 1,
   retries: 0,
   reporter: [["list"]],
