@@ -4,6 +4,7 @@
 use crate::auth::password::Passwords;
 use crate::services::access_cache::AccessCache;
 use crate::services::credential_cache::CredentialCache;
+use crate::services::organizations::OrganizationCount;
 use crate::services::usage::UsageRecorder;
 use crate::store::Db;
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct StateParts {
     pub passwords: Arc<Passwords>,
     pub access_cache: Arc<AccessCache>,
     pub credentials: Arc<CredentialCache>,
+    /// Whether the server holds several organizations (`/auth/verify` then needs one named).
+    pub organizations: Arc<OrganizationCount>,
 }
 
 impl std::ops::Deref for AppState {
@@ -81,6 +84,7 @@ impl AppState {
             passwords: Arc::new(Passwords::for_this_machine()),
             access_cache: Arc::new(AccessCache::default()),
             credentials,
+            organizations: Arc::default(),
         }))
     }
 }

@@ -190,7 +190,11 @@ mod tests {
         let dir = site();
         let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         fs::write(dir.join("steward.wasm"), &wasm).unwrap();
-        fs::write(dir.join("steward.js"), "export function hydrate() {}\n".repeat(50)).unwrap();
+        fs::write(
+            dir.join("steward.js"),
+            "export function hydrate() {}\n".repeat(50),
+        )
+        .unwrap();
         fs::write(dir.join("steward.css"), "body { margin: 0 }\n".repeat(50)).unwrap();
         fs::write(dir.join("manifest.json"), "{}").unwrap();
 
@@ -200,7 +204,10 @@ mod tests {
         assert!(report.brotli_bytes < report.raw_bytes / 10, "{report:?}");
         let br = fs::read(dir.join("steward.wasm.br")).unwrap();
         assert_eq!(unbrotli(&br), wasm);
-        assert_eq!(ungzip(&fs::read(dir.join("steward.wasm.gz")).unwrap()), wasm);
+        assert_eq!(
+            ungzip(&fs::read(dir.join("steward.wasm.gz")).unwrap()),
+            wasm
+        );
         assert_eq!(
             unbrotli(&fs::read(dir.join("steward.css.br")).unwrap()),
             fs::read(dir.join("steward.css")).unwrap()

@@ -173,14 +173,9 @@ async fn change_members(
     member_ids: Option<Vec<String>>,
     add: bool,
 ) -> Result<GroupResponse, ApiError> {
-    use crate::api::context::person;
     use crate::api::prelude::*;
     use crate::services::groups::{change_members, Members};
     let (state, caller) = authorized(Permission::GroupsWrite)?;
-    // A group's roles reach its members: giving a person roles is for people with members:write.
-    if member_ids.as_ref().is_some_and(|m| !m.is_empty()) {
-        person(Permission::MembersWrite)?;
-    }
     let who = Members {
         service_account_ids: service_account_ids.unwrap_or_default(),
         member_ids: member_ids.unwrap_or_default(),

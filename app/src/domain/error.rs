@@ -77,6 +77,12 @@ impl ApiError {
         Self::new(ErrorCode::BadRequest, message, None)
     }
 
+    /// A request that names a parameter wrongly (unknown, repeated, or missing where the
+    /// server's setup needs it): 400 naming the parameter.
+    pub fn bad_parameter(field: &str, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message, Some(field.to_string()))
+    }
+
     /// The one answer to a body that does not decode, whether a server function or a plain
     /// handler read it.
     pub fn body_not_json() -> Self {

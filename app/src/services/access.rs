@@ -6,8 +6,8 @@
 //! kept in memory for as long as the organization's access version (read with every credential)
 //! stays the same, so a change made through any replica takes effect on the next request.
 
-pub use super::access_lookup::{declared_names, describe, grants, workspace_id};
-use crate::domain::{Permission, Role};
+pub use super::access_lookup::{declared_names, describe, grants, workspace_ids};
+use crate::domain::{Permission, Role, Scope};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -80,8 +80,8 @@ pub struct Grants {
     pub workspaces: HashMap<String, WorkspaceGrant>,
 }
 
-/// The limits of a token: the role cap and extra permissions of whoever minted it, and what it
-/// was narrowed to at creation.
+/// The limits of a token: the role cap and extra permissions of whoever minted it, what it was
+/// narrowed to at creation, its scopes, and whether it was presented with a replaced secret.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TokenLimits {
     pub role_cap: Option<Role>,
@@ -91,9 +91,33 @@ pub struct TokenLimits {
     pub permissions: Option<HashSet<String>>,
     /// Narrowed to these workspace ids (None: not narrowed).
     pub workspaces: Option<HashSet<String>>,
+    /// The token's scopes, which bound Steward's own permissions: `read` allows the `…:read`
+    /// ones (and `tokens:introspect`), `write` the others. Application permissions are not
+    /// scoped (narrow them with `permissions`). `None`: not bounded by scopes.
+    pub scopes: Option<Vec<Scope>>,
+    /// The token was presented with its previous secret, in the grace period of a refresh: it
+    /// still authenticates, but manages no tokens, so a leaked old secret cannot take over the
+    /// rotation that was meant to retire it.
+    pub replaced_secret: bool,
 }
 
+/// What a secret replaced by a refresh may no longer do while its grace period lasts.
+pub const WITHHELD_FROM_REPLACED_SECRETS: [Permission; 2] =
+    [Permission::TokensWrite, Permission::ServiceAccountsWrite];
+
 impl TokenLimits {
+    /// Whether the token's scopes and secret allow `permission`: only Steward's own
+    /// permissions are bounded this way.
+    fn scope_allows(&self, permission: &str) -> bool {
+        let Some(steward) = Permission::parse(permission) else {
+            return true;
+        };
+        self.scopes
+            .as_ref()
+            .is_none_or(|scopes| scopes.contains(&steward.scope()))
+            && !(self.replaced_secret && WITHHELD_FROM_REPLACED_SECRETS.contains(&steward))
+    }
+
     fn cap_allows(&self, permission: &str) -> bool {
         match self.role_cap {
             None => true,
@@ -119,7 +143,8 @@ impl TokenLimits {
         permitted && placed
     }
 
-    /// Whether the cap holds everything and nothing is narrowed.
+    /// Whether the cap holds everything and nothing is narrowed (scopes aside, as for
+    /// `Access::within_limits`).
     fn unlimited(&self) -> bool {
         self.role_cap.is_none_or(Role::holds_everything)
             && self.permissions.is_none()
@@ -157,8 +182,20 @@ impl Access {
                 .is_some_and(|g| g.permissions.contains(permission))
     }
 
-    /// Whether `permission` is allowed, organization-wide (`None`) or in a workspace (by id).
+    /// Whether `permission` is allowed, organization-wide (`None`) or in a workspace (by id):
+    /// what every check enforces and what `whoami` and introspection report.
     pub fn allows(&self, permission: &str, workspace: Option<&str>) -> bool {
+        self.within_limits(permission, workspace)
+            && self
+                .limits
+                .as_ref()
+                .is_none_or(|l| l.scope_allows(permission))
+    }
+
+    /// Whether `permission` is held within the token's cap and narrowing, whatever its scopes:
+    /// the measure of what a token may grant or mint, since what it mints is bounded by its
+    /// scopes separately (a write-only token mints only write-only tokens).
+    fn within_limits(&self, permission: &str, workspace: Option<&str>) -> bool {
         self.holds(permission, workspace)
             && self.limits.as_ref().is_none_or(|l| {
                 l.cap_allows(permission) && l.narrowing_allows(permission, workspace)
@@ -188,7 +225,7 @@ impl Access {
                         && self.limits.as_ref().is_none_or(TokenLimits::unlimited)
                 });
         }
-        set.names.iter().all(|p| self.allows(p, workspace))
+        set.names.iter().all(|p| self.within_limits(p, workspace))
     }
 
     /// Whether this principal holds everything `other` holds, everywhere: nobody may act on a
@@ -414,6 +451,42 @@ mod tests {
         assert!(a.allows("deploy:production", Some("ws_prod")));
         a.limits.as_mut().unwrap().permissions = Some(["repo:read".to_string()].into());
         assert!(!a.allows("deploy:production", Some("ws_prod")));
+    }
+
+    #[test]
+    fn scopes_bound_stewards_permissions_and_a_replaced_secret_manages_no_tokens() {
+        let mut a = with_grants(Role::Admin, &[], &[]);
+        a.limits = Some(TokenLimits {
+            scopes: Some(vec![Scope::Read]),
+            ..Default::default()
+        });
+        assert!(a.allows_steward(Permission::AuditRead));
+        assert!(a.allows_steward(Permission::TokensIntrospect));
+        assert!(
+            !a.allows_steward(Permission::TokensWrite),
+            "write needs the write scope"
+        );
+        assert!(
+            a.allows("deploy:production", None),
+            "application permissions are not scoped"
+        );
+        assert!(
+            a.covers(&PermSet::of_role(Role::Editor), None),
+            "what a token may mint is bounded by its scopes elsewhere"
+        );
+        a.limits = Some(TokenLimits {
+            replaced_secret: true,
+            ..Default::default()
+        });
+        assert!(a.allows_steward(Permission::ServiceAccountsRead));
+        for withheld in WITHHELD_FROM_REPLACED_SECRETS {
+            assert!(!a.allows_steward(withheld), "{withheld}");
+        }
+        let (org, _) = a.effective(&[], &[]);
+        assert!(
+            !org.contains(&"tokens:write".to_string()),
+            "reported as enforced"
+        );
     }
 
     #[test]

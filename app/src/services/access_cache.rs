@@ -54,6 +54,8 @@ pub struct EffectiveKey {
     pub principal_id: String,
     pub token_id: Option<String>,
     pub role: &'static str,
+    /// Presented with the secret a refresh replaced, which holds less.
+    pub replaced_secret: bool,
 }
 
 /// Every access cache of one process.

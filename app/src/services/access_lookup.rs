@@ -65,6 +65,11 @@ pub async fn describe(
         principal_id: principal.id.clone(),
         token_id: principal.token.as_ref().map(|t| t.id.clone()),
         role: principal.role.as_str(),
+        replaced_secret: auth
+            .access
+            .limits
+            .as_ref()
+            .is_some_and(|l| l.replaced_secret),
     };
     let effective = match state.access_cache.effective.get(&key, version) {
         Some(effective) => effective,
@@ -107,30 +112,25 @@ async fn compute_effective(
     Ok((permissions.into(), workspaces.into()))
 }
 
-/// The id of the organization's workspace called `name`, at `version`: from memory while the
-/// version holds (renaming or deleting a workspace bumps it), so a check naming a workspace
-/// costs no query.
-pub async fn workspace_id(
+/// The organization's workspaces, name to id, at `version`: from memory while the version holds
+/// (renaming or deleting a workspace bumps it), so a check naming a workspace costs no query.
+pub async fn workspace_ids(
     state: &crate::state::AppState,
     organization_id: &str,
     version: i64,
-    name: &str,
-) -> Result<Option<String>, crate::store::StoreError> {
+) -> Result<Arc<HashMap<String, String>>, crate::store::StoreError> {
     let key = organization_id.to_string();
-    let ids = match state.access_cache.workspaces.get(&key, version) {
-        Some(ids) => ids,
-        None => {
-            let ids: HashMap<String, String> = state
-                .db
-                .list_named(crate::store::NamedTable::Workspaces, organization_id)
-                .await?
-                .into_iter()
-                .map(|w| (w.name, w.id))
-                .collect();
-            let ids = Arc::new(ids);
-            state.access_cache.workspaces.put(key, version, ids.clone());
-            ids
-        }
-    };
-    Ok(ids.get(name).cloned())
+    if let Some(ids) = state.access_cache.workspaces.get(&key, version) {
+        return Ok(ids);
+    }
+    let ids: HashMap<String, String> = state
+        .db
+        .list_named(crate::store::NamedTable::Workspaces, organization_id)
+        .await?
+        .into_iter()
+        .map(|w| (w.name, w.id))
+        .collect();
+    let ids = Arc::new(ids);
+    state.access_cache.workspaces.put(key, version, ids.clone());
+    Ok(ids)
 }

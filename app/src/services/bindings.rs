@@ -4,7 +4,7 @@
 
 use super::access::{PermSet, SubjectKind};
 use super::audit::{event, AuditAction, Target};
-use super::ceiling::{ensure_caller_covers, ensure_may_grant};
+use super::ceiling::{ensure_caller_covers, ensure_may_grant, ensure_person_manages_people};
 use super::clock::{now_ms, rfc3339};
 use super::named::{find, GROUPS, WORKSPACES};
 use super::roles::resolve_role;
@@ -92,6 +92,9 @@ async fn checked_subject(
         }
         SubjectType::Group => {
             let g = find(tx, GROUPS, org, &subject.id).await?;
+            if tx.group_has_people(&g.id).await? {
+                ensure_person_manages_people(caller, "This group has people in it, so its roles")?;
+            }
             Ok((
                 SubjectRef {
                     kind: subject.kind,

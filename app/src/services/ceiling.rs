@@ -3,7 +3,7 @@
 
 use super::access::{self, Access, PermSet, SubjectKind};
 use super::Caller;
-use crate::domain::{ApiError, Role};
+use crate::domain::{ApiError, Permission, Role};
 use crate::state::AppState;
 use std::sync::Arc;
 
@@ -78,4 +78,19 @@ pub fn ensure_may_grant(
             }
         )))
     }
+}
+
+/// People are managed by people: what gives a person roles or takes them away (a binding on a
+/// group with people in it, deleting such a group, changing or deleting a role a person holds)
+/// needs a person signed in with `members:write`, as binding a role to a member directly does.
+/// Otherwise a service account's token could make someone an admin through a group, leaving a
+/// password login behind after the token is revoked.
+pub fn ensure_person_manages_people(caller: &Caller, what: &str) -> Result<(), ApiError> {
+    if caller.is_person() && caller.access.allows_steward(Permission::MembersWrite) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(format!(
+        "{what} changes what people hold: a person with the 'members:write' permission must do \
+         this, signed in to Steward."
+    )))
 }

@@ -31,8 +31,6 @@ struct Found {
     id: String,
     role: Option<Role>,
     limits: Option<TokenLimits>,
-    /// A token's scopes, which bound it in Steward's own API.
-    scopes: Option<Vec<crate::domain::Scope>>,
     inactive: Option<&'static str>,
 }
 
@@ -52,7 +50,6 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     inactive: a.disabled.then_some("the service account is disabled"),
                     id: a.id,
                     limits: None,
-                    scopes: None,
                 })
             }
             SubjectType::Member => {
@@ -68,7 +65,6 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     inactive: u.disabled.then_some("the member is disabled"),
                     id: u.id,
                     limits: None,
-                    scopes: None,
                 })
             }
             SubjectType::Group => {
@@ -82,7 +78,6 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     id: g.id,
                     role: None,
                     limits: None,
-                    scopes: None,
                     inactive: None,
                 })
             }
@@ -109,8 +104,9 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     cap_extra: list_from_text(t.cap_permissions.as_deref()),
                     permissions: list_from_text(t.narrow_permissions.as_deref()),
                     workspaces: list_from_text(t.narrow_workspaces.as_deref()),
+                    scopes: Some(t.scopes.0),
+                    replaced_secret: false,
                 }),
-                scopes: Some(t.scopes.0),
                 inactive,
             })
         }
@@ -118,13 +114,21 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
 }
 
 /// Why a token may not use a permission its account holds.
-fn token_denial(limits: &TokenLimits, permission: &str, workspace: Option<&str>) -> &'static str {
+fn token_denial(limits: &TokenLimits, permission: &str, workspace: Option<&str>) -> String {
+    // In Steward's own API, a token also needs the permission's scope.
+    let missing_scope = Permission::parse(permission)
+        .zip(limits.scopes.as_ref())
+        .filter(|(p, scopes)| !scopes.contains(&p.scope()))
+        .map(|(p, _)| p.scope());
+    if let Some(scope) = missing_scope {
+        return format!("the token lacks the '{}' scope", scope.as_str());
+    }
     let capped = limits.role_cap.is_some_and(|r| !role_holds(r, permission))
         && !limits
             .cap_extra
             .as_ref()
             .is_some_and(|e| e.contains(permission));
-    if capped {
+    let why = if capped {
         "the token's cap: whoever minted it did not hold this permission"
     } else if limits
         .permissions
@@ -136,7 +140,8 @@ fn token_denial(limits: &TokenLimits, permission: &str, workspace: Option<&str>)
         "the token is narrowed to workspaces, so it holds nothing organization-wide"
     } else {
         "the token is narrowed to other workspaces"
-    }
+    };
+    why.to_string()
 }
 
 /// The reasons among the subject's organization role and grant rows.
@@ -270,16 +275,8 @@ pub async fn explain(
             version: 0,
         };
         if !access.allows(&permission, ws_id.as_deref()) {
-            denied_by = Some(token_denial(limits, &permission, ws_id.as_deref()).to_string());
+            denied_by = Some(token_denial(limits, &permission, ws_id.as_deref()));
         }
-    }
-    // In Steward's own API, a token also needs the permission's scope.
-    let missing_scope = Permission::parse(&permission)
-        .zip(found.scopes.as_ref())
-        .filter(|(p, scopes)| !scopes.contains(&p.scope()))
-        .map(|(p, _)| p.scope());
-    if let (Some(scope), None, false) = (missing_scope, &denied_by, because.is_empty()) {
-        denied_by = Some(format!("the token lacks the '{}' scope", scope.as_str()));
     }
     Ok(Explanation {
         allowed: !because.is_empty() && denied_by.is_none(),

@@ -69,6 +69,10 @@ pub async fn change_members(
             "Name at least one service account or member.",
         ));
     }
+    if !who.member_ids.is_empty() {
+        // A group's roles reach its members: giving a person roles is for people.
+        super::ceiling::ensure_person_manages_people(caller, "Adding or removing people")?;
+    }
     let mut tx = state.db.begin().await?;
     tx.bump_access_version(org).await?;
     let group = find(&mut tx, GROUPS, org, id).await?;

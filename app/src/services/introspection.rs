@@ -115,21 +115,50 @@ async fn answer(
     })
 }
 
-/// What a reverse proxy may require of the token it forwards: a scope, a permission, a workspace.
-#[derive(Debug, Clone, Default)]
+/// What a reverse proxy may require of the token it forwards: the organization it belongs to, a
+/// scope, a permission, a workspace (by name or by id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Requirement {
+    /// The organization's slug: a token of any other organization is refused.
+    pub organization: Option<String>,
     pub scope: Option<String>,
     pub permission: Option<String>,
+    /// The workspace by name; names can change.
     pub workspace: Option<String>,
+    /// The workspace by id, which never changes.
+    pub workspace_id: Option<String>,
 }
 
 /// Checks an authenticated token against what the proxy requires: `Ok` or 403 saying what is
-/// missing (400 for a requirement that is not one).
+/// missing (400 for a requirement that is not one, or a missing `organization` on a server that
+/// holds several).
 pub async fn check_requirement(
     state: &AppState,
     auth: &Authenticated,
     req: &Requirement,
 ) -> Result<(), ApiError> {
+    let organization = &auth.principal.organization;
+    match req.organization.as_deref().map(str::trim) {
+        Some(slug) if slug != organization.slug => {
+            return Err(ApiError::forbidden(
+                "This token belongs to another organization.",
+            ));
+        }
+        Some(_) => {}
+        None => {
+            if state
+                .organizations
+                .several(&state.db, &organization.id)
+                .await?
+            {
+                return Err(ApiError::bad_parameter(
+                    "organization",
+                    "This server holds several organizations: name the one whose tokens \
+                     pass with organization=<slug>.",
+                ));
+            }
+        }
+    }
     if let Some(scope) = req.scope.as_deref() {
         let scope = Scope::parse(scope.trim())
             .ok_or_else(|| ApiError::invalid("scope", "Scope must be read or write."))?;
@@ -140,44 +169,82 @@ pub async fn check_requirement(
             )));
         }
     }
-    let workspace_id = match req
-        .workspace
-        .as_deref()
-        .map(str::trim)
-        .filter(|w| !w.is_empty())
-    {
-        None => None,
-        Some(name) => Some(
-            super::access::workspace_id(
-                state,
-                &auth.principal.organization.id,
-                auth.access.version,
-                name,
-            )
-            .await?
-            .ok_or_else(|| ApiError::forbidden(format!("There is no workspace '{name}'.")))?,
-        ),
-    };
-    if let Some(permission) = req.permission.as_deref() {
-        let permission = match Permission::parse(permission.trim()) {
-            Some(p) => p.as_str().to_string(),
-            None => PermissionName::parse("permission", permission)?.into_string(),
-        };
-        if !auth.access.allows(&permission, workspace_id.as_deref()) {
-            let place = req
-                .workspace
-                .as_deref()
-                .map(|w| format!(" in workspace '{w}'"))
-                .unwrap_or_default();
-            return Err(ApiError::forbidden(format!(
-                "This token does not hold '{permission}'{place}."
-            )));
+    let workspace = required_workspace(state, auth, req).await?;
+    let Some(permission) = req.permission.as_deref() else {
+        if workspace.is_some() {
+            let field = if req.workspace_id.is_some() {
+                "workspace_id"
+            } else {
+                "workspace"
+            };
+            return Err(ApiError::invalid(
+                field,
+                "Name the permission required in that workspace.",
+            ));
         }
-    } else if workspace_id.is_some() {
-        return Err(ApiError::invalid(
-            "workspace",
-            "Name the permission required in that workspace.",
-        ));
+        return Ok(());
+    };
+    let steward = Permission::parse(permission.trim());
+    let permission = match steward {
+        Some(p) => p.as_str().to_string(),
+        None => PermissionName::parse("permission", permission)?.into_string(),
+    };
+    if let Some(p) = steward.filter(|p| !auth.principal.scopes.contains(&p.scope())) {
+        return Err(ApiError::forbidden(format!(
+            "This token lacks the '{}' scope that '{p}' needs.",
+            p.scope().as_str()
+        )));
+    }
+    let workspace_id = workspace.as_ref().map(|(id, _)| id.as_str());
+    if !auth.access.allows(&permission, workspace_id) {
+        let place = workspace
+            .as_ref()
+            .map(|(_, name)| format!(" in workspace '{name}'"))
+            .unwrap_or_default();
+        return Err(ApiError::forbidden(format!(
+            "This token does not hold '{permission}'{place}."
+        )));
     }
     Ok(())
+}
+
+/// The workspace a requirement names, as `(id, name)` in the token's organization: by name or
+/// by id, not both; 403 when the organization has no such workspace.
+async fn required_workspace(
+    state: &AppState,
+    auth: &Authenticated,
+    req: &Requirement,
+) -> Result<Option<(String, String)>, ApiError> {
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+    };
+    let (name, id) = (given(&req.workspace), given(&req.workspace_id));
+    if name.is_some() && id.is_some() {
+        return Err(ApiError::invalid(
+            "workspace_id",
+            "Name the workspace by workspace or by workspace_id, not both.",
+        ));
+    }
+    if name.is_none() && id.is_none() {
+        return Ok(None);
+    }
+    let ids =
+        super::access::workspace_ids(state, &auth.principal.organization.id, auth.access.version)
+            .await?;
+    let found = match (name, id) {
+        (Some(name), _) => ids
+            .get(&name)
+            .map(|id| (id.clone(), name.clone()))
+            .ok_or_else(|| ApiError::forbidden(format!("There is no workspace '{name}'.")))?,
+        (_, Some(id)) => ids
+            .iter()
+            .find(|(_, candidate)| **candidate == id)
+            .map(|(name, id)| (id.clone(), name.clone()))
+            .ok_or_else(|| ApiError::forbidden(format!("There is no workspace with id '{id}'.")))?,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(found))
 }

@@ -19,6 +19,7 @@ pub mod members;
 pub mod minting;
 pub mod named;
 pub mod notices;
+pub mod organizations;
 pub mod roles;
 pub mod seed;
 pub mod service_accounts;
@@ -118,15 +119,25 @@ pub fn authorize(
     permission: Permission,
 ) -> Result<Authenticated, ApiError> {
     let auth = authenticated.ok_or_else(ApiError::unauthenticated)?;
-    if !auth.access.allows_steward(permission) {
-        return Err(ApiError::forbidden(format!(
-            "This needs the '{permission}' permission, which you do not have."
-        )));
-    }
     if !auth.principal.scopes.contains(&permission.scope()) {
         return Err(ApiError::forbidden(format!(
             "This token lacks the '{}' scope needed for this.",
             permission.scope().as_str()
+        )));
+    }
+    let replaced = auth
+        .access
+        .limits
+        .as_ref()
+        .is_some_and(|l| l.replaced_secret);
+    if replaced && access::WITHHELD_FROM_REPLACED_SECRETS.contains(&permission) {
+        return Err(ApiError::forbidden(
+            "This token was presented with the secret a refresh replaced: during its grace period it still authenticates, but it cannot manage tokens or service accounts. Use the token's new secret.",
+        ));
+    }
+    if !auth.access.allows_steward(permission) {
+        return Err(ApiError::forbidden(format!(
+            "This needs the '{permission}' permission, which you do not have."
         )));
     }
     Ok(auth)

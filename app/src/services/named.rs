@@ -126,6 +126,11 @@ pub async fn update(
     let mut tx = state.db.begin().await?;
     tx.bump_access_version(org).await?;
     let current = find(&mut tx, kind, org, id).await?;
+    if kind.table == NamedTable::Workspaces {
+        // A workspace's name is what `/auth/verify?workspace=` checks: renaming one away (or
+        // another onto its name) moves what that check grants, so it needs what deleting does.
+        ensure_covers_workspace(&mut tx, caller, &current).await?;
+    }
     let new_name = name.unwrap_or_else(|| current.name.clone());
     let new_description = description.unwrap_or_else(|| current.description.clone());
     let now = now_ms();
@@ -162,33 +167,17 @@ pub async fn delete(
     tx.bump_access_version(org).await?;
     let current = find(&mut tx, kind, org, id).await?;
     // Deleting removes bindings: only a caller who could revoke each of them may.
-    let bound = match kind.table {
-        NamedTable::Groups => tx.bindings_of_subject(org, "group", &current.id).await?,
-        _ => {
-            state
-                .db
-                .list_bindings(
-                    org,
-                    &crate::store::BindingFilter {
-                        workspace_id: Some(current.id.clone()),
-                        ..Default::default()
-                    },
-                )
-                .await?
+    match kind.table {
+        NamedTable::Groups => {
+            if tx.group_has_people(&current.id).await? {
+                super::ceiling::ensure_person_manages_people(caller, "Deleting this group")?;
+            }
+            for b in tx.bindings_of_subject(org, "group", &current.id).await? {
+                ensure_may_grant_role(&mut tx, caller, &b.role_id, b.workspace_id.as_deref())
+                    .await?;
+            }
         }
-    };
-    for b in &bound {
-        let role = super::roles::resolve_role(&mut tx, org, &b.role_id).await?;
-        let set = role.map_or_else(Default::default, |r| r.perm_set());
-        super::ceiling::ensure_may_grant(
-            &caller.access,
-            &set,
-            b.workspace_id.as_deref(),
-            &format!(
-                "the role '{}' held here",
-                b.role_name.as_deref().unwrap_or(&b.role_id)
-            ),
-        )?;
+        _ => ensure_covers_workspace(&mut tx, caller, &current).await?,
     }
     if kind.table == NamedTable::Groups {
         tx.forget_subject("group", &current.id).await?;
@@ -202,6 +191,42 @@ pub async fn delete(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Refuses renaming or deleting a workspace unless the caller could grant every role bound in
+/// it (each role checked once, however many bindings name it).
+async fn ensure_covers_workspace(
+    tx: &mut Tx,
+    caller: &Caller,
+    workspace: &NamedRow,
+) -> Result<(), ApiError> {
+    let org = &caller.principal.organization.id;
+    for role_id in tx.roles_bound_in_workspace(org, &workspace.id).await? {
+        ensure_may_grant_role(tx, caller, &role_id, Some(&workspace.id)).await?;
+    }
+    Ok(())
+}
+
+/// Refuses unless the caller may grant the role `role_id` there (organization-wide or in a
+/// workspace).
+async fn ensure_may_grant_role(
+    tx: &mut Tx,
+    caller: &Caller,
+    role_id: &str,
+    workspace_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let org = &caller.principal.organization.id;
+    let role = super::roles::resolve_role(tx, org, role_id).await?;
+    let (set, name) = match &role {
+        Some(r) => (r.perm_set(), r.name.as_str()),
+        None => (Default::default(), role_id),
+    };
+    super::ceiling::ensure_may_grant(
+        &caller.access,
+        &set,
+        workspace_id,
+        &format!("the role '{name}' held here"),
+    )
 }
 
 /// The API view of a workspace.

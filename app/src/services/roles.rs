@@ -5,7 +5,7 @@
 
 use super::access::PermSet;
 use super::audit::{event, AuditAction, Target};
-use super::ceiling::ensure_may_grant;
+use super::ceiling::{ensure_may_grant, ensure_person_manages_people};
 use super::clock::now_ms;
 use super::minting::parse_permission_list;
 use super::{on_unique, Caller};
@@ -303,6 +303,9 @@ pub async fn update_role(
         return Err(builtin_refused());
     }
     ensure_may_grant(&caller.access, &current.perm_set(), None, "this role")?;
+    if tx.role_reaches_people(org, &current.id).await? {
+        ensure_person_manages_people(caller, "Changing this role, which people hold,")?;
+    }
     let name = match &input.name {
         Some(n) => role_name(n)?,
         None => current.name.clone(),
@@ -378,6 +381,9 @@ pub async fn delete_role(
         return Err(builtin_refused());
     }
     ensure_may_grant(&caller.access, &role.perm_set(), None, "this role")?;
+    if tx.role_reaches_people(org, &role.id).await? {
+        ensure_person_manages_people(caller, "Deleting this role, which people hold,")?;
+    }
     let bound = tx.bindings_of_role(org, &role.id).await?;
     if !bound.is_empty() && !force {
         let names: Vec<String> = bound

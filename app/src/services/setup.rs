@@ -80,13 +80,13 @@ pub async fn create_admin(
             return Err(link_no_longer_valid());
         }
     }
-    let org_id = match tx.organization_by_slug(&valid.slug).await? {
-        Some(org) => org.id,
+    let (org_id, new_organization) = match tx.organization_by_slug(&valid.slug).await? {
+        Some(org) => (org.id, false),
         None => {
             let id = new_id("org");
             tx.insert_organization(&id, &valid.slug, &valid.org_name, now)
                 .await?;
-            id
+            (id, true)
         }
     };
     let user_id = new_id("usr");
@@ -128,6 +128,9 @@ pub async fn create_admin(
     })
     .await?;
     tx.commit().await?;
+    if new_organization {
+        state.organizations.forget();
+    }
     Ok(User {
         id: user_id,
         email: valid.email,

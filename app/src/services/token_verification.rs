@@ -171,14 +171,19 @@ async fn authenticate_credential(
     if let Some(auth) = found.built() {
         return Ok(Some(auth));
     }
-    let mut auth = build_principal(state, row).await?;
+    let mut auth = build_principal(state, row, row.secret_hash != hash).await?;
     found.keep_built(&auth);
     auth.credential = Some(found.clone());
     Ok(Some(auth))
 }
 
-/// The principal a token's row describes, with its grants and limits.
-async fn build_principal(state: &AppState, row: &CredentialRow) -> Result<Authenticated, ApiError> {
+/// The principal a token's row describes, with its grants and limits; `replaced_secret` when it
+/// was presented with the secret a refresh replaced.
+async fn build_principal(
+    state: &AppState,
+    row: &CredentialRow,
+    replaced_secret: bool,
+) -> Result<Authenticated, ApiError> {
     let (role, account_role) = (effective_role(row.role, row.role_cap), row.role);
     let grants = access::grants(
         state,
@@ -197,6 +202,8 @@ async fn build_principal(state: &AppState, row: &CredentialRow) -> Result<Authen
             cap_extra: list_from_text(row.cap_permissions.as_deref()),
             permissions: list_from_text(row.narrow_permissions.as_deref()),
             workspaces: list_from_text(row.narrow_workspaces.as_deref()),
+            scopes: Some(row.scopes.0.clone()),
+            replaced_secret,
         }),
         version: row.access_version,
     };

@@ -282,6 +282,58 @@ impl Tx {
         Ok(())
     }
 
+    /// The distinct roles bound in a workspace (however many bindings name them): what a caller
+    /// must be able to grant there to rename or delete it.
+    pub async fn roles_bound_in_workspace(
+        &mut self,
+        organization_id: &str,
+        workspace_id: &str,
+    ) -> StoreResult<Vec<String>> {
+        Ok(on_tx!(self, |c| {
+            sqlx::query_scalar(
+            "SELECT DISTINCT role_id FROM role_bindings WHERE organization_id = $1 AND workspace_id = $2 ORDER BY role_id"
+        )
+        .bind(organization_id)
+        .bind(workspace_id)
+        .fetch_all(c)
+        .await
+        })?)
+    }
+
+    /// Whether any person is in the group.
+    pub async fn group_has_people(&mut self, group_id: &str) -> StoreResult<bool> {
+        let n: i64 =
+            on_tx!(self, |c| {
+                sqlx::query_scalar(
+            "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND subject_type = 'member'"
+        )
+        .bind(group_id)
+        .fetch_one(c)
+        .await
+            })?;
+        Ok(n > 0)
+    }
+
+    /// Whether a role is bound to a person, directly or through a group with people in it.
+    pub async fn role_reaches_people(
+        &mut self,
+        organization_id: &str,
+        role_id: &str,
+    ) -> StoreResult<bool> {
+        let n: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
+            "SELECT COUNT(*) FROM role_bindings b WHERE b.organization_id = $1 AND b.role_id = $2 \
+             AND (b.subject_type = 'member' OR (b.subject_type = 'group' AND EXISTS \
+               (SELECT 1 FROM group_members gm WHERE gm.group_id = b.subject_id AND gm.subject_type = 'member')))"
+        )
+        .bind(organization_id)
+        .bind(role_id)
+        .fetch_one(c)
+        .await
+        })?;
+        Ok(n > 0)
+    }
+
     /// Removes every binding of a role (forced role deletion).
     pub async fn delete_bindings_of_role(&mut self, role_id: &str) -> StoreResult<u64> {
         Ok(on_tx!(self, |c| sqlx::query(

@@ -52,6 +52,16 @@ impl Tx {
 }
 
 impl Db {
+    /// The ids of at most `limit` organizations: enough to tell one from several.
+    pub async fn organization_ids(&self, limit: i64) -> StoreResult<Vec<String>> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT id FROM organizations ORDER BY created_at, id LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
     pub async fn organization_by_slug(&self, slug: &str) -> StoreResult<Option<OrganizationRow>> {
         let sql = by_slug_sql();
         Ok(on_pool!(self, |p| sqlx::query_as(&sql)

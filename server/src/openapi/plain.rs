@@ -77,7 +77,10 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         "The check a reverse proxy (nginx `auth_request`, Traefik ForwardAuth, Caddy \
          `forward_auth`) makes before forwarding a request: 200 with who the Bearer token is in \
          `X-Steward-*` headers, 401 for anything that does not authenticate, 403 when the token \
-         lacks what the query requires. Counts as a use of the token. API tokens only.",
+         lacks what the query requires or belongs to another organization than `organization`, \
+         400 for a parameter it does not know or one given twice, and, on a server that holds \
+         several organizations, for a query without `organization`. Counts as a use of the \
+         token. API tokens only.",
         Needs::SignedIn,
         &[],
     );

@@ -9,20 +9,56 @@ use crate::middleware::authenticate::json_error;
 use app::domain::ApiError;
 use app::services::introspection::{check_requirement, Requirement};
 use app::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
-/// The query: every part optional.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+/// The query: every part optional, each at most once, nothing else. Only its schema is used
+/// (the OpenAPI document, `openapi::plain`); [`parse_query`] reads the query itself.
+#[derive(Debug, Default, utoipa::ToSchema)]
+#[allow(dead_code)]
 pub struct VerifyParams {
+    /// The organization (slug) whose tokens pass; needed when the server holds several.
+    organization: Option<String>,
     /// A scope the token must have: `read` or `write`.
     scope: Option<String>,
     /// A permission the token must hold (Steward's own or a declared application permission).
     permission: Option<String>,
     /// The workspace (by name) the permission must be held in; needs `permission`.
     workspace: Option<String>,
+    /// The workspace (by id, which never changes) the permission must be held in.
+    workspace_id: Option<String>,
+}
+
+/// The requirement a query states. A parameter this endpoint does not know, or one given twice,
+/// is refused naming it: a typo such as `permision=` must not let every token through unchecked.
+pub fn parse_query(query: Option<&str>) -> Result<Requirement, ApiError> {
+    let mut req = Requirement::default();
+    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let slot = match name.as_ref() {
+            "organization" => &mut req.organization,
+            "scope" => &mut req.scope,
+            "permission" => &mut req.permission,
+            "workspace" => &mut req.workspace,
+            "workspace_id" => &mut req.workspace_id,
+            other => {
+                return Err(ApiError::bad_parameter(
+                    other,
+                    format!(
+                        "'{other}' is not a parameter of /auth/verify: it takes organization, \
+                         scope, permission, workspace and workspace_id."
+                    ),
+                ))
+            }
+        };
+        if slot.replace(value.into_owned()).is_some() {
+            return Err(ApiError::bad_parameter(
+                &name,
+                format!("'{name}' is given more than once."),
+            ));
+        }
+    }
+    Ok(req)
 }
 
 fn unauthenticated() -> Response {
@@ -37,21 +73,15 @@ fn unauthenticated() -> Response {
 pub async fn verify(
     State(state): State<AppState>,
     Principal(authenticated): Principal,
-    params: Result<Query<VerifyParams>, axum::extract::rejection::QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     // Only API tokens: a proxy forwards an automation's Bearer token, never a browser session.
     let Some(auth) = authenticated.filter(|a| a.principal.token.is_some()) else {
         return unauthenticated();
     };
-    let Ok(Query(params)) = params else {
-        return json_error(&ApiError::bad_request(
-            "The query parameters are not valid for this operation.",
-        ));
-    };
-    let requirement = Requirement {
-        scope: params.scope,
-        permission: params.permission,
-        workspace: params.workspace,
+    let requirement = match parse_query(query.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return json_error(&e),
     };
     if let Err(e) = check_requirement(&state, &auth, &requirement).await {
         return json_error(&e);
@@ -81,4 +111,30 @@ pub async fn verify(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_query;
+
+    #[test]
+    fn reads_each_known_parameter_once_and_refuses_anything_else() {
+        let req = parse_query(Some(
+            "organization=acme&scope=write&permission=deploy%3Aproduction&workspace_id=wsp_1",
+        ))
+        .unwrap();
+        assert_eq!(req.organization.as_deref(), Some("acme"));
+        assert_eq!(req.permission.as_deref(), Some("deploy:production"));
+        assert_eq!(req.workspace_id.as_deref(), Some("wsp_1"));
+        assert_eq!(parse_query(None).unwrap(), Default::default());
+        for (query, field) in [
+            ("permision=deploy:production", "permision"),
+            ("scope=read&scope=write", "scope"),
+            ("permission=a:b&workspace=prod&workspace=dev", "workspace"),
+            ("organization=acme&Organization=globex", "Organization"),
+        ] {
+            let e = parse_query(Some(query)).unwrap_err();
+            assert_eq!((e.status_code(), e.field()), (400, Some(field)), "{query}");
+        }
+    }
 }

@@ -139,10 +139,7 @@ async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend)
             "body {body:?}: {r:?}"
         );
     }
-    let r = app
-        .anonymous()
-        .post("/api/v1/auth/whoami", json!({}))
-        .await;
+    let r = app.anonymous().post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(
         (r.status, r.error_code()),
         (StatusCode::UNAUTHORIZED, "unauthenticated")
@@ -152,11 +149,8 @@ async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend)
     let list = ada.get("/api/v1/service-accounts/list").await;
     assert_eq!((whoami.status, whoami.body), (list.status, list.body));
 
-    ada.post(
-        "/api/v1/tokens/revoke",
-        json!({"id": token_id}),
-    )
-    .await;
+    ada.post("/api/v1/tokens/revoke", json!({"id": token_id}))
+        .await;
     let r = script.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "revoked: {r:?}");
 }

@@ -54,12 +54,18 @@ async fn spawn_app() -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let router = axum::Router::new().fallback(|headers: HeaderMap| async move {
-        let who = headers
-            .get("x-steward-service-account")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("nobody")
-            .to_string();
-        format!("hello {who}")
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("nobody")
+                .to_string()
+        };
+        format!(
+            "hello {} of {}",
+            header("x-steward-service-account"),
+            header("x-steward-organization")
+        )
     });
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     port
@@ -132,7 +138,17 @@ async fn nginx_lets_through_only_valid_tokens() {
     };
     let (status, body) = get(Some(secret.clone())).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, "hello ci-deploy", "the application learns who called");
+    assert_eq!(
+        body, "hello ci-deploy of acme",
+        "the application learns who called"
+    );
+    // The documented configuration names its organization: another one's admin does not pass.
+    steward.admin("globex", "gus@globex.test").await;
+    let gus = steward.signed_in("gus@globex.test").await;
+    let globex_sa = gus.create_account("intruder", "admin").await;
+    let (_, globex_secret) = gus.create_token(&globex_sa, "t", &["read", "write"]).await;
+    assert_eq!(get(Some(globex_secret)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(get(Some(secret.clone())).await.0, StatusCode::OK);
     assert_eq!(get(None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(
         get(Some("stw_not_a_token".into())).await.0,

@@ -31,7 +31,9 @@ async fn a_session_works_on_every_replica(b: Backend) {
     let me = ada_on_second.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(me.status, StatusCode::OK, "{me:?}");
     assert_eq!(me.body["principal"]["name"], "ada");
-    let sa = ada_on_second.create_account("made-on-the-second", "viewer").await;
+    let sa = ada_on_second
+        .create_account("made-on-the-second", "viewer")
+        .await;
     let seen = ada
         .post("/api/v1/service-accounts/get", json!({"id": sa}))
         .await;

@@ -29,8 +29,11 @@ async fn precompressed_copies_go_to_browsers_that_accept_them() {
     std::fs::create_dir_all(&pkg).unwrap();
     let wasm: Vec<u8> = (0..300_000u32).map(|i| (i % 97) as u8).collect();
     std::fs::write(pkg.join("steward.wasm"), &wasm).unwrap();
-    std::fs::write(pkg.join("steward.js"), "export default function init() {}\n".repeat(100))
-        .unwrap();
+    std::fs::write(
+        pkg.join("steward.js"),
+        "export default function init() {}\n".repeat(100),
+    )
+    .unwrap();
     let report = server::precompress::precompress_dir(&pkg).unwrap();
     assert_eq!(report.compressed, 2);
     let settings = Settings {

@@ -165,10 +165,13 @@ async fn introspection_answers_for_every_token_state(b: Backend) {
         facts["exp"].as_i64().unwrap(),
     );
     assert!((exp - iat - 7 * 86_400).abs() < 5, "{iat} {exp}");
-    assert!(facts["permissions"]
-        .as_array()
-        .unwrap()
-        .contains(&json!("tokens:write")));
+    // A read token of an editor: Steward's write permissions need the write scope.
+    let permissions = facts["permissions"].as_array().unwrap();
+    assert!(permissions.contains(&json!("service_accounts:read")));
+    assert!(
+        !permissions.contains(&json!("tokens:write")),
+        "{permissions:?}"
+    );
     assert!(facts["workspaces"].is_object());
     // Another organization's caller learns nothing about acme's tokens.
     let gus = app.signed_in("gus@globex.test").await;
