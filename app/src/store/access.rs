@@ -302,15 +302,14 @@ impl Tx {
 
     /// Whether any person is in the group.
     pub async fn group_has_people(&mut self, group_id: &str) -> StoreResult<bool> {
-        let n: i64 =
-            on_tx!(self, |c| {
-                sqlx::query_scalar(
+        let n: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND subject_type = 'member'"
         )
         .bind(group_id)
         .fetch_one(c)
         .await
-            })?;
+        })?;
         Ok(n > 0)
     }
 

@@ -22,6 +22,7 @@ mod people_and_rotation;
 mod proxies;
 mod reads;
 mod replicas;
+mod reported_access;
 mod sessions;
 mod setup;
 mod site_files;
