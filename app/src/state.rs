@@ -6,6 +6,7 @@ use crate::services::access_cache::AccessCache;
 use crate::services::credential_cache::CredentialCache;
 use crate::services::organizations::OrganizationCount;
 use crate::services::usage::UsageRecorder;
+use crate::services::webhook_policy::WebhookPolicy;
 use crate::store::Db;
 use std::sync::Arc;
 
@@ -25,6 +26,9 @@ pub struct AppConfig {
     /// How long a credential read from the database answers for again (0: off, at most
     /// 1,000 ms); see `services::credential_cache`.
     pub credential_cache_ms: u64,
+    /// Which internal networks webhooks may reach (`STEWARD_WEBHOOK_ALLOW_NETWORKS`); none by
+    /// default. See `services::webhook_policy`.
+    pub webhook_policy: WebhookPolicy,
 }
 
 impl AppConfig {
@@ -65,6 +69,8 @@ pub struct StateParts {
     pub credentials: Arc<CredentialCache>,
     /// Whether the server holds several organizations (`/auth/verify` then needs one named).
     pub organizations: Arc<OrganizationCount>,
+    /// The HTTP client expiry notices are sent with, bound to the webhook policy.
+    pub webhook_client: reqwest::Client,
 }
 
 impl std::ops::Deref for AppState {
@@ -77,6 +83,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(db: Db, config: AppConfig) -> Self {
         let credentials = Arc::new(CredentialCache::new(config.credential_cache_ms));
+        let webhook_client = config.webhook_policy.client();
         AppState(Arc::new(StateParts {
             db,
             config: Arc::new(config),
@@ -85,6 +92,7 @@ impl AppState {
             access_cache: Arc::new(AccessCache::default()),
             credentials,
             organizations: Arc::default(),
+            webhook_client,
         }))
     }
 }

@@ -33,6 +33,7 @@ async fn seeded() -> (AppState, String) {
             secret_key: None,
             notice_retry_base_ms: 30_000,
             credential_cache_ms: 0,
+            webhook_policy: Default::default(),
         },
     );
     let admin = NewAdmin {

@@ -52,6 +52,7 @@ async fn main() {
                 .ok()
                 .and_then(|ms| ms.parse().ok())
                 .unwrap_or(0),
+            webhook_policy: Default::default(),
         },
     );
     let admin = NewAdmin {

@@ -2,6 +2,7 @@
 //! environment variable, so containers can be configured either way.
 
 use crate::middleware::client_ip::TrustedProxies;
+use app::services::webhook_policy::{parse_networks, WebhookPolicy};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -68,6 +69,17 @@ pub struct Common {
         global = true
     )]
     pub trusted_proxies: TrustedProxies,
+    /// Comma-separated CIDR ranges or addresses inside the network that webhooks may reach,
+    /// e.g. `10.20.0.0/16`. Empty (the default): notices go only to public addresses, never to
+    /// loopback, private, link-local or cloud-metadata ones.
+    #[arg(
+        long,
+        env = "STEWARD_WEBHOOK_ALLOW_NETWORKS",
+        default_value = "",
+        value_parser = parse_webhook_networks,
+        global = true
+    )]
+    pub webhook_allow_networks: WebhookPolicy,
     /// Sign-in attempts one address may make per minute (1–10000).
     #[arg(
         long,
@@ -108,6 +120,10 @@ fn parse_secret_key(s: &str) -> Result<String, String> {
         return Err("STEWARD_SECRET_KEY must be at least 32 characters".into());
     }
     Ok(s.to_string())
+}
+
+fn parse_webhook_networks(s: &str) -> Result<WebhookPolicy, String> {
+    parse_networks(s).map(WebhookPolicy::new)
 }
 
 fn parse_trusted_proxies(s: &str) -> Result<TrustedProxies, String> {

@@ -2,6 +2,7 @@
 //! database, or precompresses the built site's files.
 
 use app::services::seed::{seed, SeedPlan};
+use app::services::settings::upgrade_sealed_secrets;
 use app::services::setup::{create_admin, first_admin_setup_link, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
@@ -88,8 +89,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map(app::auth::sealing::SealingKey::from_secret),
         notice_retry_base_ms: 30_000,
         credential_cache_ms: cli.common.credential_cache_ms,
+        webhook_policy: cli.common.webhook_allow_networks.clone(),
     };
     let state = AppState::new(db, config);
+    let resealed = upgrade_sealed_secrets(&state)
+        .await
+        .map_err(|e| format!("re-sealing webhook signing secrets: {}", e.message()))?;
+    if resealed > 0 {
+        tracing::info!(
+            resealed,
+            "webhook signing secrets re-sealed to their organizations"
+        );
+    }
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {

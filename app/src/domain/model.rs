@@ -218,7 +218,13 @@ pub struct OrganizationSettings {
     pub name: String,
     /// Tokens may live at most this many days; `None` allows any lifetime, including never.
     pub max_token_lifetime_days: Option<i64>,
-    pub webhook_url: Option<String>,
+    /// Where expiry notices go: the webhook URL's scheme, host and port only (its path and
+    /// query often hold a secret, so they are never shown again once saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_origin: Option<String>,
+    /// Whether a webhook URL is set.
+    #[serde(default)]
+    pub webhook_url_set: bool,
     /// Whether notices are signed (the secret itself is never shown again).
     #[serde(default)]
     pub webhook_secret_set: bool,

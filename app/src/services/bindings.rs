@@ -285,9 +285,7 @@ pub async fn list(
         workspace_id,
         role_id,
     };
-    let sees_people = caller
-        .access
-        .allows_steward(crate::domain::Permission::MembersRead);
+    let sees_people = caller.sees_people();
     Ok(state
         .db
         .list_bindings(org, &filter)

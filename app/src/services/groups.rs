@@ -6,7 +6,7 @@ use super::audit::{event, AuditAction, Target};
 use super::clock::rfc3339;
 use super::named::{find, GROUPS};
 use super::Caller;
-use crate::domain::{ApiError, Group, GroupMember, Permission, SubjectType};
+use crate::domain::{ApiError, Group, GroupMember, SubjectType};
 use crate::state::AppState;
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Group>, ApiEr
     let org = &caller.principal.organization.id;
     let rows = state.db.list_named(GROUPS.table, org).await?;
     let mut members: HashMap<String, Vec<GroupMember>> = HashMap::new();
-    let sees_people = caller.access.allows_steward(Permission::MembersRead);
+    let sees_people = caller.sees_people();
     for m in state.db.group_members(org).await? {
         let kind = if m.subject_type == "member" {
             SubjectType::Member

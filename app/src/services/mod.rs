@@ -32,6 +32,7 @@ pub mod token_verification;
 pub mod tokens;
 pub mod usage;
 pub mod usage_report;
+pub mod webhook_policy;
 
 use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
 use crate::store::StoreError;
@@ -73,6 +74,12 @@ impl Caller {
     /// Whether the caller is a person signed in to the browser (not an API token).
     pub fn is_person(&self) -> bool {
         self.principal.kind == PrincipalKind::User
+    }
+
+    /// Whether the caller may see people's email addresses: a person holding `members:read`.
+    /// Everyone else (tokens included) sees a member as their id.
+    pub fn sees_people(&self) -> bool {
+        self.is_person() && self.access.allows_steward(Permission::MembersRead)
     }
 }
 

@@ -5,15 +5,13 @@
 
 use super::audit::{event, AuditAction, Target};
 use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
-use super::Caller;
+use super::{webhook_policy, Caller};
 use crate::auth::random::new_id;
 use crate::domain::{ApiError, Delivery};
 use crate::state::AppState;
 use crate::store::{Attempt, ExpiringToken, NewNotice, NoticeRow};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::sync::OnceLock;
-use std::time::Duration;
 
 /// Attempts before a notice is given up.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -28,17 +26,6 @@ const KINDS: [(&str, i64, i64); 3] = [
     ("expires_in_1_day", 0, DAY_MS),
     ("expired", -7 * DAY_MS, 0),
 ];
-
-fn client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client")
-    })
-}
 
 /// `sha256=<hex>` of HMAC-SHA256 over `"<timestamp>.<body>"`: what a receiver recomputes with
 /// the shared secret to know the notice is Steward's and fresh.
@@ -128,7 +115,8 @@ async fn attempt(state: &AppState, n: &NoticeRow, now: i64) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Posts the notice; the receiver's status, or why nothing reached it.
+/// Posts the notice; the receiver's status, or why nothing reached it (a refusal by the
+/// webhook policy says so, and never carries a status: the receiver was never asked).
 async fn post(state: &AppState, n: &NoticeRow, now: i64) -> Result<i64, String> {
     let (url, sealed) = state
         .db
@@ -136,9 +124,16 @@ async fn post(state: &AppState, n: &NoticeRow, now: i64) -> Result<i64, String> 
         .await
         .map_err(|_| "the database did not answer".to_string())?
         .ok_or_else(|| "no webhook URL is set".to_string())?;
+    let url = url::Url::parse(&url).map_err(|_| "the webhook URL does not parse".to_string())?;
+    state
+        .config
+        .webhook_policy
+        .check_literal_host(&url)
+        .map_err(|refused| refused.to_string())?;
     let timestamp = now / 1000;
-    let mut req = client()
-        .post(&url)
+    let mut req = state
+        .webhook_client
+        .post(url)
         .header("content-type", "application/json")
         .header("x-steward-event", &n.kind)
         .header("x-steward-delivery", &n.id)
@@ -149,19 +144,21 @@ async fn post(state: &AppState, n: &NoticeRow, now: i64) -> Result<i64, String> 
             .secret_key
             .as_ref()
             .ok_or("the server has no STEWARD_SECRET_KEY to open the signing secret")?;
-        let secret = key
-            .open(&sealed)
-            .ok_or("the signing secret does not open with this server's STEWARD_SECRET_KEY")?;
+        let secret = key.open(&sealed, &n.organization_id).ok_or(
+            "the signing secret does not open with this server's STEWARD_SECRET_KEY for this organization",
+        )?;
         req = req.header(
             "x-steward-signature",
             signature(&secret, timestamp, &n.payload),
         );
     }
-    let res = req
-        .body(n.payload.clone())
-        .send()
-        .await
-        .map_err(|e| format!("could not reach the webhook: {}", e.without_url()))?;
+    let res =
+        req.body(n.payload.clone()).send().await.map_err(|e| {
+            match webhook_policy::refusal_in(&e) {
+                Some(refused) => refused.to_string(),
+                None => format!("could not reach the webhook: {}", e.without_url()),
+            }
+        })?;
     Ok(res.status().as_u16() as i64)
 }
 

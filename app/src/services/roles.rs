@@ -390,10 +390,12 @@ pub async fn delete_role(
             .iter()
             .take(5)
             .map(|b| {
-                let who = b
-                    .subject_name
-                    .clone()
-                    .unwrap_or_else(|| b.subject_id.clone());
+                // A person is named by id: their email is for people who may see members.
+                let who = match (b.subject_type.as_str(), &b.subject_name) {
+                    ("member", _) if !caller.sees_people() => b.subject_id.clone(),
+                    (_, Some(name)) => name.clone(),
+                    (_, None) => b.subject_id.clone(),
+                };
                 match &b.workspace_name {
                     Some(w) => format!("{} {who} in {w}", b.subject_type.replace('_', " ")),
                     None => format!("{} {who}", b.subject_type.replace('_', " ")),

@@ -188,6 +188,7 @@ mod tests {
             secret_key: None,
             notice_retry_base_ms: 30_000,
             credential_cache_ms: 0,
+            webhook_policy: Default::default(),
         }
     }
 

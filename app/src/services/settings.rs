@@ -3,7 +3,9 @@
 //! is, `null` clears it.
 
 use super::audit::{event, AuditAction, Target};
+use super::webhook_policy::{origin_of, parse_webhook_url};
 use super::Caller;
+use crate::auth::sealing::SealingKey;
 use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
 use crate::state::AppState;
 use crate::store::{Lock, OrganizationRow};
@@ -14,7 +16,8 @@ fn to_api(row: OrganizationRow) -> OrganizationSettings {
         slug: row.slug,
         name: row.name,
         max_token_lifetime_days: row.max_token_lifetime_days,
-        webhook_url: row.webhook_url,
+        webhook_origin: row.webhook_url.as_deref().map(origin_of),
+        webhook_url_set: row.webhook_url.is_some(),
         webhook_secret_set: row.webhook_secret.is_some(),
     }
 }
@@ -39,33 +42,24 @@ fn check_lifetime(days: &Patch<i64>) -> Result<(), ApiError> {
 }
 
 /// An empty URL clears it, like `null`; anything else must be an https URL, or http to this
-/// machine (for trying a receiver out).
+/// machine by name (for trying a receiver out), without credentials (`webhook_policy`).
 fn check_webhook(url: Patch<String>) -> Result<Patch<String>, ApiError> {
     let Patch::Set(u) = url else { return Ok(url) };
-    let u = u.trim().to_string();
+    let u = u.trim();
     if u.is_empty() {
         return Ok(Patch::Clear);
     }
-    let local = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
-        .iter()
-        .any(|p| {
-            u.strip_prefix(p)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-        });
-    if !(u.starts_with("https://") || local)
-        || u.len() > 500
-        || u.contains(|c: char| c.is_whitespace() || c.is_control())
-    {
-        return Err(ApiError::invalid(
-            "webhook_url",
-            "Webhook URL must be an https URL (or http to localhost, for testing).",
-        ));
-    }
-    Ok(Patch::Set(u))
+    let parsed = parse_webhook_url(u).map_err(|why| ApiError::invalid("webhook_url", why))?;
+    Ok(Patch::Set(parsed.to_string()))
 }
 
-/// Seals a new signing secret with the server's key; an empty one clears it.
-fn sealed_secret(state: &AppState, secret: Patch<String>) -> Result<Patch<String>, ApiError> {
+/// Seals a new signing secret with the server's key, bound to its organization; an empty one
+/// clears it.
+fn sealed_secret(
+    state: &AppState,
+    secret: Patch<String>,
+    organization_id: &str,
+) -> Result<Patch<String>, ApiError> {
     let Patch::Set(s) = secret else {
         return Ok(secret);
     };
@@ -84,16 +78,44 @@ fn sealed_secret(state: &AppState, secret: Patch<String>) -> Result<Patch<String
             "This server has no STEWARD_SECRET_KEY to keep a secret with: ask its operator to set one.",
         )
     })?;
-    Ok(Patch::Set(key.seal(&s)))
+    Ok(Patch::Set(key.seal(&s, organization_id)))
 }
 
-/// A webhook URL's scheme and host: the path of such URLs often carries a secret, which must
-/// not reach the audit log.
+/// A webhook URL as the audit log records it: its origin, then `/…`.
 fn origin_only(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or(host);
-    format!("{scheme}://{host}/…")
+    format!("{}/…", origin_of(url))
+}
+
+/// Re-seals signing secrets sealed before they were bound to their organization, once, at
+/// start (`server` runs it after migrating). Without the server's key nothing can be opened,
+/// so nothing changes; a value that does not open with this key is left for the operator.
+pub async fn upgrade_sealed_secrets(state: &AppState) -> Result<usize, ApiError> {
+    let Some(key) = state.config.secret_key.as_ref() else {
+        return Ok(0);
+    };
+    let mut upgraded = 0;
+    for (organization_id, stored) in state.db.sealed_webhook_secrets().await? {
+        if !SealingKey::is_unbound(&stored) {
+            continue;
+        }
+        let Some(plain) = key.open_unbound(&stored) else {
+            tracing::warn!(organization = %organization_id, "a webhook signing secret does not open with this STEWARD_SECRET_KEY; left as it is");
+            continue;
+        };
+        let mut tx = state.db.begin().await?;
+        if tx
+            .replace_webhook_secret(
+                &organization_id,
+                &stored,
+                &key.seal(&plain, &organization_id),
+            )
+            .await?
+        {
+            upgraded += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(upgraded)
 }
 
 /// Applies the changes that were sent; audited with each setting's old and new value.
@@ -105,8 +127,8 @@ pub async fn update(
     check_lifetime(&changes.max_token_lifetime_days)?;
     let webhook = check_webhook(changes.webhook_url)?;
     let secret_changed = !changes.webhook_secret.is_unchanged();
-    let secret = sealed_secret(state, changes.webhook_secret)?;
     let org = caller.principal.organization.id.clone();
+    let secret = sealed_secret(state, changes.webhook_secret, &org)?;
     let mut tx = state.db.begin().await?;
     let current = tx
         .organization(&org, Lock::ForUpdate)
@@ -165,7 +187,7 @@ mod tests {
     #[test]
     fn audited_webhook_urls_keep_no_path_or_credentials() {
         assert_eq!(
-            super::origin_only("https://user:pw@hooks.example.com/T0/B0/secret?x=1"),
+            super::origin_only("https://hooks.example.com/T0/B0/secret?x=1"),
             "https://hooks.example.com/…"
         );
     }

@@ -78,6 +78,17 @@ impl Db {
             .await)?)
     }
 
+    /// Every organization's sealed webhook signing secret, by organization id.
+    pub async fn sealed_webhook_secrets(&self) -> StoreResult<Vec<(String, String)>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, webhook_secret FROM organizations WHERE webhook_secret IS NOT NULL ORDER BY id"
+        )
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
     /// How many people exist at all: zero means the first administrator is still to be created.
     pub async fn count_users(&self) -> StoreResult<i64> {
         Ok(on_pool!(self, |p| sqlx::query_scalar(
@@ -104,6 +115,27 @@ impl Tx {
             .bind(id)
             .fetch_optional(c)
             .await)?)
+    }
+
+    /// Replaces a sealed webhook secret, if it is still `current` (re-sealing it).
+    pub async fn replace_webhook_secret(
+        &mut self,
+        id: &str,
+        current: &str,
+        sealed: &str,
+    ) -> StoreResult<bool> {
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE organizations SET webhook_secret = $3 WHERE id = $1 AND webhook_secret = $2"
+        )
+        .bind(id)
+        .bind(current)
+        .bind(sealed)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
     }
 
     /// Writes the settings; `webhook_secret` is already sealed.

@@ -2,6 +2,7 @@
 //! go to (with its signing secret, a Send test button and the delivery log).
 
 use super::components::{run_call, FieldError, FormError};
+use super::confirm::ConfirmDialog;
 use super::format::{when, when_or};
 use crate::api::settings::{get_settings, list_deliveries, test_webhook, update_settings};
 use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
@@ -68,7 +69,11 @@ fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl 
             .map(|d| d.to_string())
             .unwrap_or_default(),
     );
-    let webhook = RwSignal::new(settings.webhook_url.unwrap_or_default());
+    // The saved URL's path and query are never sent back (they often hold a secret): the field
+    // starts empty, and an empty field keeps the webhook there is.
+    let webhook = RwSignal::new(String::new());
+    let webhook_origin = RwSignal::new(settings.webhook_origin);
+    let removing = RwSignal::new(false);
     let secret = RwSignal::new(String::new());
     let secret_set = RwSignal::new(settings.webhook_secret_set);
     let error = RwSignal::new(None::<ApiError>);
@@ -90,12 +95,16 @@ fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl 
                 }
             },
         };
-        let hook = Some(webhook.get_untracked()).filter(|w| !w.trim().is_empty());
+        let hook = webhook.get_untracked();
         // An empty secret field keeps the secret there is; typing one replaces it.
         let new_secret = secret.get_untracked();
         let changes = SettingsChanges {
             max_token_lifetime_days: Patch::from_option(days),
-            webhook_url: Patch::from_option(hook),
+            webhook_url: if hook.trim().is_empty() {
+                Patch::Unchanged
+            } else {
+                Patch::Set(hook)
+            },
             webhook_secret: if new_secret.is_empty() {
                 Patch::Unchanged
             } else {
@@ -104,10 +113,21 @@ fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl 
         };
         run_call(pending, error, update_settings(changes), move |r| {
             saved.set(true);
+            webhook.set(String::new());
+            webhook_origin.set(r.settings.webhook_origin);
             secret.set(String::new());
             secret_set.set(r.settings.webhook_secret_set);
             on_saved.run(());
         });
+    };
+    let remove_webhook = move || async move {
+        let changes = SettingsChanges {
+            webhook_url: Patch::Clear,
+            ..Default::default()
+        };
+        let r = update_settings(changes).await?;
+        webhook_origin.set(r.settings.webhook_origin);
+        Ok(())
     };
     view! {
         <form class="card" on:submit=submit novalidate>
@@ -118,8 +138,27 @@ fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl 
             <FieldError error=error.into() field="max_token_lifetime_days"/>
             <label for="webhook-url">"Webhook URL"</label>
             <input id="webhook-url" type="url" prop:value=webhook on:input=move |ev| webhook.set(event_target_value(&ev))/>
-            <p class="hint">"Where expiry notices go: an https URL (or http to localhost, for testing)."</p>
+            <p class="hint">{move || match webhook_origin.get() {
+                Some(origin) => format!(
+                    "Notices go to {origin}/… (the rest of the URL is not shown again). Type a new URL to replace it."
+                ),
+                None => "Where expiry notices go: an https URL (or http to localhost, for testing).".to_string(),
+            }}</p>
             <FieldError error=error.into() field="webhook_url"/>
+            <Show when=move || webhook_origin.get().is_some()>
+                <div class="actions left">
+                    <button type="button" class="secondary" on:click=move |_| removing.set(true)>"Remove webhook"</button>
+                </div>
+            </Show>
+            <Show when=move || removing.get()>
+                <ConfirmDialog
+                    title="Remove the webhook?".to_string()
+                    message="Expiry notices stop until a webhook is set again. Its full URL is not shown anywhere, so keep a copy if you will need it.".to_string()
+                    confirm_label="Remove webhook".to_string()
+                    confirm=remove_webhook
+                    on_close=Callback::new(move |_| removing.set(false))
+                />
+            </Show>
             <label for="webhook-secret">"Signing secret"</label>
             <input id="webhook-secret" type="password" autocomplete="new-password" prop:value=secret on:input=move |ev| secret.set(event_target_value(&ev))/>
             <p class="hint">{move || if secret_set.get() {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use app::services::setup::{create_admin, NewAdmin};
+use app::services::webhook_policy::{parse_networks, WebhookPolicy};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::Db;
@@ -146,6 +147,19 @@ pub struct Settings {
     pub site_root: Option<String>,
     /// `STEWARD_CREDENTIAL_CACHE_MS`; off by default, as in production.
     pub credential_cache_ms: u64,
+    /// `STEWARD_WEBHOOK_ALLOW_NETWORKS`; empty by default, as in production, so a test with a
+    /// receiver on loopback must allow it.
+    pub webhook_allow_networks: &'static str,
+}
+
+impl Settings {
+    /// The defaults, with webhooks allowed to reach this machine (the tests' receivers).
+    pub fn loopback_webhooks() -> Settings {
+        Settings {
+            webhook_allow_networks: "127.0.0.0/8, ::1",
+            ..Settings::default()
+        }
+    }
 }
 
 impl Default for Settings {
@@ -158,6 +172,7 @@ impl Default for Settings {
             notice_retry_base_ms: 30_000,
             site_root: None,
             credential_cache_ms: 0,
+            webhook_allow_networks: "",
         }
     }
 }
@@ -199,8 +214,14 @@ impl TestApp {
                 )),
                 notice_retry_base_ms: settings.notice_retry_base_ms,
                 credential_cache_ms: settings.credential_cache_ms,
+                webhook_policy: WebhookPolicy::new(
+                    parse_networks(settings.webhook_allow_networks).unwrap(),
+                ),
             },
         );
+        app::services::settings::upgrade_sealed_secrets(&state)
+            .await
+            .expect("re-seal");
         let options = LeptosOptions::builder()
             .output_name("steward")
             .site_root(settings.site_root.as_deref().unwrap_or("target/site"))

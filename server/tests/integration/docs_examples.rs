@@ -5,7 +5,7 @@
 //! last returned), and checks each answer's status: the one a following `# → 409` comment
 //! names, else 2xx.
 
-use crate::common::{self, Backend, TestApp};
+use crate::common::{self, Backend, Settings, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -95,7 +95,8 @@ curl() {
 "#;
 
 async fn run_examples(b: Backend, document: &str) {
-    let app = TestApp::spawn(b)
+    // The expiry-notice examples post to a receiver on this machine.
+    let app = TestApp::spawn_with(b, Settings::loopback_webhooks())
         .await
         .with_admin("acme", "ada@acme.test")
         .await;

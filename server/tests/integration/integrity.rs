@@ -108,15 +108,30 @@ async fn settings_updates_are_partial_and_audited_with_old_and_new(b: Backend) {
     let hook = "https://hooks.example.com/services/T000/B000/secret-part";
     let r = update(json!({"max_token_lifetime_days": 90, "webhook_url": hook})).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    // A field left out stays; only what was sent changes.
+    // A field left out stays; only what was sent changes. The URL's path is never sent back.
     let r = update(json!({"max_token_lifetime_days": 30})).await;
     assert_eq!(r.body["settings"]["max_token_lifetime_days"], 30);
-    assert_eq!(r.body["settings"]["webhook_url"], hook);
+    assert_eq!(
+        r.body["settings"]["webhook_origin"],
+        "https://hooks.example.com"
+    );
+    assert_eq!(r.body["settings"]["webhook_url_set"], true);
     let r = update(json!({})).await;
     assert_eq!(r.body["settings"]["max_token_lifetime_days"], 30);
-    assert_eq!(r.body["settings"]["webhook_url"], hook);
+    assert_eq!(r.body["settings"]["webhook_url_set"], true);
+    assert!(!r.text.contains("secret-part"), "{r:?}");
+    let r = ada.post("/api/v1/settings/get", json!({})).await;
+    assert_eq!(
+        r.body["settings"]["webhook_origin"],
+        "https://hooks.example.com"
+    );
+    assert!(
+        !r.text.contains("secret-part") && !r.text.contains("/services/"),
+        "{r:?}"
+    );
     let r = update(json!({"webhook_url": null})).await;
-    assert!(r.body["settings"]["webhook_url"].is_null());
+    assert!(r.body["settings"].get("webhook_origin").is_none(), "{r:?}");
+    assert_eq!(r.body["settings"]["webhook_url_set"], false);
     assert_eq!(r.body["settings"]["max_token_lifetime_days"], 30);
 
     let r = ada

@@ -30,4 +30,5 @@ mod stale;
 mod usage;
 mod verification;
 mod verify_requirements;
+mod webhook_safety;
 mod writes;

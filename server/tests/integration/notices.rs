@@ -15,20 +15,20 @@ on_both_databases!(
     the_webhook_settings_are_checked_and_the_secret_sealed,
 );
 
-const SECRET: &str = "a shared signing secret";
+pub(crate) const SECRET: &str = "a shared signing secret";
 
 /// What the receiver saw: headers that matter and the body.
 #[derive(Debug, Clone)]
-struct Received {
-    event: String,
-    delivery: String,
-    timestamp: i64,
-    signature: Option<String>,
-    body: String,
+pub(crate) struct Received {
+    pub event: String,
+    pub delivery: String,
+    pub timestamp: i64,
+    pub signature: Option<String>,
+    pub body: String,
 }
 
 /// A webhook receiver on a random port that answers 500 to its first `fail_first` requests.
-async fn receiver(fail_first: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
+pub(crate) async fn receiver(fail_first: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
     use axum::http::{HeaderMap, StatusCode};
     let seen = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(AtomicUsize::new(0));
@@ -103,7 +103,7 @@ async fn token_expiring(
 const HOUR: i64 = 3_600_000;
 
 async fn notices_are_signed_and_sent_once_across_restarts_and_replicas(b: Backend) {
-    let first = TestApp::spawn(b).await;
+    let first = TestApp::spawn_with(b, Settings::loopback_webhooks()).await;
     first.admin("acme", "ada@acme.test").await;
     let ada = first.signed_in("ada@acme.test").await;
     let (url, seen) = receiver(0).await;
@@ -153,8 +153,8 @@ async fn notices_are_signed_and_sent_once_across_restarts_and_replicas(b: Backen
 
     // A restart (a new process on the same database), and a second replica beside it: the
     // three-day token reaches its last day and is noticed exactly once more.
-    let restarted = TestApp::spawn_on_with(&first.db_url, Settings::default()).await;
-    let replica = TestApp::spawn_on_with(&first.db_url, Settings::default()).await;
+    let restarted = TestApp::spawn_on_with(&first.db_url, Settings::loopback_webhooks()).await;
+    let replica = TestApp::spawn_on_with(&first.db_url, Settings::loopback_webhooks()).await;
     let at = app::services::clock::now_ms() + 6 * HOUR;
     restarted
         .execute(&format!(
@@ -177,7 +177,7 @@ async fn notices_are_signed_and_sent_once_across_restarts_and_replicas(b: Backen
 async fn a_failing_receiver_is_retried_until_it_answers(b: Backend) {
     let settings = Settings {
         notice_retry_base_ms: 1,
-        ..Settings::default()
+        ..Settings::loopback_webhooks()
     };
     let app = TestApp::spawn_with(b, settings).await;
     app.admin("acme", "ada@acme.test").await;
@@ -242,6 +242,8 @@ async fn the_webhook_settings_are_checked_and_the_secret_sealed(b: Backend) {
         "http://hooks.example.com/x",
         "ftp://localhost/x",
         "http://localhost.evil.example/x",
+        "http://localhost:x@10.0.0.12:8080/internal",
+        "https://user:password@hooks.example.com/x",
     ] {
         let r = update(json!({"webhook_url": bad})).await;
         assert_eq!(

@@ -9,6 +9,7 @@ use serde_json::json;
 
 on_both_databases!(
     only_people_with_members_write_change_what_people_hold,
+    member_emails_go_only_to_people_who_may_see_members,
     a_replaced_secret_authenticates_but_cannot_manage_tokens,
 );
 
@@ -200,6 +201,84 @@ async fn only_people_with_members_write_change_what_people_hold(b: Backend) {
         StatusCode::OK,
     )
     .await;
+}
+
+async fn member_emails_go_only_to_people_who_may_see_members(b: Backend) {
+    let app = TestApp::spawn(b)
+        .await
+        .with_admin("acme", "ada@acme.test")
+        .await;
+    app.member("ada@acme.test", "bob@acme.test", "viewer").await;
+    app.member("ada@acme.test", "ed@acme.test", "editor").await;
+    let bob = person_id(&app, "bob@acme.test").await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let ed = app.signed_in("ed@acme.test").await;
+    ada.post("/api/v1/permissions/declare", json!({"name": "repo:read"}))
+        .await;
+    ada.post(
+        "/api/v1/roles/create",
+        json!({"name": "reader", "permissions": ["repo:read"]}),
+    )
+    .await;
+    ada.post("/api/v1/groups/create", json!({"name": "crew"}))
+        .await;
+    expect(
+        &ada,
+        "/api/v1/groups/add-members",
+        json!({"id": "crew", "member_ids": [bob]}),
+        StatusCode::OK,
+    )
+    .await;
+    expect(
+        &ada,
+        "/api/v1/bindings/grant",
+        json!({"subject": {"type": "member", "id": bob}, "role": "reader"}),
+        StatusCode::OK,
+    )
+    .await;
+    // An admin service account holds members:read, but it is not a person.
+    let robot = ada.create_account("robot", "admin").await;
+    let (_, robot_token) = ada.create_token(&robot, "t", &["read", "write"]).await;
+    let robot = app.script(&robot_token);
+    for (who, client, sees) in [
+        ("robot", &robot, false),
+        ("ed", &ed, false),
+        ("ada", &ada, true),
+    ] {
+        let groups = client.post("/api/v1/groups/list", json!({})).await;
+        let bindings = client.post("/api/v1/bindings/list", json!({})).await;
+        assert_eq!(
+            (groups.status, bindings.status),
+            (StatusCode::OK, StatusCode::OK)
+        );
+        for r in [&groups, &bindings] {
+            assert_eq!(r.text.contains("bob@acme.test"), sees, "{who}: {r:?}");
+            assert!(r.text.contains(&bob), "{who} sees Bob by id: {r:?}");
+        }
+    }
+    // A role a person holds is deleted only by a person with members:write; its 409 names the
+    // person by id unless that person may also read members.
+    ada.post(
+        "/api/v1/roles/create",
+        json!({"name": "people-keeper", "permissions": ["members:write", "roles:write", "repo:read"]}),
+    )
+    .await;
+    let ed_id = person_id(&app, "ed@acme.test").await;
+    expect(
+        &ada,
+        "/api/v1/bindings/grant",
+        json!({"subject": {"type": "member", "id": ed_id}, "role": "people-keeper"}),
+        StatusCode::OK,
+    )
+    .await;
+    for (who, client, sees) in [("ed", &ed, false), ("ada", &ada, true)] {
+        let r = client
+            .post("/api/v1/roles/delete", json!({"id": "reader"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{who}: {r:?}");
+        assert_eq!(r.text.contains("bob@acme.test"), sees, "{who}: {r:?}");
+        assert!(sees || r.error_message().contains(&bob), "{who}: {r:?}");
+    }
 }
 
 async fn a_replaced_secret_authenticates_but_cannot_manage_tokens(b: Backend) {
