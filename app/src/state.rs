@@ -21,14 +21,33 @@ pub struct AppConfig {
     pub session_max_secs: i64,
     /// The key secrets Steward must read back are sealed with (`STEWARD_SECRET_KEY`).
     pub secret_key: Option<crate::auth::sealing::SealingKey>,
-    /// The first wait before retrying a failed notice; it doubles per failure.
-    pub notice_retry_base_ms: i64,
+    /// How expiry notices are retried and leased.
+    pub notices: NoticeTimings,
     /// How long a credential read from the database answers for again (0: off, at most
     /// 1,000 ms); see `services::credential_cache`.
     pub credential_cache_ms: u64,
     /// Which internal networks webhooks may reach (`STEWARD_WEBHOOK_ALLOW_NETWORKS`); none by
     /// default. See `services::webhook_policy`.
     pub webhook_policy: WebhookPolicy,
+}
+
+/// The timings of expiry-notice delivery: fixed in production, shortened by tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoticeTimings {
+    /// The first wait before retrying a failed notice; it doubles per failure.
+    pub retry_base_ms: i64,
+    /// How long a process holds a notice while delivering it: longer than a delivery can take
+    /// (the webhook client gives up after 10 seconds), so no other replica sends it meanwhile.
+    pub lease_ms: i64,
+}
+
+impl Default for NoticeTimings {
+    fn default() -> Self {
+        NoticeTimings {
+            retry_base_ms: 30_000,
+            lease_ms: 60_000,
+        }
+    }
 }
 
 impl AppConfig {

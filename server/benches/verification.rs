@@ -31,7 +31,7 @@ async fn seeded() -> (AppState, String) {
             session_idle_secs: 3600,
             session_max_secs: 86_400,
             secret_key: None,
-            notice_retry_base_ms: 30_000,
+            notices: Default::default(),
             credential_cache_ms: 0,
             webhook_policy: Default::default(),
         },

@@ -46,7 +46,7 @@ async fn main() {
             session_idle_secs: 3600,
             session_max_secs: 86_400,
             secret_key: None,
-            notice_retry_base_ms: 30_000,
+            notices: Default::default(),
             // The benchmark measures with and without the credential cache.
             credential_cache_ms: std::env::var("STEWARD_CREDENTIAL_CACHE_MS")
                 .ok()

@@ -87,7 +87,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .secret_key
             .as_deref()
             .map(app::auth::sealing::SealingKey::from_secret),
-        notice_retry_base_ms: 30_000,
+        notices: Default::default(),
         credential_cache_ms: cli.common.credential_cache_ms,
         webhook_policy: cli.common.webhook_allow_networks.clone(),
     };

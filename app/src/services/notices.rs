@@ -17,8 +17,15 @@ use sha2::Sha256;
 pub const MAX_ATTEMPTS: i64 = 8;
 /// Longest wait between attempts.
 const MAX_BACKOFF_MS: i64 = 6 * 3600 * 1000;
-/// How long one process holds a notice while delivering it.
-const LEASE_MS: i64 = 60_000;
+/// Notices of one kind scheduled per organization and tick: one organization's thousands of
+/// short-lived tokens are announced over a few ticks, and never crowd out another's.
+const SCHEDULE_PER_ORGANIZATION: i64 = 1000;
+/// Due notices taken per organization and tick.
+const DUE_PER_ORGANIZATION: i64 = 100;
+/// Deliveries under way at once to one organization's receiver.
+const CONCURRENT_PER_ORGANIZATION: usize = 4;
+/// Organizations whose notices are delivered at once.
+const ORGANIZATIONS_AT_ONCE: usize = 8;
 
 /// The three notices, each with the window of expiry times (relative to now) it covers.
 const KINDS: [(&str, i64, i64); 3] = [
@@ -53,26 +60,36 @@ fn payload(kind: &str, id: &str, t: &ExpiringToken) -> String {
     .to_string()
 }
 
-/// Records the notices that are due now: one per token and kind, ever.
+/// Records the notices that are due now: one per token and kind, ever. Each organization with
+/// a webhook is asked for its own tokens that have no such notice yet, so what was scheduled
+/// before never fills the answer and no organization waits for another's.
 pub async fn schedule(state: &AppState, now: i64) -> Result<usize, ApiError> {
     let mut new = 0;
-    for (kind, from, to) in KINDS {
-        for t in state
-            .db
-            .tokens_expiring_between(now + from, now + to)
-            .await?
-        {
-            let id = new_id("ntc");
-            let notice = NewNotice {
-                id: &id,
-                organization_id: &t.organization_id,
-                token_id: &t.token_id,
-                kind,
-                payload: &payload(kind, &id, &t),
-                now,
-            };
-            if state.db.insert_notice(&notice).await? {
-                new += 1;
+    for organization_id in state.db.organizations_with_webhook().await? {
+        for (kind, from, to) in KINDS {
+            let due = state
+                .db
+                .tokens_needing_notice(
+                    &organization_id,
+                    kind,
+                    now + from,
+                    now + to,
+                    SCHEDULE_PER_ORGANIZATION,
+                )
+                .await?;
+            for t in due {
+                let id = new_id("ntc");
+                let notice = NewNotice {
+                    id: &id,
+                    organization_id: &t.organization_id,
+                    token_id: &t.token_id,
+                    kind,
+                    payload: &payload(kind, &id, &t),
+                    now,
+                };
+                if state.db.insert_notice(&notice).await? {
+                    new += 1;
+                }
             }
         }
     }
@@ -86,9 +103,10 @@ fn backoff(base_ms: i64, attempts: i64) -> i64 {
         .min(MAX_BACKOFF_MS)
 }
 
-/// One attempt at a leased notice; records the outcome.
-async fn attempt(state: &AppState, n: &NoticeRow, now: i64) -> Result<(), ApiError> {
-    let outcome = post(state, n, now).await;
+/// One attempt at a leased notice; records the outcome, timed by the clock when it ended.
+async fn attempt(state: &AppState, n: &NoticeRow) -> Result<(), ApiError> {
+    let outcome = post(state, n, now_ms()).await;
+    let now = now_ms();
     let (delivered, http_status, error) = match &outcome {
         Ok(status) if (200..300).contains(status) => (true, Some(*status), None),
         Ok(status) => (
@@ -100,7 +118,7 @@ async fn attempt(state: &AppState, n: &NoticeRow, now: i64) -> Result<(), ApiErr
     };
     // A test is answered at once and not retried: the person is waiting for the answer.
     let retry_at = (!delivered && n.kind != "test" && n.attempts + 1 < MAX_ATTEMPTS)
-        .then(|| now + backoff(state.config.notice_retry_base_ms, n.attempts));
+        .then(|| now + backoff(state.config.notices.retry_base_ms, n.attempts));
     state
         .db
         .record_attempt(&Attempt {
@@ -113,6 +131,17 @@ async fn attempt(state: &AppState, n: &NoticeRow, now: i64) -> Result<(), ApiErr
         })
         .await?;
     Ok(())
+}
+
+/// Leases a notice with the clock as it is now, just before sending it (a lease taken at the
+/// start of a long tick could lapse while the notice waits its turn, and another replica would
+/// send it too); false when another process has it.
+async fn lease(state: &AppState, id: &str) -> Result<bool, ApiError> {
+    let now = now_ms();
+    Ok(state
+        .db
+        .lease_notice(id, now, now + state.config.notices.lease_ms)
+        .await?)
 }
 
 /// Posts the notice; the receiver's status, or why nothing reached it (a refusal by the
@@ -162,16 +191,37 @@ async fn post(state: &AppState, n: &NoticeRow, now: i64) -> Result<i64, String> 
     Ok(res.status().as_u16() as i64)
 }
 
-/// Delivers the due notices this process can lease; returns how many it attempted.
+/// Delivers the due notices this process can lease: several organizations at once, and a few
+/// notices at a time for each, so one slow receiver never holds up another organization's
+/// notices. Returns how many it attempted.
 pub async fn deliver_due(state: &AppState, now: i64) -> Result<usize, ApiError> {
-    let mut attempted = 0;
-    for n in state.db.due_notices(now, 50).await? {
-        if state.db.lease_notice(&n.id, now, now + LEASE_MS).await? {
-            attempt(state, &n, now).await?;
-            attempted += 1;
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let mut by_organization: Vec<Vec<NoticeRow>> = Vec::new();
+    for n in state.db.due_notices(now, DUE_PER_ORGANIZATION).await? {
+        match by_organization
+            .iter_mut()
+            .find(|group| group[0].organization_id == n.organization_id)
+        {
+            Some(group) => group.push(n),
+            None => by_organization.push(vec![n]),
         }
     }
-    Ok(attempted)
+    stream::iter(by_organization)
+        .map(|notices| {
+            stream::iter(notices)
+                .map(|n| async move {
+                    if !lease(state, &n.id).await? {
+                        return Ok::<usize, ApiError>(0);
+                    }
+                    attempt(state, &n).await?;
+                    Ok(1)
+                })
+                .buffer_unordered(CONCURRENT_PER_ORGANIZATION)
+                .try_fold(0, |sum, one| async move { Ok(sum + one) })
+        })
+        .buffer_unordered(ORGANIZATIONS_AT_ONCE)
+        .try_fold(0, |sum, one| async move { Ok(sum + one) })
+        .await
 }
 
 /// What the background task runs: record the notices that became due, deliver what is due.
@@ -234,7 +284,7 @@ pub async fn send_test(state: &AppState, caller: &Caller) -> Result<Delivery, Ap
             now,
         })
         .await?;
-    state.db.lease_notice(&id, now, now + LEASE_MS).await?;
+    lease(state, &id).await?;
     let row = state
         .db
         .recent_notices(&org.id, 50)
@@ -242,7 +292,7 @@ pub async fn send_test(state: &AppState, caller: &Caller) -> Result<Delivery, Ap
         .into_iter()
         .find(|n| n.id == id)
         .ok_or_else(ApiError::internal)?;
-    attempt(state, &row, now).await?;
+    attempt(state, &row).await?;
     let mut tx = state.db.begin().await?;
     tx.insert_audit(&event(
         caller,
@@ -271,6 +321,16 @@ mod tests {
         assert!(s.starts_with("sha256=") && s.len() == 7 + 64);
         assert_ne!(s, signature("secret", 1_700_000_001, "{\"a\":1}"));
         assert_ne!(s, signature("other", 1_700_000_000, "{\"a\":1}"));
+    }
+
+    #[test]
+    fn a_lease_outlasts_a_delivery() {
+        let lease = crate::state::NoticeTimings::default().lease_ms;
+        let timeout = crate::services::webhook_policy::CLIENT_TIMEOUT.as_millis() as i64;
+        assert!(
+            lease >= 2 * timeout,
+            "{lease} ms against a {timeout} ms timeout"
+        );
     }
 
     #[test]

@@ -20,6 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::{Host, Url};
 
+/// How long a notice's request may take before the client gives up.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The longest webhook URL accepted.
 const MAX_URL_CHARS: usize = 500;
 
@@ -150,7 +153,7 @@ impl WebhookPolicy {
     /// no redirect, and gives up after 10 seconds.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(CLIENT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(PolicyResolver(self.clone())))
             .build()

@@ -60,11 +60,24 @@ const COLUMNS: &str =
      last_status, last_error, created_at, delivered_at";
 
 impl Db {
-    /// Live tokens of organizations with a webhook whose expiry falls in `[from, to)`.
-    pub async fn tokens_expiring_between(
+    /// The organizations whose notices have somewhere to go.
+    pub async fn organizations_with_webhook(&self) -> StoreResult<Vec<String>> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT id FROM organizations WHERE webhook_url IS NOT NULL ORDER BY id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// At most `limit` live tokens of one organization whose expiry falls in `[from, to)` and
+    /// that have no `kind` notice yet, soonest first.
+    pub async fn tokens_needing_notice(
         &self,
+        organization_id: &str,
+        kind: &str,
         from: i64,
         to: i64,
+        limit: i64,
     ) -> StoreResult<Vec<ExpiringToken>> {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
@@ -72,11 +85,17 @@ impl Db {
                     t.name AS token_name, t.hint, t.expires_at, sa.id AS account_id, sa.name AS account_name \
              FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
              JOIN organizations o ON o.id = t.organization_id \
-             WHERE o.webhook_url IS NOT NULL AND t.revoked_at IS NULL \
-               AND t.expires_at >= $1 AND t.expires_at < $2 ORDER BY t.expires_at LIMIT 1000"
+             WHERE t.organization_id = $1 AND t.revoked_at IS NULL \
+               AND t.expires_at >= $3 AND t.expires_at < $4 \
+               AND NOT EXISTS (SELECT 1 FROM expiry_notices n \
+                               WHERE n.token_id = t.id AND n.kind = $2 AND n.kind <> 'test') \
+             ORDER BY t.expires_at, t.id LIMIT $5"
         )
+        .bind(organization_id)
+        .bind(kind)
         .bind(from)
         .bind(to)
+        .bind(limit)
         .fetch_all(p)
         .await
         })?)
@@ -104,15 +123,23 @@ impl Db {
         Ok(done == 1)
     }
 
-    /// Pending notices whose next attempt is due.
-    pub async fn due_notices(&self, now: i64, limit: i64) -> StoreResult<Vec<NoticeRow>> {
+    /// Pending notices whose next attempt is due and that nobody holds: at most `per_organization`
+    /// of each organization's, oldest due first.
+    pub async fn due_notices(
+        &self,
+        now: i64,
+        per_organization: i64,
+    ) -> StoreResult<Vec<NoticeRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM expiry_notices WHERE status = 'pending' AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until < $1) ORDER BY next_attempt_at LIMIT $2"
+            "SELECT {COLUMNS} FROM (SELECT {COLUMNS}, ROW_NUMBER() OVER \
+               (PARTITION BY organization_id ORDER BY next_attempt_at, id) AS place \
+             FROM expiry_notices WHERE status = 'pending' AND next_attempt_at <= $1 \
+               AND (lease_until IS NULL OR lease_until < $1)) due \
+             WHERE place <= $2 ORDER BY next_attempt_at, id"
         );
         Ok(on_pool!(self, |p| sqlx::query_as(&sql)
             .bind(now)
-            .bind(limit)
+            .bind(per_organization)
             .fetch_all(p)
             .await)?)
     }

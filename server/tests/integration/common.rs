@@ -143,6 +143,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The first wait before retrying a failed expiry notice.
     pub notice_retry_base_ms: i64,
+    /// How long a process holds a notice while delivering it.
+    pub notice_lease_ms: i64,
     /// The built site's folder (with `pkg` inside); by default one that does not exist.
     pub site_root: Option<String>,
     /// `STEWARD_CREDENTIAL_CACHE_MS`; off by default, as in production.
@@ -170,6 +172,7 @@ impl Default for Settings {
             session_max_secs: 7 * 86_400,
             public_url: None,
             notice_retry_base_ms: 30_000,
+            notice_lease_ms: 60_000,
             site_root: None,
             credential_cache_ms: 0,
             webhook_allow_networks: "",
@@ -212,7 +215,10 @@ impl TestApp {
                 secret_key: Some(app::auth::sealing::SealingKey::from_secret(
                     "the test suite's server key",
                 )),
-                notice_retry_base_ms: settings.notice_retry_base_ms,
+                notices: app::state::NoticeTimings {
+                    retry_base_ms: settings.notice_retry_base_ms,
+                    lease_ms: settings.notice_lease_ms,
+                },
                 credential_cache_ms: settings.credential_cache_ms,
                 webhook_policy: WebhookPolicy::new(
                     parse_networks(settings.webhook_allow_networks).unwrap(),

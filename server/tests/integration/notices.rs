@@ -13,6 +13,8 @@ on_both_databases!(
     notices_are_signed_and_sent_once_across_restarts_and_replicas,
     a_failing_receiver_is_retried_until_it_answers,
     the_webhook_settings_are_checked_and_the_secret_sealed,
+    one_organization_cannot_crowd_out_another,
+    slow_receivers_get_a_few_at_a_time_each_leased_when_sent,
 );
 
 pub(crate) const SECRET: &str = "a shared signing secret";
@@ -70,6 +72,79 @@ pub(crate) async fn receiver(fail_first: usize) -> (String, Arc<Mutex<Vec<Receiv
     );
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     (url, seen)
+}
+
+/// A receiver that takes `delay` over each notice; it counts the notices under way at once
+/// (the most it saw) and keeps each delivery id it got.
+async fn slow_receiver(
+    delay: std::time::Duration,
+) -> (String, Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>) {
+    use axum::http::HeaderMap;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post({
+            let (seen, peak) = (seen.clone(), peak.clone());
+            move |headers: HeaderMap| {
+                let (seen, now, peak) = (seen.clone(), now.clone(), peak.clone());
+                async move {
+                    let under_way = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(under_way, Ordering::SeqCst);
+                    tokio::time::sleep(delay).await;
+                    let delivery = headers["x-steward-delivery"].to_str().unwrap().to_string();
+                    seen.lock().unwrap().push(delivery);
+                    now.fetch_sub(1, Ordering::SeqCst);
+                    "ok"
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, seen, peak)
+}
+
+/// `count` more live tokens of `account` expiring `offset_ms` from now, copied in the database
+/// from one made through the API (making a thousand through it would take a while).
+async fn many_tokens_expiring(
+    app: &TestApp,
+    ada: &Client,
+    account: &str,
+    count: usize,
+    offset_ms: i64,
+) {
+    let model = token_expiring(app, ada, account, "model", offset_ms).await;
+    let columns: Vec<String> = app
+        .state
+        .db
+        .schema_columns()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(table, _)| table == "tokens")
+        .map(|(_, column)| column)
+        .collect();
+    let copied: Vec<String> = columns
+        .iter()
+        .map(|c| match c.as_str() {
+            "id" => "'tok_copy' || n.i".to_string(),
+            "name" => "'copy-' || n.i".to_string(),
+            "secret_hash" => "t.secret_hash || n.i".to_string(),
+            other => format!("t.{other}"),
+        })
+        .collect();
+    app.execute(&format!(
+        "INSERT INTO tokens ({}) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         SELECT {} FROM tokens t CROSS JOIN n WHERE t.id = '{model}'",
+        columns.join(", "),
+        copied.join(", "),
+    ))
+    .await;
 }
 
 async fn configure(ada: &Client, url: &str) {
@@ -275,4 +350,102 @@ async fn the_webhook_settings_are_checked_and_the_secret_sealed(b: Backend) {
     assert!(!r.text.contains(SECRET));
     let r = update(json!({"webhook_secret": null})).await;
     assert_eq!(r.body["settings"]["webhook_secret_set"], false);
+}
+
+async fn one_organization_cannot_crowd_out_another(b: Backend) {
+    let app = TestApp::spawn_with(b, Settings::loopback_webhooks()).await;
+    app.admin("acme", "ada@acme.test").await;
+    app.admin("globex", "gus@globex.test").await;
+    let ada = app.signed_in("ada@acme.test").await;
+    let gus = app.signed_in("gus@globex.test").await;
+    let (acme_url, acme_seen) = receiver(0).await;
+    let (globex_url, globex_seen) = receiver(0).await;
+    configure(&ada, &acme_url).await;
+    configure(&gus, &globex_url).await;
+    // acme's 1,200 tokens all expire before globex's one.
+    let acme_sa = ada.create_account("fleet", "viewer").await;
+    many_tokens_expiring(&app, &ada, &acme_sa, 1_199, 2 * HOUR).await;
+    let globex_sa = gus.create_account("ci", "viewer").await;
+    let globex_token = token_expiring(&app, &gus, &globex_sa, "lonely", 20 * HOUR).await;
+
+    tick(&app.state).await;
+    let globex_got = globex_seen.lock().unwrap().clone();
+    assert_eq!(
+        globex_got.len(),
+        1,
+        "globex waited for acme: {globex_got:?}"
+    );
+    assert!(globex_got[0].body.contains(&globex_token));
+    // acme's are announced over a few ticks, each exactly once.
+    for _ in 0..20 {
+        if acme_seen.lock().unwrap().len() >= 1_200 {
+            break;
+        }
+        tick(&app.state).await;
+    }
+    let mut deliveries: Vec<String> = acme_seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.delivery.clone())
+        .collect();
+    assert_eq!(deliveries.len(), 1_200);
+    deliveries.sort();
+    deliveries.dedup();
+    assert_eq!(deliveries.len(), 1_200, "each notice once");
+    assert_eq!(globex_seen.lock().unwrap().len(), 1);
+}
+
+async fn slow_receivers_get_a_few_at_a_time_each_leased_when_sent(b: Backend) {
+    let settings = Settings {
+        notice_lease_ms: 1_500,
+        ..Settings::loopback_webhooks()
+    };
+    let first = TestApp::spawn_with(b, settings.clone()).await;
+    first.admin("acme", "ada@acme.test").await;
+    first.admin("globex", "gus@globex.test").await;
+    let ada = first.signed_in("ada@acme.test").await;
+    let gus = first.signed_in("gus@globex.test").await;
+    let (slow_url, slow_seen, peak) = slow_receiver(std::time::Duration::from_millis(400)).await;
+    let (quick_url, quick_seen) = receiver(0).await;
+    configure(&ada, &slow_url).await;
+    configure(&gus, &quick_url).await;
+    let sa = ada.create_account("fleet", "viewer").await;
+    many_tokens_expiring(&first, &ada, &sa, 15, 12 * HOUR).await;
+    let globex_sa = gus.create_account("ci", "viewer").await;
+    token_expiring(&first, &gus, &globex_sa, "t", 12 * HOUR).await;
+
+    // A second replica ticks once a lease taken at the start of the first one's tick would
+    // have lapsed: each notice is leased just before it is sent, so neither sends what the
+    // other holds, though the 16 notices take longer than a lease (400 ms each).
+    let second = TestApp::spawn_on_with(&first.db_url, settings).await;
+    let started = std::time::Instant::now();
+    let (_, _, quick_done) = tokio::join!(
+        tick(&first.state),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
+            tick(&second.state).await
+        },
+        async {
+            // globex's receiver is not kept waiting behind acme's slow one.
+            while quick_seen.lock().unwrap().is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            started.elapsed()
+        },
+    );
+    assert!(
+        quick_done < std::time::Duration::from_millis(1_000),
+        "globex's notice waited {quick_done:?}"
+    );
+    let mut got = slow_seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 16, "{got:?}");
+    got.sort();
+    got.dedup();
+    assert_eq!(got.len(), 16, "a notice was sent twice");
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(
+        (2..=8).contains(&peak),
+        "at most four at a time from each of two replicas, and some at once: {peak}"
+    );
 }
