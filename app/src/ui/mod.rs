@@ -139,18 +139,28 @@ pub fn App() -> impl IntoView {
 
 /// Says so when the page's code cannot run (scripts off, or its JS or wasm blocked or failed to
 /// load; see `CODE_WATCH`), instead of leaving buttons that do nothing. Hidden by the
-/// stylesheet otherwise. Sign-in and setup do not need their code, so they show none.
+/// stylesheet otherwise. Sign-in, setup and Your account work without their code (their forms
+/// post to the server), so they show none.
 #[component]
 fn CodeNotice() -> impl IntoView {
     let location = use_location();
-    let needs_code = move || !matches!(location.pathname.get().as_str(), "/login" | "/setup");
+    let needs_code = move || {
+        !matches!(
+            location.pathname.get().as_str(),
+            "/login" | "/setup" | "/settings/account"
+        )
+    };
     view! {
         <Show when=needs_code>
             <div class="code-notice" role="alert">
                 <strong>"This page needs JavaScript, and its code did not run."</strong>
                 " JavaScript is off, or the page's files were blocked or did not load, so its buttons and menus do nothing. \
-                Reload the page, or turn JavaScript on for this site. Signing in, setting a password, changing yours, \
-                the organization settings and signing out work without it."
+                Reload the page, or turn JavaScript on for this site. Without it you can still change your password and \
+                sign out under "
+                <a href="/settings/account">"Your account"</a>
+                ", and an administrator can save the "
+                <a href="/settings/organization">"organization settings"</a>
+                "."
             </div>
         </Show>
     }
