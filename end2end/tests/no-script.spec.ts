@@ -74,7 +74,7 @@ async function emptyServer(): Promise<{ base: string; setupLink: string; stop: (
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       STEWARD_PUBLIC_URL: base,
-      STEWARD_DATABASE_URL: `sqlite://${path.join(require("node:os").tmpdir(), `steward-setup-${port}.db`)}?mode=rwc`,
+      STEWARD_DATABASE_URL: `sqlite://${path.join(require("node:os").tmpdir(), `steward-setup-${port}-${Date.now()}.db`)}?mode=rwc`,
       STEWARD_SECRET_KEY: "the setup test's own server key, not a real one",
       RUST_LOG: "warn",
     },
@@ -304,4 +304,73 @@ test("at 375 px a row's actions are on screen and its menu opens without scrolli
   expect(sideways).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/narrow-list-menu.png", fullPage: true });
   expect(problems).toEqual([]);
+});
+
+test("the setup, invitation and organization forms put no secret in a URL, whatever the page's code does", async ({ page, browser, baseURL }) => {
+  await signedIn(page);
+  for (const mode of ["on", "off", "before hydration"] as const) {
+    const context = await browser.newContext({ javaScriptEnabled: mode !== "off" });
+    if (mode === "before hydration") await context.route("**/pkg/*.wasm", () => {});
+    const ready = async (p: Page) => {
+      if (mode === "on") await hydrated(p);
+    };
+
+    // The first administrator, on a server of its own with nobody in it yet.
+    const server = await emptyServer();
+    const urls: string[] = [];
+    try {
+      const admin = await context.newPage();
+      await admin.goto(server.setupLink, { waitUntil: "domcontentloaded" });
+      await ready(admin);
+      context.on("request", (r) => urls.push(r.url()));
+      const token = new URL(server.setupLink).searchParams.get("token")!;
+      const password = `the administrator's password, ${mode}`;
+      await admin.getByLabel("Organization name").fill("Initrode");
+      await admin.getByLabel("Organization slug").fill("initrode");
+      await admin.getByLabel("Your name").fill("Bill");
+      await admin.getByLabel("Email").fill("bill@initrode.test");
+      await admin.getByLabel("Password").fill(password);
+      await admin.getByRole("button", { name: "Create administrator" }).click();
+      await expect(admin).toHaveURL(`${server.base}/settings/service-accounts`);
+      expectNoSecretIn(urls, [token, password]);
+      await admin.close();
+    } finally {
+      server.stop();
+    }
+
+    // An invitation, on the suite's server.
+    const { link } = await invite(page, "Ivy");
+    const secret = new URL(link).searchParams.get("invite")!;
+    const ivy = await context.newPage();
+    await ivy.goto(link, { waitUntil: "domcontentloaded" });
+    await ready(ivy);
+    urls.length = 0;
+    const password = `ivy's own long password, ${mode}`;
+    await ivy.getByLabel("Password").fill(password);
+    await ivy.getByRole("button", { name: "Set password" }).click();
+    await expect(ivy).toHaveURL(`${baseURL}/settings/service-accounts`);
+    expectNoSecretIn(urls, [secret, password]);
+    await ivy.close();
+    await context.clearCookies();
+
+    // The organization's signing secret, typed by the administrator; the form is refused for
+    // its lifetime, so nothing changes for the other tests.
+    const ada = await context.newPage();
+    await ada.goto("/login", { waitUntil: "domcontentloaded" });
+    await ready(ada);
+    await ada.getByLabel("Email").fill(ADMIN_EMAIL);
+    await ada.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await ada.getByRole("button", { name: "Sign in" }).click();
+    await expect(ada).toHaveURL(`${baseURL}/settings/service-accounts`);
+    await ada.goto("/settings/organization", { waitUntil: "domcontentloaded" });
+    await ready(ada);
+    const signing = `a signing secret typed ${mode}`;
+    await ada.getByLabel("Maximum token lifetime (days)").fill("forever");
+    await ada.getByLabel("Signing secret").fill(signing);
+    await ada.getByRole("button", { name: "Save settings" }).click();
+    await expect(ada.getByText("Enter a number of days from 1 to 3650")).toBeVisible();
+    await expect(ada.getByLabel("Signing secret")).toHaveValue(mode === "on" ? signing : "");
+    expectNoSecretIn(urls, [signing, ADMIN_PASSWORD]);
+    await context.close();
+  }
 });
