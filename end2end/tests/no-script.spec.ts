@@ -374,3 +374,29 @@ test("the setup, invitation and organization forms put no secret in a URL, whate
     await context.close();
   }
 });
+
+test("a form refused before the page's code arrived keeps its error once the code runs", async ({ page, baseURL }) => {
+  const problems = watchConsole(page);
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/pkg/*.wasm", async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.goto("/login?next=%2Fsettings%2Fstale", { waitUntil: "domcontentloaded" });
+  await page.getByLabel("Email").fill(ADMIN_EMAIL);
+  await page.getByLabel("Password").fill("a wrong password, before hydration");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Incorrect email or password.");
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+  // The page the server answered with hydrates with the same error (no mismatch), and the
+  // form goes on working through the API.
+  release();
+  await hydrated(page);
+  await expect(page.getByRole("alert")).toHaveText("Incorrect email or password.");
+  await expect(page.getByLabel("Email")).toHaveValue(ADMIN_EMAIL);
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(`${baseURL}/settings/stale`);
+  expect(problems).toEqual([]);
+});

@@ -47,7 +47,18 @@ pub use posted::PostedForm;
 /// all run in promises nobody awaits, so a failure surfaces as an unhandled rejection; a
 /// preload that fails fires `error` on its `<link>`. The stylesheet shows `CodeNotice` for
 /// either class (or for neither, when scripts are off).
-const CODE_WATCH: &str = "document.documentElement.classList.add('js');(function(){var d=document.documentElement;function failed(){if(!document.body||document.body.dataset.hydrated!=='true'){d.classList.add('code-failed');}}addEventListener('error',function(e){var t=e.target;if(t&&(t.tagName==='SCRIPT'||(t.tagName==='LINK'&&/preload/.test(t.rel)))){failed();}},true);addEventListener('unhandledrejection',failed);})();";
+const CODE_WATCH: &str = "document.documentElement.classList.add('js');\
+(function () {\
+  var d = document.documentElement;\
+  function failed() {\
+    if (!document.body || document.body.dataset.hydrated !== 'true') d.classList.add('code-failed');\
+  }\
+  addEventListener('error', function (e) {\
+    var t = e.target;\
+    if (t && (t.tagName === 'SCRIPT' || (t.tagName === 'LINK' && /preload/.test(t.rel)))) failed();\
+  }, true);\
+  addEventListener('unhandledrejection', failed);\
+})();";
 
 /// The document around the app, rendered on the server only. Also sets the Content Security
 /// Policy, because only here is the per-response script nonce known.
