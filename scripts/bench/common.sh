@@ -45,6 +45,18 @@ seed_database() { # accounts, tokens
   busy="$(awk '/^BUSY_ACCOUNT/ {print $2}' <<<"$seeded")"
 }
 
+# Builds the release server as scripts/run.sh does, together with the site it serves, so the
+# binary left in $CARGO_TARGET_DIR/release is the one run.sh would start. A plain
+# `cargo build -p server` there replaced it with a binary built without cargo-leptos's settings
+# for a site that was not rebuilt with it; the server now refuses to start when the files its
+# pages load are missing, so the site must be built too.
+build_release() {
+  export PATH="$root/scripts/bin:$root/end2end/node_modules/.bin:$PATH"
+  bash "$root/scripts/setup.sh" >"$work/setup.log" 2>&1 || { tail -30 "$work/setup.log" >&2; exit 1; }
+  (cd "$root" && cargo leptos build --release --split >"$work/build.log" 2>&1) \
+    || { tail -30 "$work/build.log" >&2; exit 1; }
+}
+
 # A free loopback port.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

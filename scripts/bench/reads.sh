@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 accounts="${ACCOUNTS:-50000}"
 tokens="${TOKENS:-200000}"
-(cd "$root" && cargo build --release -q -p server)
+build_release
 fresh_database reads
 started=$(date +%s)
 seed_database "$accounts" "$tokens"

@@ -8,7 +8,7 @@
 # Run through `bash scripts/bench.sh sign-in`.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-(cd "$root" && cargo build --release -q -p server)
+build_release
 fresh_database sign_in
 seed_database 100 400
 port="$(free_port)"

@@ -10,7 +10,7 @@ source "$(dirname "$0")/common.sh"
 accounts="${ACCOUNTS:-10000}"
 tokens="${TOKENS:-40000}"
 clients="${CLIENTS:-16}"
-(cd "$root" && cargo build --release -q -p server)
+build_release
 fresh_database writes
 seed_database "$accounts" "$tokens"
 port="$(free_port)"

@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/../bench/common.sh"
 source "$(dirname "$0")/writers.sh"
 seconds="${SOAK_SECONDS:-600}"
-(cd "$root" && cargo build --release -q -p server)
+build_release
 fresh_database soak
 seed_database 20 60
 account="$(sql "SELECT id FROM service_accounts ORDER BY name LIMIT 1")"

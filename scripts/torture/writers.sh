@@ -5,7 +5,7 @@
 # Builds the release server and makes a fresh database named after the part ($db, with $reader
 # and $writer tokens) holding 20 accounts and 60 tokens; the writers' accounts go to a file.
 prepare_database() { # part name
-  (cd "$root" && cargo build --release -q -p server)
+  build_release
   fresh_database "$1"
   seed_database 20 60
   sql "SELECT id FROM service_accounts ORDER BY name" >"$work/accounts"

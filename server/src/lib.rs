@@ -8,5 +8,6 @@ pub mod precompress;
 pub mod router;
 pub mod routes;
 pub mod shutdown;
+pub mod site_files;
 
 pub use router::{build_router, spawn_background_tasks, RouterConfig};

@@ -179,6 +179,8 @@ async fn serve(
     addr: SocketAddr,
     (flush, notices): (Duration, Duration),
 ) -> Result<(), String> {
+    // Pages that load files that are not there never come to life: refuse, saying what to build.
+    server::site_files::check(&options)?;
     let public_url = state.config.public_url.clone();
     if let Some(secret) = first_admin_setup_link(&state)
         .await

@@ -4,6 +4,7 @@
 use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
 use crate::middleware::{api_errors, authenticate, request_log};
+use crate::routes::forms::{self, Forms};
 use crate::routes::{audit_export, introspect, openapi, verify, whoami};
 use app::domain::ApiError;
 use app::state::AppState;
@@ -77,11 +78,27 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
         move || provide_context(state.clone())
     };
     let site = Site(Arc::new(options.clone()));
+    // The pages' forms post to the pages' own paths; their answers sit beside the pages.
+    let forms = Forms::new(state.clone(), options.clone());
     let app_router = Router::new()
         .leptos_routes_with_context(&site, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
+        .route(
+            "/login",
+            post(forms::sign_in_form).with_state(forms.clone()),
+        )
+        .route("/setup", post(forms::setup_form).with_state(forms.clone()))
+        .route(
+            "/settings/account",
+            post(forms::password_form).with_state(forms.clone()),
+        )
+        .route(
+            "/settings/organization",
+            post(forms::settings_form).with_state(forms.clone()),
+        )
+        .route("/logout", post(forms::sign_out_form).with_state(forms))
         .fallback(leptos_axum::file_and_error_handler_with_context::<Site, _>(
             context, shell,
         ))

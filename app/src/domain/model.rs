@@ -1,7 +1,7 @@
 //! The objects of the API contract, as they travel between server, browser and scripts.
 //! Times are RFC 3339 UTC strings; ids are opaque strings.
 
-use super::{Patch, Role, Scope};
+use super::{ApiError, Patch, Role, Scope, MAX_EXPIRY_DAYS};
 use serde::{Deserialize, Serialize};
 
 /// The organization a principal belongs to.
@@ -243,6 +243,44 @@ pub struct SettingsChanges {
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     #[schema(value_type = Option<String>)]
     pub webhook_secret: Patch<String>,
+}
+
+impl SettingsChanges {
+    /// The changes the Organization page's form asks for, from its three text fields as typed:
+    /// an empty lifetime clears it, an empty webhook URL or secret keeps the one there is. One
+    /// reading for the page's code and for the server's answer to the same form posted without
+    /// it, so both send the service the same thing.
+    pub fn from_form(max_days: &str, webhook_url: &str, secret: &str) -> Result<Self, ApiError> {
+        let days = match max_days.trim() {
+            "" => None,
+            t => match t.parse::<i64>() {
+                Ok(d) if (1..=MAX_EXPIRY_DAYS).contains(&d) => Some(d),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "max_token_lifetime_days",
+                        format!(
+                            "Enter a number of days from 1 to {MAX_EXPIRY_DAYS}, or leave it empty for no limit."
+                        ),
+                    ))
+                }
+            },
+        };
+        Ok(SettingsChanges {
+            max_token_lifetime_days: Patch::from_option(days),
+            // The saved URL is never shown again, so an empty field keeps it (Remove webhook
+            // clears it).
+            webhook_url: if webhook_url.trim().is_empty() {
+                Patch::Unchanged
+            } else {
+                Patch::Set(webhook_url.to_string())
+            },
+            webhook_secret: if secret.is_empty() {
+                Patch::Unchanged
+            } else {
+                Patch::Set(secret.to_string())
+            },
+        })
+    }
 }
 
 /// One expiry notice (or test) and how its delivery went, for the delivery log.

@@ -86,7 +86,7 @@ pub fn AccountRow(
     };
     view! {
         <tr>
-            <td>
+            <td class="name-column">
                 <div class="name-cell">
                     <A href=href>{sa.name.clone()}</A>
                     {sa.disabled.then(|| view! { <span class="badge muted-badge">"Disabled"</span> })}
@@ -96,9 +96,9 @@ pub fn AccountRow(
                     })}
                 </div>
             </td>
-            <td>{sa.description.clone()}</td>
-            <td>{sa.role.label()}</td>
-            <td>
+            <td data-label="Description">{sa.description.clone()}</td>
+            <td data-label="Role">{sa.role.label()}</td>
+            <td data-label="Tokens">
                 <button type="button" class="link disclosure" aria-expanded=move || expanded.get().to_string()
                     aria-controls=panel_id.clone() on:click=toggle>
                     {format!("{} {noun}", sa.token_count)}
@@ -106,9 +106,9 @@ pub fn AccountRow(
                     <span aria-hidden="true">{move || if expanded.get() { " ▾" } else { " ▸" }}</span>
                 </button>
             </td>
-            <td>{sa.requests_7d}</td>
-            <td>{when_or(&sa.last_used_at, "Never")}</td>
-            <td>{when(&sa.created_at)}</td>
+            <td data-label="Requests (7 days)">{sa.requests_7d}</td>
+            <td data-label="Last used">{when_or(&sa.last_used_at, "Never")}</td>
+            <td data-label="Created">{when(&sa.created_at)}</td>
             <td class="row-actions"><RowMenu label=menu_label items=items/></td>
         </tr>
         <Show when=move || expanded.get()>

@@ -179,7 +179,8 @@ pub fn AccountsPage() -> impl IntoView {
                         let last_page = list.last_page();
                         let my_role = me.await.ok().map(|w| w.principal.role);
                         view! {
-                            <table>
+                            // Below 700 px each row is a card (style/main.css), so its actions stay on screen.
+                            <table class="account-list">
                                 <caption class="visually-hidden">"Service accounts"</caption>
                                 <thead>
                                     <tr>

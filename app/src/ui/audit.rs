@@ -112,7 +112,9 @@ pub fn AuditPage() -> impl IntoView {
                 <a class="button secondary" download href=move || export_url(ExportFormat::Csv, &applied.get())>"Export CSV"</a>
             </div>
         </div>
-        <form class="audit-filters" on:submit=submit role="search">
+        // The one form that stays a GET: its filters are no secret (design.md, "Forms work
+        // without the page's code"). The page's code applies them; without it, nothing is sent.
+        <form class="audit-filters" method="get" action="/settings/audit-log" on:submit=submit role="search">
             {field("audit-actor", "Actor", "text", |f| f.actor.clone(), |f, v| f.actor = v)}
             {field("audit-action", "Action", "text", |f| f.action.clone(), |f, v| f.action = v)}
             {field("audit-target", "Target", "text", |f| f.target.clone(), |f, v| f.target = v)}

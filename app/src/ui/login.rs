@@ -4,10 +4,15 @@
 //! The inputs are not bound to signals: their values are read when the form is submitted. So
 //! whatever a person (or a password manager) typed before the page's code loaded stays in the
 //! fields when the code takes over, instead of being overwritten with the signals' empty values.
+//!
+//! The form posts to `/login` (keeping `next`), so signing in works without the page's code:
+//! the server answers with the session cookie and a redirect, or with this page again and the
+//! error (`super::posted`). With the code running, the form calls `auth/login` instead.
 
 use super::components::{run_call, FieldError, FormError};
+use super::posted::{posted_error, posted_form, posted_value};
 use crate::api::auth::login;
-use crate::domain::{local_path, ApiError};
+use crate::domain::{local_path, percent_encode};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,10 +39,20 @@ fn value_of(input: NodeRef<html::Input>) -> String {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
+    let posted = posted_form();
+    // Where the form posts when the page's code is not running: this page, with its `next`.
+    let action = match query.read_untracked().get("next") {
+        Some(next) => format!("/login?next={}", percent_encode(&next)),
+        None => "/login".to_string(),
+    };
+    let (typed_email, typed_organization) = (
+        posted_value(&posted, "email"),
+        posted_value(&posted, "organization"),
+    );
     let email = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
     let organization = NodeRef::<html::Input>::new();
-    let error = RwSignal::new(None::<ApiError>);
+    let error = RwSignal::new(posted_error(&posted));
     let pending = RwSignal::new(false);
     // Asked for only when the email address belongs to people in several organizations.
     let needs_organization = Memo::new(move |was: Option<&bool>| {
@@ -61,16 +76,16 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in"/>
         <section class="card narrow">
             <h1>"Sign in to Steward"</h1>
-            <form on:submit=submit>
+            <form method="post" action=action on:submit=submit>
                 <FormError error=error.into() fields=FIELDS/>
                 <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="username" required node_ref=email/>
+                <input id="email" name="email" type="email" autocomplete="username" required value=typed_email node_ref=email/>
                 <FieldError error=error.into() field="email"/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
                 <div hidden={move || !needs_organization.get()}>
                     <label for="organization">"Organization"</label>
-                    <input id="organization" name="organization" autocomplete="organization" node_ref=organization/>
+                    <input id="organization" name="organization" autocomplete="organization" value=typed_organization node_ref=organization/>
                     <p class="hint">"Your email address belongs to several organizations: enter the one to sign in to (its short name, like acme)."</p>
                     <FieldError error=error.into() field="organization"/>
                 </div>

@@ -4,15 +4,18 @@
 use super::components::{run_call, FieldError, FormError};
 use super::confirm::ConfirmDialog;
 use super::format::{when, when_or};
+use super::posted::{posted_error, posted_form, posted_value, PostedForm};
 use crate::api::settings::{get_settings, list_deliveries, test_webhook, update_settings};
-use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
+use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 const FIELDS: &[&str] = &["max_token_lifetime_days", "webhook_url", "webhook_secret"];
 
 #[component]
 pub fn OrganizationPage() -> impl IntoView {
+    let posted = StoredValue::new(posted_form());
     let settings = Resource::new(|| (), |_| get_settings());
     let deliveries = Resource::new(|| (), |_| list_deliveries());
     view! {
@@ -22,7 +25,7 @@ pub fn OrganizationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
-                    Ok(r) => view! { <SettingsForm settings=r.settings on_saved=Callback::new(move |_| deliveries.refetch())/> }.into_any(),
+                    Ok(r) => view! { <SettingsForm settings=r.settings posted=posted.get_value() on_saved=Callback::new(move |_| deliveries.refetch())/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -62,54 +65,50 @@ pub fn OrganizationPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl IntoView {
-    let max_days = RwSignal::new(
-        settings
-            .max_token_lifetime_days
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    );
-    // The saved URL's path and query are never sent back (they often hold a secret): the field
+fn SettingsForm(
+    settings: OrganizationSettings,
+    /// The form as posted, when the server answers it with the page again.
+    posted: Option<PostedForm>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    // Posted without the page's code: the values as typed, else the settings as they are. The
+    // saved webhook URL is never sent back (its path and query often hold a secret): the field
     // starts empty, and an empty field keeps the webhook there is.
-    let webhook = RwSignal::new(String::new());
+    let (max_days, webhook) = match &posted {
+        Some(_) => (
+            posted_value(&posted, "max_token_lifetime_days"),
+            posted_value(&posted, "webhook_url"),
+        ),
+        None => (
+            settings
+                .max_token_lifetime_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            String::new(),
+        ),
+    };
+    // The attributes carry the values for a page whose code does not run; the signals after.
+    let (max_days_attr, webhook_attr) = (max_days.clone(), webhook.clone());
+    let max_days = RwSignal::new(max_days);
+    let webhook = RwSignal::new(webhook);
     let webhook_origin = RwSignal::new(settings.webhook_origin);
     let removing = RwSignal::new(false);
     let secret = RwSignal::new(String::new());
     let secret_set = RwSignal::new(settings.webhook_secret_set);
-    let error = RwSignal::new(None::<ApiError>);
+    let error = RwSignal::new(posted_error(&posted));
     let pending = RwSignal::new(false);
-    let saved = RwSignal::new(false);
+    // The server's answer to a post that worked is a redirect to `?saved=1`.
+    let saved = RwSignal::new(use_query_map().read_untracked().get("saved").is_some());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(false);
-        let text = max_days.get_untracked();
-        let days = match text.trim() {
-            "" => None,
-            t => match t.parse::<i64>() {
-                Ok(d) if (1..=MAX_EXPIRY_DAYS).contains(&d) => Some(d),
-                _ => {
-                    return error.set(Some(ApiError::invalid(
-                        "max_token_lifetime_days",
-                        format!("Enter a number of days from 1 to {MAX_EXPIRY_DAYS}, or leave it empty for no limit."),
-                    )))
-                }
-            },
-        };
-        let hook = webhook.get_untracked();
-        // An empty secret field keeps the secret there is; typing one replaces it.
-        let new_secret = secret.get_untracked();
-        let changes = SettingsChanges {
-            max_token_lifetime_days: Patch::from_option(days),
-            webhook_url: if hook.trim().is_empty() {
-                Patch::Unchanged
-            } else {
-                Patch::Set(hook)
-            },
-            webhook_secret: if new_secret.is_empty() {
-                Patch::Unchanged
-            } else {
-                Patch::Set(new_secret)
-            },
+        let changes = match SettingsChanges::from_form(
+            &max_days.get_untracked(),
+            &webhook.get_untracked(),
+            &secret.get_untracked(),
+        ) {
+            Ok(changes) => changes,
+            Err(e) => return error.set(Some(e)),
         };
         run_call(pending, error, update_settings(changes), move |r| {
             saved.set(true);
@@ -130,14 +129,14 @@ fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl 
         Ok(())
     };
     view! {
-        <form class="card" on:submit=submit novalidate>
+        <form class="card" method="post" action="/settings/organization" on:submit=submit novalidate>
             <FormError error=error.into() fields=FIELDS/>
             <label for="max-lifetime">"Maximum token lifetime (days)"</label>
-            <input id="max-lifetime" inputmode="numeric" prop:value=max_days on:input=move |ev| max_days.set(event_target_value(&ev))/>
+            <input id="max-lifetime" name="max_token_lifetime_days" inputmode="numeric" value=max_days_attr prop:value=max_days on:input=move |ev| max_days.set(event_target_value(&ev))/>
             <p class="hint">"Empty means no limit: tokens may also never expire. With a limit, longer or non-expiring tokens are refused."</p>
             <FieldError error=error.into() field="max_token_lifetime_days"/>
             <label for="webhook-url">"Webhook URL"</label>
-            <input id="webhook-url" type="url" prop:value=webhook on:input=move |ev| webhook.set(event_target_value(&ev))/>
+            <input id="webhook-url" name="webhook_url" type="url" value=webhook_attr prop:value=webhook on:input=move |ev| webhook.set(event_target_value(&ev))/>
             <p class="hint">{move || match webhook_origin.get() {
                 Some(origin) => format!(
                     "Notices go to {origin}/… (the rest of the URL is not shown again). Type a new URL to replace it."
@@ -160,7 +159,7 @@ fn SettingsForm(settings: OrganizationSettings, on_saved: Callback<()>) -> impl 
                 />
             </Show>
             <label for="webhook-secret">"Signing secret"</label>
-            <input id="webhook-secret" type="password" autocomplete="new-password" prop:value=secret on:input=move |ev| secret.set(event_target_value(&ev))/>
+            <input id="webhook-secret" name="webhook_secret" type="password" autocomplete="new-password" prop:value=secret on:input=move |ev| secret.set(event_target_value(&ev))/>
             <p class="hint">{move || if secret_set.get() {
                 "A secret is set; notices carry X-Steward-Signature. Type a new one to replace it."
             } else {

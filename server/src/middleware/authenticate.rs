@@ -30,11 +30,14 @@ const PUBLIC_PREFIXES: &[&str] = &[
 
 /// Posts that create a session from a form: a cross-site page must not be able to sign a
 /// visitor in to an account of the attacker's choosing (login CSRF), so they get the same
-/// origin check as cookie-side mutations even though they carry no cookie yet.
+/// origin check as cookie-side mutations even though they carry no cookie yet. The API's
+/// operations, and the sign-in and setup pages' own forms (`routes::forms`).
 const SESSION_FORMS: &[&str] = &[
     "/api/v1/auth/login",
     "/api/v1/setup/complete",
     "/api/v1/setup/accept-invite",
+    "/login",
+    "/setup",
 ];
 
 pub async fn authenticate(

@@ -9,7 +9,7 @@ use super::client_ip::{rate_limit_key, ClientIp};
 use app::domain::ApiError;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, Request};
+use axum::http::{header, Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
@@ -20,12 +20,22 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The paths counted as sign-in attempts.
+/// The paths whose posts are counted as sign-in attempts: the API's operations, and the
+/// sign-in and setup pages' forms posted without the pages' code (`routes::forms`), which
+/// share the same count.
 const SIGN_IN_PATHS: &[&str] = &[
     "/api/v1/auth/login",
     "/api/v1/setup/complete",
     "/api/v1/setup/accept-invite",
+    "/login",
+    "/setup",
 ];
+
+/// A page's form refused by the per-address limit. For a page's form the limit hands the
+/// refusal on to the form's handler instead of answering with an API error, so the person sees
+/// the page again with the message; the handler checks for it before it calls any service.
+#[derive(Debug, Clone)]
+pub struct RefusedForm(pub ApiError);
 
 /// Counts failures per address: `n` a minute, `n` at once. The failure that uses up the quota
 /// blocks the address until the quota refills enough for one more, and the block is checked
@@ -99,33 +109,42 @@ impl Limiters {
     }
 }
 
-fn too_many(wait: Duration, ip: IpAddr, path: &str) -> Response {
+fn too_many(wait: Duration, ip: IpAddr, path: &str) -> ApiError {
     tracing::warn!(%ip, %path, "credential rate limit reached");
-    json_error(&ApiError::rate_limited_for(
+    ApiError::rate_limited_for(
         "Too many attempts from your address. Wait a moment and try again.",
         wait.as_secs() + 1,
-    ))
+    )
 }
 
-pub async fn limit(State(limiters): State<Limiters>, req: Request<Body>, next: Next) -> Response {
+pub async fn limit(
+    State(limiters): State<Limiters>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
     let Some(ClientIp(ip)) = req.extensions().get::<ClientIp>().copied() else {
         return next.run(req).await;
     };
     let key = rate_limit_key(ip);
     let path = req.uri().path().to_string();
-    if SIGN_IN_PATHS.contains(&path.as_str()) {
+    // Only posts: `GET /login` and `GET /setup` are the pages themselves.
+    if req.method() == Method::POST && SIGN_IN_PATHS.contains(&path.as_str()) {
         if let Err(not_until) = limiters.sign_in.check_key(&key) {
-            return too_many(
+            let refused = too_many(
                 not_until.wait_time_from(DefaultClock::default().now()),
                 ip,
                 &path,
             );
+            if path.starts_with("/api/") {
+                return json_error(&refused);
+            }
+            req.extensions_mut().insert(RefusedForm(refused));
         }
     }
     let has_bearer = req.headers().contains_key(header::AUTHORIZATION);
     if has_bearer {
         if let Some(wait) = limiters.bad_tokens.blocked(key) {
-            return too_many(wait, ip, &path);
+            return json_error(&too_many(wait, ip, &path));
         }
     }
     let res = next.run(req).await;

@@ -590,3 +590,19 @@ pub fn repository_root() -> std::path::PathBuf {
         std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
     std::path::Path::new(&manifest).join("..")
 }
+
+/// A site root of the test's own holding `files` (paths under it, such as `pkg/steward.js`),
+/// each with a few placeholder bytes: enough for `server serve`, which refuses to start when a
+/// file its pages load is missing, to start without a built site.
+pub fn site_with(files: &[&str]) -> std::path::PathBuf {
+    let site = std::env::temp_dir().join(format!("steward-site-{}", random_suffix()));
+    for file in files {
+        let path = site.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"placeholder").unwrap();
+    }
+    site
+}
+
+/// What a cargo-leptos build of this workspace writes for the pages to load.
+pub const SITE_FILES: &[&str] = &["pkg/steward.js", "pkg/steward.wasm", "pkg/steward.css"];

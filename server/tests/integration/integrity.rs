@@ -169,11 +169,13 @@ async fn a_stop_signal_finishes_and_flushes_last_used(b: Backend) {
     let (url, _) = fresh_database(b).await;
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let site = common::site_with(common::SITE_FILES);
     let command = |args: &[&str]| {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
         c.args(args)
             .env("STEWARD_DATABASE_URL", &url)
             .env("LEPTOS_OUTPUT_NAME", "steward")
+            .env("LEPTOS_SITE_ROOT", &site)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             // Only the flush at shutdown can write the last-used time.
             .env("STEWARD_USAGE_FLUSH_SECS", "3600")

@@ -11,6 +11,7 @@ mod contract;
 mod credential_cache;
 mod docs_examples;
 mod documented;
+mod forms;
 mod hostile;
 mod integrity;
 mod lifecycle;
