@@ -147,7 +147,7 @@ fn token_denial(limits: &TokenLimits, permission: &str, workspace: Option<&str>)
 /// The reasons among the subject's organization role and grant rows.
 fn reasons(
     role: Option<Role>,
-    rows: &[GrantRow],
+    rows: &[&GrantRow],
     permission: &str,
     ws: Option<&str>,
 ) -> Vec<Reason> {
@@ -183,6 +183,8 @@ fn reasons(
 
 /// Everything a member, service account or group holds: each permission organization-wide, and
 /// in each workspace what it holds only there, with the reasons (the explain view as a table).
+/// The rows are read once and indexed by permission, so the cost grows with the rows and the
+/// permissions, not with their product, and the work runs off the async workers.
 pub async fn effective(
     state: &AppState,
     caller: &Caller,
@@ -194,44 +196,83 @@ pub async fn effective(
         .db
         .grant_rows(org, found.kind.as_str(), &found.id)
         .await?;
-    let declared = state.db.declared_permissions(org).await?;
-    let candidates: std::collections::BTreeSet<String> = Permission::ALL
-        .iter()
-        .map(|p| p.as_str().to_string())
-        .chain(declared.into_iter().map(|d| d.name))
-        .chain(rows.iter().filter_map(|r| r.permission.clone()))
+    let declared: Vec<String> = state
+        .db
+        .declared_permissions(org)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
         .collect();
-    let mut workspaces: Vec<(String, String)> = rows
+    let role = found.role;
+    tokio::task::spawn_blocking(move || effective_from_rows(role, &rows, &declared))
+        .await
+        .map_err(|_| ApiError::internal())
+}
+
+/// `effective` once the rows are read: each permission's reasons from the rows that name it
+/// (and the rows of built-in roles, which name none), organization-wide and per workspace.
+fn effective_from_rows(
+    role: Option<Role>,
+    rows: &[GrantRow],
+    declared: &[String],
+) -> Vec<EffectivePermission> {
+    use std::collections::{BTreeSet, HashMap};
+    // Row positions, so each permission's rows keep the order the bindings were made in.
+    let mut naming: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut builtin: Vec<(usize, Role)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        match (Role::parse(&row.role_id), row.permission.as_deref()) {
+            (Some(r), _) => builtin.push((i, r)),
+            (None, Some(p)) => naming.entry(p).or_default().push(i),
+            (None, None) => {}
+        }
+    }
+    let candidates: BTreeSet<&str> = Permission::ALL
         .iter()
-        .filter_map(|r| r.workspace_id.clone().zip(r.workspace_name.clone()))
+        .map(|p| p.as_str())
+        .chain(declared.iter().map(String::as_str))
+        .chain(naming.keys().copied())
         .collect();
-    workspaces.sort_by(|a, b| a.1.cmp(&b.1));
-    workspaces.dedup();
     let mut out = Vec::new();
-    for p in &candidates {
-        let org_wide = reasons(found.role, &rows, p, None);
+    for p in candidates {
+        let mut positions: Vec<usize> = naming.get(p).cloned().unwrap_or_default();
+        positions.extend(
+            builtin
+                .iter()
+                .filter(|(_, r)| role_holds(*r, p))
+                .map(|(i, _)| *i),
+        );
+        positions.sort_unstable();
+        let here: Vec<&GrantRow> = positions.into_iter().map(|i| &rows[i]).collect();
+        let org_wide = reasons(role, &here, p, None);
         if !org_wide.is_empty() {
             out.push(EffectivePermission {
-                permission: p.clone(),
+                permission: p.to_string(),
                 workspace: None,
                 because: org_wide,
             });
         }
-        for (id, name) in &workspaces {
-            let here: Vec<Reason> = reasons(None, &rows, p, Some(id))
+        let mut places: Vec<(&str, &str)> = here
+            .iter()
+            .filter_map(|r| r.workspace_id.as_deref().zip(r.workspace_name.as_deref()))
+            .collect();
+        places.sort_by(|a, b| a.1.cmp(b.1));
+        places.dedup();
+        for (id, name) in places {
+            let in_workspace: Vec<Reason> = reasons(None, &here, p, Some(id))
                 .into_iter()
-                .filter(|r| r.workspace.as_deref() == Some(name.as_str()))
+                .filter(|r| r.workspace.as_deref() == Some(name))
                 .collect();
-            if !here.is_empty() {
+            if !in_workspace.is_empty() {
                 out.push(EffectivePermission {
-                    permission: p.clone(),
-                    workspace: Some(name.clone()),
-                    because: here,
+                    permission: p.to_string(),
+                    workspace: Some(name.to_string()),
+                    because: in_workspace,
                 });
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Answers whether the target may do `permission`, organization-wide or in `workspace`.
@@ -265,7 +306,8 @@ pub async fn explain(
         .db
         .grant_rows(org, found.kind.as_str(), &found.id)
         .await?;
-    let because = reasons(found.role, &rows, &permission, ws_id.as_deref());
+    let all: Vec<&GrantRow> = rows.iter().collect();
+    let because = reasons(found.role, &all, &permission, ws_id.as_deref());
     let mut denied_by = found.inactive.map(str::to_string);
     if let (Some(limits), false, None) = (&found.limits, because.is_empty(), &denied_by) {
         let access = Access {

@@ -49,6 +49,7 @@ pub fn LoginPage() -> impl IntoView {
         posted_value(&posted, "email"),
         posted_value(&posted, "organization"),
     );
+    let organization_typed = !typed_organization.is_empty();
     let email = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
     let organization = NodeRef::<html::Input>::new();
@@ -83,12 +84,16 @@ pub fn LoginPage() -> impl IntoView {
                 <FieldError error=error.into() field="email"/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
-                <div hidden={move || !needs_organization.get()}>
+                // Open when the server asked which organization; otherwise at hand for a person
+                // whose email is in several organizations with a different password in each
+                // (the password is checked against one person only, unless one is named).
+                <details class="organization" open={move || needs_organization.get() || organization_typed}>
+                    <summary>"Sign in to a specific organization"</summary>
                     <label for="organization">"Organization"</label>
                     <input id="organization" name="organization" autocomplete="organization" value=typed_organization node_ref=organization/>
-                    <p class="hint">"Your email address belongs to several organizations: enter the one to sign in to (its short name, like acme)."</p>
+                    <p class="hint">"Needed when your email address belongs to several organizations: the short name of the one to sign in to, like acme."</p>
                     <FieldError error=error.into() field="organization"/>
-                </div>
+                </details>
                 <button type="submit" disabled=move || pending.get()>
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>

@@ -468,6 +468,41 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
     let who = c.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(who.body["principal"]["organization"]["slug"], "globex");
     assert_eq!(who.body["principal"]["role"], "viewer");
+
+    // However many organizations an email is in, a sign-in costs one password hash.
+    for org in ["initech", "hooli", "umbrella"] {
+        app.admin(org, "ada@acme.test").await;
+    }
+    let hashes = || app.state.passwords.computed();
+    for (password, organization, status) in [
+        (
+            "a wrong password, long enough",
+            None,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (PASSWORD, None, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "a wrong password, long enough",
+            Some("hooli"),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (PASSWORD, Some("hooli"), StatusCode::OK),
+    ] {
+        let before = hashes();
+        let r = app
+            .browser()
+            .post(
+                "/api/v1/auth/login",
+                json!({"email": "ada@acme.test", "password": password, "organization": organization}),
+            )
+            .await;
+        assert_eq!(r.status, status, "{organization:?}: {r:?}");
+        assert_eq!(
+            hashes() - before,
+            1,
+            "{organization:?}: one hash per sign-in"
+        );
+    }
 }
 
 async fn api_answers_are_not_cacheable(b: Backend) {

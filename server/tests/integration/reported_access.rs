@@ -37,10 +37,15 @@ fn every_permission() -> Vec<String> {
         .collect()
 }
 
-/// A random subset of what a custom role may hold.
+/// A random subset of what a custom role may hold, never empty (a role holds something).
 fn random_permissions(rng: &mut StdRng) -> Vec<String> {
     let all = every_permission();
-    all.into_iter().filter(|_| rng.random_bool(0.3)).collect()
+    let first = all[rng.random_range(0..all.len())].clone();
+    let mut some: Vec<String> = all.into_iter().filter(|_| rng.random_bool(0.3)).collect();
+    if !some.contains(&first) {
+        some.push(first);
+    }
+    some
 }
 
 /// What a report says is allowed, as `(permission, place)` pairs; `place` is `None` for the
