@@ -1,4 +1,4 @@
-//! Tokens other services can trust: introspection (RFC 7662 style) for a service that asks with
+//! Tokens other services can trust: introspection (RFC 7662) for a service that asks with
 //! its own credentials, and the check a reverse proxy makes for each request it forwards. Both
 //! verify the presented token exactly as Steward's own API does, so revoking, expiring,
 //! disabling or deleting takes effect on them at once, on every replica.
@@ -20,7 +20,19 @@ pub async fn facts(state: &AppState, auth: Authenticated) -> Result<Option<Token
     };
     let p = describe(state, auth).await?;
     let seconds = |t: Option<&str>| t.and_then(parse_rfc3339).map(|ms| ms / 1000);
+    let scope = p
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(Some(TokenFacts {
+        scope,
+        client_id: p.id.clone(),
+        username: p.name.clone(),
+        token_type: "Bearer".into(),
+        iss: state.config.tenant_url(),
+        jti: token.id.clone(),
         sub: p.id.clone(),
         service_account: NamedRef {
             id: p.id,

@@ -205,6 +205,7 @@ fn build() -> Value {
             "responses": error_responses(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "A service account's API token, `stw_…`."},
+                "basic": {"type": "http", "scheme": "basic", "description": "For `tokens/introspect` only, as RFC 7662 clients send it (`client_secret_basic`): any user name, and a service account's API token as the password."},
                 "session": {"type": "apiKey", "in": "cookie", "name": "steward_session", "description": "The browser session (`__Host-steward_session` over https)."},
             },
         },

@@ -99,20 +99,35 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
     let mut introspect = operation(
         "tokens/introspect",
         "Verification",
-        "Whether a token is good and whose it is (RFC 7662 style), for services that accept \
-         Steward's tokens: `{\"active\": false}` and nothing else for any token that must not be \
-         accepted (unknown, malformed, expired, revoked, suspended, replaced, another \
-         organization's), never saying why. Like any use, it records the token's last use. The \
-         caller's own token and the one it asks about are read with one lookup.",
+        "Whether a token is good and whose it is: OAuth 2.0 token introspection (RFC 7662), for \
+         services that accept Steward's tokens. The body is RFC 7662's form \
+         (`token=…&token_type_hint=…`, `application/x-www-form-urlencoded`) or the same as JSON; \
+         the caller authenticates with `Authorization: Bearer <its token>` or HTTP Basic with \
+         any user name and its token as the password (`client_secret_basic`). The answer is \
+         `{\"active\": false}` and nothing else for any token that must not be accepted \
+         (unknown, malformed, expired, revoked, suspended, replaced, another organization's), \
+         never saying why; an active token's answer has RFC 7662's members (`scope`, \
+         `client_id`, `username`, `token_type`, `exp`, `iat`, `sub`, `iss`, `jti`) and \
+         Steward's own. Like any use, it records the token's last use. The caller's own token \
+         and the one it asks about are read with one lookup. A 401 carries `WWW-Authenticate` \
+         naming the scheme the caller used.",
         Needs::Permission(Permission::TokensIntrospect),
         &[],
     );
+    introspect["security"] = json!([{"bearer": []}, {"basic": []}, {"session": []}]);
+    let request = schema_of::<IntrospectionRequest>(components);
     introspect["requestBody"] = json!({
         "required": true,
-        "content": {"application/json": {
-            "schema": schema_of::<IntrospectionRequest>(components),
-            "example": {"token": "stw_…"},
-        }},
+        "content": {
+            "application/json": {
+                "schema": request,
+                "example": {"token": "stw_…"},
+            },
+            "application/x-www-form-urlencoded": {
+                "schema": request,
+                "example": {"token": "stw_…", "token_type_hint": "access_token"},
+            },
+        },
     });
     introspect["responses"]["200"] = json!({
         "description": "Done.",

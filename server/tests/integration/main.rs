@@ -21,6 +21,7 @@ mod panics;
 mod proxies;
 mod reads;
 mod replicas;
+mod rfc7662;
 mod sessions;
 mod setup;
 mod site_files;
