@@ -109,6 +109,13 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, format!("{what} not found."), None)
     }
 
+    /// Something the body names (a role, workspace, account, member, permission or one-time
+    /// link, by id or by name) that the organization does not have: 404 like an unknown id,
+    /// with the field that named it.
+    pub fn unknown(field: &str, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message, Some(field.to_string()))
+    }
+
     /// A method the path does not take (the answer also carries `Allow`).
     pub fn method_not_allowed() -> Self {
         Self::new(

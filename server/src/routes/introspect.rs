@@ -119,17 +119,18 @@ fn parse_form(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
     let mut token = None;
     let mut token_type_hint = None;
     for (name, value) in form_urlencoded::parse(body) {
-        let slot =
-            match name.as_ref() {
-                "token" => &mut token,
-                "token_type_hint" => &mut token_type_hint,
-                other => return Err(bad_parameter(
+        let slot = match name.as_ref() {
+            "token" => &mut token,
+            "token_type_hint" => &mut token_type_hint,
+            other => {
+                return Err(bad_parameter(
                     other,
                     format!(
                         "Unknown parameter '{other}': send token and, optionally, token_type_hint."
                     ),
-                )),
-            };
+                ))
+            }
+        };
         if slot.replace(value.into_owned()).is_some() {
             return Err(bad_parameter(
                 &name,

@@ -316,7 +316,7 @@ async fn dead_links_are_refused_before_any_password_is_hashed(b: Backend) {
         .await;
     assert_eq!(
         (r.status, r.error_field()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "token")
+        (StatusCode::NOT_FOUND, "token")
     );
     let r = app
         .browser()
@@ -327,7 +327,7 @@ async fn dead_links_are_refused_before_any_password_is_hashed(b: Backend) {
         .await;
     assert_eq!(
         (r.status, r.error_field()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "token")
+        (StatusCode::NOT_FOUND, "token")
     );
     assert_eq!(
         app.state.passwords.computed(),

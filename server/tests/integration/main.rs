@@ -7,6 +7,7 @@ mod common;
 mod abuse;
 mod access;
 mod backup;
+mod conformance;
 mod contract;
 mod credential_cache;
 mod docs_examples;
