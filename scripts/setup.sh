@@ -74,6 +74,23 @@ if $want_test_tools; then
   fi
 fi
 
+if $want_test_tools; then
+  # Python clients the project did not write (Authlib for RFC 7662 introspection, Schemathesis
+  # for the OpenAPI document), pinned in scripts/python-requirements.txt, in a virtual
+  # environment outside the checkout. Installed again only when that file changes.
+  venv="${STEWARD_PYTHON_VENV:-$HOME/.cache/steward-python}"
+  if ! cmp -s "$root/scripts/python-requirements.txt" "$venv/requirements.installed" 2>/dev/null; then
+    say "installing the Python test tools into $venv"
+    python3 -m venv "$venv" 2>/dev/null || {
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv "$venv"
+    }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/python-requirements.txt"
+    cp "$root/scripts/python-requirements.txt" "$venv/requirements.installed"
+  fi
+fi
+
 # The downloads started at the top: a failed one fails the set-up.
 for pid in "${background[@]}"; do
   wait "$pid"

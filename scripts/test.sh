@@ -38,8 +38,11 @@ else
   say "PostgreSQL tests: off (no pg_ctlcluster and no STEWARD_TEST_DATABASE_URL)"
 fi
 
-# The reverse-proxy test needs nginx; setup installed it, so a missing one is a failure.
+# The reverse-proxy test needs nginx, the RFC 7662 and OpenAPI tests their Python clients;
+# setup installed them, so a missing one is a failure.
 export STEWARD_REQUIRE_NGINX=1
+export STEWARD_REQUIRE_PYTHON_TOOLS=1
+export STEWARD_PYTHON_VENV="${STEWARD_PYTHON_VENV:-$HOME/.cache/steward-python}"
 
 say "unit and integration tests"
 cargo test -p app --features ssr

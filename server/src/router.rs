@@ -3,7 +3,7 @@
 
 use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
-use crate::middleware::{api_errors, authenticate, request_log};
+use crate::middleware::{api_errors, authenticate, json_body, request_log};
 use crate::routes::forms::{self, Forms};
 use crate::routes::{audit_export, introspect, openapi, verify, whoami};
 use app::domain::ApiError;
@@ -132,6 +132,7 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
     plain
         .fallback_service(app_router)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(json_body::check_json_body))
         .layer(axum::middleware::from_fn(api_errors::map_api_errors))
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -13,6 +13,8 @@ pub enum ErrorCode {
     Unauthenticated,
     Forbidden,
     NotFound,
+    /// The path exists but does not take this method; `Allow` lists the ones it takes.
+    MethodNotAllowed,
     Conflict,
     Invalid,
     RateLimited,
@@ -29,6 +31,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
             ErrorCode::Invalid => 422,
             ErrorCode::RateLimited => 429,
@@ -110,6 +113,22 @@ impl ApiError {
     /// Also used for other organizations' objects, which must look as if they did not exist.
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} not found."), None)
+    }
+
+    /// Something the body names (a role, workspace, account, member, permission or one-time
+    /// link, by id or by name) that the organization does not have: 404 like an unknown id,
+    /// with the field that named it.
+    pub fn unknown(field: &str, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message, Some(field.to_string()))
+    }
+
+    /// A method the path does not take (the answer also carries `Allow`).
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            ErrorCode::MethodNotAllowed,
+            "This operation does not take that HTTP method; Allow lists the ones it takes.",
+            None,
+        )
     }
 
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {

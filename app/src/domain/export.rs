@@ -12,8 +12,9 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// Exactly `csv` or `jsonl`; 422 on `field` for anything else.
     pub fn parse(field: &str, input: &str) -> Result<ExportFormat, ApiError> {
-        match input.trim() {
+        match input {
             "csv" => Ok(ExportFormat::Csv),
             "jsonl" => Ok(ExportFormat::Jsonl),
             _ => Err(ApiError::invalid(field, "Format must be csv or jsonl.")),
@@ -51,12 +52,15 @@ mod tests {
             ExportFormat::Csv
         );
         assert_eq!(
-            ExportFormat::parse("format", " jsonl").unwrap(),
+            ExportFormat::parse("format", "jsonl").unwrap(),
             ExportFormat::Jsonl
         );
-        assert_eq!(
-            ExportFormat::parse("format", "xlsx").unwrap_err().field(),
-            Some("format")
-        );
+        // A closed set, taken exactly as the API document lists it.
+        for bad in ["xlsx", " jsonl", ""] {
+            assert_eq!(
+                ExportFormat::parse("format", bad).unwrap_err().field(),
+                Some("format")
+            );
+        }
     }
 }

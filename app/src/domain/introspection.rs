@@ -1,4 +1,5 @@
-//! What Steward tells another service about a token (RFC 7662 style).
+//! What Steward tells another service about a token: RFC 7662 token introspection, with the
+//! members of its section 2.2 beside Steward's own.
 
 use super::{NamedRef, Role, Scope, Shared};
 use serde::{Deserialize, Serialize};
@@ -11,9 +12,24 @@ pub struct OrganizationSlug {
     pub slug: String,
 }
 
-/// Everything about an active token. Absent for an inactive one.
+/// Everything about an active token. Absent for an inactive one. `scope`, `client_id`,
+/// `username`, `token_type`, `exp`, `iat`, `sub`, `iss` and `jti` are RFC 7662's (section
+/// 2.2), so any RFC 7662 client reads them; the rest is Steward's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenFacts {
+    /// The token's scopes as RFC 7662 writes them: space-separated (`read write`).
+    pub scope: String,
+    /// The OAuth client the token was issued to: the service account's id.
+    pub client_id: String,
+    /// Who the token acts as, for people to read: the service account's name.
+    pub username: String,
+    /// Always `Bearer`.
+    #[schema(pattern = "^Bearer$")]
+    pub token_type: String,
+    /// Who issued the token: the server's public URL (`tenant_url`).
+    pub iss: String,
+    /// The token's id (the same as `token_id`).
+    pub jti: String,
     /// The service account's id.
     pub sub: String,
     pub service_account: NamedRef,
@@ -35,11 +51,15 @@ pub struct TokenFacts {
     pub workspaces: Shared<BTreeMap<String, Vec<String>>>,
 }
 
-/// The body of `tokens/introspect`.
+/// The body of `tokens/introspect`: JSON, or RFC 7662's form (`token=…&token_type_hint=…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IntrospectionRequest {
     /// The token to ask about, `stw_…`.
     pub token: String,
+    /// RFC 7662's hint of what kind of token it is (`access_token`, `refresh_token`, …). Any
+    /// value is taken and none changes the answer: Steward has one kind of token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type_hint: Option<String>,
 }
 
 /// The answer of `tokens/introspect`: `{"active": false}` and nothing else for any token that

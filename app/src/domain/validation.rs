@@ -116,14 +116,16 @@ pub fn parse_expiry_days(days: Option<i64>, never_expires: bool) -> Result<Optio
     Ok(Some(days))
 }
 
-/// Token scopes: default both; an explicit list must be non-empty and only `read`/`write`.
+/// Token scopes: default both; an explicit list must be non-empty and only `read`/`write`,
+/// exactly (`" read"` is refused).
 pub fn parse_scopes(input: Option<&[String]>) -> Result<Vec<Scope>, ApiError> {
     let Some(list) = input else {
         return Ok(Scope::ALL.to_vec());
     };
     let mut scopes = Vec::new();
     for s in list {
-        let scope = Scope::parse(s.trim()).ok_or_else(|| {
+        // A closed set: taken exactly as written, like every other one.
+        let scope = Scope::parse(s).ok_or_else(|| {
             ApiError::invalid(
                 "scopes",
                 format!("Unknown scope '{s}': use read and/or write."),
@@ -217,5 +219,6 @@ mod tests {
         );
         assert!(parse_scopes(Some(&s(&[]))).is_err());
         assert!(parse_scopes(Some(&s(&["admin"]))).is_err());
+        assert!(parse_scopes(Some(&s(&[" read"]))).is_err());
     }
 }

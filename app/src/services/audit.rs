@@ -198,27 +198,38 @@ pub(crate) fn to_api(row: AuditRow) -> AuditEvent {
     }
 }
 
+/// An RFC 3339 time, exactly as the API document's `date-time` has it (no blank, no padding).
 fn parse_time(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => super::clock::parse_rfc3339(v).map(Some).ok_or_else(|| {
-            ApiError::invalid(field, "Use an RFC 3339 time such as 2026-11-22T09:30:00Z.")
-        }),
-    }
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    let parsed = (v.trim() == v)
+        .then(|| super::clock::parse_rfc3339(v))
+        .flatten();
+    parsed.map(Some).ok_or_else(|| {
+        ApiError::invalid(field, "Use an RFC 3339 time such as 2026-11-22T09:30:00Z.")
+    })
 }
 
 /// The store's filter for a query, with `limit` rows from `offset`.
 pub(crate) fn filter(q: &AuditQuery, limit: i64, offset: i64) -> Result<AuditFilter, ApiError> {
-    let clean = |v: &Option<String>| {
-        v.as_deref()
+    // NUL cannot be stored (PostgreSQL refuses it), so it can match nothing: refused before
+    // the query, and before an export's first byte, on both databases alike.
+    let clean = |field: &str, v: &Option<String>| match v.as_deref() {
+        Some(text) if text.contains('\0') => {
+            let mut e = ApiError::bad_request(format!("{field} holds the NUL character."));
+            e.error.field = Some(field.to_string());
+            Err(e)
+        }
+        other => Ok(other
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(str::to_string)
+            .map(str::to_string)),
     };
     Ok(AuditFilter {
-        actor: clean(&q.actor),
-        action: clean(&q.action),
-        target: clean(&q.target),
+        actor: clean("actor", &q.actor)?,
+        action: clean("action", &q.action)?,
+        target: clean("target", &q.target)?,
         since: parse_time("since", q.since.as_deref())?,
         until: parse_time("until", q.until.as_deref())?,
         limit,

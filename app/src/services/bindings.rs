@@ -120,11 +120,11 @@ pub async fn grant(
     let (subject, subject_name) = checked_subject(state, &mut tx, caller, &subject).await?;
     let role = resolve_role(&mut tx, &org, role)
         .await?
-        .ok_or_else(|| ApiError::invalid("role", format!("There is no role '{role}'.")))?;
+        .ok_or_else(|| ApiError::unknown("role", format!("There is no role '{role}'.")))?;
     let workspace = match workspace.map(str::trim).filter(|w| !w.is_empty()) {
         None => None,
         Some(w) => Some(find(&mut tx, WORKSPACES, &org, w).await.map_err(|_| {
-            ApiError::invalid("workspace", format!("There is no workspace '{w}'."))
+            ApiError::unknown("workspace", format!("There is no workspace '{w}'."))
         })?),
     };
     let ws_id = workspace.as_ref().map(|w| w.id.as_str());
@@ -262,7 +262,7 @@ pub async fn list(
                 .named(WORKSPACES.table, org, w)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::invalid("workspace", format!("There is no workspace '{w}'."))
+                    ApiError::unknown("workspace", format!("There is no workspace '{w}'."))
                 })?
                 .id,
         ),
@@ -275,7 +275,7 @@ pub async fn list(
                 .db
                 .named(crate::store::NamedTable::Roles, org, r)
                 .await?
-                .ok_or_else(|| ApiError::invalid("role", format!("There is no role '{r}'.")))?
+                .ok_or_else(|| ApiError::unknown("role", format!("There is no role '{r}'.")))?
                 .id,
         ),
     };
@@ -322,7 +322,7 @@ pub async fn resolve_roles(
     for key in names {
         let role = resolve_role(tx, org, key)
             .await?
-            .ok_or_else(|| ApiError::invalid("roles", format!("There is no role '{key}'.")))?;
+            .ok_or_else(|| ApiError::unknown("roles", format!("There is no role '{key}'.")))?;
         ensure_may_grant(
             &caller.access,
             &role.perm_set(),

@@ -296,7 +296,7 @@ pub async fn explain(
                 .named(WORKSPACES.table, org, w)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::invalid("workspace", format!("There is no workspace '{w}'."))
+                    ApiError::unknown("workspace", format!("There is no workspace '{w}'."))
                 })?
                 .id,
         ),

@@ -86,7 +86,7 @@ pub async fn change_members(
     let mut changed = Vec::new();
     for sa in &who.service_account_ids {
         let account = tx.account(org, sa).await?.ok_or_else(|| {
-            ApiError::invalid(
+            ApiError::unknown(
                 "service_account_ids",
                 format!("There is no service account '{sa}'."),
             )
@@ -97,7 +97,7 @@ pub async fn change_members(
         let person = tx
             .member(org, m)
             .await?
-            .ok_or_else(|| ApiError::invalid("member_ids", format!("There is no member '{m}'.")))?;
+            .ok_or_else(|| ApiError::unknown("member_ids", format!("There is no member '{m}'.")))?;
         changed.push(("member", person.id, person.email));
     }
     if !add {

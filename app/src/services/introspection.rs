@@ -1,4 +1,4 @@
-//! Tokens other services can trust: introspection (RFC 7662 style) for a service that asks with
+//! Tokens other services can trust: introspection (RFC 7662) for a service that asks with
 //! its own credentials, and the check a reverse proxy makes for each request it forwards. Both
 //! verify the presented token exactly as Steward's own API does, so revoking, expiring,
 //! disabling or deleting takes effect on them at once, on every replica.
@@ -20,7 +20,19 @@ pub async fn facts(state: &AppState, auth: Authenticated) -> Result<Option<Token
     };
     let p = describe(state, auth).await?;
     let seconds = |t: Option<&str>| t.and_then(parse_rfc3339).map(|ms| ms / 1000);
+    let scope = p
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(Some(TokenFacts {
+        scope,
+        client_id: p.id.clone(),
+        username: p.name.clone(),
+        token_type: "Bearer".into(),
+        iss: state.config.tenant_url(),
+        jti: token.id.clone(),
         sub: p.id.clone(),
         service_account: NamedRef {
             id: p.id,
@@ -171,16 +183,19 @@ pub async fn check_requirement(
     }
     let workspace = required_workspace(state, auth, req).await?;
     let Some(permission) = req.permission.as_deref() else {
-        if workspace.is_some() {
-            let field = if req.workspace_id.is_some() {
-                "workspace_id"
-            } else {
-                "workspace"
-            };
-            return Err(ApiError::invalid(
-                field,
-                "Name the permission required in that workspace.",
-            ));
+        // A workspace alone asks that the token may act there at all: it exists, and the token
+        // is not narrowed to other workspaces.
+        let narrowed = auth
+            .access
+            .limits
+            .as_ref()
+            .and_then(|l| l.workspaces.as_ref());
+        if let (Some((id, name)), Some(allowed)) = (&workspace, narrowed) {
+            if !allowed.contains(id) {
+                return Err(ApiError::forbidden(format!(
+                    "This token is narrowed to other workspaces than '{name}'."
+                )));
+            }
         }
         return Ok(());
     };
@@ -208,8 +223,8 @@ pub async fn check_requirement(
     Ok(())
 }
 
-/// The workspace a requirement names, as `(id, name)` in the token's organization: by name or
-/// by id, not both; 403 when the organization has no such workspace.
+/// The workspace a requirement names, as `(id, name)` in the token's organization: by name, by
+/// id, or by both when they agree; 403 when the organization has no such workspace.
 async fn required_workspace(
     state: &AppState,
     auth: &Authenticated,
@@ -222,29 +237,37 @@ async fn required_workspace(
             .map(str::to_string)
     };
     let (name, id) = (given(&req.workspace), given(&req.workspace_id));
-    if name.is_some() && id.is_some() {
-        return Err(ApiError::invalid(
-            "workspace_id",
-            "Name the workspace by workspace or by workspace_id, not both.",
-        ));
-    }
     if name.is_none() && id.is_none() {
         return Ok(None);
     }
     let ids =
         super::access::workspace_ids(state, &auth.principal.organization.id, auth.access.version)
             .await?;
-    let found = match (name, id) {
-        (Some(name), _) => ids
-            .get(&name)
-            .map(|id| (id.clone(), name.clone()))
-            .ok_or_else(|| ApiError::forbidden(format!("There is no workspace '{name}'.")))?,
-        (_, Some(id)) => ids
-            .iter()
-            .find(|(_, candidate)| **candidate == id)
-            .map(|(name, id)| (id.clone(), name.clone()))
-            .ok_or_else(|| ApiError::forbidden(format!("There is no workspace with id '{id}'.")))?,
-        (None, None) => return Ok(None),
-    };
-    Ok(Some(found))
+    let by_name = name
+        .map(|name| {
+            ids.get(&name)
+                .map(|id| (id.clone(), name.clone()))
+                .ok_or_else(|| ApiError::forbidden(format!("There is no workspace '{name}'.")))
+        })
+        .transpose()?;
+    let by_id = id
+        .map(|id| {
+            ids.iter()
+                .find(|(_, candidate)| **candidate == id)
+                .map(|(name, id)| (id.clone(), name.clone()))
+                .ok_or_else(|| {
+                    ApiError::forbidden(format!("There is no workspace with id '{id}'."))
+                })
+        })
+        .transpose()?;
+    match (by_name, by_id) {
+        // Both: a requirement only the workspace that is both can meet.
+        (Some(named), Some(identified)) if named.0 != identified.0 => {
+            Err(ApiError::forbidden(format!(
+                "The workspace called '{}' is not the one with id '{}'.",
+                named.1, identified.0
+            )))
+        }
+        (named, identified) => Ok(named.or(identified)),
+    }
 }

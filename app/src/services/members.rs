@@ -238,7 +238,7 @@ pub async fn invitation(state: &AppState, secret: &str) -> Result<Option<User>, 
 }
 
 fn invitation_no_longer_valid() -> ApiError {
-    ApiError::invalid("token", "This link is no longer valid.")
+    ApiError::unknown("token", "This link is no longer valid.")
 }
 
 /// Sets an invited person's first password from their link, once, and signs them in: returns

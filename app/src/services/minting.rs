@@ -163,10 +163,12 @@ pub async fn narrowing(
             )
             .await?;
             if let Some(missing) = wanted.iter().find(|p| !holds_anywhere(&holder, p)) {
-                return Err(ApiError::invalid(
-                    "permissions",
-                    format!("The service account does not hold '{missing}'."),
+                // Like any grant beyond what is held: forbidden, naming the field.
+                let mut e = ApiError::forbidden(format!(
+                    "The service account does not hold '{missing}', so no token of it can."
                 ));
+                e.error.field = Some("permissions".into());
+                return Err(e);
             }
             within("permissions", &wanted, limits.narrow_permissions.as_ref())?;
             Some(wanted)
@@ -187,7 +189,7 @@ pub async fn narrowing(
                     .named(NamedTable::Workspaces, org, key.trim())
                     .await?
                     .ok_or_else(|| {
-                        ApiError::invalid("workspaces", format!("There is no workspace '{key}'."))
+                        ApiError::unknown("workspaces", format!("There is no workspace '{key}'."))
                     })?;
                 ids.insert(ws.id);
             }

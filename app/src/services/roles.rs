@@ -82,7 +82,7 @@ async fn known_permissions(
         .collect();
     let declared = tx.declared_among(organization_id, &application).await?;
     if let Some(unknown) = application.iter().find(|p| !declared.contains(p)) {
-        return Err(ApiError::invalid(
+        return Err(ApiError::unknown(
             "permissions",
             format!("'{unknown}' is not a permission of this organization: declare it first."),
         ));

@@ -66,14 +66,15 @@ pub async fn list(
     q: ListQuery,
 ) -> Result<crate::domain::Page<ServiceAccount>, ApiError> {
     let (page, per_page) = parse_paging(q.page, q.per_page)?;
+    // Closed sets are taken exactly as the document lists them (no trimming, no blank).
     let role =
-        match q.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        match q.role.as_deref() {
             None => None,
             Some(r) => Some(Role::parse(r).ok_or_else(|| {
                 ApiError::invalid("role", "Role must be viewer, editor or admin.")
             })?),
         };
-    let disabled = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let disabled = match q.status.as_deref() {
         None | Some("all") => None,
         Some("active") => Some(false),
         Some("disabled") => Some(true),
@@ -85,16 +86,17 @@ pub async fn list(
         }
     };
     let sort = AccountSort::parse("sort", q.sort.as_deref())?;
-    let query = q
-        .query
-        .map(|s| s.trim().to_lowercase())
-        .filter(|s| !s.is_empty());
-    if query.as_ref().is_some_and(|s| s.chars().count() > 100) {
+    // The length is that of the text as sent: lowercasing can lengthen it.
+    if q.query.as_ref().is_some_and(|s| s.chars().count() > 100) {
         return Err(ApiError::invalid(
             "query",
             "Search text must be at most 100 characters.",
         ));
     }
+    let query = q
+        .query
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
     let filter = AccountFilter {
         query,
         role: role.map(|r| r.as_str().to_string()),

@@ -48,7 +48,7 @@ fn validate(input: &NewAdmin) -> Result<ValidAdmin, ApiError> {
 }
 
 fn link_no_longer_valid() -> ApiError {
-    ApiError::invalid("token", "This setup link is no longer valid.")
+    ApiError::unknown("token", "This setup link is no longer valid.")
 }
 
 /// Creates an administrator, and the organization if it does not exist yet. Used by

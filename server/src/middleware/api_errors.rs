@@ -40,14 +40,24 @@ async fn contract_answer(res: Response) -> Response {
             for cookie in parts.headers.get_all(header::SET_COOKIE) {
                 res.headers_mut().append(header::SET_COOKIE, cookie.clone());
             }
+            // A 401's challenge (introspection names the scheme its caller used).
+            if let Some(challenge) = parts.headers.get(header::WWW_AUTHENTICATE) {
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, challenge.clone());
+            }
             // Markers for the outer layers (a refused Bearer token, for the guessing limit).
             *res.extensions_mut() = parts.extensions;
             res
         }
-        _ if status == StatusCode::BAD_REQUEST
-            || status == StatusCode::NOT_FOUND
-            || status == StatusCode::METHOD_NOT_ALLOWED =>
-        {
+        // A method the path does not take: 405 with the router's `Allow`, as RFC 9110 has it.
+        _ if status == StatusCode::METHOD_NOT_ALLOWED => {
+            let mut res = json_error(&ApiError::method_not_allowed());
+            if let Some(allow) = parts.headers.get(header::ALLOW) {
+                res.headers_mut().insert(header::ALLOW, allow.clone());
+            }
+            res
+        }
+        _ if status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND => {
             json_error(&ApiError::not_found("API operation"))
         }
         _ => {

@@ -23,6 +23,12 @@ const NO_AUTH_PREFIXES: &[&str] = &[
     "/api/reference",
 ];
 
+/// Whether `path` is served without looking at credentials (static files, health checks, the
+/// API document): no token is looked up there, so no limit on tokens applies either.
+pub fn needs_no_credentials(path: &str) -> bool {
+    NO_AUTH_PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
 /// Paths a signed-out visitor may open.
 const PUBLIC_PREFIXES: &[&str] = &[
     "/api/", "/auth/", "/pkg/", "/login", "/setup", "/healthz", "/readyz", "/favicon",
@@ -46,10 +52,7 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     // Static files and health checks need no principal: skip the session or token lookup.
-    if NO_AUTH_PREFIXES
-        .iter()
-        .any(|p| req.uri().path().starts_with(p))
-    {
+    if needs_no_credentials(req.uri().path()) {
         return next.run(req).await;
     }
     let meta = req
@@ -57,7 +60,7 @@ pub async fn authenticate(
         .get::<RequestMeta>()
         .cloned()
         .unwrap_or_default();
-    let bearer = bearer_token(req.headers());
+    let bearer = presented_token(req.headers(), req.uri().path());
     let session = session_cookie(req.headers(), state.config.session_cookie_name());
 
     // A browser attaches the cookie to cross-site requests too; only our own pages may mutate.
@@ -100,6 +103,7 @@ pub async fn authenticate(
         None => (None, None),
     };
     let rejected_bearer = bearer.is_some() && principal.is_none();
+    let accepted_bearer = bearer.is_some() && principal.is_some();
 
     let path = req.uri().path();
     if principal.is_none()
@@ -124,6 +128,9 @@ pub async fn authenticate(
     if rejected_bearer {
         res.extensions_mut().insert(RejectedBearer);
     }
+    if accepted_bearer {
+        res.extensions_mut().insert(AcceptedBearer);
+    }
     // The idle window slid: the browser's cookie slides with it, unless the request itself set
     // a cookie (sign-out clears it, a password change replaces it).
     if let Some(cookie) = renewed_cookie {
@@ -137,7 +144,7 @@ pub async fn authenticate(
 }
 
 /// The route whose Bearer token the handler verifies itself.
-const INTROSPECTION_PATH: &str = "/api/v1/tokens/introspect";
+pub const INTROSPECTION_PATH: &str = "/api/v1/tokens/introspect";
 
 /// A Bearer token handed on unverified to the introspection handler.
 #[derive(Debug, Clone)]
@@ -148,12 +155,41 @@ pub struct DeferredBearer(pub String);
 #[derive(Debug, Clone, Copy)]
 pub struct RejectedBearer;
 
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
+/// Marks a response to a request whose Bearer token authenticated, so the per-address limit
+/// remembers the token as good (a good token is served even from an address that is blocked).
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptedBearer;
+
+/// The API token a request presents: `Authorization: Bearer <token>` on every path, and on
+/// introspection also HTTP Basic with the token as the password (any user name), which is what
+/// RFC 7662 clients configured for `client_secret_basic` send.
+pub fn presented_token(headers: &HeaderMap, path: &str) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    let (scheme, credentials) = value.trim().split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(credentials.trim().to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") && path == INTROSPECTION_PATH {
+        return basic_password(credentials.trim());
+    }
+    None
+}
+
+/// The password of HTTP Basic credentials. RFC 6749 (2.3.1) has clients form-encode the client
+/// id and secret before base64, so the password is decoded once more (a Steward token has
+/// nothing to decode, so either way it comes out the same).
+fn basic_password(encoded: &str) -> Option<String> {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (_user, password) = text.split_once(':')?;
+    let password = password.replace('+', " ");
+    percent_encoding::percent_decode_str(&password)
+        .decode_utf8()
+        .ok()
+        .map(|p| p.into_owned())
 }
 
 fn session_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -210,9 +246,30 @@ mod tests {
     fn parses_bearer_case_insensitively() {
         let mut h = HeaderMap::new();
         h.insert(header::AUTHORIZATION, "bearer stw_abc".parse().unwrap());
-        assert_eq!(bearer_token(&h).as_deref(), Some("stw_abc"));
+        assert_eq!(presented_token(&h, "/api/v1/x").as_deref(), Some("stw_abc"));
         h.insert(header::AUTHORIZATION, "Basic dXNlcg==".parse().unwrap());
-        assert_eq!(bearer_token(&h), None);
+        assert_eq!(presented_token(&h, "/api/v1/x"), None);
+    }
+
+    #[test]
+    fn basic_credentials_count_on_introspection_only() {
+        let mut h = HeaderMap::new();
+        // "gateway:stw_abc", and the same with the password form-encoded ("stw%5Fabc").
+        for encoded in ["Z2F0ZXdheTpzdHdfYWJj", "Z2F0ZXdheTpzdHclNUZhYmM="] {
+            h.insert(
+                header::AUTHORIZATION,
+                format!("Basic {encoded}").parse().unwrap(),
+            );
+            assert_eq!(
+                presented_token(&h, INTROSPECTION_PATH).as_deref(),
+                Some("stw_abc")
+            );
+            assert_eq!(presented_token(&h, "/api/v1/auth/whoami"), None);
+        }
+        for junk in ["Basic !!!", "Basic dXNlcg==", "Basic"] {
+            h.insert(header::AUTHORIZATION, junk.parse().unwrap());
+            assert_eq!(presented_token(&h, INTROSPECTION_PATH), None, "{junk}");
+        }
     }
 
     #[test]

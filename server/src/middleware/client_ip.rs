@@ -11,6 +11,7 @@ use axum::response::Response;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The client's address as resolved for this request.
@@ -19,7 +20,15 @@ pub struct ClientIp(pub IpAddr);
 
 /// Peers whose forwarding headers are believed (`STEWARD_TRUSTED_PROXIES`).
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Arc<Vec<IpNet>>);
+pub struct TrustedProxies(Arc<Proxies>);
+
+#[derive(Debug, Default)]
+struct Proxies {
+    nets: Vec<IpNet>,
+    /// Whether the warning about forwarding headers from an untrusted peer was logged: once per
+    /// process is enough to tell the operator, and a log line per request would flood.
+    warned: AtomicBool,
+}
 
 impl TrustedProxies {
     /// Parses a comma-separated list of CIDR ranges or single addresses, e.g.
@@ -34,11 +43,23 @@ impl TrustedProxies {
                 })?;
             nets.push(net);
         }
-        Ok(TrustedProxies(Arc::new(nets)))
+        Ok(TrustedProxies(Arc::new(Proxies {
+            nets,
+            warned: AtomicBool::new(false),
+        })))
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&ip))
+        self.0.nets.iter().any(|net| net.contains(&ip))
+    }
+
+    /// True the first time an untrusted peer sends forwarding headers: most likely a proxy that
+    /// is missing from `STEWARD_TRUSTED_PROXIES`, so every client behind it shares its address
+    /// (and its rate limits) until it is listed.
+    fn first_untrusted_forwarding(&self, peer: IpAddr, headers: &HeaderMap) -> bool {
+        let forwarded =
+            headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+        forwarded && !self.trusts(peer) && !self.0.warned.swap(true, Ordering::Relaxed)
     }
 
     /// The client's address: the peer itself unless it is trusted and says who it forwards for.
@@ -88,6 +109,15 @@ pub async fn resolve(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| canonical(c.0.ip()));
     if let Some(peer) = peer {
+        if trusted.first_untrusted_forwarding(peer, req.headers()) {
+            tracing::warn!(
+                %peer,
+                "a request carrying X-Forwarded-For or Forwarded came from a peer that is not in \
+                 STEWARD_TRUSTED_PROXIES, so its headers were ignored and the peer's own address \
+                 counts as the client's; if it is a reverse proxy (one on this host included), \
+                 list it (logged once)"
+            );
+        }
         let ip = trusted.resolve(peer, req.headers());
         let user_agent = req
             .headers()
@@ -146,6 +176,24 @@ mod tests {
         let junk = headers(&[("x-forwarded-for", "not an ip")]);
         assert_eq!(trusted.resolve(proxy, &junk), proxy);
         assert!(TrustedProxies::default().resolve(proxy, &h) == proxy);
+    }
+
+    #[test]
+    fn forwarding_from_an_untrusted_peer_is_reported_once() {
+        let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let h = headers(&[("x-forwarded-for", "203.0.113.9")]);
+        let proxy: IpAddr = "10.1.2.3".parse().unwrap();
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(!trusted.first_untrusted_forwarding(proxy, &h), "trusted");
+        assert!(
+            !trusted.first_untrusted_forwarding(local, &HeaderMap::new()),
+            "no forwarding headers"
+        );
+        assert!(trusted.first_untrusted_forwarding(local, &h));
+        assert!(!trusted.first_untrusted_forwarding(local, &h), "only once");
+        let fwd = headers(&[("forwarded", "for=203.0.113.9")]);
+        let other = TrustedProxies::default();
+        assert!(other.first_untrusted_forwarding(local, &fwd));
     }
 
     #[test]

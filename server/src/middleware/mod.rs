@@ -3,5 +3,6 @@
 pub mod api_errors;
 pub mod authenticate;
 pub mod client_ip;
+pub mod json_body;
 pub mod rate_limits;
 pub mod request_log;

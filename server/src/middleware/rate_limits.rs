@@ -1,10 +1,16 @@
 //! Per-address rate limits on guessing credentials: sign-in attempts, and Bearer tokens that do
 //! not authenticate. An address that has sent too many bad tokens is refused *before* its next
-//! token is looked up, so guessing costs the database nothing. Unknown garbage is limited here
-//! instead of being audited row by row, which would let anyone fill the database. Other
-//! requests pass untouched. Addresses are counted per IPv4 address and per IPv6 /64.
+//! unknown token is looked up, so guessing costs the database nothing. Unknown garbage is
+//! limited here instead of being audited row by row, which would let anyone fill the database.
+//! Other requests pass untouched. Addresses are counted per IPv4 address and per IPv6 /64.
+//!
+//! The block must not lock out the innocent behind the same proxy or NAT: a token that
+//! authenticated on this process recently is still looked up from a blocked address
+//! (`TokenMemory`), and one it has not seen gets a second look when it comes again.
 
-use super::authenticate::{json_error, RejectedBearer};
+use super::authenticate::{
+    json_error, needs_no_credentials, presented_token, AcceptedBearer, RejectedBearer,
+};
 use super::client_ip::{rate_limit_key, ClientIp};
 use app::domain::ApiError;
 use axum::body::Body;
@@ -13,10 +19,12 @@ use axum::http::{header, Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -80,6 +88,141 @@ impl FailureGate {
     }
 }
 
+/// A fixed table of 64-bit digests, one slot per digest (its low bits), lock-free: a newer
+/// digest that lands on a taken slot replaces the one there. So its memory is fixed (8 bytes a
+/// slot) whatever a flood sends, and forgetting one entry early only costs that token a
+/// second look.
+struct DigestTable {
+    slots: Box<[AtomicU64]>,
+}
+
+impl DigestTable {
+    fn with_slots(slots: usize) -> Self {
+        assert!(slots.is_power_of_two(), "a power of two");
+        DigestTable {
+            slots: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn slot(&self, digest: u64) -> &AtomicU64 {
+        &self.slots[digest as usize & (self.slots.len() - 1)]
+    }
+
+    fn contains(&self, digest: u64) -> bool {
+        self.slot(digest).load(Ordering::Relaxed) == digest
+    }
+
+    fn insert(&self, digest: u64) {
+        let slot = self.slot(digest);
+        // Read first: a token used on every request then never writes the shared cache line.
+        if slot.load(Ordering::Relaxed) != digest {
+            slot.store(digest, Ordering::Relaxed);
+        }
+    }
+
+    fn remove(&self, digest: u64) {
+        let _ = self
+            .slot(digest)
+            .compare_exchange(digest, 0, Ordering::Relaxed, Ordering::Relaxed);
+    }
+}
+
+/// Slots in each of `TokenMemory`'s tables: 65,536 × 8 bytes, 512 KiB each.
+const MEMORY_SLOTS: usize = 1 << 16;
+
+/// First looks at tokens this process has not seen authenticate, from blocked addresses, per
+/// process: 10 a second, 10 at once. A real client's new token is served at once while a flood
+/// is modest; a flood of made-up tokens uses the budget up, and costs at most this many
+/// lookups a second from every blocked address together.
+const FIRST_LOOKS_PER_SECOND: u32 = 10;
+const FIRST_LOOKS_BURST: u32 = 10;
+/// Second looks at unknown tokens from blocked addresses, per process: 5 a second, 10 at once.
+const SECOND_LOOKS_PER_SECOND: u32 = 5;
+const SECOND_LOOKS_BURST: u32 = 10;
+
+/// What decides whether a token from a blocked address is looked up after all. Tokens are
+/// remembered as keyed 64-bit digests (SipHash with this process's random key), never as
+/// themselves or as the SHA-256 the database stores.
+struct TokenMemory {
+    key: RandomState,
+    /// Tokens that authenticated on this process (until one fails, or its slot is taken).
+    good: DigestTable,
+    /// Unknown tokens refused from a blocked address, so that the same token coming again
+    /// (a client retrying after `Retry-After`) is told apart from a flood of made-up ones,
+    /// which never repeat.
+    refused_once: DigestTable,
+    /// The global bound on those second looks: a flood that repeats its tokens on purpose
+    /// gets at most this many lookups a second from every blocked address together.
+    second_looks: DefaultDirectRateLimiter,
+    /// The global bound on first looks at unknown tokens from blocked addresses.
+    first_looks: DefaultDirectRateLimiter,
+}
+
+/// Whether a token from a blocked address goes on to its lookup.
+#[derive(Debug, PartialEq, Eq)]
+enum Admission {
+    Known,
+    FirstLook,
+    SecondLook,
+    Refused,
+}
+
+impl TokenMemory {
+    fn new() -> Self {
+        Self::with_first_looks(FIRST_LOOKS_PER_SECOND, FIRST_LOOKS_BURST)
+    }
+
+    /// With a budget of first looks of its own (the tests see the rest with none).
+    fn with_first_looks(per_second: u32, burst: u32) -> Self {
+        let quota = |per_second: u32, burst: u32| {
+            let per_second = NonZeroU32::new(per_second).expect("non-zero");
+            let burst = NonZeroU32::new(burst).expect("non-zero");
+            Quota::per_second(per_second).allow_burst(burst)
+        };
+        TokenMemory {
+            key: RandomState::new(),
+            good: DigestTable::with_slots(MEMORY_SLOTS),
+            refused_once: DigestTable::with_slots(MEMORY_SLOTS),
+            second_looks: RateLimiter::direct(quota(SECOND_LOOKS_PER_SECOND, SECOND_LOOKS_BURST)),
+            first_looks: RateLimiter::direct(quota(per_second, burst)),
+        }
+    }
+
+    /// Never 0, which marks an empty slot.
+    fn digest(&self, token: &str) -> u64 {
+        self.key.hash_one(token.as_bytes()).max(1)
+    }
+
+    /// The decision for `token` (already presented) from a blocked address. Anything without a
+    /// token's shape and checksum is refused: it would be refused without a lookup anyway.
+    fn admit(&self, token: Option<&str>) -> Admission {
+        let Some(token) = token.filter(|t| app::auth::token_secret::is_well_formed(t)) else {
+            return Admission::Refused;
+        };
+        let digest = self.digest(token);
+        if self.good.contains(digest) {
+            return Admission::Known;
+        }
+        if self.refused_once.contains(digest) && self.second_looks.check().is_ok() {
+            self.refused_once.remove(digest);
+            return Admission::SecondLook;
+        }
+        if self.first_looks.check().is_ok() {
+            return Admission::FirstLook;
+        }
+        self.refused_once.insert(digest);
+        Admission::Refused
+    }
+
+    fn authenticated(&self, token: &str) {
+        self.good.insert(self.digest(token));
+    }
+
+    fn rejected(&self, token: &str) {
+        self.good.remove(self.digest(token));
+    }
+}
+
 /// The limiters, shared by all requests.
 #[derive(Clone)]
 pub struct Limiters {
@@ -87,6 +230,8 @@ pub struct Limiters {
     sign_in: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// 30 rejected tokens at once, then one more every 2 seconds, per address.
     bad_tokens: Arc<FailureGate>,
+    /// Which tokens a blocked address may still have looked up.
+    tokens: Arc<TokenMemory>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -99,6 +244,7 @@ impl Limiters {
         Limiters {
             sign_in: Arc::new(RateLimiter::keyed(per_minute(sign_in_per_minute))),
             bad_tokens: Arc::new(FailureGate::per_minute(30)),
+            tokens: Arc::new(TokenMemory::new()),
         }
     }
 
@@ -141,15 +287,26 @@ pub async fn limit(
             req.extensions_mut().insert(RefusedForm(refused));
         }
     }
-    let has_bearer = req.headers().contains_key(header::AUTHORIZATION);
-    if has_bearer {
-        if let Some(wait) = limiters.bad_tokens.blocked(key) {
+    // A health check or a static file looks up no token, so it is never refused for one.
+    if !req.headers().contains_key(header::AUTHORIZATION) || needs_no_credentials(&path) {
+        return next.run(req).await;
+    }
+    let token = presented_token(req.headers(), &path);
+    if let Some(wait) = limiters.bad_tokens.blocked(key) {
+        if limiters.tokens.admit(token.as_deref()) == Admission::Refused {
             return json_error(&too_many(wait, ip, &path));
         }
     }
     let res = next.run(req).await;
     if res.extensions().get::<RejectedBearer>().is_some() {
         limiters.bad_tokens.record_failure(key);
+        if let Some(token) = &token {
+            limiters.tokens.rejected(token);
+        }
+    } else if res.extensions().get::<AcceptedBearer>().is_some() {
+        if let Some(token) = &token {
+            limiters.tokens.authenticated(token);
+        }
     }
     res
 }
@@ -173,5 +330,89 @@ mod tests {
             .expect("the third failure blocks the fourth try");
         assert!(wait <= Duration::from_secs(20), "{wait:?}");
         assert!(gate.blocked(other).is_none());
+    }
+
+    #[test]
+    fn a_blocked_address_still_reaches_known_tokens_and_second_looks() {
+        let memory = spent_first_looks();
+        let known = app::auth::token_secret::generate().secret;
+        let new = app::auth::token_secret::generate().secret;
+        memory.authenticated(&known);
+        assert_eq!(memory.admit(Some(&known)), Admission::Known);
+        assert_eq!(
+            memory.admit(Some("stw_not_even_the_shape")),
+            Admission::Refused
+        );
+        assert_eq!(memory.admit(None), Admission::Refused);
+        // Unknown: refused the first time, looked up when it comes again, then forgotten.
+        assert_eq!(memory.admit(Some(&new)), Admission::Refused);
+        assert_eq!(memory.admit(Some(&new)), Admission::SecondLook);
+        assert_eq!(memory.admit(Some(&new)), Admission::Refused);
+        // A token that fails is no longer known.
+        memory.rejected(&known);
+        assert_eq!(memory.admit(Some(&known)), Admission::Refused);
+    }
+
+    #[test]
+    fn made_up_tokens_never_get_a_look_and_repeated_ones_are_bounded() {
+        let memory = spent_first_looks();
+        for _ in 0..1000 {
+            let junk = app::auth::token_secret::generate().secret;
+            assert_eq!(memory.admit(Some(&junk)), Admission::Refused);
+        }
+        // A flood that repeats each token on purpose gets at most the burst at once.
+        let mut looks = 0;
+        for _ in 0..100 {
+            let junk = app::auth::token_secret::generate().secret;
+            memory.admit(Some(&junk));
+            if memory.admit(Some(&junk)) == Admission::SecondLook {
+                looks += 1;
+            }
+        }
+        assert!(
+            (SECOND_LOOKS_BURST as usize..=SECOND_LOOKS_BURST as usize + 2).contains(&looks),
+            "{looks}"
+        );
+    }
+
+    /// A memory whose budget of first looks is spent (one a second, already used).
+    fn spent_first_looks() -> TokenMemory {
+        let memory = TokenMemory::with_first_looks(1, 1);
+        assert_eq!(memory.first_looks.check(), Ok(()));
+        memory
+    }
+
+    #[test]
+    fn a_new_token_gets_a_first_look_while_the_budget_lasts() {
+        let memory = TokenMemory::with_first_looks(1, 3);
+        let tokens: Vec<String> = (0..5)
+            .map(|_| app::auth::token_secret::generate().secret)
+            .collect();
+        let answers: Vec<Admission> = tokens.iter().map(|t| memory.admit(Some(t))).collect();
+        assert_eq!(
+            answers,
+            [
+                Admission::FirstLook,
+                Admission::FirstLook,
+                Admission::FirstLook,
+                Admission::Refused,
+                Admission::Refused
+            ],
+            "a flood costs at most the budget"
+        );
+        assert_eq!(memory.admit(Some(&tokens[4])), Admission::SecondLook);
+    }
+
+    #[test]
+    fn a_digest_table_keeps_what_lands_last_in_a_slot() {
+        let table = DigestTable::with_slots(4);
+        table.insert(5);
+        assert!(table.contains(5));
+        table.insert(9); // the same slot (9 & 3 == 5 & 3)
+        assert!(table.contains(9) && !table.contains(5));
+        table.remove(5); // not there: nothing changes
+        assert!(table.contains(9));
+        table.remove(9);
+        assert!(!table.contains(9));
     }
 }

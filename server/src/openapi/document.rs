@@ -48,10 +48,11 @@ where
         .map(str::trim)
         .collect::<Vec<_>>()
         .join(" ");
+    let id = F::PATH.trim_start_matches("/api/v1/");
     if let Some(schema) = components.get_mut(F::name().as_ref()) {
         schema["description"] = json!(format!("The body of `{}`.", F::PATH));
+        super::inputs::refine(id, schema);
     }
-    let id = F::PATH.trim_start_matches("/api/v1/");
     let mut body = operation(id, tag, &description, needs, errors);
     body["requestBody"] = json!({
         "required": true,
@@ -186,7 +187,7 @@ fn build() -> Value {
             .or_default()
             .insert(op.method.to_string(), op.body);
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Steward API",
@@ -205,10 +206,13 @@ fn build() -> Value {
             "responses": error_responses(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "A service account's API token, `stw_…`."},
+                "basic": {"type": "http", "scheme": "basic", "description": "For `tokens/introspect` only, as RFC 7662 clients send it (`client_secret_basic`): any user name, and a service account's API token as the password."},
                 "session": {"type": "apiKey", "in": "cookie", "name": "steward_session", "description": "The browser session (`__Host-steward_session` over https)."},
             },
         },
-    })
+    });
+    super::inputs::close_request_bodies(&mut doc);
+    doc
 }
 
 /// The document, built once per process.

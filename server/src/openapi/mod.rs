@@ -6,6 +6,7 @@
 //! example.
 
 mod document;
+mod inputs;
 mod operations;
 mod plain;
 pub mod reference;

@@ -73,7 +73,7 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             c,
             sign_in,
             Nothing,
-            &[401, 403, 409],
+            &[404, 401, 403, 409],
             json!({"token": "the secret from the setup link", "org_name": "Acme", "org_slug": "acme", "name": "Ada Lovelace", "email": "ada@example.com", "password": "correct horse battery staple"}),
         ),
         server_fn::<members::CheckInvitation>(
@@ -87,7 +87,7 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             c,
             sign_in,
             Nothing,
-            &[401, 403],
+            &[404, 401, 403],
             json!({"token": "the secret from the invitation link", "password": "correct horse battery staple"}),
         ),
         // Service accounts
@@ -102,7 +102,7 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             c,
             accounts,
             perm(ServiceAccountsWrite),
-            &[409],
+            &[404, 409],
             json!({"name": "ci-deploy", "description": "Deploys from CI", "role": "editor"}),
         ),
         server_fn::<service_accounts::GetServiceAccount>(
@@ -211,7 +211,7 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             c,
             model,
             perm(RolesWrite),
-            &[409],
+            &[404, 409],
             json!({"name": "deployer", "description": "Ships releases", "permissions": ["deploy:production", "service_accounts:read"]}),
         ),
         server_fn::<access::UpdateRole>(
@@ -246,7 +246,7 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             c,
             model,
             perm(ServiceAccountsRead),
-            &[],
+            &[404],
             json!({"role": "deployer"}),
         ),
         server_fn::<access::EffectiveAccess>(
@@ -346,7 +346,7 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             c,
             people,
             PersonWith(MembersWrite),
-            &[409],
+            &[404, 409],
             json!({"email": "grace@example.com", "name": "Grace Hopper", "role": "editor"}),
         ),
         server_fn::<members::UpdateMember>(

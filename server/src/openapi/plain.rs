@@ -9,8 +9,9 @@ use app::domain::{Introspection, IntrospectionRequest, Permission};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-/// `T`'s fields as query parameters, each with its doc comment.
-fn query_parameters<T: ToSchema>() -> Value {
+/// `T`'s fields as query parameters of `operation`, each with its doc comment and the schema
+/// its rule gives it (`inputs::parameter`).
+fn query_parameters<T: ToSchema>(operation: &str) -> Value {
     let schema = serde_json::to_value(T::schema()).expect("a schema is JSON");
     let properties = schema["properties"]
         .as_object()
@@ -23,12 +24,13 @@ fn query_parameters<T: ToSchema>() -> Value {
     properties
         .iter()
         .map(|(name, p)| {
+            let (schema, needed) = super::inputs::parameter(operation, name, p);
             json!({
                 "name": name,
                 "in": "query",
-                "required": required.contains(&name.as_str()),
+                "required": needed || required.contains(&name.as_str()),
                 "description": p.get("description"),
-                "schema": {"type": "string"},
+                "schema": schema,
             })
         })
         .collect()
@@ -59,13 +61,18 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         export_needs,
         &[],
     );
-    export_get["parameters"] = query_parameters::<ExportParams>();
+    export_get["parameters"] = query_parameters::<ExportParams>("audit/export (GET)");
     export_get["responses"]["200"] = export_file.clone();
     let mut export_post = operation("audit/export", "Audit log", export_text, export_needs, &[]);
+    let mut export_body = schema_of::<ExportParams>(components);
+    if let Some(schema) = components.get_mut("ExportParams") {
+        super::inputs::refine("audit/export", schema);
+        export_body = json!({"$ref": "#/components/schemas/ExportParams"});
+    }
     export_post["requestBody"] = json!({
         "required": true,
         "content": {"application/json": {
-            "schema": schema_of::<ExportParams>(components),
+            "schema": export_body,
             "example": {"format": "csv", "action": "token.revoked"},
         }},
     });
@@ -85,7 +92,7 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         &[],
     );
     verify["security"] = json!([{"bearer": []}]);
-    verify["parameters"] = query_parameters::<VerifyParams>();
+    verify["parameters"] = query_parameters::<VerifyParams>("auth/verify");
     let header = |text: &str| json!({"description": text, "schema": {"type": "string"}});
     verify["responses"]["200"] = json!({
         "description": "The token is good and holds what the query requires.",
@@ -102,20 +109,44 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
     let mut introspect = operation(
         "tokens/introspect",
         "Verification",
-        "Whether a token is good and whose it is (RFC 7662 style), for services that accept \
-         Steward's tokens: `{\"active\": false}` and nothing else for any token that must not be \
-         accepted (unknown, malformed, expired, revoked, suspended, replaced, another \
-         organization's), never saying why. Like any use, it records the token's last use. The \
-         caller's own token and the one it asks about are read with one lookup.",
+        "Whether a token is good and whose it is: OAuth 2.0 token introspection (RFC 7662), for \
+         services that accept Steward's tokens. The body is RFC 7662's form \
+         (`token=…&token_type_hint=…`, `application/x-www-form-urlencoded`) or the same as JSON; \
+         the caller authenticates with `Authorization: Bearer <its token>` or HTTP Basic with \
+         any user name and its token as the password (`client_secret_basic`). The answer is \
+         `{\"active\": false}` and nothing else for any token that must not be accepted \
+         (unknown, malformed, expired, revoked, suspended, replaced, another organization's), \
+         never saying why; an active token's answer has RFC 7662's members (`scope`, \
+         `client_id`, `username`, `token_type`, `exp`, `iat`, `sub`, `iss`, `jti`) and \
+         Steward's own. Like any use, it records the token's last use. The caller's own token \
+         and the one it asks about are read with one lookup. A 401 carries `WWW-Authenticate` \
+         naming the scheme the caller used.",
         Needs::Permission(Permission::TokensIntrospect),
         &[],
     );
+    introspect["security"] = json!([{"bearer": []}, {"basic": []}, {"session": []}]);
+    let request = schema_of::<IntrospectionRequest>(components);
     introspect["requestBody"] = json!({
         "required": true,
-        "content": {"application/json": {
-            "schema": schema_of::<IntrospectionRequest>(components),
-            "example": {"token": "stw_…"},
-        }},
+        "content": {
+            "application/json": {
+                "schema": request,
+                "example": {"token": "stw_…"},
+            },
+            // The form refuses parameters it does not know (400 naming them) and an empty token.
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["token"],
+                    "properties": {
+                        "token": {"type": "string", "minLength": 1, "description": "The token to ask about, `stw_…`."},
+                        "token_type_hint": {"type": "string", "description": "Any value; none changes the answer."},
+                    },
+                    "additionalProperties": false,
+                },
+                "example": {"token": "stw_…", "token_type_hint": "access_token"},
+            },
+        },
     });
     introspect["responses"]["200"] = json!({
         "description": "Done.",

@@ -16,8 +16,10 @@ use axum::Extension;
 use futures::TryStreamExt;
 use serde::Deserialize;
 
-/// The export's filter and format; every field optional so a missing one is a clear 422.
+/// The export's filter and format; every field optional so a missing one is a clear 422. A
+/// parameter it does not name is refused (a mistyped filter would export more than asked).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ExportParams {
     /// `csv` or `jsonl` (required).
     format: Option<String>,
@@ -39,12 +41,32 @@ pub async fn export_get(
     meta: Option<Extension<RequestMeta>>,
     params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Ok(Query(params)) = params else {
-        return json_error(&ApiError::bad_request(
-            "The query parameters are not valid for this operation.",
-        ));
+    let params = match params {
+        Ok(Query(params)) => params,
+        Err(rejection) => return json_error(&query_error(&rejection.body_text())),
     };
     export(state, authenticated, meta, params).await
+}
+
+/// A 400 for query parameters that do not decode, naming the parameter when serde does (an
+/// unknown or repeated one).
+fn query_error(text: &str) -> ApiError {
+    let named = ["unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|marker| text.split(marker).nth(1))
+        .and_then(|rest| rest.split('`').next())
+        .filter(|name| !name.is_empty());
+    match named {
+        Some(name) => {
+            let mut e = ApiError::bad_request(format!(
+                "The parameter '{name}' is unknown or given twice: this export takes format, \
+                 actor, action, target, since and until, once each."
+            ));
+            e.error.field = Some(name.to_string());
+            e
+        }
+        None => ApiError::bad_request("The query parameters are not valid for this operation."),
+    }
 }
 
 pub async fn export_post(

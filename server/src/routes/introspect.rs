@@ -1,9 +1,10 @@
-//! `POST /api/v1/tokens/introspect`: whether a token is good and whose it is (RFC 7662 style),
-//! for services that accept Steward's tokens. A plain handler rather than a server function so
-//! that a gateway's own Bearer token and the token it asks about are read with one lookup: the
-//! middleware hands this route's Bearer token on unverified (`DeferredBearer`).
+//! `POST /api/v1/tokens/introspect`: whether a token is good and whose it is (RFC 7662), for
+//! services that accept Steward's tokens. A plain handler rather than a server function so
+//! that a gateway's own token and the token it asks about are read with one lookup: the
+//! middleware hands this route's Bearer (or HTTP Basic) token on unverified (`DeferredBearer`).
+//! The body is RFC 7662's form (`token=…&token_type_hint=…`) or the same as JSON.
 
-use crate::middleware::authenticate::{json_error, DeferredBearer, RejectedBearer};
+use crate::middleware::authenticate::{json_error, AcceptedBearer, DeferredBearer, RejectedBearer};
 use app::domain::{ApiError, IntrospectionRequest};
 use app::services::introspection::{introspect_as, introspect_pair};
 use app::services::token_verification::look_up_pair;
@@ -11,6 +12,7 @@ use app::services::{Authenticated, RequestMeta};
 use app::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
@@ -19,10 +21,39 @@ pub async fn introspect(
     session: Option<Extension<Authenticated>>,
     bearer: Option<Extension<DeferredBearer>>,
     meta: Option<Extension<RequestMeta>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let mut res = answer(state, session, bearer, meta, &headers, &body).await;
+    if res.status() == StatusCode::UNAUTHORIZED {
+        // RFC 6749 (5.2), which RFC 7662 defers to: a 401 names the scheme the caller used.
+        let basic = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic"));
+        let challenge = if basic {
+            r#"Basic realm="Steward""#
+        } else {
+            r#"Bearer realm="Steward""#
+        };
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        );
+    }
+    res
+}
+
+async fn answer(
+    state: AppState,
+    session: Option<Extension<Authenticated>>,
+    bearer: Option<Extension<DeferredBearer>>,
+    meta: Option<Extension<RequestMeta>>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let meta = meta.map(|m| m.0).unwrap_or_default();
-    let request = match parse(&body) {
+    let request = match parse_body(headers, body) {
         Ok(r) => r,
         Err(e) => return json_error(&e),
     };
@@ -34,7 +65,11 @@ pub async fn introspect(
             };
             let [caller, target] = presented;
             match introspect_pair(&state, caller, target, &meta).await {
-                Ok(answer) => Ok(answer),
+                Ok(answer) => {
+                    let mut res = Json(answer).into_response();
+                    res.extensions_mut().insert(AcceptedBearer);
+                    return res;
+                }
                 Err((e, refused_bearer)) => {
                     let mut res = json_error(&e);
                     if refused_bearer {
@@ -53,8 +88,68 @@ pub async fn introspect(
     }
 }
 
-/// The body: 400 when it is not a JSON object, 422 naming `token` when that is missing. A good
-/// body is read once; only a bad one is read again to tell which error it is.
+/// The body, by its `Content-Type`: RFC 7662's form, or JSON (anything else is read as JSON,
+/// as every other operation reads it).
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if form {
+        parse_form(body)
+    } else {
+        parse(body)
+    }
+}
+
+/// A 400 that names the parameter at fault.
+fn bad_parameter(name: &str, message: String) -> ApiError {
+    let mut e = ApiError::bad_request(message);
+    e.error.field = Some(name.to_string());
+    e
+}
+
+/// `token=…&token_type_hint=…` (RFC 7662, 2.1): 422 naming `token` when it is missing or
+/// empty; 400 naming a parameter that is unknown or given twice, so a typo is not ignored.
+fn parse_form(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
+    let mut token = None;
+    let mut token_type_hint = None;
+    for (name, value) in form_urlencoded::parse(body) {
+        let slot = match name.as_ref() {
+            "token" => &mut token,
+            "token_type_hint" => &mut token_type_hint,
+            other => {
+                return Err(bad_parameter(
+                    other,
+                    format!(
+                        "Unknown parameter '{other}': send token and, optionally, token_type_hint."
+                    ),
+                ))
+            }
+        };
+        if slot.replace(value.into_owned()).is_some() {
+            return Err(bad_parameter(
+                &name,
+                format!("The parameter '{name}' is given more than once."),
+            ));
+        }
+    }
+    match token {
+        Some(token) if !token.is_empty() => Ok(IntrospectionRequest {
+            token,
+            token_type_hint,
+        }),
+        _ => Err(ApiError::invalid("token", "token is required.")),
+    }
+}
+
+/// The JSON body: 400 when it is not a JSON object, 422 naming the field that is missing or
+/// not a string. A good body is read once; only a bad one is read again to tell which error
+/// it is.
 fn parse(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
     // Only an object: serde would also read a struct from an array (`["stw_…"]`).
     let is_object = body.trim_ascii_start().first() == Some(&b'{');
@@ -69,12 +164,40 @@ fn parse(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
     if !value.is_object() {
         return Err(ApiError::body_not_json());
     }
-    serde_json::from_value(value).map_err(|_| ApiError::invalid("token", "token is required."))
+    if !value["token"].is_string() {
+        return Err(ApiError::invalid("token", "token is required."));
+    }
+    Err(ApiError::invalid(
+        "token_type_hint",
+        "token_type_hint must be a string.",
+    ))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, parse_form};
+
+    #[test]
+    fn reads_rfc_7662_forms_and_names_what_is_wrong() {
+        let good = parse_form(b"token=stw_x%2By&token_type_hint=access_token").unwrap();
+        assert_eq!(good.token, "stw_x+y");
+        assert_eq!(good.token_type_hint.as_deref(), Some("access_token"));
+        assert_eq!(parse_form(b"token=stw_x").unwrap().token_type_hint, None);
+        for (body, status, field) in [
+            (&b""[..], 422, "token"),
+            (b"token=", 422, "token"),
+            (b"token_type_hint=access_token", 422, "token"),
+            (b"token=a&token=b", 400, "token"),
+            (b"token=a&client_secret=b", 400, "client_secret"),
+        ] {
+            let e = parse_form(body).unwrap_err();
+            assert_eq!(
+                (e.status_code(), e.field()),
+                (status, Some(field)),
+                "{body:?}"
+            );
+        }
+    }
 
     #[test]
     fn reads_an_object_naming_the_token_and_refuses_anything_else() {
@@ -84,6 +207,10 @@ mod tests {
             let e = parse(not_an_object).unwrap_err();
             assert_eq!(e.status_code(), 400, "{not_an_object:?}");
         }
+        let hint = parse(br#"{"token": "stw_x", "token_type_hint": "access_token"}"#).unwrap();
+        assert_eq!(hint.token_type_hint.as_deref(), Some("access_token"));
+        let e = parse(br#"{"token": "stw_x", "token_type_hint": 1}"#).unwrap_err();
+        assert_eq!(e.field(), Some("token_type_hint"));
         for no_token in [&br#"{}"#[..], br#"{"token": 7}"#, br#"{"tokens": "stw_x"}"#] {
             let e = parse(no_token).unwrap_err();
             assert_eq!(

@@ -210,7 +210,8 @@ async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
         "nothing organization-wide: {r:?}"
     );
 
-    // Narrowed to a permission the account does not hold, or an unknown workspace: refused.
+    // Narrowed to a permission the account does not hold (forbidden, as granting beyond what
+    // is held is), or an unknown workspace (not found): refused, naming the field.
     let r = ada
         .post(
             "/api/v1/tokens/create",
@@ -219,7 +220,7 @@ async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
         .await;
     assert_eq!(
         (r.status, r.error_field()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "permissions")
+        (StatusCode::FORBIDDEN, "permissions")
     );
     let r = ada
         .post(
@@ -229,7 +230,7 @@ async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
         .await;
     assert_eq!(
         (r.status, r.error_field()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "workspaces")
+        (StatusCode::NOT_FOUND, "workspaces")
     );
 
     // Narrowed to some permissions: only those, even what the account holds besides.

@@ -606,3 +606,30 @@ pub fn site_with(files: &[&str]) -> std::path::PathBuf {
 
 /// What a cargo-leptos build of this workspace writes for the pages to load.
 pub const SITE_FILES: &[&str] = &["pkg/steward.js", "pkg/steward.wasm", "pkg/steward.css"];
+
+/// A program of the Python virtual environment the test command makes (`scripts/setup.sh
+/// --test`: Authlib, Schemathesis), for the tests that check Steward with software it did not
+/// write. `None` (the test skips) when it is missing, unless `STEWARD_REQUIRE_PYTHON_TOOLS=1`
+/// (as `scripts/test.sh` sets it), so CI cannot skip them silently.
+pub fn python_tool(name: &str) -> Option<std::path::PathBuf> {
+    let venv = std::env::var("STEWARD_PYTHON_VENV")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var("HOME")
+                .ok()
+                .map(|home| std::path::Path::new(&home).join(".cache/steward-python"))
+        })?;
+    let program = venv.join("bin").join(name);
+    if program.exists() {
+        return Some(program);
+    }
+    assert!(
+        std::env::var("STEWARD_REQUIRE_PYTHON_TOOLS").as_deref() != Ok("1"),
+        "STEWARD_REQUIRE_PYTHON_TOOLS=1 but {} is missing (scripts/setup.sh --test makes it)",
+        program.display()
+    );
+    eprintln!("skipping: {} is missing", program.display());
+    None
+}

@@ -123,9 +123,16 @@ async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend)
     let (token_id, secret) = ada.create_token(&sa, "deploy", &["read"]).await;
     let script = app.script(&secret);
 
+    // A field no operation takes is refused by name, not ignored.
     let r = script
         .post("/api/v1/auth/whoami", json!({"unknown": "ignored"}))
         .await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::BAD_REQUEST, "unknown"),
+        "{r:?}"
+    );
+    let r = script.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.body["principal"]["kind"], "service_account");
     assert!(r.body["tenant_url"].as_str().unwrap().starts_with("http"));
@@ -144,10 +151,22 @@ async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend)
         (r.status, r.error_code()),
         (StatusCode::UNAUTHORIZED, "unauthenticated")
     );
-    // A GET is refused exactly as it is on a server function's path.
+    // A GET is refused exactly as it is on a server function's path: 405 naming the method
+    // the operation takes.
     let whoami = ada.get("/api/v1/auth/whoami").await;
     let list = ada.get("/api/v1/service-accounts/list").await;
-    assert_eq!((whoami.status, whoami.body), (list.status, list.body));
+    assert_eq!(
+        (whoami.status, whoami.error_code(), whoami.header("allow")),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            Some("POST")
+        )
+    );
+    assert_eq!(
+        (list.status, &list.body, list.header("allow")),
+        (whoami.status, &whoami.body, whoami.header("allow"))
+    );
 
     ada.post("/api/v1/tokens/revoke", json!({"id": token_id}))
         .await;

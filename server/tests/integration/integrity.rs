@@ -604,6 +604,13 @@ async fn the_audit_export_streams_every_record(b: Backend) {
         (r.status, r.error_field()),
         (StatusCode::UNPROCESSABLE_ENTITY, "format")
     );
+    // A parameter the export does not take (a typo of a filter) is refused by name, not
+    // ignored, which would export more than was asked for.
+    let r = ada.get("/api/v1/audit/export?format=csv&actoor=ada").await;
+    assert_eq!(
+        (r.status, r.error_field()),
+        (StatusCode::BAD_REQUEST, "actoor")
+    );
     let r = app.anonymous().get("/api/v1/audit/export?format=csv").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

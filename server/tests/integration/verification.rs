@@ -251,7 +251,7 @@ async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backe
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let mut limited = false;
-    for _ in 0..40 {
+    for _ in 0..60 {
         let r = stranger
             .post("/api/v1/tokens/introspect", ask.clone())
             .await;

@@ -175,16 +175,36 @@ async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Ba
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, body) = check(
-        &app,
-        &deploy_token,
-        &format!("?permission=deploy:production&workspace=prod&workspace_id={prod}"),
-    )
-    .await;
+    // Both: only the workspace that is both meets the requirement.
+    let both = |name: &str, id: &str| {
+        format!("?permission=deploy:production&workspace={name}&workspace_id={id}")
+    };
     assert_eq!(
-        (status, body["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("workspace_id")),
-        "{body}"
+        check(&app, &deploy_token, &both("prod", &prod)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        check(&app, &deploy_token, &both("staging", &prod)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // A workspace alone: the token may act there at all (not narrowed to other workspaces).
+    let r = ada
+        .post(
+            "/api/v1/tokens/create",
+            json!({"service_account_id": deployer, "name": "staging-only", "workspaces": ["staging"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let staging_only = r.body["secret"].as_str().unwrap().to_string();
+    let alone = format!("?workspace_id={prod}");
+    assert_eq!(check(&app, &deploy_token, &alone).await.0, StatusCode::OK);
+    assert_eq!(
+        check(&app, &staging_only, &alone).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        check(&app, &staging_only, "?workspace=staging").await.0,
+        StatusCode::OK
     );
 
     // Mallory keeps workspaces and holds deploy:production in staging only.
