@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod auth_failures;
 mod groups;
+mod health;
 mod housekeeping;
 mod named;
 mod notices;
@@ -36,7 +37,7 @@ pub use typed::Scopes;
 pub use usage::UsageBatch;
 pub use users::{NewUser, UserRow};
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
@@ -45,12 +46,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Runs `$body` with `$p` bound to the pool, whichever dialect it is.
+/// Runs `$body` with `$p` bound to the pool, whichever dialect it is, guarded by the database's
+/// health (see `health`): while the database cannot be reached, it answers at once.
 macro_rules! on_pool {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite($p, _) => $body,
-            $crate::store::Db::Postgres($p, _) => $body,
+            $crate::store::Db::Sqlite($p, w) => w.health.guard(async { $body }).await,
+            $crate::store::Db::Postgres($p, w) => w.health.guard(async { $body }).await,
         }
     };
 }
@@ -107,7 +109,7 @@ impl From<sqlx::Error> for StoreError {
 /// Whether an error means "the database is not there right now" rather than "this request
 /// is wrong": no connection (refused, reset, timed out), or PostgreSQL shutting down or
 /// starting up (SQLSTATE class 08, and 57P01–57P03).
-fn is_unavailable(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Io(_)
         | sqlx::Error::PoolTimedOut
@@ -139,17 +141,21 @@ pub enum Db {
 ///
 /// It also counts the write transactions this process has committed, so that what is cached
 /// from a read (`services::credential_cache`) can tell that this process changed something since.
+///
+/// It carries the database's health too, which every pool operation consults.
 #[derive(Clone, Debug)]
 pub struct Writers {
     slots: Arc<Semaphore>,
     commits: Arc<AtomicU64>,
+    health: Arc<health::Health>,
 }
 
 impl Writers {
-    fn new(slots: usize) -> Self {
+    fn new(slots: usize, probe: health::Probe) -> Self {
         Writers {
             slots: Arc::new(Semaphore::new(slots)),
             commits: Arc::default(),
+            health: health::Health::new(probe),
         }
     }
 }
@@ -182,12 +188,16 @@ impl Db {
     /// (`sqlite://file.db`, `sqlite::memory:`) for SQLite, creating the file if missing.
     pub async fn connect(url: &str) -> StoreResult<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(POSTGRES_CONNECTIONS)
                 .acquire_timeout(WAIT_FOR_DATABASE)
-                .connect(url)
+                .connect_with(options.clone())
                 .await?;
-            let writers = Writers::new(POSTGRES_CONNECTIONS as usize / 2);
+            let writers = Writers::new(
+                POSTGRES_CONNECTIONS as usize / 2,
+                health::Probe::Postgres(options),
+            );
             return Ok(Db::Postgres(pool, writers));
         }
         // Checks read beside an open write transaction, so one connection is not enough; and an
@@ -206,9 +216,12 @@ impl Db {
         let pool = SqlitePoolOptions::new()
             .max_connections(SQLITE_CONNECTIONS)
             .acquire_timeout(WAIT_FOR_DATABASE)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
-        Ok(Db::Sqlite(pool, Writers::new(1)))
+        Ok(Db::Sqlite(
+            pool,
+            Writers::new(1, health::Probe::Sqlite(options)),
+        ))
     }
 
     /// Brings the schema up to date; safe to run on every start.
@@ -248,8 +261,11 @@ impl Db {
             commits: writers.commits.clone(),
         };
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, admitted),
-            Db::Postgres(p, _) => Tx::Postgres(p.begin().await?, admitted),
+            Db::Sqlite(p, w) => Tx::Sqlite(
+                w.health.guard(p.begin_with("BEGIN IMMEDIATE")).await?,
+                admitted,
+            ),
+            Db::Postgres(p, w) => Tx::Postgres(w.health.guard(p.begin()).await?, admitted),
         })
     }
 
@@ -261,7 +277,18 @@ impl Db {
 
     /// Whether the database answers; backs `/readyz`.
     pub async fn ping(&self) -> bool {
-        on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.is_ok())
+        on_pool!(self, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))
+        .is_ok()
+    }
+
+    /// Whether the database is known to be unreachable right now (a probe failed to connect):
+    /// requests then answer 503 at once instead of waiting for a connection.
+    pub fn is_down(&self) -> bool {
+        let (Db::Sqlite(_, writers) | Db::Postgres(_, writers)) = self;
+        writers.health.is_down()
     }
 
     /// `(table, column)` pairs of the live schema, for the test that keeps dialects in step.

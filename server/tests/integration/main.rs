@@ -19,6 +19,7 @@ mod lifecycle;
 mod minting;
 mod notices;
 mod openapi;
+mod outage;
 mod panics;
 mod people_and_rotation;
 mod proxies;
