@@ -1,6 +1,6 @@
 //! `bindings/*`: who holds which role, organization-wide or in a workspace.
 
-use crate::api::auth::Empty;
+use crate::api::Empty;
 use crate::api::Items;
 use crate::domain::{ApiError, Binding, SubjectRef};
 use leptos::prelude::*;

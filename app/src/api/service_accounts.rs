@@ -170,11 +170,11 @@ pub async fn service_account_usage(
 
 /// Deletes an account and all its tokens.
 #[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {
+pub async fn delete_service_account(id: String) -> Result<crate::api::Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
     crate::services::service_accounts::delete(&state, &caller, &id).await?;
-    Ok(crate::api::auth::Empty {})
+    Ok(crate::api::Empty {})
 }
 
 /// Enabled accounts and live tokens that need a look: never used, or unused for

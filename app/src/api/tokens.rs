@@ -73,11 +73,11 @@ pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiErr
 
 /// Revokes a token permanently.
 #[server(endpoint = "v1/tokens/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiError> {
+pub async fn revoke_token(id: String) -> Result<crate::api::Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::TokensWrite)?;
     crate::services::tokens::revoke(&state, &caller, &id).await?;
-    Ok(crate::api::auth::Empty {})
+    Ok(crate::api::Empty {})
 }
 
 /// Answer of `tokens/revoke-all`.

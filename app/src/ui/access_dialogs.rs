@@ -2,9 +2,9 @@
 //! in a workspace), and confirming a deletion.
 
 use super::components::{run_call, FieldError, FormError, Modal, TextField};
-use crate::api::access::list_roles;
 use crate::api::bindings::grant_binding;
-use crate::api::directory::list_workspaces;
+use crate::api::roles::list_roles;
+use crate::api::workspaces::list_workspaces;
 use crate::domain::{ApiError, SubjectRef};
 use leptos::prelude::*;
 use std::future::Future;

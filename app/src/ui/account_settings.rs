@@ -8,7 +8,7 @@
 
 use super::components::{run_call, FieldError, FormError};
 use super::posted::{posted_error, posted_form};
-use crate::api::members::change_password;
+use crate::api::auth::change_password;
 use crate::domain::check_password;
 use leptos::html;
 use leptos::prelude::*;

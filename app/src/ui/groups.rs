@@ -7,7 +7,7 @@ use super::components::{may, run_call, FormError, Modal};
 use super::confirm::ConfirmDialog;
 use super::toast::toaster;
 use crate::api::bindings::{list_bindings, revoke_binding};
-use crate::api::directory::{
+use crate::api::groups::{
     add_group_members, create_group, delete_group, list_groups, remove_group_members,
 };
 use crate::api::members::list_members;

@@ -4,10 +4,9 @@
 
 use super::components::{may, run_call, FieldError, FormError, Modal, TextField};
 use super::toast::toaster;
-use crate::api::access::{
-    create_role, declare_permission, delete_role, list_permissions, list_roles, update_role,
-};
 use crate::api::bindings::list_bindings;
+use crate::api::permissions::{declare_permission, list_permissions};
+use crate::api::roles::{create_role, delete_role, list_roles, update_role};
 use crate::domain::{ApiError, Binding, Permission, PermissionInfo, RoleInfo};
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -10,8 +10,7 @@
 
 use super::components::{run_call, FieldError, FormError};
 use super::posted::{posted_error, posted_form, posted_value, PostedForm};
-use crate::api::auth::{check_setup_link, complete_setup};
-use crate::api::members::{accept_invitation, check_invitation};
+use crate::api::setup::{accept_invitation, check_invitation, check_setup_link, complete_setup};
 use crate::domain::{check_password, DisplayName, EmailAddress};
 use leptos::html;
 use leptos::prelude::*;

@@ -5,7 +5,7 @@ use super::components::may;
 use super::confirm::ConfirmDialog;
 use super::toast::toaster;
 use crate::api::bindings::list_bindings;
-use crate::api::directory::{create_workspace, delete_workspace, list_workspaces};
+use crate::api::workspaces::{create_workspace, delete_workspace, list_workspaces};
 use crate::domain::{Binding, Permission, Workspace};
 use leptos::prelude::*;
 use leptos_meta::Title;
