@@ -18,7 +18,7 @@ pub async fn effective_access(
         Permission::ServiceAccountsRead
     };
     let (state, caller) = authorized(needs)?;
-    let items = crate::services::explain::effective(&state, &caller, subject).await?;
+    let items = crate::services::access::explain::effective(&state, &caller, subject).await?;
     Ok(Items { items })
 }
 
@@ -36,7 +36,7 @@ pub async fn explain_access(
 ) -> Result<Explanation, ApiError> {
     use crate::api::prelude::*;
     use crate::domain::{Permission, SubjectType};
-    use crate::services::explain::{explain, ExplainTarget};
+    use crate::services::access::explain::{explain, ExplainTarget};
     let target = match (subject, token_id) {
         (Some(s), None) => ExplainTarget::Subject(s),
         (None, Some(t)) => ExplainTarget::Token(t),

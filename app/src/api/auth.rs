@@ -22,7 +22,7 @@ pub async fn login(
     #[server(default)] organization: Option<String>,
 ) -> Result<LoginResponse, ApiError> {
     use crate::api::context::{request_meta, session_cookie, set_session_cookie, state};
-    use crate::services::sign_in::{sign_in, SignInInput};
+    use crate::services::people::sign_in::{sign_in, SignInInput};
     let state = state();
     let input = SignInInput {
         email,
@@ -39,7 +39,7 @@ pub async fn login(
 #[server(endpoint = "v1/auth/logout", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn logout() -> Result<Empty, ApiError> {
     use crate::api::context::{append_header, session_cookie, signed_in, state};
-    use crate::services::sessions::{cleared_session_cookie, sign_out};
+    use crate::services::people::sessions::{cleared_session_cookie, sign_out};
     let state = state();
     let caller = signed_in()?;
     sign_out(&state, &caller, session_cookie().as_deref()).await?;
@@ -100,9 +100,13 @@ pub async fn change_password(
     use crate::api::context::{set_session_cookie, signed_in_person, state};
     let caller = signed_in_person()?;
     let state = state();
-    let session =
-        crate::services::members::change_password(&state, &caller, current_password, new_password)
-            .await?;
+    let session = crate::services::people::members::change_password(
+        &state,
+        &caller,
+        current_password,
+        new_password,
+    )
+    .await?;
     set_session_cookie(&state, &session);
     Ok(Empty {})
 }

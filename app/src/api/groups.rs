@@ -18,7 +18,7 @@ pub struct GroupResponse {
 pub async fn list_groups() -> Result<Items<Group>, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    let items = crate::services::groups::list(&state, &caller).await?;
+    let items = crate::services::access::groups::list(&state, &caller).await?;
     Ok(Items { items })
 }
 
@@ -29,7 +29,7 @@ pub async fn create_group(
     description: Option<String>,
 ) -> Result<GroupResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::named::{create, GROUPS};
+    use crate::services::access::named::{create, GROUPS};
     let (state, caller) = authorized(Permission::GroupsWrite)?;
     let row = create(&state, &caller, GROUPS, &name, description.as_deref()).await?;
     Ok(GroupResponse {
@@ -45,7 +45,7 @@ pub async fn update_group(
     description: Option<String>,
 ) -> Result<GroupResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::named::{update, GROUPS};
+    use crate::services::access::named::{update, GROUPS};
     let (state, caller) = authorized(Permission::GroupsWrite)?;
     let row = update(
         &state,
@@ -56,7 +56,7 @@ pub async fn update_group(
         description.as_deref(),
     )
     .await?;
-    let group = crate::services::groups::list(&state, &caller)
+    let group = crate::services::access::groups::list(&state, &caller)
         .await?
         .into_iter()
         .find(|g| g.id == row.id)
@@ -68,7 +68,7 @@ pub async fn update_group(
 #[server(endpoint = "v1/groups/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_group(id: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::named::{delete, GROUPS};
+    use crate::services::access::named::{delete, GROUPS};
     let (state, caller) = authorized(Permission::GroupsWrite)?;
     delete(&state, &caller, GROUPS, &id).await?;
     Ok(Empty {})
@@ -102,7 +102,7 @@ async fn change_members(
     add: bool,
 ) -> Result<GroupResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::groups::{change_members, Members};
+    use crate::services::access::groups::{change_members, Members};
     let (state, caller) = authorized(Permission::GroupsWrite)?;
     let who = Members {
         service_account_ids: service_account_ids.unwrap_or_default(),

@@ -26,7 +26,7 @@ pub async fn list_members(
 ) -> Result<Page<User>, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized_person(Permission::MembersRead)?;
-    crate::services::members::list(&state, &caller, page, per_page).await
+    crate::services::people::members::list(&state, &caller, page, per_page).await
 }
 
 /// Invites a person: answers a one-time setup link (valid 7 days) to hand them.
@@ -41,7 +41,8 @@ pub async fn invite_member(
     let (state, caller) = authorized_person(Permission::MembersWrite)?;
     let roles = roles.unwrap_or_default();
     let (member, secret) =
-        crate::services::members::invite(&state, &caller, &email, &name, &role, &roles).await?;
+        crate::services::people::members::invite(&state, &caller, &email, &name, &role, &roles)
+            .await?;
     let setup_url = format!("{}/setup?invite={secret}", state.config.public_url);
     Ok(Invitation { member, setup_url })
 }
@@ -56,6 +57,7 @@ pub async fn update_member(
     use crate::api::prelude::*;
     let (state, caller) = authorized_person(Permission::MembersWrite)?;
     let member =
-        crate::services::members::update(&state, &caller, &id, role.as_deref(), disabled).await?;
+        crate::services::people::members::update(&state, &caller, &id, role.as_deref(), disabled)
+            .await?;
     Ok(MemberResponse { member })
 }

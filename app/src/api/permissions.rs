@@ -18,7 +18,7 @@ pub struct PermissionResponse {
 pub async fn list_permissions() -> Result<Items<PermissionInfo>, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    let items = crate::services::roles::list_permissions(&state, &caller).await?;
+    let items = crate::services::access::roles::list_permissions(&state, &caller).await?;
     Ok(Items { items })
 }
 
@@ -30,9 +30,13 @@ pub async fn declare_permission(
 ) -> Result<PermissionResponse, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::RolesWrite)?;
-    let permission =
-        crate::services::roles::declare_permission(&state, &caller, &name, description.as_deref())
-            .await?;
+    let permission = crate::services::access::roles::declare_permission(
+        &state,
+        &caller,
+        &name,
+        description.as_deref(),
+    )
+    .await?;
     Ok(PermissionResponse { permission })
 }
 
@@ -41,6 +45,6 @@ pub async fn declare_permission(
 pub async fn retire_permission(name: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::RolesWrite)?;
-    crate::services::roles::retire_permission(&state, &caller, &name).await?;
+    crate::services::access::roles::retire_permission(&state, &caller, &name).await?;
     Ok(Empty {})
 }

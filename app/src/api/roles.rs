@@ -17,7 +17,7 @@ pub struct RoleResponse {
 pub async fn list_roles() -> Result<Items<RoleInfo>, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    let items = crate::services::roles::list_roles(&state, &caller).await?;
+    let items = crate::services::access::roles::list_roles(&state, &caller).await?;
     Ok(Items { items })
 }
 
@@ -29,7 +29,7 @@ pub async fn create_role(
     permissions: Vec<String>,
 ) -> Result<RoleResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::roles::{create_role, RoleInput};
+    use crate::services::access::roles::{create_role, RoleInput};
     let (state, caller) = authorized(Permission::RolesWrite)?;
     let input = RoleInput {
         name: Some(name),
@@ -49,7 +49,7 @@ pub async fn update_role(
     permissions: Option<Vec<String>>,
 ) -> Result<RoleResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::roles::{update_role, RoleInput};
+    use crate::services::access::roles::{update_role, RoleInput};
     let (state, caller) = authorized(Permission::RolesWrite)?;
     let input = RoleInput {
         name,
@@ -65,6 +65,7 @@ pub async fn update_role(
 pub async fn delete_role(id: String, force: Option<bool>) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::RolesWrite)?;
-    crate::services::roles::delete_role(&state, &caller, &id, force.unwrap_or(false)).await?;
+    crate::services::access::roles::delete_role(&state, &caller, &id, force.unwrap_or(false))
+        .await?;
     Ok(Empty {})
 }

@@ -9,7 +9,7 @@ use leptos::server_fn::codec::Json;
 #[server(endpoint = "v1/setup/check", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn check_setup_link(token: String) -> Result<bool, ApiError> {
     use crate::api::prelude::*;
-    crate::services::setup::setup_link_is_valid(&state(), &token).await
+    crate::services::people::setup::setup_link_is_valid(&state(), &token).await
 }
 
 /// Creates the first administrator and organization from a one-time setup link, and signs in.
@@ -23,8 +23,8 @@ pub async fn complete_setup(
     password: String,
 ) -> Result<LoginResponse, ApiError> {
     use crate::api::context::{request_meta, set_session_cookie, state};
-    use crate::services::sessions::start_session;
-    use crate::services::setup::{create_admin, NewAdmin};
+    use crate::services::people::sessions::start_session;
+    use crate::services::people::setup::{create_admin, NewAdmin};
     let state = state();
     let input = NewAdmin {
         org_slug,
@@ -43,7 +43,7 @@ pub async fn complete_setup(
 #[server(endpoint = "v1/setup/invitation", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn check_invitation(token: String) -> Result<Option<User>, ApiError> {
     use crate::api::prelude::*;
-    crate::services::members::invitation(&state(), &token).await
+    crate::services::people::members::invitation(&state(), &token).await
 }
 
 /// Sets the invited person's password and signs them in.
@@ -51,9 +51,13 @@ pub async fn check_invitation(token: String) -> Result<Option<User>, ApiError> {
 pub async fn accept_invitation(token: String, password: String) -> Result<LoginResponse, ApiError> {
     use crate::api::context::{request_meta, set_session_cookie, state};
     let state = state();
-    let (user, session) =
-        crate::services::members::accept_invitation(&state, &token, password, &request_meta())
-            .await?;
+    let (user, session) = crate::services::people::members::accept_invitation(
+        &state,
+        &token,
+        password,
+        &request_meta(),
+    )
+    .await?;
     set_session_cookie(&state, &session);
     Ok(LoginResponse { user })
 }

@@ -16,7 +16,7 @@ pub struct WorkspaceResponse {
 #[server(endpoint = "v1/workspaces/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_workspaces() -> Result<Items<Workspace>, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::named::{workspace_to_api, WORKSPACES};
+    use crate::services::access::named::{workspace_to_api, WORKSPACES};
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let rows = state
         .db
@@ -35,7 +35,7 @@ pub async fn create_workspace(
     description: Option<String>,
 ) -> Result<WorkspaceResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::named::{create, workspace_to_api, WORKSPACES};
+    use crate::services::access::named::{create, workspace_to_api, WORKSPACES};
     let (state, caller) = authorized(Permission::WorkspacesWrite)?;
     let row = create(&state, &caller, WORKSPACES, &name, description.as_deref()).await?;
     Ok(WorkspaceResponse {
@@ -51,7 +51,7 @@ pub async fn update_workspace(
     description: Option<String>,
 ) -> Result<WorkspaceResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::named::{update, workspace_to_api, WORKSPACES};
+    use crate::services::access::named::{update, workspace_to_api, WORKSPACES};
     let (state, caller) = authorized(Permission::WorkspacesWrite)?;
     let row = update(
         &state,
@@ -71,7 +71,7 @@ pub async fn update_workspace(
 #[server(endpoint = "v1/workspaces/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_workspace(id: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::named::{delete, WORKSPACES};
+    use crate::services::access::named::{delete, WORKSPACES};
     let (state, caller) = authorized(Permission::WorkspacesWrite)?;
     delete(&state, &caller, WORKSPACES, &id).await?;
     Ok(Empty {})

@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
-use app::services::setup::{create_admin, NewAdmin};
-use app::services::webhook_policy::{parse_networks, WebhookPolicy};
+use app::services::notices::webhook_policy::{parse_networks, WebhookPolicy};
+use app::services::people::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::Db;

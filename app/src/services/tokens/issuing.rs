@@ -1,17 +1,19 @@
 //! API tokens: issuing (secret shown once), listing, revoking.
 
-use super::audit::{event, AuditAction, Target};
-use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
-use super::minting::{lifetime_within_policy, lowered_cap, mint_limits, narrowing};
-use super::service_accounts::check_ceiling;
-use super::token_verification::effective_role;
-use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
 use crate::domain::{
     parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, SessionJson, Token,
     TokenStatus,
 };
+use crate::services::access::minting::{
+    lifetime_within_policy, lowered_cap, mint_limits, narrowing,
+};
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use crate::services::service_accounts::check_ceiling;
+use crate::services::tokens::verification::effective_role;
+use crate::services::{on_unique, Caller};
 use crate::state::AppState;
 use crate::store::{NewToken, ReplacedSecret, Scopes, TokenRow};
 

@@ -3,8 +3,8 @@
 //! effective permissions `whoami` and introspection report. Every credential reads the current
 //! version, so a change made through any replica makes the old entries miss on the next request.
 
-use super::access::{Grants, SubjectKind};
 use crate::domain::Shared;
+use crate::services::access::{Grants, SubjectKind};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};

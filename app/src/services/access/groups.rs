@@ -1,12 +1,12 @@
 //! Groups: who is in them. Adding someone to a group gives them the group's roles, so only a
 //! caller who holds everything the group gives may change its members.
 
-use super::access::{self, SubjectKind};
-use super::audit::{event, AuditAction, Target};
-use super::clock::rfc3339;
-use super::named::{find, GROUPS};
-use super::Caller;
 use crate::domain::{ApiError, Group, GroupMember, SubjectType};
+use crate::services::access::named::{find, GROUPS};
+use crate::services::access::{self, SubjectKind};
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::clock::rfc3339;
+use crate::services::Caller;
 use crate::state::AppState;
 use std::collections::HashMap;
 
@@ -71,7 +71,10 @@ pub async fn change_members(
     }
     if !who.member_ids.is_empty() {
         // A group's roles reach its members: giving a person roles is for people.
-        super::ceiling::ensure_person_manages_people(caller, "Adding or removing people")?;
+        crate::services::access::ceiling::ensure_person_manages_people(
+            caller,
+            "Adding or removing people",
+        )?;
     }
     let mut tx = state.db.begin().await?;
     tx.bump_access_version(org).await?;
@@ -116,8 +119,14 @@ pub async fn change_members(
                     .ok_or_else(ApiError::internal)?;
                 (SubjectKind::ServiceAccount, a.role)
             };
-            super::ceiling::ensure_caller_covers(state, caller, subject_kind, subject_id, role)
-                .await?;
+            crate::services::access::ceiling::ensure_caller_covers(
+                state,
+                caller,
+                subject_kind,
+                subject_id,
+                role,
+            )
+            .await?;
         }
     }
     for (kind, subject_id, _) in &changed {

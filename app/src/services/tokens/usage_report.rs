@@ -1,10 +1,10 @@
 //! What a service account's automation has been doing: authenticated requests per day and per
 //! token, from the counts the usage batch writes.
 
-use super::clock::{now_ms, DAY_MS};
-use super::usage::day_string;
-use super::Caller;
 use crate::domain::{ApiError, TokenUsage, Usage, UsageDay};
+use crate::services::clock::{now_ms, DAY_MS};
+use crate::services::tokens::usage::day_string;
+use crate::services::Caller;
 use crate::state::AppState;
 
 /// How many days of counts are kept.

@@ -3,16 +3,16 @@
 //! came through, the workspace it applies in). For a token whose account holds the permission,
 //! also what stops the token from using it.
 
-use super::access::{
-    grants_from_rows, list_from_text, role_holds, Access, SubjectKind, TokenLimits,
-};
-use super::clock::now_ms;
-use super::named::{GROUPS, WORKSPACES};
-use super::Caller;
 use crate::domain::{
     ApiError, EffectivePermission, Explanation, Permission, PermissionName, Reason, Role,
     SubjectRef, SubjectType,
 };
+use crate::services::access::named::{GROUPS, WORKSPACES};
+use crate::services::access::{
+    grants_from_rows, list_from_text, role_holds, Access, SubjectKind, TokenLimits,
+};
+use crate::services::clock::now_ms;
+use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::GrantRow;
 use std::sync::Arc;

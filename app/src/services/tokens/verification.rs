@@ -2,15 +2,15 @@
 //! token's state. Never a slow KDF: tokens are 190-bit random secrets, and a slow hash would
 //! only turn every API call into a denial-of-service lever.
 
-use super::access::{self, list_from_text, Access, SubjectKind, TokenLimits};
-use super::audit::AuditAction;
-use super::clock::{now_ms, rfc3339_opt};
-use super::credential_cache::Credential;
-use super::sessions::unavailable;
-use super::{Authenticated, RequestMeta};
 use crate::auth::random::{new_id, sha256_hex};
 use crate::auth::token_secret;
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role};
+use crate::services::access::{self, list_from_text, Access, SubjectKind, TokenLimits};
+use crate::services::audit::AuditAction;
+use crate::services::clock::{now_ms, rfc3339_opt};
+use crate::services::people::sessions::unavailable;
+use crate::services::tokens::credential_cache::Credential;
+use crate::services::{Authenticated, RequestMeta};
 use crate::state::AppState;
 use crate::store::{CredentialRow, NewAuditEvent};
 use std::sync::Arc;
@@ -222,7 +222,7 @@ async fn build_principal(
             id: row.token_id.clone(),
             name: row.token_name.clone(),
             expires_at: rfc3339_opt(row.expires_at),
-            created_at: Some(super::clock::rfc3339(row.token_created_at)),
+            created_at: Some(crate::services::clock::rfc3339(row.token_created_at)),
         }),
         permissions: Default::default(),
         workspaces: Default::default(),

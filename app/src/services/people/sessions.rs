@@ -1,12 +1,12 @@
 //! Browser sessions: opening one, checking the cookie on each request (idle and absolute
 //! limits, with the cookie re-issued as the idle window slides), ending them.
 
-use super::access::{self, Access, SubjectKind};
-use super::audit::{event, AuditAction};
-use super::clock::now_ms;
-use super::{Authenticated, Caller};
 use crate::auth::random::{session_secret, sha256_hex};
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, Scope};
+use crate::services::access::{self, Access, SubjectKind};
+use crate::services::audit::{event, AuditAction};
+use crate::services::clock::now_ms;
+use crate::services::{Authenticated, Caller};
 use crate::state::{AppConfig, AppState};
 use crate::store::{NewSession, Tx};
 

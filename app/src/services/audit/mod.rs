@@ -1,10 +1,12 @@
 //! Building audit records and reading the log. Every mutation calls `event` and inserts the
 //! result in its own transaction; the record holds names and ids, never a secret.
 
-use super::clock::now_ms;
-use super::Caller;
+pub mod export;
+
 use crate::auth::random::new_id;
 use crate::domain::{ApiError, AuditEvent, PrincipalKind};
+use crate::services::clock::now_ms;
+use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRow, NewAuditEvent};
 
@@ -183,7 +185,7 @@ pub struct AuditQuery {
 pub(crate) fn to_api(row: AuditRow) -> AuditEvent {
     AuditEvent {
         id: row.id,
-        at: super::clock::rfc3339(row.at),
+        at: crate::services::clock::rfc3339(row.at),
         actor_kind: row.actor_kind,
         actor_id: row.actor_id,
         actor_name: row.actor_name,
@@ -204,7 +206,7 @@ fn parse_time(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError>
         return Ok(None);
     };
     let parsed = (v.trim() == v)
-        .then(|| super::clock::parse_rfc3339(v))
+        .then(|| crate::services::clock::parse_rfc3339(v))
         .flatten();
     parsed.map(Some).ok_or_else(|| {
         ApiError::invalid(field, "Use an RFC 3339 time such as 2026-11-22T09:30:00Z.")
@@ -243,7 +245,7 @@ pub async fn list(
     caller: &Caller,
     q: AuditQuery,
 ) -> Result<crate::domain::Page<AuditEvent>, ApiError> {
-    let (page, per_page) = super::service_accounts::parse_paging(q.page, q.per_page)?;
+    let (page, per_page) = crate::services::service_accounts::parse_paging(q.page, q.per_page)?;
     let f = filter(&q, per_page, (page - 1) * per_page)?;
     let (rows, total) = state
         .db

@@ -2,15 +2,17 @@
 //! workspace. Nobody binds a role holding permissions they lack (there), nor changes the
 //! bindings of a principal that holds more than they do.
 
-use super::access::{PermSet, SubjectKind};
-use super::audit::{event, AuditAction, Target};
-use super::ceiling::{ensure_caller_covers, ensure_may_grant, ensure_person_manages_people};
-use super::clock::{now_ms, rfc3339};
-use super::named::{find, GROUPS, WORKSPACES};
-use super::roles::resolve_role;
-use super::Caller;
 use crate::auth::random::new_id;
 use crate::domain::{ApiError, Binding, NamedRef, Role, SubjectRef, SubjectType};
+use crate::services::access::ceiling::{
+    ensure_caller_covers, ensure_may_grant, ensure_person_manages_people,
+};
+use crate::services::access::named::{find, GROUPS, WORKSPACES};
+use crate::services::access::roles::resolve_role;
+use crate::services::access::{PermSet, SubjectKind};
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::clock::{now_ms, rfc3339};
+use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::{BindingFilter, BindingRow, NewBinding, Tx};
 
@@ -307,7 +309,7 @@ pub async fn list(
 #[derive(Debug, Clone, Default)]
 pub struct RoleChoice {
     pub builtin: Option<Role>,
-    pub custom: Vec<super::roles::ResolvedRole>,
+    pub custom: Vec<crate::services::access::roles::ResolvedRole>,
 }
 
 /// Resolves `roles` (ids or names), refusing unknown ones naming the field and any the caller
@@ -345,7 +347,7 @@ pub async fn set_org_roles(
     caller: &Caller,
     subject: &SubjectRef,
     subject_name: &str,
-    custom: &[super::roles::ResolvedRole],
+    custom: &[crate::services::access::roles::ResolvedRole],
 ) -> Result<(), ApiError> {
     let org = caller.principal.organization.id.clone();
     let kind = subject.kind.as_str();

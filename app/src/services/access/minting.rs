@@ -3,11 +3,11 @@
 //! them; a token passes on its own cap, at most its scopes, at most its narrowing, and an
 //! expiry no later than its own. The organization's maximum lifetime bounds every token.
 
-use super::access::{Access, PermSet, SubjectKind};
-use super::ceiling::subject_access;
-use super::clock::rfc3339;
-use super::Caller;
 use crate::domain::{ApiError, Permission, PermissionName, Role, Scope};
+use crate::services::access::ceiling::subject_access;
+use crate::services::access::{Access, PermSet, SubjectKind};
+use crate::services::clock::rfc3339;
+use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::{Lock, NamedTable, Tx};
 use std::collections::BTreeSet;

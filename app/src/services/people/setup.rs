@@ -1,13 +1,13 @@
 //! The first administrator: created from the command line, or in the browser through a
 //! one-time setup link printed when the server starts with nobody in the database.
 
-use super::audit::AuditAction;
-use super::clock::{now_ms, rfc3339};
-use super::RequestMeta;
 use crate::auth::random::{new_id, session_secret, sha256_hex};
 use crate::domain::{
     check_password, ApiError, DisplayName, EmailAddress, ResourceName, Role, User,
 };
+use crate::services::audit::AuditAction;
+use crate::services::clock::{now_ms, rfc3339};
+use crate::services::RequestMeta;
 use crate::state::AppState;
 use crate::store::{NewAuditEvent, NewUser, StoreError};
 

@@ -3,7 +3,7 @@
 //! day), and a background task writes the batch every few seconds. Losing at most one interval
 //! on a crash is an accepted trade for keeping verification a read-only lookup.
 
-use super::clock::DAY_MS;
+use crate::services::clock::DAY_MS;
 use crate::store::{Db, UsageBatch};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -115,7 +115,7 @@ impl UsageRecorder {
 
 /// `YYYY-MM-DD` (UTC) of a day index (days since the epoch).
 pub fn day_string(day: i64) -> String {
-    super::clock::rfc3339(day * DAY_MS)[..10].to_string()
+    crate::services::clock::rfc3339(day * DAY_MS)[..10].to_string()
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@
 //! about it: all of them follow from the row and the access version the row carries, so they
 //! are exactly as fresh as the row, and a hit skips building them (and writing their JSON).
 
-use super::Authenticated;
 use crate::domain::{Introspection, Shared, WhoamiResponse};
+use crate::services::Authenticated;
 use crate::store::CredentialRow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -3,17 +3,17 @@
 //! they do not hold themselves. Every change bumps the organization's access version and is
 //! audited in the same transaction.
 
-use super::access::PermSet;
-use super::audit::{event, AuditAction, Target};
-use super::ceiling::{ensure_may_grant, ensure_person_manages_people};
-use super::clock::now_ms;
-use super::minting::parse_permission_list;
-use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::domain::{
     parse_description, ApiError, Permission, PermissionInfo, PermissionKind, PermissionName,
     ResourceName, Role, RoleInfo,
 };
+use crate::services::access::ceiling::{ensure_may_grant, ensure_person_manages_people};
+use crate::services::access::minting::parse_permission_list;
+use crate::services::access::PermSet;
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::clock::now_ms;
+use crate::services::{on_unique, Caller};
 use crate::state::AppState;
 use crate::store::{NamedTable, NewNamed, Tx};
 use std::collections::{BTreeSet, HashMap};

@@ -1,9 +1,9 @@
 //! Exporting the audit log as a stream: records are read in keyset batches and written out as
 //! they come, so an export of any size holds one batch in memory, never the whole log.
 
-use super::audit::{filter, to_api, AuditQuery};
-use super::Caller;
 use crate::domain::{ApiError, AuditEvent, ExportFormat};
+use crate::services::audit::{filter, to_api, AuditQuery};
+use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::AuditCursor;
 use futures::stream::{self, Stream};

@@ -1,13 +1,13 @@
 //! Members (people): listing, adding with a one-time link, role and disable changes, and
 //! password changes. The last active admin of an organization always stays one.
 
-use super::attempt_limits::{self, PASSWORD_CHANGE};
-use super::audit::{event, failure, AuditAction, Target};
-use super::clock::{now_ms, rfc3339};
-use super::sessions::open_session;
-use super::{on_unique, Caller};
 use crate::auth::random::{new_id, session_secret, sha256_hex};
 use crate::domain::{check_password, ApiError, DisplayName, EmailAddress, Role, User};
+use crate::services::audit::{event, failure, AuditAction, Target};
+use crate::services::clock::{now_ms, rfc3339};
+use crate::services::people::attempt_limits::{self, PASSWORD_CHANGE};
+use crate::services::people::sessions::open_session;
+use crate::services::{on_unique, Caller};
 use crate::state::AppState;
 use crate::store::{NewUser, UserRow};
 
@@ -32,7 +32,7 @@ pub async fn list(
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> Result<crate::domain::Page<User>, ApiError> {
-    let (page, per_page) = super::service_accounts::parse_paging(page, per_page)?;
+    let (page, per_page) = crate::services::service_accounts::parse_paging(page, per_page)?;
     let (rows, total) = state
         .db
         .list_members(
@@ -63,13 +63,13 @@ pub async fn invite(
 ) -> Result<(User, String), ApiError> {
     let email = EmailAddress::parse("email", email)?.into_string();
     let name = DisplayName::parse("name", name)?.into_string();
-    let role = super::ceiling::parse_granted_role(caller, role)?;
+    let role = crate::services::access::ceiling::parse_granted_role(caller, role)?;
     let now = now_ms();
     let id = new_id("usr");
     let secret = session_secret();
     let org = &caller.principal.organization.id;
     let mut tx = state.db.begin().await?;
-    let choice = super::bindings::resolve_roles(&mut tx, caller, roles).await?;
+    let choice = crate::services::access::bindings::resolve_roles(&mut tx, caller, roles).await?;
     let role = role.max(choice.builtin.unwrap_or(Role::Viewer));
     tx.insert_user(&NewUser {
         id: &id,
@@ -104,7 +104,14 @@ pub async fn invite(
             kind: crate::domain::SubjectType::Member,
             id: id.clone(),
         };
-        super::bindings::set_org_roles(&mut tx, caller, &subject, &email, &choice.custom).await?;
+        crate::services::access::bindings::set_org_roles(
+            &mut tx,
+            caller,
+            &subject,
+            &email,
+            &choice.custom,
+        )
+        .await?;
     }
     let row = tx.member(org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
@@ -123,7 +130,7 @@ pub async fn update(
     disabled: Option<bool>,
 ) -> Result<User, ApiError> {
     let role = role
-        .map(|r| super::ceiling::parse_granted_role(caller, r))
+        .map(|r| crate::services::access::ceiling::parse_granted_role(caller, r))
         .transpose()?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
@@ -132,10 +139,10 @@ pub async fn update(
         .await?
         .ok_or_else(|| ApiError::not_found("Member"))?;
     let current_role = current.role;
-    super::ceiling::ensure_caller_covers(
+    crate::services::access::ceiling::ensure_caller_covers(
         state,
         caller,
-        super::access::SubjectKind::Member,
+        crate::services::access::SubjectKind::Member,
         &current.id,
         current_role,
     )
@@ -247,7 +254,7 @@ pub async fn accept_invitation(
     state: &AppState,
     secret: &str,
     new_password: String,
-    meta: &super::RequestMeta,
+    meta: &crate::services::RequestMeta,
 ) -> Result<(User, String), ApiError> {
     check_password("password", &new_password)?;
     let hash = sha256_hex(secret);

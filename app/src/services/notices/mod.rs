@@ -3,11 +3,13 @@
 //! database (a unique index on token and kind), so it is sent once across restarts and replicas;
 //! delivery is leased per attempt and retried with exponential backoff.
 
-use super::audit::{event, AuditAction, Target};
-use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
-use super::{webhook_policy, Caller};
+pub mod webhook_policy;
+
 use crate::auth::random::new_id;
 use crate::domain::{ApiError, Delivery};
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::{Attempt, ExpiringToken, NewNotice, NoticeRow};
 use hmac::{Hmac, Mac};
@@ -326,7 +328,7 @@ mod tests {
     #[test]
     fn a_lease_outlasts_a_delivery() {
         let lease = crate::state::NoticeTimings::default().lease_ms;
-        let timeout = crate::services::webhook_policy::CLIENT_TIMEOUT.as_millis() as i64;
+        let timeout = crate::services::notices::webhook_policy::CLIENT_TIMEOUT.as_millis() as i64;
         assert!(
             lease >= 2 * timeout,
             "{lease} ms against a {timeout} ms timeout"

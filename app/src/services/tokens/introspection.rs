@@ -3,14 +3,14 @@
 //! verify the presented token exactly as Steward's own API does, so revoking, expiring,
 //! disabling or deleting takes effect on them at once, on every replica.
 
-use super::access::describe;
-use super::clock::parse_rfc3339;
-use super::token_verification::{principal_from_token, Presented};
-use super::{authorize, Authenticated, Caller, RequestMeta};
 use crate::domain::{
     ApiError, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName, Scope, Shared,
     TokenFacts,
 };
+use crate::services::access::describe;
+use crate::services::clock::parse_rfc3339;
+use crate::services::tokens::verification::{principal_from_token, Presented};
+use crate::services::{authorize, Authenticated, Caller, RequestMeta};
 use crate::state::AppState;
 
 /// What a token may do, for a service account's token that authenticated; `None` for a person.
@@ -240,9 +240,12 @@ async fn required_workspace(
     if name.is_none() && id.is_none() {
         return Ok(None);
     }
-    let ids =
-        super::access::workspace_ids(state, &auth.principal.organization.id, auth.access.version)
-            .await?;
+    let ids = crate::services::access::workspace_ids(
+        state,
+        &auth.principal.organization.id,
+        auth.access.version,
+    )
+    .await?;
     let by_name = name
         .map(|name| {
             ids.get(&name)

@@ -3,8 +3,8 @@
 //! view `whoami` and introspection report. Each is kept per organization access version, so a
 //! change made through any replica is seen on the next request.
 
-use super::access::{grants_from_rows, Access, Grants, SubjectKind};
-use super::access_cache::{Effective, EffectiveKey};
+use crate::services::access::cache::{Effective, EffectiveKey};
+use crate::services::access::{grants_from_rows, Access, Grants, SubjectKind};
 use std::collections::HashMap;
 use std::sync::Arc;
 

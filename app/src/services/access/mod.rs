@@ -6,8 +6,18 @@
 //! kept in memory for as long as the organization's access version (read with every credential)
 //! stays the same, so a change made through any replica takes effect on the next request.
 
-pub use super::access_lookup::{declared_names, describe, grants, workspace_ids};
+pub mod bindings;
+pub mod cache;
+pub mod ceiling;
+pub mod explain;
+pub mod groups;
+pub mod lookup;
+pub mod minting;
+pub mod named;
+pub mod roles;
+
 use crate::domain::{Permission, Role, Scope};
+pub use lookup::{declared_names, describe, grants, workspace_ids};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 

@@ -1,9 +1,9 @@
 //! Nobody acts above themselves: a caller may grant only what they hold, and may act on a
 //! service account or a person only when they hold everything it holds.
 
-use super::access::{self, Access, PermSet, SubjectKind};
-use super::Caller;
 use crate::domain::{ApiError, Permission, Role};
+use crate::services::access::{self, Access, PermSet, SubjectKind};
+use crate::services::Caller;
 use crate::state::AppState;
 use std::sync::Arc;
 

@@ -1,14 +1,14 @@
 //! Signing a person in: the password check (bounded argon2, the same cost for unknown emails),
 //! the per-account failure limit, the audit record, and a fresh session.
 
-use super::attempt_limits::{self, SIGN_IN};
-use super::audit::AuditAction;
-use super::clock::now_ms;
-use super::sessions::open_session;
-use super::RequestMeta;
 use crate::auth::password::Busy;
 use crate::auth::random::{new_id, sha256_hex};
 use crate::domain::{ApiError, EmailAddress, ResourceName, User};
+use crate::services::audit::AuditAction;
+use crate::services::clock::now_ms;
+use crate::services::people::attempt_limits::{self, SIGN_IN};
+use crate::services::people::sessions::open_session;
+use crate::services::RequestMeta;
 use crate::state::AppState;
 use crate::store::{NewAuditEvent, UserRow};
 
@@ -122,5 +122,5 @@ pub async fn sign_in(
     tx.insert_audit(&sign_in_event(meta, Some(&user), &email, "success"))
         .await?;
     tx.commit().await?;
-    Ok((super::members::to_api(user), session))
+    Ok((crate::services::people::members::to_api(user), session))
 }

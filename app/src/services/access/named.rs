@@ -2,11 +2,11 @@
 //! service-account names, unique in the organization), each change bumping the access version
 //! and audited in its transaction.
 
-use super::audit::{event, AuditAction, Target};
-use super::clock::{now_ms, rfc3339};
-use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::domain::{parse_description, ApiError, ResourceName};
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::clock::{now_ms, rfc3339};
+use crate::services::{on_unique, Caller};
 use crate::state::AppState;
 use crate::store::{NamedRow, NamedTable, NewNamed, Tx};
 
@@ -170,7 +170,10 @@ pub async fn delete(
     match kind.table {
         NamedTable::Groups => {
             if tx.group_has_people(&current.id).await? {
-                super::ceiling::ensure_person_manages_people(caller, "Deleting this group")?;
+                crate::services::access::ceiling::ensure_person_manages_people(
+                    caller,
+                    "Deleting this group",
+                )?;
             }
             for b in tx.bindings_of_subject(org, "group", &current.id).await? {
                 ensure_may_grant_role(&mut tx, caller, &b.role_id, b.workspace_id.as_deref())
@@ -216,12 +219,12 @@ async fn ensure_may_grant_role(
     workspace_id: Option<&str>,
 ) -> Result<(), ApiError> {
     let org = &caller.principal.organization.id;
-    let role = super::roles::resolve_role(tx, org, role_id).await?;
+    let role = crate::services::access::roles::resolve_role(tx, org, role_id).await?;
     let (set, name) = match &role {
         Some(r) => (r.perm_set(), r.name.as_str()),
         None => (Default::default(), role_id),
     };
-    super::ceiling::ensure_may_grant(
+    crate::services::access::ceiling::ensure_may_grant(
         &caller.access,
         &set,
         workspace_id,

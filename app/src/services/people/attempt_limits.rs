@@ -3,8 +3,8 @@
 //! password) in the database, so every replica and every restart sees the same count. The
 //! per-IP limits in the server's middleware are the other half.
 
-use super::clock::now_ms;
 use crate::domain::ApiError;
+use crate::services::clock::now_ms;
 use crate::state::AppState;
 
 /// How many failures a subject may have within a sliding window.
