@@ -2,19 +2,19 @@
 //! actions, and the dialogs those open (new account and its first token, add token, disable,
 //! delete, revoke).
 
-use super::account_actions::enable_account;
-use super::account_dialogs::{DeleteAccountDialog, DisableAccountDialog};
-use super::account_row::{AccountRow, Expanded, RowRequest};
-use super::bundle::{self, Part};
-use super::copy::CopyButton;
-use super::format::count;
-use super::new_account_dialog::NewAccountDialog;
-use super::toast::{toaster, Toaster};
-use super::token_dialogs::{AddTokenDialog, RevokeTokenDialog, TokenSecretDialog};
-use super::CurrentPrincipal;
 use crate::api::service_accounts::{get_service_account, list_service_accounts};
 use crate::api::tokens::IssuedTokenResponse;
 use crate::domain::{AccountSort, Role, ServiceAccount, Token};
+use crate::ui::bundle::{self, Part};
+use crate::ui::service_accounts::actions::enable_account;
+use crate::ui::service_accounts::dialogs::{DeleteAccountDialog, DisableAccountDialog};
+use crate::ui::service_accounts::new_account::NewAccountDialog;
+use crate::ui::service_accounts::row::{AccountRow, Expanded, RowRequest};
+use crate::ui::service_accounts::tokens::{AddTokenDialog, RevokeTokenDialog, TokenSecretDialog};
+use crate::ui::widgets::copy::CopyButton;
+use crate::ui::widgets::format::count;
+use crate::ui::widgets::toast::{toaster, Toaster};
+use crate::ui::CurrentPrincipal;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -22,7 +22,7 @@ use leptos_router::hooks::use_navigate;
 
 /// The dialog open over the list, if any.
 #[derive(Clone)]
-pub(super) enum ListDialog {
+pub(crate) enum ListDialog {
     NewAccount,
     /// `first`: right after the account was created (Skip instead of Cancel).
     AddToken {
@@ -262,7 +262,7 @@ fn open_add_token(dialog: RwSignal<Option<ListDialog>>, account: ServiceAccount,
 /// What a row's button or menu item asks for: most open a dialog. In the bundle
 /// (`bundle::Part::RowAction`), like the dialogs, so the list page loads without the code of
 /// what only a click needs.
-pub(super) fn act_on_row(
+pub(crate) fn act_on_row(
     r: RowRequest,
     dialog: RwSignal<Option<ListDialog>>,
     changed: Callback<()>,
@@ -281,7 +281,7 @@ pub(super) fn act_on_row(
 
 /// The dialog for `d`; closing one that changed something reloads the list. In the bundle
 /// (`bundle::Part::ListDialog`): its code is fetched the first time a dialog opens.
-pub(super) fn list_dialog(
+pub(crate) fn list_dialog(
     d: ListDialog,
     dialog: RwSignal<Option<ListDialog>>,
     changed: Callback<()>,

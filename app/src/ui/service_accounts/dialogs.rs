@@ -1,13 +1,14 @@
 //! The account dialogs: edit, disable (revoke or suspend tokens), delete (type the name).
 
-use super::account_actions::report_disabled;
-use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
-use super::confirm::ConfirmDialog;
-use super::toast::toaster;
 use crate::api::service_accounts::{
     delete_service_account, disable_service_account, update_service_account,
 };
 use crate::domain::{parse_description, ApiError, ResourceName, ServiceAccount};
+use crate::ui::service_accounts::actions::report_disabled;
+use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::form::{run_call, FieldError, FormError, RoleSelect};
+use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
 
 const FIELDS: &[&str] = &["name", "description", "role"];

@@ -1,12 +1,12 @@
 //! Settings › Workspaces: named scopes inside the organization, and who holds which role in each.
 
-use super::access_dialogs::NameDialog;
-use super::components::may;
-use super::confirm::ConfirmDialog;
-use super::toast::toaster;
 use crate::api::bindings::list_bindings;
 use crate::api::workspaces::{create_workspace, delete_workspace, list_workspaces};
 use crate::domain::{Binding, Permission, Workspace};
+use crate::ui::access::dialogs::NameDialog;
+use crate::ui::may;
+use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

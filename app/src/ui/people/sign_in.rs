@@ -7,12 +7,12 @@
 //!
 //! The form posts to `/login` (keeping `next`), so signing in works without the page's code:
 //! the server answers with the session cookie and a redirect, or with this page again and the
-//! error (`super::posted`). With the code running, the form calls `auth/login` instead.
+//! error (`crate::ui::widgets::posted`). With the code running, the form calls `auth/login` instead.
 
-use super::components::{run_call, FieldError, FormError};
-use super::posted::{posted_error, posted_form, posted_value};
 use crate::api::auth::login;
 use crate::domain::{local_path, percent_encode};
+use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::posted::{posted_error, posted_form, posted_value};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;

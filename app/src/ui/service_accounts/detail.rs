@@ -1,19 +1,21 @@
 //! A service account's page: details, its tokens, and every action on both.
 
-use super::account_access::AccountAccess;
-use super::account_actions::enable_account;
-use super::account_dialogs::{DeleteAccountDialog, DisableAccountDialog, EditAccountDialog};
-use super::format::{when, when_or};
-use super::menu::{MenuItem, RowMenu};
-use super::toast::toaster;
-use super::token_dialogs::{
-    AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
-};
-use super::usage_chart::UsageChart;
-use super::CurrentPrincipal;
 use crate::api::service_accounts::get_service_account;
 use crate::api::tokens::IssuedTokenResponse;
 use crate::domain::{Role, ServiceAccount, Token, TokenStatus};
+use crate::ui::service_accounts::access::AccountAccess;
+use crate::ui::service_accounts::actions::enable_account;
+use crate::ui::service_accounts::dialogs::{
+    DeleteAccountDialog, DisableAccountDialog, EditAccountDialog,
+};
+use crate::ui::service_accounts::tokens::{
+    AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
+};
+use crate::ui::service_accounts::usage_chart::UsageChart;
+use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::menu::{MenuItem, RowMenu};
+use crate::ui::widgets::toast::toaster;
+use crate::ui::CurrentPrincipal;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -203,7 +205,7 @@ fn token_row(
     let capped = (t.role_cap < account_role).then(|| {
         view! { <span class="badge muted-badge" title="Minted by someone with a lower role: the token never acts above it.">{format!("capped at {}", t.role_cap)}</span> }
     });
-    let scopes = super::format::scopes(&t.scopes);
+    let scopes = crate::ui::widgets::format::scopes(&t.scopes);
     let status = match t.status {
         TokenStatus::Expired => {
             Some(view! { <span class="badge danger-badge">"Expired"</span> }.into_any())

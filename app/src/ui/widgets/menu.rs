@@ -54,7 +54,7 @@ impl MenuItem {
 
 /// The menu's items, in order.
 fn items_of(menu: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
-    super::components::elements_in(menu, "[role=menuitem]")
+    crate::ui::widgets::modal::elements_in(menu, "[role=menuitem]")
 }
 
 /// A ⋮ button named `label` (e.g. "Actions for ci-deploy") and the menu it opens; with `text`,

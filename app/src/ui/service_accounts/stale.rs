@@ -3,15 +3,15 @@
 //! one-click action: Disable an account (its tokens are suspended, and Undo enables it again),
 //! Revoke a token (after the usual confirmation, since that cannot be undone).
 
-use super::account_actions::suspend_account;
-use super::components::may;
-use super::format::{when, when_or};
-use super::toast::toaster;
-use super::token_dialogs::RevokeTokenDialog;
 use crate::api::service_accounts::stale_credentials;
 use crate::domain::{
     Permission, StaleAccount, StaleReason, StaleToken, Token, DEFAULT_UNUSED_DAYS,
 };
+use crate::ui::may;
+use crate::ui::service_accounts::actions::suspend_account;
+use crate::ui::service_accounts::tokens::RevokeTokenDialog;
+use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -2,10 +2,6 @@
 //! with search, removing them, and granting the group roles (organization-wide or in a
 //! workspace).
 
-use super::access_dialogs::{GrantRoleDialog, NameDialog};
-use super::components::{may, run_call, FormError, Modal};
-use super::confirm::ConfirmDialog;
-use super::toast::toaster;
 use crate::api::bindings::{list_bindings, revoke_binding};
 use crate::api::groups::{
     add_group_members, create_group, delete_group, list_groups, remove_group_members,
@@ -13,6 +9,12 @@ use crate::api::groups::{
 use crate::api::members::list_members;
 use crate::api::service_accounts::list_service_accounts;
 use crate::domain::{ApiError, Binding, Group, Permission, SubjectRef, SubjectType};
+use crate::ui::access::dialogs::{GrantRoleDialog, NameDialog};
+use crate::ui::may;
+use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::form::{run_call, FormError};
+use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -2,11 +2,11 @@
 //! (Manage, Disable or Enable, Delete service account), and the tokens, shown when the row is
 //! expanded, each with its own ⋮ › Revoke.
 
-use super::bundle::{self, Part};
-use super::format::{when, when_or};
-use super::menu::{MenuItem, RowMenu};
 use crate::api::service_accounts::get_service_account;
 use crate::domain::{ServiceAccount, Token, TokenStatus};
+use crate::ui::bundle::{self, Part};
+use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::menu::{MenuItem, RowMenu};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::collections::HashSet;
@@ -129,7 +129,7 @@ pub fn AccountRow(
 /// The live tokens of one account, loaded when its row is expanded. In the bundle
 /// (`bundle::Part::AccountTokens`), fetched the first time a row opens, so the list page loads
 /// without it.
-pub(super) fn account_tokens(
+pub(crate) fn account_tokens(
     account_id: String,
     writable: bool,
     request: Callback<RowRequest>,
@@ -171,7 +171,7 @@ pub(super) fn account_tokens(
 }
 
 fn token_row(t: Token, writable: bool, request: Callback<RowRequest>) -> impl IntoView {
-    let scopes = super::format::scopes(&t.scopes);
+    let scopes = crate::ui::widgets::format::scopes(&t.scopes);
     let state = match t.status {
         TokenStatus::Expired => " (expired)",
         TokenStatus::Suspended => " (suspended)",

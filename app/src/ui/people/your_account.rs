@@ -2,14 +2,14 @@
 //!
 //! The form posts to this page's own path, so it works before (or without) the page's code:
 //! the server answers a change with a redirect to `?saved=1`, a refusal with the page again
-//! and the error under its field (`super::posted`). With the code running it calls
+//! and the error under its field (`crate::ui::widgets::posted`). With the code running it calls
 //! `auth/change-password` instead, as scripts do. The inputs are read when the form is sent,
 //! not bound to signals, so what was typed before the code arrived stays.
 
-use super::components::{run_call, FieldError, FormError};
-use super::posted::{posted_error, posted_form};
 use crate::api::auth::change_password;
 use crate::domain::check_password;
+use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::posted::{posted_error, posted_form};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;

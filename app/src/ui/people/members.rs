@@ -1,12 +1,13 @@
 //! Settings › Members (admins): people, their roles, adding and disabling them, and a tab with
 //! the service accounts, so every identity is in one place.
 
-use super::components::{run_call, FieldError, FormError, Modal};
-use super::format::{when, when_or};
-use super::toast::toaster;
 use crate::api::members::{invite_member, list_members, update_member, Invitation};
 use crate::api::service_accounts::list_service_accounts;
 use crate::domain::{ApiError, DisplayName, EmailAddress, Role, User};
+use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -1,11 +1,12 @@
 //! Dialogs the access pages share: naming a new workspace or group, granting a role (optionally
 //! in a workspace), and confirming a deletion.
 
-use super::components::{run_call, FieldError, FormError, Modal, TextField};
 use crate::api::bindings::grant_binding;
 use crate::api::roles::list_roles;
 use crate::api::workspaces::list_workspaces;
 use crate::domain::{ApiError, SubjectRef};
+use crate::ui::widgets::form::{run_call, FieldError, FormError, TextField};
+use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 use std::future::Future;
 use std::pin::Pin;

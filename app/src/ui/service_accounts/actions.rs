@@ -3,8 +3,8 @@
 //! is reported in the toast too, since these are one-click actions without a form. The caller
 //! passes its `Toaster` (looked up while its component was built: handlers have no context).
 
-use super::toast::Toaster;
 use crate::api::service_accounts::{disable_service_account, enable_service_account};
+use crate::ui::widgets::toast::Toaster;
 
 /// What refreshes the page after a change (plain closures: a toast's Undo can outlive the
 /// dialog or row that started it).

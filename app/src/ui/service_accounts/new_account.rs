@@ -1,10 +1,11 @@
 //! The New service account dialog: name, description, role and custom roles, checked with the
 //! same rules as the server while typing.
 
-use super::access_dialogs::CustomRolesPicker;
-use super::components::{run_call, FieldError, FormError, Modal, RoleSelect};
 use crate::api::service_accounts::create_service_account;
 use crate::domain::{parse_description, ApiError, ResourceName, Role, ServiceAccount};
+use crate::ui::access::dialogs::CustomRolesPicker;
+use crate::ui::widgets::form::{run_call, FieldError, FormError, RoleSelect};
+use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 
 const FIELDS: &[&str] = &["name", "description", "role", "roles"];

@@ -1,12 +1,13 @@
 //! A service account's access on its page: its roles organization-wide (with Manage roles), its
 //! groups, its roles in workspaces, and its effective access (the explain view as a table).
 
-use super::access_dialogs::{CustomRolesPicker, GrantRoleDialog};
-use super::components::{run_call, FormError, Modal, RoleSelect};
 use crate::api::access::effective_access;
 use crate::api::bindings::revoke_binding;
 use crate::api::service_accounts::update_service_account;
 use crate::domain::{ApiError, Binding, NamedRef, Role, ServiceAccount, SubjectRef, SubjectType};
+use crate::ui::access::dialogs::{CustomRolesPicker, GrantRoleDialog};
+use crate::ui::widgets::form::{run_call, FormError, RoleSelect};
+use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

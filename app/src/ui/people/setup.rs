@@ -3,15 +3,15 @@
 //!
 //! Both forms post to `/setup`, with the link's secret in a hidden field rather than in the
 //! URL, so they work before (or without) the page's code: the server answers with the session
-//! cookie and a redirect, or with this page again and the error (`super::posted`). With the
+//! cookie and a redirect, or with this page again and the error (`crate::ui::widgets::posted`). With the
 //! code running they call `setup/complete` and `setup/accept-invite` instead. The inputs are
 //! read when the form is sent, not bound to signals, so what was typed before the code arrived
 //! stays.
 
-use super::components::{run_call, FieldError, FormError};
-use super::posted::{posted_error, posted_form, posted_value, PostedForm};
 use crate::api::setup::{accept_invitation, check_invitation, check_setup_link, complete_setup};
 use crate::domain::{check_password, DisplayName, EmailAddress};
+use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::posted::{posted_error, posted_form, posted_value, PostedForm};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,12 +2,14 @@
 //! editing a role by ticking permissions grouped by resource, and declaring the organization's
 //! application permissions.
 
-use super::components::{may, run_call, FieldError, FormError, Modal, TextField};
-use super::toast::toaster;
 use crate::api::bindings::list_bindings;
 use crate::api::permissions::{declare_permission, list_permissions};
 use crate::api::roles::{create_role, delete_role, list_roles, update_role};
 use crate::domain::{ApiError, Binding, Permission, PermissionInfo, RoleInfo};
+use crate::ui::may;
+use crate::ui::widgets::form::{run_call, FieldError, FormError, TextField};
+use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeMap;

@@ -1,8 +1,9 @@
 //! The confirmation every destructive action goes through: it says what will happen, can ask
 //! for a name to be typed, shows the server's refusal in place, and is busy while it works.
 
-use super::components::{FormError, Modal};
 use crate::domain::ApiError;
+use crate::ui::widgets::form::FormError;
+use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 use std::future::Future;
 

@@ -1,4 +1,5 @@
-//! A Copy button: puts a text on the clipboard and says so, for secrets and the tenant URL.
+//! Handing a text over: a Copy button that puts it on the clipboard and says so (secrets, the
+//! tenant URL), and a download of it as a file (session.json).
 
 use leptos::prelude::*;
 
@@ -37,4 +38,30 @@ pub fn CopyButton(
         </button>
         <span class="visually-hidden" aria-live="polite">{move || copied.get().then_some(announcement)}</span>
     }
+}
+
+/// Offers `text` as a file download, without a server round trip.
+pub fn download_text(filename: &str, content_type: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(content_type);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = document().create_element("a") {
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
+            a.set_href(&url);
+            a.set_download(filename);
+            a.click();
+        }
+    }
+    // Revoking at once can cancel the download in some browsers; give it a moment.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
 }

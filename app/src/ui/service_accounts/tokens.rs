@@ -1,14 +1,16 @@
 //! The token dialogs: add, refresh, show a secret once, revoke one, revoke all.
 
-use super::components::{download_text, run_call, FieldError, FormError, Modal};
-use super::confirm::ConfirmDialog;
-use super::copy::CopyButton;
 use crate::api::tokens::{
     create_token, refresh_token, revoke_all_tokens, revoke_token, IssuedTokenResponse,
 };
 use crate::domain::{
     parse_description, ApiError, ResourceName, Token, EXPIRY_PRESETS, MAX_EXPIRY_DAYS,
 };
+use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::copy::download_text;
+use crate::ui::widgets::copy::CopyButton;
+use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 
 const TOKEN_FIELDS: &[&str] = &[
