@@ -2,11 +2,11 @@
 //! bounded password hasher, the cache of permissions and the (optional) cache of credentials.
 
 use crate::auth::password::Passwords;
-use crate::services::access_cache::AccessCache;
-use crate::services::credential_cache::CredentialCache;
+use crate::services::access::cache::AccessCache;
+use crate::services::notices::webhook_policy::WebhookPolicy;
 use crate::services::organizations::OrganizationCount;
-use crate::services::usage::UsageRecorder;
-use crate::services::webhook_policy::WebhookPolicy;
+use crate::services::tokens::credential_cache::CredentialCache;
+use crate::services::tokens::usage::UsageRecorder;
 use crate::store::Db;
 use std::sync::Arc;
 
@@ -24,10 +24,10 @@ pub struct AppConfig {
     /// How expiry notices are retried and leased.
     pub notices: NoticeTimings,
     /// How long a credential read from the database answers for again (0: off, at most
-    /// 1,000 ms); see `services::credential_cache`.
+    /// 1,000 ms); see `services::tokens::credential_cache`.
     pub credential_cache_ms: u64,
     /// Which internal networks webhooks may reach (`STEWARD_WEBHOOK_ALLOW_NETWORKS`); none by
-    /// default. See `services::webhook_policy`.
+    /// default. See `services::notices::webhook_policy`.
     pub webhook_policy: WebhookPolicy,
 }
 

@@ -6,8 +6,8 @@
 use app::auth::random::sha256_hex;
 use app::auth::token_secret;
 use app::domain::Role;
-use app::services::setup::{create_admin, NewAdmin};
-use app::services::token_verification::principal_from_token;
+use app::services::people::setup::{create_admin, NewAdmin};
+use app::services::tokens::verification::principal_from_token;
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::{Db, NewAccount, NewToken};

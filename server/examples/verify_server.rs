@@ -8,7 +8,7 @@
 
 use app::auth::random::new_id;
 use app::domain::Role;
-use app::services::setup::{create_admin, NewAdmin};
+use app::services::people::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::{Db, NamedTable, NewAccount, NewBinding, NewNamed, NewToken};

@@ -2,7 +2,7 @@
 //! environment variable, so containers can be configured either way.
 
 use crate::middleware::client_ip::TrustedProxies;
-use app::services::webhook_policy::{parse_networks, WebhookPolicy};
+use app::services::notices::webhook_policy::{parse_networks, WebhookPolicy};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]

@@ -1,9 +1,9 @@
 //! `server`: runs Steward, migrates its database, creates an administrator, seeds a benchmark
 //! database, or precompresses the built site's files.
 
+use app::services::people::setup::{create_admin, first_admin_setup_link, NewAdmin};
 use app::services::seed::{seed, SeedPlan};
 use app::services::settings::upgrade_sealed_secrets;
-use app::services::setup::{create_admin, first_admin_setup_link, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::Db;

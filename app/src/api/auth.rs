@@ -1,5 +1,6 @@
-//! `auth/*`: sign-in, sign-out, who am I, and the first administrator's setup.
+//! `auth/*`: sign-in, sign-out, who am I, and a person's own password.
 
+use crate::api::Empty;
 pub use crate::domain::WhoamiResponse;
 use crate::domain::{ApiError, User};
 use leptos::prelude::*;
@@ -12,10 +13,6 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-/// An empty JSON object, for operations with nothing to return.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Empty {}
-
 /// Signs a person in and sets the session cookie. `organization` (a slug) is needed only when
 /// the email address belongs to people in several organizations.
 #[server(endpoint = "v1/auth/login", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
@@ -25,7 +22,7 @@ pub async fn login(
     #[server(default)] organization: Option<String>,
 ) -> Result<LoginResponse, ApiError> {
     use crate::api::context::{request_meta, session_cookie, set_session_cookie, state};
-    use crate::services::sign_in::{sign_in, SignInInput};
+    use crate::services::people::sign_in::{sign_in, SignInInput};
     let state = state();
     let input = SignInInput {
         email,
@@ -42,7 +39,7 @@ pub async fn login(
 #[server(endpoint = "v1/auth/logout", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn logout() -> Result<Empty, ApiError> {
     use crate::api::context::{append_header, session_cookie, signed_in, state};
-    use crate::services::sessions::{cleared_session_cookie, sign_out};
+    use crate::services::people::sessions::{cleared_session_cookie, sign_out};
     let state = state();
     let caller = signed_in()?;
     sign_out(&state, &caller, session_cookie().as_deref()).await?;
@@ -94,36 +91,22 @@ pub async fn shared_whoami(
     })
 }
 
-/// Whether a first-administrator setup link can still be used (the setup page asks first).
-#[server(endpoint = "v1/setup/check", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn check_setup_link(token: String) -> Result<bool, ApiError> {
-    use crate::api::prelude::*;
-    crate::services::setup::setup_link_is_valid(&state(), &token).await
-}
-
-/// Creates the first administrator and organization from a one-time setup link, and signs in.
-#[server(endpoint = "v1/setup/complete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn complete_setup(
-    token: String,
-    org_name: String,
-    org_slug: String,
-    name: String,
-    email: String,
-    password: String,
-) -> Result<LoginResponse, ApiError> {
-    use crate::api::context::{request_meta, set_session_cookie, state};
-    use crate::services::sessions::start_session;
-    use crate::services::setup::{create_admin, NewAdmin};
+/// A person changes their own password; their other sessions end and this one is replaced.
+#[server(endpoint = "v1/auth/change-password", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<Empty, ApiError> {
+    use crate::api::context::{set_session_cookie, signed_in_person, state};
+    let caller = signed_in_person()?;
     let state = state();
-    let input = NewAdmin {
-        org_slug,
-        org_name,
-        email,
-        name,
-        password,
-    };
-    let user = create_admin(&state, input, Some(&token), &request_meta()).await?;
-    let session = start_session(&state, &user.id).await?;
+    let session = crate::services::people::members::change_password(
+        &state,
+        &caller,
+        current_password,
+        new_password,
+    )
+    .await?;
     set_session_cookie(&state, &session);
-    Ok(LoginResponse { user })
+    Ok(Empty {})
 }

@@ -1,6 +1,6 @@
 //! `bindings/*`: who holds which role, organization-wide or in a workspace.
 
-use crate::api::auth::Empty;
+use crate::api::Empty;
 use crate::api::Items;
 use crate::domain::{ApiError, Binding, SubjectRef};
 use leptos::prelude::*;
@@ -40,9 +40,14 @@ pub async fn grant_binding(
     use crate::api::prelude::*;
     let caller = caller_for(subject.kind)?;
     let state = state();
-    let binding =
-        crate::services::bindings::grant(&state, &caller, subject, &role, workspace.as_deref())
-            .await?;
+    let binding = crate::services::access::bindings::grant(
+        &state,
+        &caller,
+        subject,
+        &role,
+        workspace.as_deref(),
+    )
+    .await?;
     Ok(BindingResponse { binding })
 }
 
@@ -50,7 +55,7 @@ pub async fn grant_binding(
 #[server(endpoint = "v1/bindings/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn revoke_binding(id: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::bindings::{revoke, subject_type_of};
+    use crate::services::access::bindings::{revoke, subject_type_of};
     let state = state();
     let kind = subject_type_of(&state, &signed_in()?, &id).await?;
     let caller = caller_for(kind)?;
@@ -66,7 +71,7 @@ pub async fn list_bindings(
     role: Option<String>,
 ) -> Result<Items<Binding>, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::bindings::{list, ListQuery};
+    use crate::services::access::bindings::{list, ListQuery};
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let q = ListQuery {
         subject,

@@ -3,7 +3,7 @@
 
 use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
 pub use crate::services::authorize;
-use crate::services::sessions::SessionCookie;
+use crate::services::people::sessions::SessionCookie;
 use crate::services::{Authenticated, Caller, RequestMeta};
 use crate::state::AppState;
 use http::request::Parts;
@@ -106,6 +106,6 @@ pub fn append_header(name: http::HeaderName, value: &str) {
 pub fn set_session_cookie(state: &AppState, session: &str) {
     append_header(
         http::header::SET_COOKIE,
-        &crate::services::sessions::new_session_cookie(&state.config, session),
+        &crate::services::people::sessions::new_session_cookie(&state.config, session),
     );
 }

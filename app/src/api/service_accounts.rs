@@ -90,7 +90,8 @@ pub async fn create_service_account(
 #[server(endpoint = "v1/service-accounts/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::{service_accounts, tokens};
+    use crate::services::service_accounts;
+    use crate::services::tokens::issuing as tokens;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let service_account = service_accounts::get(&state, &caller, &id).await?;
     let tokens = tokens::list(&state, &caller, &id).await?;
@@ -165,16 +166,16 @@ pub async fn service_account_usage(
 ) -> Result<crate::domain::Usage, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    crate::services::usage_report::report(&state, &caller, &id, days).await
+    crate::services::tokens::usage_report::report(&state, &caller, &id, days).await
 }
 
 /// Deletes an account and all its tokens.
 #[server(endpoint = "v1/service-accounts/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn delete_service_account(id: String) -> Result<crate::api::auth::Empty, ApiError> {
+pub async fn delete_service_account(id: String) -> Result<crate::api::Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
     crate::services::service_accounts::delete(&state, &caller, &id).await?;
-    Ok(crate::api::auth::Empty {})
+    Ok(crate::api::Empty {})
 }
 
 /// Enabled accounts and live tokens that need a look: never used, or unused for

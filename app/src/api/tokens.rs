@@ -42,7 +42,7 @@ pub async fn create_token(
     workspaces: Option<Vec<String>>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::tokens::{create, NewTokenInput};
+    use crate::services::tokens::issuing::{create, NewTokenInput};
     let (state, caller) = authorized(Permission::TokensWrite)?;
     let input = NewTokenInput {
         service_account_id,
@@ -67,17 +67,18 @@ pub async fn create_token(
 pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    let items = crate::services::tokens::list(&state, &caller, &service_account_id).await?;
+    let items =
+        crate::services::tokens::issuing::list(&state, &caller, &service_account_id).await?;
     Ok(TokenList { items })
 }
 
 /// Revokes a token permanently.
 #[server(endpoint = "v1/tokens/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn revoke_token(id: String) -> Result<crate::api::auth::Empty, ApiError> {
+pub async fn revoke_token(id: String) -> Result<crate::api::Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::TokensWrite)?;
-    crate::services::tokens::revoke(&state, &caller, &id).await?;
-    Ok(crate::api::auth::Empty {})
+    crate::services::tokens::issuing::revoke(&state, &caller, &id).await?;
+    Ok(crate::api::Empty {})
 }
 
 /// Answer of `tokens/revoke-all`.
@@ -99,7 +100,7 @@ pub async fn refresh_token(
     grace_seconds: Option<i64>,
 ) -> Result<IssuedTokenResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::tokens::{refresh, RefreshInput};
+    use crate::services::tokens::issuing::{refresh, RefreshInput};
     let (state, caller) = authorized(Permission::TokensWrite)?;
     let input = RefreshInput {
         id,
@@ -120,6 +121,7 @@ pub async fn refresh_token(
 pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCount, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::TokensWrite)?;
-    let revoked = crate::services::tokens::revoke_all(&state, &caller, &service_account_id).await?;
+    let revoked =
+        crate::services::tokens::issuing::revoke_all(&state, &caller, &service_account_id).await?;
     Ok(RevokedCount { revoked })
 }

@@ -1,7 +1,7 @@
 //! Periodic cleanup: expired sessions, used or expired one-time links, old failure counts.
 
-use super::attempt_limits::LONGEST_WINDOW_MS;
-use super::clock::now_ms;
+use crate::services::clock::now_ms;
+use crate::services::people::attempt_limits::LONGEST_WINDOW_MS;
 use crate::state::AppState;
 
 /// Deletes what has expired; logs what it removed. Errors are logged, never fatal: the next
@@ -10,8 +10,8 @@ pub async fn purge_expired(state: &AppState) {
     let now = now_ms();
     match state
         .db
-        .purge_usage(&super::usage_report::first_day(
-            super::usage_report::KEPT_DAYS,
+        .purge_usage(&crate::services::tokens::usage_report::first_day(
+            crate::services::tokens::usage_report::KEPT_DAYS,
         ))
         .await
     {

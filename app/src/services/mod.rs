@@ -2,37 +2,17 @@
 //! Each mutation is one transaction with its audit event.
 
 pub mod access;
-pub mod access_cache;
-pub mod access_lookup;
-pub mod attempt_limits;
 pub mod audit;
-pub mod audit_export;
-pub mod bindings;
-pub mod ceiling;
 pub mod clock;
-pub mod credential_cache;
-pub mod explain;
-pub mod groups;
 pub mod housekeeping;
-pub mod introspection;
-pub mod members;
-pub mod minting;
-pub mod named;
 pub mod notices;
 pub mod organizations;
-pub mod roles;
+pub mod people;
 pub mod seed;
 pub mod service_accounts;
-pub mod sessions;
 pub mod settings;
-pub mod setup;
-pub mod sign_in;
 pub mod stale;
-pub mod token_verification;
 pub mod tokens;
-pub mod usage;
-pub mod usage_report;
-pub mod webhook_policy;
 
 use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
 use crate::store::StoreError;
@@ -51,7 +31,7 @@ pub struct Authenticated {
     pub access: std::sync::Arc<access::Access>,
     /// The API token's credential it was verified from (`None` for a session): answers that
     /// follow from the credential alone are kept there for as long as it is fresh.
-    pub credential: Option<std::sync::Arc<credential_cache::Credential>>,
+    pub credential: Option<std::sync::Arc<tokens::credential_cache::Credential>>,
 }
 
 /// An authenticated caller together with where the call came from.

@@ -4,12 +4,12 @@
 //! something. `server seed` runs it; it refuses a database that already has people in it, so
 //! it can never mix made-up accounts into a real organization.
 
-use super::clock::now_ms;
-use super::setup::{create_admin, NewAdmin};
-use super::RequestMeta;
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
 use crate::domain::{ApiError, Role};
+use crate::services::clock::now_ms;
+use crate::services::people::setup::{create_admin, NewAdmin};
+use crate::services::RequestMeta;
 use crate::state::AppState;
 use crate::store::{NewAccount, NewToken, UsageBatch};
 

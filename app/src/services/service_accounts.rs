@@ -1,14 +1,14 @@
 //! Service accounts: listing, creating, reading; role ceilings and the audit trail.
 
-use super::access::SubjectKind;
-use super::audit::{event, AuditAction, Target};
-use super::bindings::{resolve_roles, set_org_roles, RoleChoice};
-use super::ceiling::{ensure_caller_covers, parse_granted_role};
-use super::clock::{now_ms, rfc3339, rfc3339_opt};
-use super::{on_unique, Caller};
 use crate::auth::random::new_id;
 use crate::domain::AccountSort;
 use crate::domain::{ApiError, ResourceName, Role, ServiceAccount, SubjectRef, SubjectType};
+use crate::services::access::bindings::{resolve_roles, set_org_roles, RoleChoice};
+use crate::services::access::ceiling::{ensure_caller_covers, parse_granted_role};
+use crate::services::access::SubjectKind;
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::clock::{now_ms, rfc3339, rfc3339_opt};
+use crate::services::{on_unique, Caller};
 use crate::state::AppState;
 use crate::store::{AccountFilter, AccountRow};
 
@@ -104,7 +104,7 @@ pub async fn list(
         sort,
         limit: per_page,
         offset: (page - 1) * per_page,
-        usage_since: super::usage_report::first_day(7),
+        usage_since: crate::services::tokens::usage_report::first_day(7),
     };
     let (rows, total) = state
         .db
@@ -212,14 +212,14 @@ pub async fn roles_of(
     caller: &Caller,
     id: &str,
 ) -> Result<(Vec<crate::domain::Binding>, Vec<crate::domain::NamedRef>), ApiError> {
-    let query = super::bindings::ListQuery {
+    let query = crate::services::access::bindings::ListQuery {
         subject: Some(SubjectRef {
             kind: SubjectType::ServiceAccount,
             id: id.to_string(),
         }),
         ..Default::default()
     };
-    let bindings = super::bindings::list(state, caller, query).await?;
+    let bindings = crate::services::access::bindings::list(state, caller, query).await?;
     let groups = state
         .db
         .groups_of("service_account", id)

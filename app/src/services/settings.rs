@@ -2,11 +2,11 @@
 //! go to with the secret they are signed with. Updates are partial: a field left out stays as it
 //! is, `null` clears it.
 
-use super::audit::{event, AuditAction, Target};
-use super::webhook_policy::{origin_of, parse_webhook_url};
-use super::Caller;
 use crate::auth::sealing::SealingKey;
 use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges, MAX_EXPIRY_DAYS};
+use crate::services::audit::{event, AuditAction, Target};
+use crate::services::notices::webhook_policy::{origin_of, parse_webhook_url};
+use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::{Lock, OrganizationRow};
 

@@ -1,12 +1,12 @@
 //! The Stale view: enabled service accounts nothing has used within the window (or ever), and
 //! live tokens that are unused, never expire or expire within a week, each with why.
 
-use super::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
-use super::Caller;
 use crate::domain::{
     parse_unused_days, token_reasons, usage_reason, ApiError, NamedRef, StaleAccount, StaleReport,
     StaleToken, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
 };
+use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use crate::services::Caller;
 use crate::state::AppState;
 
 /// What needs a look in the caller's organization, for a window of `unused_days` (default 30).
@@ -64,7 +64,7 @@ pub async fn report(
                     id: row.token.service_account_id.clone(),
                     name: row.account_name,
                 },
-                token: super::tokens::to_api(row.token, now),
+                token: crate::services::tokens::issuing::to_api(row.token, now),
                 reasons,
             }
         })

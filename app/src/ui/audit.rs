@@ -1,8 +1,8 @@
 //! Settings › Audit log (admins): newest first, filters, pages, and export.
 
-use super::format::count;
 use crate::api::audit::list_audit;
 use crate::domain::{percent_encode, ExportFormat};
+use crate::ui::widgets::format::count;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -139,7 +139,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <tbody>
                                     {list.items.into_iter().map(|e| view! {
                                         <tr>
-                                            <td>{super::format::when(&e.at)}</td>
+                                            <td>{crate::ui::widgets::format::when(&e.at)}</td>
                                             <td>{e.actor_name.clone()}<br/><span class="muted">{e.actor_kind.replace('_', " ")}
                                                 {e.token_id.clone().map(|t| format!(" · token {t}"))}</span></td>
                                             <td><code>{e.action.clone()}</code></td>

@@ -13,13 +13,13 @@
 //! gives every lazy function a chunk of its own; and the dispatch has to live here, inside the
 //! split function: a closure passed in would keep its code in the caller's chunk.
 
-use super::account_row::{self, RowRequest};
-use super::accounts::{self, ListDialog};
-use super::toast::Toaster;
-use super::{
-    account_detail, account_settings, audit, groups, members, organization, roles, stale,
-    workspaces,
-};
+use crate::ui::access::{groups, roles, workspaces};
+use crate::ui::people::{members, your_account};
+use crate::ui::service_accounts::list::{self, ListDialog};
+use crate::ui::service_accounts::row::{self, RowRequest};
+use crate::ui::service_accounts::{detail, stale};
+use crate::ui::widgets::toast::Toaster;
+use crate::ui::{audit, organization};
 use leptos::prelude::*;
 
 /// A page whose code is in the bundle.
@@ -39,14 +39,14 @@ pub enum Page {
 /// What to show from the bundle; the fields are the arguments of the function that shows it.
 pub enum Part {
     Page(Page),
-    /// A dialog over the service-account list (`accounts::list_dialog`).
+    /// A dialog over the service-account list (`list::list_dialog`).
     ListDialog {
         dialog: ListDialog,
         open: RwSignal<Option<ListDialog>>,
         changed: Callback<()>,
         close: Callback<bool>,
     },
-    /// What a list row's button or menu item asked for (`accounts::act_on_row`); shows nothing
+    /// What a list row's button or menu item asked for (`list::act_on_row`); shows nothing
     /// itself, most requests open a dialog.
     RowAction {
         request: RowRequest,
@@ -54,7 +54,7 @@ pub enum Part {
         changed: Callback<()>,
         toaster: Toaster,
     },
-    /// An expanded list row's tokens (`account_row::account_tokens`).
+    /// An expanded list row's tokens (`row::account_tokens`).
     AccountTokens {
         account_id: String,
         writable: bool,
@@ -73,14 +73,14 @@ pub fn rest_of_app(part: Part) -> AnyView {
             open,
             changed,
             close,
-        } => accounts::list_dialog(dialog, open, changed, close),
+        } => list::list_dialog(dialog, open, changed, close),
         Part::RowAction {
             request,
             open,
             changed,
             toaster,
         } => {
-            accounts::act_on_row(request, open, changed, toaster);
+            list::act_on_row(request, open, changed, toaster);
             ().into_any()
         }
         Part::AccountTokens {
@@ -88,13 +88,13 @@ pub fn rest_of_app(part: Part) -> AnyView {
             writable,
             request,
             tokens_changed,
-        } => account_row::account_tokens(account_id, writable, request, tokens_changed),
+        } => row::account_tokens(account_id, writable, request, tokens_changed),
     }
 }
 
 fn page_view(page: Page) -> AnyView {
     match page {
-        Page::Account => view! { <account_detail::AccountPage/> }.into_any(),
+        Page::Account => view! { <detail::AccountPage/> }.into_any(),
         Page::Stale => view! { <stale::StalePage/> }.into_any(),
         Page::Audit => view! { <audit::AuditPage/> }.into_any(),
         Page::Roles => view! { <roles::RolesPage/> }.into_any(),
@@ -102,6 +102,6 @@ fn page_view(page: Page) -> AnyView {
         Page::Workspaces => view! { <workspaces::WorkspacesPage/> }.into_any(),
         Page::Organization => view! { <organization::OrganizationPage/> }.into_any(),
         Page::Members => view! { <members::MembersPage/> }.into_any(),
-        Page::AccountSettings => view! { <account_settings::AccountSettingsPage/> }.into_any(),
+        Page::AccountSettings => view! { <your_account::AccountSettingsPage/> }.into_any(),
     }
 }

@@ -1,35 +1,14 @@
 //! The web UI: the HTML shell, the router, and the pages. Pages call the same server functions
 //! as scripts do.
 
-mod access_dialogs;
-mod account_access;
-mod account_actions;
-mod account_detail;
-mod account_dialogs;
-mod account_row;
-mod account_settings;
-mod accounts;
+mod access;
 mod audit;
 mod bundle;
-mod components;
-mod confirm;
-mod copy;
-mod format;
-mod groups;
-mod login;
-mod members;
-mod menu;
-mod new_account_dialog;
 mod organization;
-mod posted;
-mod roles;
+mod people;
 mod routes;
-mod setup;
-mod stale;
-mod toast;
-mod token_dialogs;
-mod usage_chart;
-mod workspaces;
+mod service_accounts;
+mod widgets;
 
 use crate::api::auth::{logout, whoami, WhoamiResponse};
 use crate::domain::ApiError;
@@ -39,7 +18,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, Lazy, SsrMode};
 
-pub use posted::PostedForm;
+pub use widgets::posted::PostedForm;
 
 /// Marks the document as one whose scripts run (`html.js`), and as one whose code failed
 /// (`html.code-failed`) when the page's JS or wasm does not load or start before it has
@@ -104,13 +83,23 @@ fn set_content_security_policy() {
 #[derive(Clone, Copy)]
 pub struct CurrentPrincipal(pub Resource<Result<WhoamiResponse, ApiError>>);
 
+/// Whether the signed-in principal may do `permission` (to offer only what the server allows).
+pub fn may(permission: crate::domain::Permission) -> Signal<bool> {
+    let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
+    Signal::derive(move || {
+        me.get()
+            .and_then(|r| r.ok())
+            .is_some_and(|w| w.principal.can(permission))
+    })
+}
+
 /// The application: header and routes. (The browser entry point marks the page interactive.)
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let me = Resource::new(|| (), |_| whoami());
     provide_context(CurrentPrincipal(me));
-    let toaster = toast::Toaster::provide();
+    let toaster = widgets::toast::Toaster::provide();
     // A page's code loads on the first visit to it; until it is there the old page stays and a
     // bar under the header says the next one is on its way.
     let (routing, set_routing) = signal(false);
@@ -143,7 +132,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/account") view={Lazy::<routes::AccountSettingsRoute>::new()} ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
-            <toast::ToastRegion toaster=toaster/>
+            <widgets::toast::ToastRegion toaster=toaster/>
         </Router>
     }
 }

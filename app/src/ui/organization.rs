@@ -1,12 +1,12 @@
 //! Settings › Organization (admins): the maximum token lifetime, and the webhook expiry notices
 //! go to (with its signing secret, a Send test button and the delivery log).
 
-use super::components::{run_call, FieldError, FormError};
-use super::confirm::ConfirmDialog;
-use super::format::{when, when_or};
-use super::posted::{posted_error, posted_form, posted_value, PostedForm};
 use crate::api::settings::{get_settings, list_deliveries, test_webhook, update_settings};
 use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges};
+use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::posted::{posted_error, posted_form, posted_value, PostedForm};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -1,12 +1,13 @@
 //! Every page as a lazy route, so its code is split out of the main wasm (`cargo leptos build
 //! --split`) and the first page downloads the shell and what that page needs. Sign-in, setup
 //! and the service-account list (the pages people land on) each have a chunk of their own; the
-//! other pages share the rest-of-the-app bundle (`super::bundle`). The router loads a page's
+//! other pages share the rest-of-the-app bundle (`crate::ui::bundle`). The router loads a page's
 //! chunk before it navigates, and the server-rendered page tells the browser which chunks to
 //! preload, so a page never appears half-loaded.
 
-use super::bundle::{self, Page, Part};
-use super::{accounts, login, setup};
+use crate::ui::bundle::{self, Page, Part};
+use crate::ui::people::{setup, sign_in};
+use crate::ui::service_accounts::list;
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -56,9 +57,9 @@ macro_rules! bundled_page {
     };
 }
 
-lazy_page!(LoginRoute, login::LoginPage);
+lazy_page!(LoginRoute, sign_in::LoginPage);
 lazy_page!(SetupRoute, setup::SetupPage);
-lazy_page!(AccountsRoute, accounts::AccountsPage);
+lazy_page!(AccountsRoute, list::AccountsPage);
 bundled_page!(StaleRoute, Stale);
 bundled_page!(AccountRoute, Account);
 bundled_page!(AuditRoute, Audit);

@@ -3,8 +3,8 @@
 //! signed-out visitors of a page to the sign-in page.
 
 use app::domain::{percent_encode, ApiError};
-use app::services::sessions::{principal_from_session, SessionCheck, SessionCookie};
-use app::services::token_verification::principal_from_token;
+use app::services::people::sessions::{principal_from_session, SessionCheck, SessionCookie};
+use app::services::tokens::verification::principal_from_token;
 use app::services::{Authenticated, RequestMeta};
 use app::state::AppState;
 use axum::body::Body;

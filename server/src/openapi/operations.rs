@@ -5,7 +5,8 @@
 use super::document::{schema_of, server_fn, Components, Operation};
 use super::Needs::{self, Nothing, Person, PersonWith, SignedIn};
 use app::api::{
-    access, audit, auth, bindings, directory, members, service_accounts, settings, tokens,
+    access, audit, auth, bindings, groups, members, permissions, roles, service_accounts, settings,
+    setup, tokens, workspaces,
 };
 use app::domain::Permission::*;
 use serde_json::json;
@@ -35,7 +36,7 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
     let accounts = TAGS[1];
     let tokens_tag = TAGS[2];
     let model = TAGS[4];
-    let directory_tag = TAGS[5];
+    let groups_tag = TAGS[5];
     let people = TAGS[6];
     let audit_tag = TAGS[7];
     let settings_tag = TAGS[8];
@@ -55,35 +56,35 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
         ),
         server_fn::<auth::Logout>(c, sign_in, SignedIn, &[], json!({})),
         server_fn::<auth::Whoami>(c, sign_in, SignedIn, &[], json!({})),
-        server_fn::<members::ChangePassword>(
+        server_fn::<auth::ChangePassword>(
             c,
             sign_in,
             Person,
             &[],
             json!({"current_password": "correct horse battery staple", "new_password": "a longer passphrase now"}),
         ),
-        server_fn::<auth::CheckSetupLink>(
+        server_fn::<setup::CheckSetupLink>(
             c,
             sign_in,
             Nothing,
             &[],
             json!({"token": "the secret from the setup link"}),
         ),
-        server_fn::<auth::CompleteSetup>(
+        server_fn::<setup::CompleteSetup>(
             c,
             sign_in,
             Nothing,
             &[404, 401, 403, 409],
             json!({"token": "the secret from the setup link", "org_name": "Acme", "org_slug": "acme", "name": "Ada Lovelace", "email": "ada@example.com", "password": "correct horse battery staple"}),
         ),
-        server_fn::<members::CheckInvitation>(
+        server_fn::<setup::CheckInvitation>(
             c,
             sign_in,
             Nothing,
             &[],
             json!({"token": "the secret from the invitation link"}),
         ),
-        server_fn::<members::AcceptInvitation>(
+        server_fn::<setup::AcceptInvitation>(
             c,
             sign_in,
             Nothing,
@@ -191,37 +192,43 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             json!({"service_account_id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
         ),
         // Access model
-        server_fn::<access::ListPermissions>(c, model, perm(ServiceAccountsRead), &[], json!({})),
-        server_fn::<access::DeclarePermission>(
+        server_fn::<permissions::ListPermissions>(
+            c,
+            model,
+            perm(ServiceAccountsRead),
+            &[],
+            json!({}),
+        ),
+        server_fn::<permissions::DeclarePermission>(
             c,
             model,
             perm(RolesWrite),
             &[409],
             json!({"name": "deploy:production", "description": "Deploy to production"}),
         ),
-        server_fn::<access::RetirePermission>(
+        server_fn::<permissions::RetirePermission>(
             c,
             model,
             perm(RolesWrite),
             &[404],
             json!({"name": "deploy:production"}),
         ),
-        server_fn::<access::ListRoles>(c, model, perm(ServiceAccountsRead), &[], json!({})),
-        server_fn::<access::CreateRole>(
+        server_fn::<roles::ListRoles>(c, model, perm(ServiceAccountsRead), &[], json!({})),
+        server_fn::<roles::CreateRole>(
             c,
             model,
             perm(RolesWrite),
             &[404, 409],
             json!({"name": "deployer", "description": "Ships releases", "permissions": ["deploy:production", "service_accounts:read"]}),
         ),
-        server_fn::<access::UpdateRole>(
+        server_fn::<roles::UpdateRole>(
             c,
             model,
             perm(RolesWrite),
             &[404, 409],
             json!({"id": "rol_5Tn7KpB2xW9qM3vHc8Lf", "permissions": ["deploy:production"]}),
         ),
-        server_fn::<access::DeleteRole>(
+        server_fn::<roles::DeleteRole>(
             c,
             model,
             perm(RolesWrite),
@@ -264,72 +271,66 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             json!({"subject": {"type": "service_account", "id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}, "permission": "deploy:production", "workspace": "prod"}),
         ),
         // Groups and workspaces
-        server_fn::<directory::ListWorkspaces>(
+        server_fn::<workspaces::ListWorkspaces>(
             c,
-            directory_tag,
+            groups_tag,
             perm(ServiceAccountsRead),
             &[],
             json!({}),
         ),
-        server_fn::<directory::CreateWorkspace>(
+        server_fn::<workspaces::CreateWorkspace>(
             c,
-            directory_tag,
+            groups_tag,
             perm(WorkspacesWrite),
             &[409],
             json!({"name": "prod", "description": "Production"}),
         ),
-        server_fn::<directory::UpdateWorkspace>(
+        server_fn::<workspaces::UpdateWorkspace>(
             c,
-            directory_tag,
+            groups_tag,
             perm(WorkspacesWrite),
             &[404, 409],
             json!({"id": "wsp_7Vb3NcX8kP2qL6mTz4Rd", "description": "Production, all regions"}),
         ),
-        server_fn::<directory::DeleteWorkspace>(
+        server_fn::<workspaces::DeleteWorkspace>(
             c,
-            directory_tag,
+            groups_tag,
             perm(WorkspacesWrite),
             &[404],
             json!({"id": "wsp_7Vb3NcX8kP2qL6mTz4Rd"}),
         ),
-        server_fn::<directory::ListGroups>(
+        server_fn::<groups::ListGroups>(c, groups_tag, perm(ServiceAccountsRead), &[], json!({})),
+        server_fn::<groups::CreateGroup>(
             c,
-            directory_tag,
-            perm(ServiceAccountsRead),
-            &[],
-            json!({}),
-        ),
-        server_fn::<directory::CreateGroup>(
-            c,
-            directory_tag,
+            groups_tag,
             perm(GroupsWrite),
             &[409],
             json!({"name": "deployers", "description": "Everything that ships"}),
         ),
-        server_fn::<directory::UpdateGroup>(
+        server_fn::<groups::UpdateGroup>(
             c,
-            directory_tag,
+            groups_tag,
             perm(GroupsWrite),
             &[404, 409],
             json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr", "name": "release"}),
         ),
-        server_fn::<directory::DeleteGroup>(
+        server_fn::<groups::DeleteGroup>(
             c,
-            directory_tag,
+            groups_tag,
             perm(GroupsWrite),
             &[404],
             json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr"}),
         ),
-        server_fn::<directory::AddGroupMembers>(
+        server_fn::<groups::AddGroupMembers>(
             c,
-            directory_tag,
+            groups_tag,
             perm(GroupsWrite),
             &[404],
             json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr", "service_account_ids": ["sa_4Rk2WmX9bQ7nT1vLp0Zc"]}),
         ),
-        server_fn::<directory::RemoveGroupMembers>(
+        server_fn::<groups::RemoveGroupMembers>(
             c,
-            directory_tag,
+            groups_tag,
             perm(GroupsWrite),
             &[404],
             json!({"id": "grp_3Kc8VnB5xT1qW7mLp2Zr", "service_account_ids": ["sa_4Rk2WmX9bQ7nT1vLp0Zc"]}),

@@ -113,7 +113,7 @@ async fn export(
         page: None,
         per_page: None,
     };
-    let stream = match app::services::audit_export::export(state, &caller, query, format) {
+    let stream = match app::services::audit::export::export(state, &caller, query, format) {
         Ok(s) => s,
         Err(e) => return json_error(&e),
     };

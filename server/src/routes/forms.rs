@@ -17,12 +17,12 @@
 use crate::middleware::rate_limits::RefusedForm;
 use app::api::context::authorize;
 use app::domain::{local_path, percent_encode, ApiError, Permission, SettingsChanges};
-use app::services::members::{accept_invitation, change_password};
-use app::services::sessions::{
+use app::services::people::members::{accept_invitation, change_password};
+use app::services::people::sessions::{
     cleared_session_cookie, new_session_cookie, sign_out, start_session, SessionCookie,
 };
-use app::services::setup::{create_admin, NewAdmin};
-use app::services::sign_in::{sign_in, SignInInput};
+use app::services::people::setup::{create_admin, NewAdmin};
+use app::services::people::sign_in::{sign_in, SignInInput};
 use app::services::{Authenticated, Caller, RequestMeta};
 use app::state::AppState;
 use app::ui::{shell, PostedForm};

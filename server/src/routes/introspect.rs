@@ -6,8 +6,8 @@
 
 use crate::middleware::authenticate::{json_error, AcceptedBearer, DeferredBearer, RejectedBearer};
 use app::domain::{ApiError, IntrospectionRequest};
-use app::services::introspection::{introspect_as, introspect_pair};
-use app::services::token_verification::look_up_pair;
+use app::services::tokens::introspection::{introspect_as, introspect_pair};
+use app::services::tokens::verification::look_up_pair;
 use app::services::{Authenticated, RequestMeta};
 use app::state::AppState;
 use axum::body::Bytes;

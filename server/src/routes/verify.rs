@@ -7,7 +7,7 @@
 use super::principal::Principal;
 use crate::middleware::authenticate::json_error;
 use app::domain::ApiError;
-use app::services::introspection::{check_requirement, Requirement};
+use app::services::tokens::introspection::{check_requirement, Requirement};
 use app::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};

@@ -2,7 +2,7 @@
 //! is a 503 (not a 401), client addresses behind trusted proxies, per-account sign-in limits,
 //! and no password hashing for a link that is no longer valid.
 
-use crate::common::{self, Backend, Settings, TestApp, PASSWORD};
+use crate::common::{Backend, Settings, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! role bindings, tokens narrowed to permissions and workspaces, explain, and the ceiling on
 //! every way of gaining power.
 
-use crate::common::{self, Backend, Client, Settings, TestApp};
+use crate::common::{Backend, Client, Settings, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

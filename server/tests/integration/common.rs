@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
-use app::services::setup::{create_admin, NewAdmin};
-use app::services::webhook_policy::{parse_networks, WebhookPolicy};
+use app::services::notices::webhook_policy::{parse_networks, WebhookPolicy};
+use app::services::people::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
 use app::store::Db;
@@ -181,6 +181,24 @@ impl Default for Settings {
 }
 
 impl TestApp {
+    /// The usual start of a test: a fresh server whose organization `acme` has one
+    /// administrator, ada@acme.test, and a browser signed in as her.
+    ///
+    /// `let (app, ada) = TestApp::acme(b).await;`
+    pub async fn acme(backend: Backend) -> (TestApp, Client) {
+        Self::acme_with(backend, Settings::default()).await
+    }
+
+    /// As `acme`, on a server with other `settings`.
+    pub async fn acme_with(backend: Backend, settings: Settings) -> (TestApp, Client) {
+        let app = Self::spawn_with(backend, settings)
+            .await
+            .with_admin("acme", "ada@acme.test")
+            .await;
+        let ada = app.signed_in("ada@acme.test").await;
+        (app, ada)
+    }
+
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, Settings::default()).await
     }
@@ -346,6 +364,14 @@ impl TestApp {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
         c
+    }
+
+    /// What `auth/whoami` answers a script presenting `secret`: whether the token works.
+    pub async fn whoami_status(&self, secret: &str) -> StatusCode {
+        self.script(secret)
+            .post("/api/v1/auth/whoami", json!({}))
+            .await
+            .status
     }
 
     /// A POST as a browser would send it with exactly this cookie header (or none) and Origin,
@@ -566,7 +592,7 @@ macro_rules! on_both_databases {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name(super::common::Backend::Sqlite).await
+                    super::$name($crate::common::Backend::Sqlite).await
                 }
             )*
         }
@@ -574,7 +600,7 @@ macro_rules! on_both_databases {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if let Some(backend) = super::common::Backend::postgres() {
+                    if let Some(backend) = $crate::common::Backend::postgres() {
                         super::$name(backend).await
                     }
                 }

@@ -3,7 +3,7 @@
 //! most a second) on the other, and the cache does answer in between. The `whoami` and
 //! introspection answers kept with a cached credential follow every change on the next request.
 
-use crate::common::{self, Backend, Settings, TestApp};
+use crate::common::{Backend, Settings, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 //! last returned), and checks each answer's status: the one a following `# → 409` comment
 //! names, else 2xx.
 
-use crate::common::{self, Backend, Settings, TestApp};
+use crate::common::{Backend, Settings, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -4,8 +4,8 @@
 //! answers a change with a redirect and a refusal with the page again; each has the origin
 //! check, the per-address limit and the audit records its JSON operation has.
 
-use crate::common::{self, cookie_of, Backend, TestApp, PASSWORD};
-use app::services::setup::first_admin_setup_link;
+use crate::common::{cookie_of, Backend, TestApp, PASSWORD};
+use app::services::people::setup::first_admin_setup_link;
 use reqwest::header::{CONTENT_TYPE, LOCATION, ORIGIN};
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};

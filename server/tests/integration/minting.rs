@@ -1,7 +1,7 @@
 //! A token never holds more than whoever minted it: role caps survive promotions, and a token
 //! that mints or refreshes a token cannot widen scopes or outlive itself.
 
-use crate::common::{self, Backend, TestApp};
+use crate::common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 

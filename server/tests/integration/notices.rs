@@ -2,7 +2,7 @@
 //! two replicas, retried until a failing receiver answers, the Send test button, and the
 //! signing secret kept out of the database in clear.
 
-use crate::common::{self, Backend, Client, Settings, TestApp};
+use crate::common::{Backend, Client, Settings, TestApp};
 use app::services::notices::{signature, tick};
 use reqwest::StatusCode;
 use serde_json::{json, Value};

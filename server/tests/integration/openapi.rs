@@ -3,7 +3,7 @@
 //! permission it names for each operation is the one the server asks for. (That every answer
 //! matches its schema is checked on every request of the suite, in `documented.rs`.)
 
-use crate::common::{self, Backend, Client, TestApp};
+use crate::common::{Backend, Client, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

@@ -2,7 +2,7 @@
 //! (also through groups and roles), and a secret replaced by a refresh authenticates during its
 //! grace period but manages no tokens.
 
-use crate::common::{self, Backend, Client, TestApp};
+use crate::common::{Backend, Client, TestApp};
 use crate::verification::verify;
 use reqwest::StatusCode;
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! browser's session works on whichever replica answers, and what one replica does the other
 //! sees. (Revocation across replicas: `verification.rs` and `credential_cache.rs`.)
 
-use crate::common::{self, Backend, Client, Settings, TestApp};
+use crate::common::{Backend, Client, Settings, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -6,7 +6,7 @@
 //!
 //! The changes are random; the seed is printed, and `STEWARD_PROPERTY_SEED=<n>` replays it.
 
-use crate::common::{self, Backend, Client, Settings, TestApp};
+use crate::common::{Backend, Client, Settings, TestApp};
 use crate::verification::{gateway, verify};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

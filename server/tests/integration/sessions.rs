@@ -1,7 +1,7 @@
 //! Browser sessions under attack and over time: password changes end other sessions, absolute
 //! and sliding idle limits, purging, the `__Host-` cookie on https, and login CSRF.
 
-use crate::common::{self, cookie_of, Backend, Settings, TestApp, PASSWORD};
+use crate::common::{cookie_of, Backend, Settings, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 

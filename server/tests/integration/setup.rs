@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::services::setup::first_admin_setup_link;
+use app::services::people::setup::first_admin_setup_link;
 use common::{Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;

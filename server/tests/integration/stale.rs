@@ -2,7 +2,7 @@
 //! (disabled accounts, revoked and expired tokens, other organizations), and that a viewer may
 //! look but not act.
 
-use crate::common::{self, Backend, Client, TestApp};
+use crate::common::{Backend, Client, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,7 +1,7 @@
 //! Usage per service account: counts under concurrent load equal the requests made, per day
 //! and per token, without a write per request; the list's seven-day column and its sort.
 
-use crate::common::{self, Backend, TestApp};
+use crate::common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 

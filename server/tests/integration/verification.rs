@@ -1,7 +1,7 @@
 //! Tokens other services can trust: introspection and `/auth/verify` for every token state, and
 //! revocation seen at once by another replica.
 
-use crate::common::{self, Backend, Client, Settings, TestApp};
+use crate::common::{Backend, Client, Settings, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -2,7 +2,7 @@
 //! organization boundary, parameters it does not know, workspaces by id (names can change, and
 //! renaming needs what deleting needs), and a Steward permission's scope.
 
-use crate::common::{self, Backend, Client, TestApp};
+use crate::common::{Backend, Client, TestApp};
 use crate::verification::verify;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@
 //! range; the signing secret opens only for its own organization, and secrets sealed before
 //! that rule are re-sealed when the server starts.
 
-use crate::common::{self, Backend, Client, Settings, TestApp};
+use crate::common::{Backend, Client, Settings, TestApp};
 use crate::notices::{receiver, SECRET};
 use app::services::notices::signature;
 use reqwest::StatusCode;

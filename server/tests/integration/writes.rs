@@ -2,7 +2,7 @@
 //! once stalled every request until the pool gave up (each open transaction waited for a
 //! second connection another held). Now each one answers, none twice, nothing lost.
 
-use crate::common::{self, Backend, TestApp};
+use crate::common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 

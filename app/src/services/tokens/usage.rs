@@ -1,0 +1,150 @@
+//! Last-used tracking and request counts without a database write per request: authentication
+//! notes each use in memory (the newest time and address per token, and a count per token and
+//! day), and a background task writes the batch every few seconds. Losing at most one interval
+//! on a crash is an accepted trade for keeping verification a read-only lookup.
+
+use crate::services::clock::DAY_MS;
+use crate::store::{Db, UsageBatch};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// What one flush writes, by token. One entry per token so that recording a use of a token
+/// already pending allocates nothing: this runs on every authenticated request.
+type Pending = HashMap<String, TokenUse>;
+
+/// The uses of one token since the last flush.
+struct TokenUse {
+    account_id: String,
+    /// Newest use: when, and from which address.
+    at: i64,
+    ip: String,
+    /// Requests per day index, oldest first (one entry, two around midnight).
+    days: Vec<(i64, u64)>,
+}
+
+impl TokenUse {
+    fn count(&mut self, day: i64, n: u64) {
+        match self.days.iter_mut().find(|(d, _)| *d == day) {
+            Some((_, count)) => *count += n,
+            None => self.days.push((day, n)),
+        }
+    }
+}
+
+/// Pending records, written by `flush`.
+#[derive(Default)]
+pub struct UsageRecorder {
+    pending: Mutex<Pending>,
+}
+
+impl UsageRecorder {
+    /// Notes a successful use of `token_id` (of `account_id`); O(1), no I/O.
+    pub fn record(&self, token_id: &str, account_id: &str, at: i64, ip: &str) {
+        let day = at.div_euclid(DAY_MS);
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        match pending.get_mut(token_id) {
+            Some(used) => {
+                if at >= used.at {
+                    used.at = at;
+                    if used.ip != ip {
+                        ip.clone_into(&mut used.ip);
+                    }
+                }
+                used.count(day, 1);
+            }
+            None => {
+                let used = TokenUse {
+                    account_id: account_id.to_string(),
+                    at,
+                    ip: ip.to_string(),
+                    days: vec![(day, 1)],
+                };
+                pending.insert(token_id.to_string(), used);
+            }
+        }
+    }
+
+    /// Writes everything pending in one transaction. On failure the batch is put back so the
+    /// next flush retries it (counts added to what arrived meanwhile, so none is lost).
+    pub async fn flush(&self, db: &Db) {
+        let taken = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            std::mem::take(&mut *pending)
+        };
+        if taken.is_empty() {
+            return;
+        }
+        let batch = UsageBatch {
+            last_used: taken
+                .iter()
+                .map(|(id, used)| (id.clone(), used.at, used.ip.clone()))
+                .collect(),
+            counts: taken
+                .iter()
+                .flat_map(|(id, used)| {
+                    used.days.iter().map(move |(day, n)| {
+                        (
+                            id.clone(),
+                            used.account_id.clone(),
+                            day_string(*day),
+                            *n as i64,
+                        )
+                    })
+                })
+                .collect(),
+        };
+        if let Err(e) = db.record_usage(&batch).await {
+            tracing::warn!(error = %e, tokens = batch.last_used.len(), "could not write usage; will retry");
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            for (id, used) in taken {
+                match pending.get_mut(&id) {
+                    // Uses that arrived meanwhile are newer: keep their time and address.
+                    Some(newer) => {
+                        for (day, n) in used.days {
+                            newer.count(day, n);
+                        }
+                    }
+                    None => {
+                        pending.insert(id, used);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD` (UTC) of a day index (days since the epoch).
+pub fn day_string(day: i64) -> String {
+    crate::services::clock::rfc3339(day * DAY_MS)[..10].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_dates() {
+        assert_eq!(day_string(0), "1970-01-01");
+        assert_eq!(day_string(1_795_339_800_000 / DAY_MS), "2026-11-22");
+    }
+
+    #[test]
+    fn counts_add_up_per_token_and_day() {
+        let r = UsageRecorder::default();
+        for _ in 0..3 {
+            r.record("tok_a", "sa_1", 10, "1.2.3.4");
+        }
+        r.record("tok_a", "sa_1", DAY_MS + 5, "1.2.3.5");
+        r.record("tok_a", "sa_1", DAY_MS + 1, "1.2.3.6");
+        r.record("tok_b", "sa_1", 20, "5.6.7.8");
+        let p = r.pending.lock().unwrap();
+        assert_eq!(p["tok_a"].days, vec![(0, 3), (1, 2)]);
+        assert_eq!(p["tok_b"].days, vec![(0, 1)]);
+        assert_eq!(
+            (p["tok_a"].at, p["tok_a"].ip.as_str()),
+            (DAY_MS + 5, "1.2.3.5"),
+            "the newest use wins, whatever order the requests finished in"
+        );
+        assert_eq!(p.len(), 2);
+    }
+}

@@ -1,0 +1,80 @@
+//! The New service account dialog: name, description, role and custom roles, checked with the
+//! same rules as the server while typing.
+
+use crate::api::service_accounts::create_service_account;
+use crate::domain::{parse_description, ApiError, ResourceName, Role, ServiceAccount};
+use crate::ui::access::dialogs::CustomRolesPicker;
+use crate::ui::widgets::form::{run_call, FieldError, FormError, RoleSelect};
+use crate::ui::widgets::modal::Modal;
+use leptos::prelude::*;
+
+const FIELDS: &[&str] = &["name", "description", "role", "roles"];
+
+/// The New service account form: instant validation with the shared rules, then the server's.
+/// `on_created` gets the new account (the list then asks for its first token).
+#[component]
+pub fn NewAccountDialog(
+    on_close: Callback<()>,
+    on_created: Callback<ServiceAccount>,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Viewer.as_str().to_string());
+    let more_roles = RwSignal::new(Vec::<String>::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let check = move || -> Result<(), ApiError> {
+        ResourceName::parse("name", &name.get_untracked())?;
+        parse_description("description", Some(&description.get_untracked()))?;
+        Ok(())
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Err(e) = check() {
+            error.set(Some(e));
+            return;
+        }
+        let call = create_service_account(
+            name.get_untracked(),
+            Some(description.get_untracked()),
+            Some(role.get_untracked()),
+            Some(more_roles.get_untracked()),
+        );
+        run_call(pending, error, call, move |r| {
+            on_created.run(r.service_account)
+        });
+    };
+    view! {
+        <Modal title="New service account".to_string() on_close=on_close>
+            <form on:submit=submit novalidate>
+                <FormError error=error.into() fields=FIELDS/>
+                <label for="sa-name">"Name"</label>
+                <input id="sa-name" autofocus prop:value=name aria-describedby="name-hint"
+                    on:input=move |ev| {
+                        name.set(event_target_value(&ev));
+                        error.set(ResourceName::parse("name", &name.get_untracked()).err());
+                    }/>
+                <p class="hint" id="name-hint">"Lowercase letters, digits, - and _; unique in your organization."</p>
+                <FieldError error=error.into() field="name"/>
+                <label for="sa-description">"Description"</label>
+                <textarea id="sa-description" prop:value=description
+                    on:input=move |ev| {
+                        description.set(event_target_value(&ev));
+                        error.set(parse_description("description", Some(&description.get_untracked())).err());
+                    }/>
+                <FieldError error=error.into() field="description"/>
+                <label for="sa-role">"Role"</label>
+                <RoleSelect id="sa-role" role=role/>
+                <FieldError error=error.into() field="role"/>
+                <CustomRolesPicker chosen=more_roles/>
+                <FieldError error=error.into() field="roles"/>
+                <div class="actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Creating…" } else { "Create" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
