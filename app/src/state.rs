@@ -23,9 +23,9 @@ pub struct AppConfig {
     pub secret_key: Option<crate::auth::sealing::SealingKey>,
     /// How expiry notices are retried and leased.
     pub notices: NoticeTimings,
-    /// How long a credential read from the database answers for again (0: off, at most
-    /// 1,000 ms); see `services::tokens::credential_cache`.
-    pub credential_cache_ms: u64,
+    /// How many recently used credentials are kept in memory (0: none); see
+    /// `services::tokens::credential_cache`.
+    pub credential_cache_entries: usize,
     /// Which internal networks webhooks may reach (`STEWARD_WEBHOOK_ALLOW_NETWORKS`); none by
     /// default. See `services::notices::webhook_policy`.
     pub webhook_policy: WebhookPolicy,
@@ -101,7 +101,10 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(db: Db, config: AppConfig) -> Self {
-        let credentials = Arc::new(CredentialCache::new(config.credential_cache_ms));
+        let credentials = Arc::new(CredentialCache::new(
+            config.credential_cache_entries,
+            db.changes().clone(),
+        ));
         let webhook_client = config.webhook_policy.client();
         AppState(Arc::new(StateParts {
             db,

@@ -32,7 +32,7 @@ async fn seeded() -> (AppState, String) {
             session_max_secs: 86_400,
             secret_key: None,
             notices: Default::default(),
-            credential_cache_ms: 0,
+            credential_cache_entries: 0,
             webhook_policy: Default::default(),
         },
     );

@@ -47,11 +47,11 @@ async fn main() {
             session_max_secs: 86_400,
             secret_key: None,
             notices: Default::default(),
-            // The benchmark measures with and without the credential cache.
-            credential_cache_ms: std::env::var("STEWARD_CREDENTIAL_CACHE_MS")
-                .ok()
-                .and_then(|ms| ms.parse().ok())
-                .unwrap_or(0),
+            // The benchmark measures with the credential cache (the default) and without it.
+            credential_cache_entries: match std::env::var("STEWARD_CREDENTIAL_CACHE").as_deref() {
+                Ok("off") => 0,
+                _ => app::services::tokens::credential_cache::DEFAULT_ENTRIES,
+            },
             webhook_policy: Default::default(),
         },
     );

@@ -102,17 +102,37 @@ pub struct Common {
         global = true
     )]
     pub notice_interval_secs: u64,
-    /// Milliseconds a token's record, once read, answers again without the database (0–1000;
-    /// 0, the default, is off). On, a revocation or access change made through another replica
-    /// takes up to this long to reach this one; changes made through this one count at once.
+    /// Whether recently used tokens are kept in memory (`on`, the default, or `off`). Kept
+    /// tokens are dropped the moment anything they depend on changes, on every replica
+    /// (PostgreSQL's NOTIFY, SQLite's change table), so the cache never answers stale.
     #[arg(
         long,
-        env = "STEWARD_CREDENTIAL_CACHE_MS",
-        default_value_t = 0,
-        value_parser = clap::value_parser!(u64).range(0..=1000),
+        env = "STEWARD_CREDENTIAL_CACHE",
+        default_value = "on",
+        value_parser = ["on", "off"],
         global = true
     )]
-    pub credential_cache_ms: u64,
+    pub credential_cache: String,
+    /// How many tokens the cache keeps at most (1–10,000,000; about 2 KB each).
+    #[arg(
+        long,
+        env = "STEWARD_CREDENTIAL_CACHE_ENTRIES",
+        default_value_t = 100_000,
+        value_parser = clap::value_parser!(u64).range(1..=10_000_000),
+        global = true
+    )]
+    pub credential_cache_entries: u64,
+}
+
+impl Common {
+    /// The credential cache's size as configured: 0 when it is off.
+    pub fn credential_cache_size(&self) -> usize {
+        if self.credential_cache == "off" {
+            0
+        } else {
+            self.credential_cache_entries as usize
+        }
+    }
 }
 
 fn parse_secret_key(s: &str) -> Result<String, String> {

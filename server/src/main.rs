@@ -88,7 +88,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .as_deref()
             .map(app::auth::sealing::SealingKey::from_secret),
         notices: Default::default(),
-        credential_cache_ms: cli.common.credential_cache_ms,
+        credential_cache_entries: cli.common.credential_cache_size(),
         webhook_policy: cli.common.webhook_allow_networks.clone(),
     };
     let state = AppState::new(db, config);

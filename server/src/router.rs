@@ -70,6 +70,8 @@ fn page_routes() -> Vec<AxumRouteListing> {
 
 /// Builds the whole application for `state`, serving the site files described by `options`.
 pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfig) -> Router {
+    // What this process keeps of credentials is good only while it hears of every change.
+    state.db.follow_changes();
     let limiters = Limiters::new(config.sign_in_per_minute);
     spawn_limiter_cleanup(limiters.clone());
     let routes = page_routes();

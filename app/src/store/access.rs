@@ -1,5 +1,6 @@
 //! Role bindings, the grants they add up to, and the organization's access version.
 
+use super::changes::Change;
 use super::{on_pool, on_tx, Db, StoreResult, Tx};
 
 /// One permission a subject holds through one binding (its own or its group's). Built-in roles
@@ -144,6 +145,7 @@ impl Tx {
     /// permissions expire) and, on PostgreSQL, holds the organization row until commit, so
     /// concurrent changes to one organization's access model happen one after the other.
     pub async fn bump_access_version(&mut self, organization_id: &str) -> StoreResult<()> {
+        self.changed(Change::Organization(organization_id.to_string()));
         on_tx!(self, |c| sqlx::query(
             "UPDATE organizations SET access_version = access_version + 1 WHERE id = $1"
         )

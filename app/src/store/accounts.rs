@@ -1,5 +1,6 @@
 //! Service accounts.
 
+use super::changes::Change;
 use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
 use crate::domain::Role;
 
@@ -113,6 +114,7 @@ impl Tx {
         role: &str,
         now: i64,
     ) -> StoreResult<()> {
+        self.changed(Change::Account(id.to_string()));
         on_tx!(self, |c| {
             sqlx::query("UPDATE service_accounts SET name = $2, description = $3, role = $4, updated_at = $5 WHERE id = $1")
             .bind(id)
@@ -133,6 +135,7 @@ impl Tx {
         disabled: bool,
         now: i64,
     ) -> StoreResult<()> {
+        self.changed(Change::Account(id.to_string()));
         on_tx!(self, |c| sqlx::query(
             "UPDATE service_accounts SET disabled = $2, updated_at = $3 WHERE id = $1"
         )
@@ -147,6 +150,7 @@ impl Tx {
 
     /// Deletes an account; its tokens go with it (foreign key cascade).
     pub async fn delete_account(&mut self, id: &str) -> StoreResult<()> {
+        self.changed(Change::Account(id.to_string()));
         on_tx!(self, |c| sqlx::query(
             "DELETE FROM tokens WHERE service_account_id = $1"
         )

@@ -66,6 +66,11 @@ impl Health {
         })
     }
 
+    /// How a fresh connection to the database is made.
+    pub fn probe(&self) -> &Probe {
+        &self.probe
+    }
+
     /// Whether the database is marked down right now.
     pub fn is_down(&self) -> bool {
         *self.down.borrow()

@@ -9,7 +9,12 @@ pub struct Purged {
     pub sessions: u64,
     pub links: u64,
     pub auth_failures: u64,
+    pub credential_changes: u64,
 }
+
+/// How long a change to what credentials depend on stays readable by other processes: far
+/// longer than any of them takes to read it.
+const CREDENTIAL_CHANGES_KEPT_MS: i64 = 10 * 60 * 1000;
 
 impl Db {
     /// Removes sessions past their idle or absolute end, links that are used or expired, and
@@ -36,10 +41,18 @@ impl Db {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        let credential_changes = on_pool!(self, |p| sqlx::query(
+            "DELETE FROM credential_changes WHERE at <= $1"
+        )
+        .bind(now - CREDENTIAL_CHANGES_KEPT_MS)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(Purged {
             sessions,
             links,
             auth_failures,
+            credential_changes,
         })
     }
 }

@@ -6,6 +6,7 @@ mod account_list;
 mod accounts;
 mod audit;
 mod auth_failures;
+pub mod changes;
 mod groups;
 mod health;
 mod housekeeping;
@@ -140,14 +141,18 @@ pub enum Db {
 /// retrying against the file lock ("database is locked").
 ///
 /// It also counts the write transactions this process has committed, so that what is cached
-/// from a read (`services::credential_cache`) can tell that this process changed something since.
+/// from a read (`services::tokens::credential_cache`) can tell that this process changed something since.
 ///
-/// It carries the database's health too, which every pool operation consults.
+/// It carries the database's health too, which every pool operation consults, and the record
+/// of changes (`changes`) that committed transactions and other processes' notifications
+/// feed.
 #[derive(Clone, Debug)]
 pub struct Writers {
     slots: Arc<Semaphore>,
     commits: Arc<AtomicU64>,
     health: Arc<health::Health>,
+    changes: Arc<changes::ChangeLog>,
+    following: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Writers {
@@ -156,14 +161,20 @@ impl Writers {
             slots: Arc::new(Semaphore::new(slots)),
             commits: Arc::default(),
             health: health::Health::new(probe),
+            // Until something follows other processes' changes, nothing kept is good.
+            changes: changes::ChangeLog::new(false),
+            following: Arc::default(),
         }
     }
 }
 
-/// An admitted write transaction's place; counts its commit when it commits.
+/// An admitted write transaction's place; counts its commit when it commits, and carries the
+/// changes it made to what credentials depend on.
 pub struct Admission {
     _slot: OwnedSemaphorePermit,
     commits: Arc<AtomicU64>,
+    log: Arc<changes::ChangeLog>,
+    changed: Vec<changes::Change>,
 }
 
 /// One open transaction: each mutation and its audit record commit together or not at all.
@@ -259,6 +270,8 @@ impl Db {
         let admitted = Admission {
             _slot: slot,
             commits: writers.commits.clone(),
+            log: writers.changes.clone(),
+            changed: Vec::new(),
         };
         Ok(match self {
             Db::Sqlite(p, w) => Tx::Sqlite(
@@ -282,6 +295,33 @@ impl Db {
             .await
             .map(|_| ()))
         .is_ok()
+    }
+
+    /// This process's record of changes to what credentials depend on.
+    pub fn changes(&self) -> &Arc<changes::ChangeLog> {
+        let (Db::Sqlite(_, writers) | Db::Postgres(_, writers)) = self;
+        &writers.changes
+    }
+
+    /// Starts following other processes' changes (once per database handle; later calls do
+    /// nothing): `LISTEN` on PostgreSQL, the change table on SQLite. Until it has caught up,
+    /// nothing kept from earlier reads is used.
+    pub fn follow_changes(&self) {
+        let (Db::Sqlite(_, writers) | Db::Postgres(_, writers)) = self;
+        if writers.following.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        match self {
+            Db::Postgres(pool, w) => {
+                tokio::spawn(changes::listen(pool.clone(), w.changes.clone()));
+                tokio::spawn(changes::beat(pool.clone(), w.changes.clone()));
+            }
+            Db::Sqlite(_, w) => {
+                if let health::Probe::Sqlite(options) = w.health.probe() {
+                    tokio::spawn(changes::follow_sqlite(options.clone(), w.changes.clone()));
+                }
+            }
+        }
     }
 
     /// Whether the database is known to be unreachable right now (a probe failed to connect):
@@ -329,12 +369,57 @@ impl Tx {
         }
     }
 
-    pub async fn commit(self) -> StoreResult<()> {
+    /// Notes that this transaction changes what credentials depend on: other processes are
+    /// told when (and only if) it commits, this one as soon as it has.
+    pub fn changed(&mut self, change: changes::Change) {
+        let (Tx::Sqlite(_, a) | Tx::Postgres(_, a)) = self;
+        if !a.changed.contains(&change) {
+            a.changed.push(change);
+        }
+    }
+
+    pub async fn commit(mut self) -> StoreResult<()> {
+        self.publish_changes().await?;
         let admission = match self {
             Tx::Sqlite(t, admission) => t.commit().await.map(|_| admission)?,
             Tx::Postgres(t, admission) => t.commit().await.map(|_| admission)?,
         };
         admission.commits.fetch_add(1, Ordering::AcqRel);
+        for change in &admission.changed {
+            admission.log.apply(change);
+        }
+        Ok(())
+    }
+
+    /// Writes this transaction's changes where other processes will read them, inside the
+    /// transaction: `NOTIFY` on PostgreSQL (delivered on commit), the `credential_changes`
+    /// table on SQLite.
+    async fn publish_changes(&mut self) -> StoreResult<()> {
+        let now = changes::now_ms();
+        match self {
+            Tx::Postgres(t, a) => {
+                for change in &a.changed {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(changes::CHANNEL)
+                        .bind(change.payload(a.log.origin(), now))
+                        .execute(&mut **t)
+                        .await?;
+                }
+            }
+            Tx::Sqlite(t, a) => {
+                for change in &a.changed {
+                    sqlx::query(
+                        "INSERT INTO credential_changes (origin, kind, key, at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(a.log.origin())
+                    .bind(change.kind())
+                    .bind(change.key())
+                    .bind(now)
+                    .execute(&mut **t)
+                    .await?;
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! Organizations: the boundary nothing crosses.
 
+use super::changes::Change;
 use super::{on_pool, on_tx, Db, Lock, StoreResult, Tx};
 
 /// An organization as stored.
@@ -146,6 +147,7 @@ impl Tx {
         webhook_url: Option<&str>,
         webhook_secret: Option<&str>,
     ) -> StoreResult<()> {
+        self.changed(Change::Organization(id.to_string()));
         on_tx!(self, |c| {
             sqlx::query(
             "UPDATE organizations SET max_token_lifetime_days = $2, webhook_url = $3, webhook_secret = $4 WHERE id = $1"

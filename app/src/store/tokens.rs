@@ -1,6 +1,7 @@
 //! API tokens. Only the SHA-256 of a secret is stored, under a unique index.
 
 use super::typed::Scopes;
+use super::changes::Change;
 use super::{on_pool, on_tx, Db, StoreResult, Tx};
 use crate::domain::Role;
 use std::sync::LazyLock;
@@ -144,6 +145,7 @@ impl Tx {
     /// Revokes for good: the row stays (so a later use is recognised and audited) but the
     /// secret no longer authenticates and the name is free again.
     pub async fn revoke_token(&mut self, id: &str, now: i64) -> StoreResult<()> {
+        self.changed(Change::Token(id.to_string()));
         on_tx!(self, |c| {
             sqlx::query(
             "UPDATE tokens SET revoked_at = $2, previous_secret_hash = NULL WHERE id = $1 AND revoked_at IS NULL"
@@ -226,6 +228,7 @@ impl Tx {
         service_account_id: &str,
         now: i64,
     ) -> StoreResult<u64> {
+        self.changed(Change::Account(service_account_id.to_string()));
         Ok(on_tx!(self, |c| {
             sqlx::query(
             "UPDATE tokens SET revoked_at = $2, previous_secret_hash = NULL WHERE service_account_id = $1 AND revoked_at IS NULL"
@@ -242,6 +245,7 @@ impl Tx {
     /// until then (the grace period); without it, it stops at once. The right-hand sides read
     /// the row as it was, so the old hash moves over in the same statement.
     pub async fn replace_token_secret(&mut self, r: &ReplacedSecret<'_>) -> StoreResult<()> {
+        self.changed(Change::Token(r.id.to_string()));
         on_tx!(self, |c| {
             sqlx::query(
             "UPDATE tokens SET secret_hash = $2, hint = $3, expires_at = $4, \

@@ -147,8 +147,8 @@ pub struct Settings {
     pub notice_lease_ms: i64,
     /// The built site's folder (with `pkg` inside); by default one that does not exist.
     pub site_root: Option<String>,
-    /// `STEWARD_CREDENTIAL_CACHE_MS`; off by default, as in production.
-    pub credential_cache_ms: u64,
+    /// `STEWARD_CREDENTIAL_CACHE`: on by default, as in production.
+    pub credential_cache: bool,
     /// `STEWARD_WEBHOOK_ALLOW_NETWORKS`; empty by default, as in production, so a test with a
     /// receiver on loopback must allow it.
     pub webhook_allow_networks: &'static str,
@@ -174,7 +174,7 @@ impl Default for Settings {
             notice_retry_base_ms: 30_000,
             notice_lease_ms: 60_000,
             site_root: None,
-            credential_cache_ms: 0,
+            credential_cache: true,
             webhook_allow_networks: "",
         }
     }
@@ -237,7 +237,11 @@ impl TestApp {
                     retry_base_ms: settings.notice_retry_base_ms,
                     lease_ms: settings.notice_lease_ms,
                 },
-                credential_cache_ms: settings.credential_cache_ms,
+                credential_cache_entries: if settings.credential_cache {
+                    app::services::tokens::credential_cache::DEFAULT_ENTRIES
+                } else {
+                    0
+                },
                 webhook_policy: WebhookPolicy::new(
                     parse_networks(settings.webhook_allow_networks).unwrap(),
                 ),

@@ -187,7 +187,7 @@ mod tests {
             session_max_secs: 7 * 86400,
             secret_key: None,
             notices: Default::default(),
-            credential_cache_ms: 0,
+            credential_cache_entries: 0,
             webhook_policy: Default::default(),
         }
     }

@@ -1,15 +1,17 @@
-//! Recently read credentials, so that a token presented many times a second is verified with a
-//! SHA-256 and a map lookup instead of a database round trip. Off unless configured
-//! (`STEWARD_CREDENTIAL_CACHE_MS`, at most 1,000 ms), because it trades freshness for speed:
+//! Recently used credentials, so that a token presented many times a second is verified with
+//! a SHA-256 and a map lookup instead of a database round trip. On by default, and safe:
 //!
-//! - A change made through another replica (a revocation, a suspension, an access change) is
-//!   seen here within the lifetime, counted from before the read, instead of on the next request.
-//! - A change made through this replica is seen on the next request as always: every entry
-//!   remembers how many write transactions this process had committed when it was read, and
-//!   answers only while that number is unchanged.
-//!
-//! Expiry and a rotated secret's grace period are still checked on every request (they are
-//! times in the row); unknown tokens are never cached, so guessing cannot fill the map.
+//! - What is kept never answers after a change that could alter it. Every write that touches
+//!   a token, its account or its organization's access is recorded (`store::changes`); this
+//!   process learns of its own at commit and of other processes' through PostgreSQL's
+//!   `NOTIFY` or SQLite's change table, and an entry read before such a change no longer
+//!   answers. Only the entries of what changed are affected: a revocation does not empty the
+//!   cache for every other token.
+//! - While changes made elsewhere may be missed (the listening connection is down or being set
+//!   up), nothing kept answers at all.
+//! - Expiry and a rotated secret's grace period are still checked on every request (they are
+//!   times in the row); unknown tokens are never kept, so guessing cannot fill the map; the
+//!   map holds at most its configured number of entries, keeping those in use.
 //!
 //! An entry also keeps the principal built from its row the first time the token authenticated
 //! (its grants, its limits, its formatted dates), and the `whoami` and introspection answers
@@ -18,35 +20,35 @@
 
 use crate::domain::{Introspection, Shared, WhoamiResponse};
 use crate::services::Authenticated;
+use crate::store::changes::ChangeLog;
 use crate::store::CredentialRow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Longest lifetime allowed: issue 10's bound for a revocation to reach every replica.
-pub const MAX_LIFETIME_MS: u64 = 1_000;
-/// Entries kept at most; past it expired entries go, and if none has expired nothing new is
-/// kept until some do (the database still answers, only slower).
-const MAX_ENTRIES: usize = 100_000;
+/// The default number of entries: about 100,000 tokens in use at once.
+pub const DEFAULT_ENTRIES: usize = 100_000;
+/// How long an entry answers at most, changes or not: a bound on the damage if a change were
+/// ever lost without the connection that carries them being noticed as lost.
+const MAX_AGE: Duration = Duration::from_secs(300);
 
-/// The credentials this process read within the last `lifetime`, by SHA-256 of the secret.
+/// The credentials this process read recently, by SHA-256 of the secret.
 pub struct CredentialCache {
-    lifetime: Duration,
-    entries: Mutex<Entries>,
-}
-
-/// The map, and when expired entries were last dropped from it. Why sweep: an entry carries
-/// its answers' JSON (kilobytes for a token with many workspaces), so the map must hold the
-/// tokens used in the last moments, not every token used since the process started.
-struct Entries {
-    by_hash: HashMap<String, Entry>,
-    swept_at: Instant,
+    /// `None` when the cache is off.
+    entries: Option<quick_cache::sync::Cache<String, Arc<Entry>>>,
+    changes: Arc<ChangeLog>,
+    /// Counters for `/metrics`.
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    /// Entries found but no longer good (something they depend on changed since).
+    pub stale: AtomicU64,
 }
 
 struct Entry {
     credential: Arc<Credential>,
+    /// The change-log tick the read began at.
+    since: u64,
     read_at: Instant,
-    commits: u64,
 }
 
 /// A credential as read from the database, and what was built from it since.
@@ -88,76 +90,83 @@ impl Credential {
             ..auth.clone()
         });
     }
+
+    /// Whether nothing this credential's answers depend on changed since `since`.
+    fn unchanged_since(&self, changes: &ChangeLog, since: u64) -> bool {
+        let row = &self.row;
+        changes.unchanged_since(since, &row.token_id, &row.account_id, &row.org_id)
+    }
 }
 
-/// When and at which commit count a lookup started: what an entry's freshness is counted from.
+/// Where a lookup started, on the change log's clock: what its result is good from.
 #[derive(Debug, Clone, Copy)]
-pub struct ReadStart {
-    at: Instant,
-    commits: u64,
-}
+pub struct ReadStart(u64);
 
 impl CredentialCache {
-    /// A cache keeping entries for `lifetime_ms` (0 turns it off), capped at
-    /// [`MAX_LIFETIME_MS`].
-    pub fn new(lifetime_ms: u64) -> Self {
+    /// A cache of at most `entries` credentials (0 turns it off), judged by `changes`.
+    pub fn new(entries: usize, changes: Arc<ChangeLog>) -> Self {
         CredentialCache {
-            lifetime: Duration::from_millis(lifetime_ms.min(MAX_LIFETIME_MS)),
-            entries: Mutex::new(Entries {
-                by_hash: HashMap::new(),
-                swept_at: Instant::now(),
-            }),
+            entries: (entries > 0).then(|| quick_cache::sync::Cache::new(entries)),
+            changes,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            stale: AtomicU64::new(0),
         }
     }
 
     pub fn is_enabled(&self) -> bool {
-        !self.lifetime.is_zero()
+        self.entries.is_some()
+    }
+
+    /// How many credentials are kept now.
+    pub fn len(&self) -> usize {
+        self.entries.as_ref().map_or(0, |e| e.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Call before the database lookup whose row may be kept.
-    pub fn start_read(&self, commits: u64) -> ReadStart {
-        ReadStart {
-            at: Instant::now(),
-            commits,
-        }
+    pub fn start_read(&self) -> ReadStart {
+        ReadStart(self.changes.now())
     }
 
-    /// The credential for `hash`, if it was read less than the lifetime ago and this process
-    /// has committed no write since.
-    pub fn get(&self, hash: &str, commits: u64) -> Option<Arc<Credential>> {
-        if !self.is_enabled() {
+    /// The credential for `hash`, if it was kept and nothing it depends on changed since it
+    /// was read.
+    pub fn get(&self, hash: &str) -> Option<Arc<Credential>> {
+        let entries = self.entries.as_ref()?;
+        let Some(entry) = entries.get(hash) else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
+        };
+        if entry.read_at.elapsed() < MAX_AGE
+            && entry.credential.unchanged_since(&self.changes, entry.since)
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Some(entry.credential.clone());
         }
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = entries.by_hash.get(hash)?;
-        (entry.commits == commits && entry.read_at.elapsed() < self.lifetime)
-            .then(|| entry.credential.clone())
+        self.stale.fetch_add(1, Ordering::Relaxed);
+        entries.remove(hash);
+        None
     }
 
-    /// Keeps `credential`, found by `hash` in a lookup that began at `read`. At most once a
-    /// lifetime (and whenever the map is full) the expired entries go first.
+    /// Keeps `credential`, found by `hash` in a lookup that began at `read`, unless something
+    /// it depends on changed while it was being read.
     pub fn put(&self, hash: &str, credential: &Arc<Credential>, read: ReadStart) {
-        if !self.is_enabled() {
+        let Some(entries) = self.entries.as_ref() else {
+            return;
+        };
+        if !credential.unchanged_since(&self.changes, read.0) {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.by_hash.len() >= MAX_ENTRIES || entries.swept_at.elapsed() >= self.lifetime {
-            let lifetime = self.lifetime;
-            entries
-                .by_hash
-                .retain(|_, e| e.read_at.elapsed() < lifetime);
-            entries.swept_at = Instant::now();
-            if entries.by_hash.len() >= MAX_ENTRIES {
-                return;
-            }
-        }
-        entries.by_hash.insert(
+        entries.insert(
             hash.to_string(),
-            Entry {
+            Arc::new(Entry {
                 credential: credential.clone(),
-                read_at: read.at,
-                commits: read.commits,
-            },
+                since: read.0,
+                read_at: Instant::now(),
+            }),
         );
     }
 }
@@ -166,11 +175,12 @@ impl CredentialCache {
 mod tests {
     use super::*;
     use crate::domain::Role;
+    use crate::store::changes::Change;
     use crate::store::Scopes;
 
-    fn row() -> Arc<Credential> {
+    fn row(token: &str) -> Arc<Credential> {
         Credential::new(CredentialRow {
-            token_id: "tok_1".into(),
+            token_id: token.into(),
             token_name: "deploy".into(),
             token_created_at: 0,
             scopes: Scopes(Vec::new()),
@@ -194,28 +204,55 @@ mod tests {
         })
     }
 
+    fn cache() -> (CredentialCache, Arc<ChangeLog>) {
+        let changes = ChangeLog::new(true);
+        (CredentialCache::new(100, changes.clone()), changes)
+    }
+
     #[test]
-    fn an_entry_answers_within_its_lifetime_and_commit_count_only() {
-        let cache = CredentialCache::new(60);
-        let read = cache.start_read(7);
-        cache.put("h", &row(), read);
-        assert_eq!(
-            cache.get("h", 7).map(|c| c.row.token_id.clone()),
-            Some("tok_1".into())
-        );
-        assert!(cache.get("h", 8).is_none(), "a commit since the read");
-        assert!(cache.get("other", 7).is_none());
-        std::thread::sleep(Duration::from_millis(70));
-        assert!(cache.get("h", 7).is_none(), "older than its lifetime");
+    fn an_entry_answers_until_something_it_depends_on_changes() {
+        let (cache, changes) = cache();
+        cache.put("a", &row("tok_a"), cache.start_read());
+        cache.put("b", &row("tok_b"), cache.start_read());
+        assert_eq!(cache.get("a").map(|c| c.row.token_id.clone()), Some("tok_a".into()));
+        changes.apply(&Change::Token("tok_a".into()));
+        assert!(cache.get("a").is_none(), "its token changed");
+        assert!(cache.get("b").is_some(), "another token's entry stays");
+        changes.apply(&Change::Account("sa_1".into()));
+        assert!(cache.get("b").is_none(), "its account changed");
+        assert!(cache.get("other").is_none());
+    }
+
+    #[test]
+    fn a_change_during_the_read_keeps_the_row_out() {
+        let (cache, changes) = cache();
+        let read = cache.start_read();
+        changes.apply(&Change::Organization("org_1".into()));
+        cache.put("h", &row("tok_1"), read);
+        assert!(cache.get("h").is_none());
+        cache.put("h", &row("tok_1"), cache.start_read());
+        assert!(cache.get("h").is_some());
+    }
+
+    #[test]
+    fn nothing_answers_while_changes_elsewhere_may_be_missed() {
+        let (cache, changes) = cache();
+        cache.put("h", &row("tok_1"), cache.start_read());
+        changes.set_live(false);
+        assert!(cache.get("h").is_none());
+        changes.set_live(true);
+        cache.put("h", &row("tok_1"), cache.start_read());
+        changes.forget_everything();
+        assert!(cache.get("h").is_none(), "dropped when the connection came back");
     }
 
     #[test]
     fn the_principal_built_once_is_found_with_the_entry() {
         use crate::services::access::Access;
-        let cache = CredentialCache::new(60);
-        let found = row();
-        cache.put("h", &found, cache.start_read(1));
-        assert!(cache.get("h", 1).unwrap().built().is_none());
+        let (cache, _) = cache();
+        let found = row("tok_1");
+        cache.put("h", &found, cache.start_read());
+        assert!(cache.get("h").unwrap().built().is_none());
         let principal = crate::domain::Principal {
             kind: crate::domain::PrincipalKind::ServiceAccount,
             id: "sa_1".into(),
@@ -241,49 +278,24 @@ mod tests {
             2,
             "the test's and the entry's: the kept principal does not own its credential"
         );
-        let again = cache.get("h", 1).unwrap();
-        let built = again.built().unwrap();
+        let built = cache.get("h").unwrap().built().unwrap();
         assert_eq!(built.principal.id, "sa_1");
         assert!(built
             .credential
             .as_ref()
             .is_some_and(|c| Arc::ptr_eq(c, &found)));
-        assert!(
-            cache.get("h", 2).is_none(),
-            "gone with the row after a commit"
-        );
     }
 
     #[test]
-    fn expired_entries_go_once_a_lifetime_has_passed() {
-        let cache = CredentialCache::new(30);
-        cache.put("a", &row(), cache.start_read(0));
-        cache.put("b", &row(), cache.start_read(0));
-        std::thread::sleep(Duration::from_millis(40));
-        cache.put("c", &row(), cache.start_read(0));
-        let entries = cache.entries.lock().unwrap();
-        let mut kept: Vec<&str> = entries.by_hash.keys().map(String::as_str).collect();
-        kept.sort();
-        assert_eq!(kept, ["c"]);
-    }
-
-    #[test]
-    fn the_lifetime_is_counted_from_before_the_read() {
-        let cache = CredentialCache::new(50);
-        let read = cache.start_read(0);
-        std::thread::sleep(Duration::from_millis(60));
-        cache.put("h", &row(), read);
-        assert!(cache.get("h", 0).is_none());
-    }
-
-    #[test]
-    fn off_keeps_nothing_and_the_lifetime_is_capped_at_one_second() {
-        let off = CredentialCache::new(0);
-        off.put("h", &row(), off.start_read(0));
-        assert!(off.get("h", 0).is_none());
-        assert_eq!(
-            CredentialCache::new(60_000).lifetime,
-            Duration::from_secs(1)
-        );
+    fn off_keeps_nothing_and_on_keeps_at_most_its_size() {
+        let changes = ChangeLog::new(true);
+        let off = CredentialCache::new(0, changes.clone());
+        off.put("h", &row("tok_1"), off.start_read());
+        assert!(off.get("h").is_none());
+        let small = CredentialCache::new(10, changes);
+        for i in 0..100 {
+            small.put(&format!("h{i}"), &row("tok_1"), small.start_read());
+        }
+        assert!(small.len() <= 10, "{}", small.len());
     }
 }

@@ -53,14 +53,13 @@ pub async fn principal_from_token(
     }
 }
 
-/// The credential stored under `hash`: from the credential cache when it is on and fresh,
-/// otherwise from the database (and then kept).
+/// The credential stored under `hash`: from the credential cache when it is on and nothing it
+/// depends on has changed, otherwise from the database (and then kept).
 async fn credential(state: &AppState, hash: &str) -> Result<Option<Arc<Credential>>, ApiError> {
-    let commits = state.db.commits();
-    if let Some(found) = state.credentials.get(hash, commits) {
+    if let Some(found) = state.credentials.get(hash) {
         return Ok(Some(found));
     }
-    let read = state.credentials.start_read(commits);
+    let read = state.credentials.start_read();
     let row = state.db.credential(hash).await.map_err(unavailable)?;
     Ok(row.map(|row| {
         let found = Credential::new(row);
@@ -98,10 +97,9 @@ pub async fn look_up_pair(
     secrets: [&str; 2],
 ) -> Result<[Presented; 2], ApiError> {
     let hashes = secrets.map(hash_of);
-    let commits = state.db.commits();
     let cached = hashes
         .each_ref()
-        .map(|h| h.as_deref().and_then(|h| state.credentials.get(h, commits)));
+        .map(|h| h.as_deref().and_then(|h| state.credentials.get(h)));
     if hashes
         .iter()
         .zip(&cached)
@@ -109,7 +107,7 @@ pub async fn look_up_pair(
     {
         return Ok(Presented::pair(hashes, cached));
     }
-    let read = state.credentials.start_read(commits);
+    let read = state.credentials.start_read();
     let rows = match &hashes {
         [Some(a), Some(b)] => state.db.credential_pair(a, b).await,
         [Some(one), None] | [None, Some(one)] => state.db.credential(one).await.map(Vec::from_iter),
