@@ -122,6 +122,10 @@ pub struct Common {
         global = true
     )]
     pub credential_cache_entries: u64,
+    /// The bearer token Prometheus sends to `GET /metrics` (16 characters or more). Without
+    /// it `/metrics` answers 404.
+    #[arg(long, env = "STEWARD_METRICS_TOKEN", global = true, hide_env_values = true, value_parser = parse_metrics_token)]
+    pub metrics_token: Option<String>,
 }
 
 impl Common {
@@ -138,6 +142,13 @@ impl Common {
 fn parse_secret_key(s: &str) -> Result<String, String> {
     if s.chars().count() < 32 {
         return Err("STEWARD_SECRET_KEY must be at least 32 characters".into());
+    }
+    Ok(s.to_string())
+}
+
+fn parse_metrics_token(s: &str) -> Result<String, String> {
+    if s.chars().count() < 16 {
+        return Err("STEWARD_METRICS_TOKEN must be at least 16 characters".into());
     }
     Ok(s.to_string())
 }

@@ -10,6 +10,7 @@ use app::store::Db;
 use clap::Parser;
 use leptos::prelude::*;
 use server::cli::{AdminCommand, Cli, Command};
+use server::routes::metrics::MetricsToken;
 use server::shutdown::{serve_until_signal, SHUTDOWN_GRACE};
 use server::RouterConfig;
 use std::io::Read;
@@ -164,6 +165,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let router_config = RouterConfig {
                 trusted_proxies: cli.common.trusted_proxies.clone(),
                 sign_in_per_minute: cli.common.sign_in_limit_per_minute,
+                metrics_token: cli.common.metrics_token.as_deref().map(MetricsToken::new),
             };
             let flush = Duration::from_secs(cli.common.usage_flush_secs);
             let notices = Duration::from_secs(cli.common.notice_interval_secs);

@@ -3,8 +3,9 @@
 
 use crate::middleware::client_ip::{self, TrustedProxies};
 use crate::middleware::rate_limits::{self, Limiters};
-use crate::middleware::{api_errors, authenticate, json_body, request_log};
+use crate::middleware::{api_errors, authenticate, json_body, request_log, verification_timing};
 use crate::routes::forms::{self, Forms};
+use crate::routes::metrics::{self, MetricsEndpoint, MetricsToken};
 use crate::routes::{audit_export, introspect, openapi, verify, whoami};
 use app::domain::ApiError;
 use app::state::AppState;
@@ -35,6 +36,8 @@ pub struct RouterConfig {
     pub trusted_proxies: TrustedProxies,
     /// Sign-in attempts one address may make per minute.
     pub sign_in_per_minute: u32,
+    /// The bearer token `GET /metrics` asks for; without one, `/metrics` answers 404.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl Default for RouterConfig {
@@ -42,6 +45,7 @@ impl Default for RouterConfig {
         RouterConfig {
             trusted_proxies: TrustedProxies::default(),
             sign_in_per_minute: 10,
+            metrics_token: None,
         }
     }
 }
@@ -106,7 +110,12 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
         ))
         .with_state(site);
 
+    let scrape = MetricsEndpoint {
+        state: state.clone(),
+        token: config.metrics_token.clone(),
+    };
     let plain = Router::new()
+        .route("/metrics", get(metrics::metrics).with_state(scrape))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route(
@@ -168,6 +177,9 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
         .layer(CatchPanicLayer::custom(panic_response))
         // The wasm is most of a first page load: gzip takes it from about 1.4 MB to 0.5 MB.
         .layer(CompressionLayer::new().gzip(true))
+        .layer(axum::middleware::from_fn(
+            verification_timing::time_verifications,
+        ))
         .layer(request_log::layer())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod housekeeping;
+pub mod monitoring;
 pub mod notices;
 pub mod organizations;
 pub mod people;

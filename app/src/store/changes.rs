@@ -15,6 +15,7 @@
 //! on was stamped after the read began. While changes from elsewhere may be missed (the
 //! listening connection is down or being set up) nothing kept is good at all.
 
+use crate::metrics::METRICS;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -125,11 +126,8 @@ pub struct ChangeLog {
     stamps: RwLock<Stamps>,
     /// Whether changes from other processes reach this one now.
     live: AtomicBool,
-    /// Counters for `/metrics`.
-    pub applied: AtomicU64,
+    /// How often everything kept was dropped (the tests wait on it).
     pub everything_dropped: AtomicU64,
-    /// The last delay seen between a change's commit elsewhere and its arrival here, in ms.
-    pub last_lag_ms: AtomicI64,
     /// When this process last heard its own heartbeat (ms since the epoch).
     last_beat_ms: AtomicI64,
 }
@@ -142,9 +140,7 @@ impl ChangeLog {
             everything: AtomicU64::new(0),
             stamps: RwLock::default(),
             live: AtomicBool::new(live),
-            applied: AtomicU64::new(0),
             everything_dropped: AtomicU64::new(0),
-            last_lag_ms: AtomicI64::new(0),
             last_beat_ms: AtomicI64::new(0),
         })
     }
@@ -178,7 +174,7 @@ impl ChangeLog {
             self.everything.store(at, Ordering::Release);
         }
         map.insert(change.key().to_string(), at);
-        self.applied.fetch_add(1, Ordering::Relaxed);
+        METRICS.invalidated(change.kind());
     }
 
     /// Everything kept before now is no longer good (the listening connection was lost, or is
@@ -189,6 +185,7 @@ impl ChangeLog {
         let mut stamps = self.stamps.write().unwrap_or_else(|p| p.into_inner());
         *stamps = Stamps::default();
         self.everything_dropped.fetch_add(1, Ordering::Relaxed);
+        METRICS.invalidated("everything");
     }
 
     /// Whether changes made elsewhere reach this process now; while not, nothing kept is good.
@@ -212,7 +209,8 @@ impl ChangeLog {
             return false;
         }
         let stamps = self.stamps.read().unwrap_or_else(|p| p.into_inner());
-        let later = |map: &HashMap<String, u64>, key: &str| map.get(key).is_some_and(|t| *t > since);
+        let later =
+            |map: &HashMap<String, u64>, key: &str| map.get(key).is_some_and(|t| *t > since);
         !(later(&stamps.tokens, token)
             || later(&stamps.accounts, account)
             || later(&stamps.organizations, organization))
@@ -228,15 +226,14 @@ impl ChangeLog {
             } => {
                 if origin != self.origin {
                     self.apply(&change);
-                    self.last_lag_ms
-                        .store((now_ms - sent_ms).max(0), Ordering::Relaxed);
+                    METRICS
+                        .notification_lag_seconds
+                        .observe((now_ms - sent_ms).max(0) as f64 / 1000.0);
                 }
             }
-            Notice::Beat { origin, sent_ms } => {
+            Notice::Beat { origin, .. } => {
                 if origin == self.origin {
                     self.last_beat_ms.store(now_ms, Ordering::Release);
-                    self.last_lag_ms
-                        .store((now_ms - sent_ms).max(0), Ordering::Relaxed);
                 }
             }
         }
@@ -378,9 +375,15 @@ mod tests {
         let before = log.now();
         log.apply(&Change::Token("tok_1".into()));
         assert!(!log.unchanged_since(before, "tok_1", "sa_1", "org_1"));
-        assert!(log.unchanged_since(before, "tok_2", "sa_1", "org_1"), "another token");
+        assert!(
+            log.unchanged_since(before, "tok_2", "sa_1", "org_1"),
+            "another token"
+        );
         let after = log.now();
-        assert!(log.unchanged_since(after, "tok_1", "sa_1", "org_1"), "read after the change");
+        assert!(
+            log.unchanged_since(after, "tok_1", "sa_1", "org_1"),
+            "read after the change"
+        );
         log.apply(&Change::Organization("org_1".into()));
         assert!(!log.unchanged_since(after, "tok_2", "sa_2", "org_1"));
         assert!(log.unchanged_since(after, "tok_2", "sa_2", "org_2"));
@@ -408,11 +411,24 @@ mod tests {
         let mine = Notice::parse(&change.payload(log.origin(), 5)).unwrap();
         let since = log.now();
         log.receive(mine, 7);
-        assert!(log.unchanged_since(since, "t", "sa_1", "o"), "applied at commit already");
+        assert!(
+            log.unchanged_since(since, "t", "sa_1", "o"),
+            "applied at commit already"
+        );
         let theirs = Notice::parse(&change.payload("proc_other", 5)).unwrap();
+        let lags = || {
+            let text = METRICS.render();
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("steward_change_notification_lag_seconds_count "))
+                .map(str::to_string);
+            line.and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+                .unwrap_or_default()
+        };
+        let heard = lags();
         log.receive(theirs, 9);
         assert!(!log.unchanged_since(since, "t", "sa_1", "o"));
-        assert_eq!(log.last_lag_ms.load(Ordering::Relaxed), 4);
+        assert!(lags() > heard, "its lag is measured");
         log.receive(Notice::parse(&Notice::beat(log.origin(), 10)).unwrap(), 12);
         assert_eq!(log.last_beat_ms(), 12);
         assert_eq!(Notice::parse("nonsense"), None);

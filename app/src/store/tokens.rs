@@ -1,7 +1,7 @@
 //! API tokens. Only the SHA-256 of a secret is stored, under a unique index.
 
-use super::typed::Scopes;
 use super::changes::Change;
+use super::typed::Scopes;
 use super::{on_pool, on_tx, Db, StoreResult, Tx};
 use crate::domain::Role;
 use std::sync::LazyLock;
@@ -168,6 +168,23 @@ impl Db {
             .bind(organization_id)
             .bind(id)
             .fetch_optional(p)
+            .await)?)
+    }
+
+    /// How many live tokens of each organization expire in `[now, until)`, by slug; an
+    /// organization with none is not listed.
+    pub async fn tokens_expiring_by_organization(
+        &self,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let sql = "SELECT o.slug, COUNT(*) FROM tokens t JOIN organizations o ON o.id = t.organization_id \
+                   WHERE t.revoked_at IS NULL AND t.expires_at >= $1 AND t.expires_at < $2 \
+                   GROUP BY o.slug ORDER BY o.slug";
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(now)
+            .bind(until)
+            .fetch_all(p)
             .await)?)
     }
 

@@ -19,6 +19,7 @@ const NO_AUTH_PREFIXES: &[&str] = &[
     "/favicon",
     "/healthz",
     "/readyz",
+    "/metrics",
     "/api/v1/openapi.json",
     "/api/reference",
 ];

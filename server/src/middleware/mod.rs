@@ -6,3 +6,4 @@ pub mod client_ip;
 pub mod json_body;
 pub mod rate_limits;
 pub mod request_log;
+pub mod verification_timing;

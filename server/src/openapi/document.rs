@@ -208,6 +208,7 @@ fn build() -> Value {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "A service account's API token, `stw_…`."},
                 "basic": {"type": "http", "scheme": "basic", "description": "For `tokens/introspect` only, as RFC 7662 clients send it (`client_secret_basic`): any user name, and a service account's API token as the password."},
                 "session": {"type": "apiKey", "in": "cookie", "name": "steward_session", "description": "The browser session (`__Host-steward_session` over https)."},
+                "metrics": {"type": "http", "scheme": "bearer", "description": "For `/metrics` only: the token set in `STEWARD_METRICS_TOKEN`, not an API token."},
             },
         },
     });

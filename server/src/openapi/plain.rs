@@ -184,6 +184,22 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         "content": {"application/json": {"schema": {"type": "object"}}},
     }});
 
+    let mut metrics = operation(
+        "metrics",
+        "Health",
+        "Prometheus metrics in the OpenMetrics text format: verification latency per endpoint, \
+         refusals by reason, credential-cache lookups and invalidations, change-notification lag, \
+         webhook deliveries by outcome, tokens expiring within 7 days per organization. Answers \
+         only the bearer token set in `STEWARD_METRICS_TOKEN`; 404 when none is set.",
+        Needs::Nothing,
+        &[401, 404],
+    );
+    metrics["security"] = json!([{"metrics": []}]);
+    metrics["responses"]["200"] = json!({
+        "description": "The metrics, ending with `# EOF`.",
+        "content": {"application/openmetrics-text": {"schema": {"type": "string"}}},
+    });
+
     let at = |path: &str, method, body| Operation {
         path: path.to_string(),
         method,
@@ -196,6 +212,7 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         at("/auth/verify", "get", verify),
         at("/healthz", "get", healthz),
         at("/readyz", "get", readyz),
+        at("/metrics", "get", metrics),
         at("/api/v1/openapi.json", "get", openapi),
     ]
 }

@@ -7,6 +7,7 @@
 use super::principal::Principal;
 use crate::middleware::authenticate::json_error;
 use app::domain::ApiError;
+use app::metrics::METRICS;
 use app::services::tokens::introspection::{check_requirement, Requirement};
 use app::state::AppState;
 use axum::extract::{RawQuery, State};
@@ -84,6 +85,9 @@ pub async fn verify(
         Err(e) => return json_error(&e),
     };
     if let Err(e) = check_requirement(&state, &auth, &requirement).await {
+        if e.status_code() == 403 {
+            METRICS.refused("requirement_not_met");
+        }
         return json_error(&e);
     }
     let p = &auth.principal;

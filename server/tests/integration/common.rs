@@ -13,6 +13,7 @@ use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::middleware::client_ip::TrustedProxies;
+use server::routes::metrics::MetricsToken;
 use server::RouterConfig;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -152,6 +153,8 @@ pub struct Settings {
     /// `STEWARD_WEBHOOK_ALLOW_NETWORKS`; empty by default, as in production, so a test with a
     /// receiver on loopback must allow it.
     pub webhook_allow_networks: &'static str,
+    /// `STEWARD_METRICS_TOKEN`; none by default, as in production (`/metrics` is then 404).
+    pub metrics_token: Option<&'static str>,
 }
 
 impl Settings {
@@ -176,6 +179,7 @@ impl Default for Settings {
             site_root: None,
             credential_cache: true,
             webhook_allow_networks: "",
+            metrics_token: None,
         }
     }
 }
@@ -256,6 +260,7 @@ impl TestApp {
             .build();
         let router_config = RouterConfig {
             trusted_proxies: TrustedProxies::parse(settings.trusted_proxies).unwrap(),
+            metrics_token: settings.metrics_token.map(MetricsToken::new),
             ..RouterConfig::default()
         };
         let router = server::build_router(state.clone(), options, router_config);
@@ -408,6 +413,9 @@ impl TestApp {
                 sqlx::query(sql).execute(p).await.unwrap();
             }
         }
+        // Rows changed behind the store's back (a test travelling in time) publish no change:
+        // this process's cached credentials must not outlive them.
+        self.state.db.changes().forget_everything();
     }
 
     /// One text column of every row a query returns.
@@ -662,4 +670,18 @@ pub fn python_tool(name: &str) -> Option<std::path::PathBuf> {
     );
     eprintln!("skipping: {} is missing", program.display());
     None
+}
+
+/// Polls `check` until it holds, failing after `within`: another replica hears of a change a
+/// few milliseconds after its commit, not at once.
+pub async fn eventually<F, Fut>(within: std::time::Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < within, "not within {within:?}: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
 }

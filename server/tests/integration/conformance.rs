@@ -7,7 +7,7 @@
 //! with a wrong credential. What is configured in `schemathesis.toml`, and why, is in
 //! docs/development.md ("Schemathesis").
 
-use crate::common::{self, Backend, TestApp};
+use crate::common::{self, Backend, Settings, TestApp};
 
 on_both_databases!(schemathesis_finds_the_server_as_documented);
 
@@ -15,7 +15,12 @@ async fn schemathesis_finds_the_server_as_documented(b: Backend) {
     let Some(schemathesis) = common::python_tool("schemathesis") else {
         return;
     };
-    let app = TestApp::spawn(b)
+    // With a scrape token, so /metrics is there to check (without one it is 404).
+    let settings = Settings {
+        metrics_token: Some("conformance-scrape-token-0123456789"),
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(b, settings)
         .await
         .with_admin("acme", "ada@acme.test")
         .await;

@@ -63,14 +63,21 @@ async fn a_revocation_reaches_every_replica_at_once(b: Backend) {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    eprintln!("revocation reached the other replica within {:?}", revoking.elapsed());
+    eprintln!(
+        "revocation reached the other replica within {:?}",
+        revoking.elapsed()
+    );
     for _ in 0..5 {
         assert_eq!(verify(&second, &secret).await, StatusCode::UNAUTHORIZED);
     }
     // Only that token was dropped: the other is still answered from the cache.
     let hits = cache.hits.load(Ordering::Relaxed);
     assert_eq!(verify(&second, &other).await, StatusCode::OK);
-    assert_eq!(cache.hits.load(Ordering::Relaxed), hits + 1, "a targeted drop");
+    assert_eq!(
+        cache.hits.load(Ordering::Relaxed),
+        hits + 1,
+        "a targeted drop"
+    );
 }
 
 /// Waits until `app`'s process follows other processes' changes (its cache is not used
@@ -146,7 +153,10 @@ async fn a_lost_listening_connection_leaves_no_stale_answer() {
         .await;
     let revoking = Instant::now();
     while verify(&second, &other).await == StatusCode::OK {
-        assert!(revoking.elapsed() < REACH, "not following after the reconnect");
+        assert!(
+            revoking.elapsed() < REACH,
+            "not following after the reconnect"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

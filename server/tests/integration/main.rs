@@ -19,6 +19,7 @@ mod forms;
 mod hostile;
 mod integrity;
 mod members;
+mod metrics;
 mod minting;
 mod notices;
 mod openapi;

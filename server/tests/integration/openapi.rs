@@ -11,13 +11,14 @@ use std::collections::BTreeSet;
 on_both_databases!(each_operation_asks_for_the_permission_it_documents);
 
 /// The plain axum routes, which are not server functions.
-const PLAIN: [(&str, &str); 7] = [
+const PLAIN: [(&str, &str); 8] = [
     ("post", "/api/v1/tokens/introspect"),
     ("get", "/api/v1/audit/export"),
     ("post", "/api/v1/audit/export"),
     ("get", "/auth/verify"),
     ("get", "/healthz"),
     ("get", "/readyz"),
+    ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
 ];
 

@@ -165,6 +165,7 @@ async fn refresh_replaces_the_secret_with_optional_grace(b: Backend) {
             .map(|r| r.rows_affected()),
     }
     .unwrap();
+    app.state.db.changes().forget_everything();
     assert_eq!(
         app.whoami_status(&new).await,
         StatusCode::UNAUTHORIZED,

@@ -7,6 +7,7 @@ pub mod webhook_policy;
 
 use crate::auth::random::new_id;
 use crate::domain::{ApiError, Delivery};
+use crate::metrics::METRICS;
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
 use crate::services::Caller;
@@ -118,6 +119,11 @@ async fn attempt(state: &AppState, n: &NoticeRow) -> Result<(), ApiError> {
         ),
         Err(e) => (false, None, Some(e.clone())),
     };
+    METRICS.delivered(match (&outcome, delivered) {
+        (_, true) => "delivered",
+        (Ok(_), false) => "rejected",
+        (Err(_), _) => "failed",
+    });
     // A test is answered at once and not retried: the person is waiting for the answer.
     let retry_at = (!delivered && n.kind != "test" && n.attempts + 1 < MAX_ATTEMPTS)
         .then(|| now + backoff(state.config.notices.retry_base_ms, n.attempts));

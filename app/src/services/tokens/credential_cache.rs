@@ -19,6 +19,7 @@
 //! are exactly as fresh as the row, and a hit skips building them (and writing their JSON).
 
 use crate::domain::{Introspection, Shared, WhoamiResponse};
+use crate::metrics::METRICS;
 use crate::services::Authenticated;
 use crate::store::changes::ChangeLog;
 use crate::store::CredentialRow;
@@ -138,15 +139,18 @@ impl CredentialCache {
         let entries = self.entries.as_ref()?;
         let Some(entry) = entries.get(hash) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
+            METRICS.cache_miss.inc();
             return None;
         };
         if entry.read_at.elapsed() < MAX_AGE
             && entry.credential.unchanged_since(&self.changes, entry.since)
         {
             self.hits.fetch_add(1, Ordering::Relaxed);
+            METRICS.cache_hit.inc();
             return Some(entry.credential.clone());
         }
         self.stale.fetch_add(1, Ordering::Relaxed);
+        METRICS.cache_stale.inc();
         entries.remove(hash);
         None
     }
@@ -214,7 +218,10 @@ mod tests {
         let (cache, changes) = cache();
         cache.put("a", &row("tok_a"), cache.start_read());
         cache.put("b", &row("tok_b"), cache.start_read());
-        assert_eq!(cache.get("a").map(|c| c.row.token_id.clone()), Some("tok_a".into()));
+        assert_eq!(
+            cache.get("a").map(|c| c.row.token_id.clone()),
+            Some("tok_a".into())
+        );
         changes.apply(&Change::Token("tok_a".into()));
         assert!(cache.get("a").is_none(), "its token changed");
         assert!(cache.get("b").is_some(), "another token's entry stays");
@@ -243,7 +250,10 @@ mod tests {
         changes.set_live(true);
         cache.put("h", &row("tok_1"), cache.start_read());
         changes.forget_everything();
-        assert!(cache.get("h").is_none(), "dropped when the connection came back");
+        assert!(
+            cache.get("h").is_none(),
+            "dropped when the connection came back"
+        );
     }
 
     #[test]

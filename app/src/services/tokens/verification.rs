@@ -5,6 +5,7 @@
 use crate::auth::random::{new_id, sha256_hex};
 use crate::auth::token_secret;
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role};
+use crate::metrics::METRICS;
 use crate::services::access::{self, list_from_text, Access, SubjectKind, TokenLimits};
 use crate::services::audit::AuditAction;
 use crate::services::clock::{now_ms, rfc3339_opt};
@@ -45,11 +46,15 @@ pub async fn principal_from_token(
     meta: &RequestMeta,
 ) -> Result<Option<Authenticated>, ApiError> {
     let Some(hash) = hash_of(secret) else {
+        METRICS.refused("malformed");
         return Ok(None);
     };
     match credential(state, &hash).await? {
         Some(found) => authenticate_credential(state, &found, &hash, meta).await,
-        None => Ok(None),
+        None => {
+            METRICS.refused("unknown");
+            Ok(None)
+        }
     }
 }
 
@@ -85,7 +90,15 @@ impl Presented {
     ) -> Result<Option<Authenticated>, ApiError> {
         match (self.found, self.hash) {
             (Some(found), Some(hash)) => authenticate_credential(state, &found, &hash, meta).await,
-            _ => Ok(None),
+            (None, hash) => {
+                METRICS.refused(if hash.is_some() {
+                    "unknown"
+                } else {
+                    "malformed"
+                });
+                Ok(None)
+            }
+            (Some(_), None) => Ok(None),
         }
     }
 }
@@ -160,6 +173,7 @@ async fn authenticate_credential(
     let row = &found.row;
     let now = now_ms();
     if let Some(reason) = refusal(row, row.secret_hash == hash, now) {
+        METRICS.refused(reason);
         audit_refused_token(state, row, reason, meta, now).await;
         return Ok(None);
     }
