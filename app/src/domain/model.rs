@@ -1,7 +1,7 @@
 //! The objects of the API contract, as they travel between server, browser and scripts.
 //! Times are RFC 3339 UTC strings; ids are opaque strings.
 
-use super::{ApiError, Patch, Role, Scope, MAX_EXPIRY_DAYS};
+use super::{ApiError, Binding, NamedRef, Patch, Role, Scope, MAX_EXPIRY_DAYS};
 use serde::{Deserialize, Serialize};
 
 /// The organization a principal belongs to.
@@ -97,6 +97,22 @@ pub struct ServiceAccount {
     pub requests_7d: i64,
 }
 
+/// Answer of `service-accounts/get`: the account and its live tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccountDetail {
+    pub service_account: ServiceAccount,
+    pub tokens: Vec<Token>,
+    /// The organization's maximum token lifetime, so forms offer only allowed choices.
+    #[serde(default)]
+    pub max_token_lifetime_days: Option<i64>,
+    /// The account's own role bindings, organization-wide and per workspace.
+    #[serde(default)]
+    pub bindings: Vec<Binding>,
+    /// The groups it belongs to (their bindings apply to it too).
+    #[serde(default)]
+    pub groups: Vec<NamedRef>,
+}
+
 /// Whether a token can be used right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -147,6 +163,17 @@ pub struct SessionJson {
     #[serde(rename = "tenantURL")]
     pub tenant_url: String,
     pub scopes: Vec<Scope>,
+}
+
+/// Answer of `tokens/create`: the secret appears here and never again.
+// Also `tokens/refresh`'s answer, and what the services return; named as the document has
+// always named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = IssuedTokenResponse)]
+pub struct IssuedToken {
+    pub token: Token,
+    pub secret: String,
+    pub session_json: SessionJson,
 }
 
 /// One recorded action: who did what to which object, from where, and how it ended.

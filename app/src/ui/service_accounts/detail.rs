@@ -1,7 +1,7 @@
 //! A service account's page: details, its tokens, and every action on both.
 
 use crate::api::service_accounts::get_service_account;
-use crate::api::tokens::IssuedTokenResponse;
+use crate::domain::IssuedToken;
 use crate::domain::{Role, ServiceAccount, Token, TokenStatus};
 use crate::ui::service_accounts::access::AccountAccess;
 use crate::ui::service_accounts::actions::enable_account;
@@ -25,7 +25,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 #[derive(Clone)]
 enum Dialog {
     AddToken,
-    Secret(IssuedTokenResponse),
+    Secret(IssuedToken),
     Refresh(Token),
     Revoke(Token),
     RevokeAll(usize),
@@ -157,7 +157,7 @@ fn dialog_view(
         return ().into_any();
     };
     // A new secret replaces the form with the one-time display, and the list reloads behind it.
-    let issued = Callback::new(move |r: IssuedTokenResponse| {
+    let issued = Callback::new(move |r: IssuedToken| {
         close.run(true);
         dialog.set(Some(Dialog::Secret(r)));
     });

@@ -3,7 +3,7 @@
 //! delete, revoke).
 
 use crate::api::service_accounts::{get_service_account, list_service_accounts};
-use crate::api::tokens::IssuedTokenResponse;
+use crate::domain::IssuedToken;
 use crate::domain::{AccountSort, Role, ServiceAccount, Token};
 use crate::ui::bundle::{self, Part};
 use crate::ui::service_accounts::actions::enable_account;
@@ -32,7 +32,7 @@ pub(crate) enum ListDialog {
     },
     /// The one-time secret; after Done, the account's page when it was its first token.
     Secret {
-        issued: IssuedTokenResponse,
+        issued: IssuedToken,
         then_open: Option<String>,
     },
     Disable(ServiceAccount),
@@ -315,7 +315,7 @@ pub(crate) fn list_dialog(
                             navigate(&skip_to, Default::default());
                         }
                     })
-                    on_created=Callback::new(move |issued: IssuedTokenResponse| {
+                    on_created=Callback::new(move |issued: IssuedToken| {
                         changed.run(());
                         dialog.set(Some(ListDialog::Secret { issued, then_open: first.then(|| account_page.clone()) }));
                     })/>
