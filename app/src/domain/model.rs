@@ -67,6 +67,19 @@ impl Principal {
         self.permissions.iter().any(|p| p == permission.as_str())
             && self.scopes.contains(&permission.scope())
     }
+
+    /// Whether the principal may act on, or grant, something holding the built-in `role`: the
+    /// per-account ceiling the UI offers by (nobody goes above their own role). The server
+    /// applies the whole ceiling, bindings included (`services::access::ceiling`).
+    pub fn may_change(&self, role: Role) -> bool {
+        self.role >= role
+    }
+
+    /// Whether the principal may change an account holding `role`: it may write service
+    /// accounts at all, and the account is not above it.
+    pub fn may_change_account(&self, role: Role) -> bool {
+        self.can(super::Permission::ServiceAccountsWrite) && self.may_change(role)
+    }
 }
 
 /// A person who can sign in to the web UI.
@@ -234,6 +247,35 @@ mod tests {
         p.scopes.push(Scope::Write);
         assert!(p.can(Permission::TokensWrite));
         assert!(!p.can(Permission::SettingsWrite), "not granted");
+    }
+
+    #[test]
+    fn an_account_is_offered_for_change_up_to_ones_own_role() {
+        let mut p = Principal {
+            kind: PrincipalKind::User,
+            id: "u".into(),
+            name: "ed@example.com".into(),
+            role: Role::Editor,
+            scopes: vec![Scope::Read, Scope::Write],
+            organization: OrganizationRef {
+                id: "o".into(),
+                slug: "o".into(),
+                name: "O".into(),
+            },
+            token: None,
+            permissions: Role::Editor
+                .permissions()
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect::<Vec<_>>()
+                .into(),
+            workspaces: Default::default(),
+        };
+        assert!(p.may_change_account(Role::Editor));
+        assert!(!p.may_change_account(Role::Admin), "above one's own role");
+        assert!(p.may_change(Role::Viewer) && !p.may_change(Role::Admin));
+        p.permissions = vec!["service_accounts:read".to_string()].into();
+        assert!(!p.may_change_account(Role::Viewer), "no write permission");
     }
 }
 

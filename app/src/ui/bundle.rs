@@ -63,6 +63,16 @@ pub enum Part {
     },
 }
 
+/// Fetches the bundle's chunk without showing anything: the router calls this before it
+/// navigates to a bundled page, so the page never appears half-loaded. `#[lazy]` generates
+/// the preload function for `rest_of_app` under a name of its own making
+/// (`__preload_rest_of_app`); this is the one place that names it. On the server the bundle is
+/// linked in, so there is nothing to fetch.
+pub async fn preload() {
+    #[cfg(target_arch = "wasm32")]
+    __preload_rest_of_app().await;
+}
+
 /// Shows `part`, loading the bundle first if this is the first time anything from it is needed.
 #[lazy]
 pub fn rest_of_app(part: Part) -> AnyView {

@@ -71,10 +71,8 @@ pub fn AccountPage() -> impl IntoView {
                 let access_account = sa.clone();
                 let usage_account_id = sa.id.clone();
                 let tokens = d.tokens;
-                // Only offer what the server would allow: editors and up, on accounts whose
-                // role is not above their own.
-                let my_role = me.await.ok().map(|w| w.principal.role);
-                let writable = my_role.is_some_and(|r| r >= Role::Editor && r >= sa.role);
+                // Only offer what the server would allow.
+                let writable = me.await.ok().is_some_and(|w| w.principal.may_change_account(sa.role));
                 let token_count = tokens.len();
                 view! {
                     <Title text=sa.name.clone()/>
