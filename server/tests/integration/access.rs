@@ -255,7 +255,7 @@ async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
             json!({"name": "nope", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let why = ok(
         &ada,
         "/api/v1/access/explain",
@@ -335,7 +335,7 @@ async fn bound_roles_are_deleted_only_with_force(b: Backend) {
     let r = ada
         .post("/api/v1/roles/delete", json!({"id": "deployment"}))
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
+    r.assert_error(StatusCode::CONFLICT, "conflict");
     assert!(r.error_message().contains("deployer in prod"), "{r:?}");
     let r = ada
         .post("/api/v1/roles/delete", json!({"id": "viewer"}))
@@ -605,7 +605,7 @@ async fn nobody_gains_power_they_do_not_hold(b: Backend) {
             json!({"service_account_id": blank, "name": "inherits"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let child = app.script(r.body["secret"].as_str().unwrap());
     let r = child
         .post(

@@ -40,15 +40,14 @@ async fn viewer_cannot_create(b: Backend) {
             json!({"name": "sneaky", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.error_code(), "forbidden");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let r = vic
         .post(
             "/api/v1/tokens/create",
             json!({"service_account_id": sa, "name": "t"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let (tid, _) = ada.create_token(&sa, "t", &["read"]).await;
     assert_eq!(
         vic.post("/api/v1/tokens/revoke", json!({"id": tid}))
@@ -85,7 +84,7 @@ async fn read_scope_token_cannot_create(b: Backend) {
             json!({"name": "x", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(r.body["error"]["message"]
         .as_str()
         .unwrap()
@@ -96,7 +95,7 @@ async fn read_scope_token_cannot_create(b: Backend) {
             json!({"service_account_id": sa, "name": "escalate"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
 }
 
 async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
@@ -114,7 +113,7 @@ async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
             json!({"name": "escalate", "role": "admin"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let r = ed
         .post(
             "/api/v1/tokens/create",
@@ -144,8 +143,7 @@ async fn other_organizations_objects_are_not_found(b: Backend) {
     let r = gus
         .post("/api/v1/service-accounts/get", json!({"id": sa}))
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.error_code(), "not_found");
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
     assert_eq!(
         gus.post("/api/v1/tokens/list", json!({"service_account_id": sa}))
             .await
@@ -185,7 +183,7 @@ async fn other_organizations_objects_are_not_found(b: Backend) {
             json!({"id": "sa_doesnotexist"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 async fn cross_site_post_with_cookie_is_refused(b: Backend) {
@@ -201,8 +199,7 @@ async fn cross_site_post_with_cookie_is_refused(b: Backend) {
             json!({"name": "csrf", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.error_code(), "forbidden");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     ada.origin = None;
     let r = ada
         .post(

@@ -64,7 +64,7 @@ async fn a_backup_restores_every_account_and_working_token(b: Backend) {
     let r = ada
         .post("/api/v1/tokens/revoke", json!({"id": revoked_id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     // The server is in use while the backup is taken.
     assert_eq!(
         app.script(&live)
@@ -92,14 +92,14 @@ async fn a_backup_restores_every_account_and_working_token(b: Backend) {
             .script(secret)
             .post("/api/v1/auth/whoami", json!({}))
             .await;
-        assert_eq!(me.status, StatusCode::OK, "{me:?}");
+        me.assert_status(StatusCode::OK);
         assert_eq!(me.body["principal"]["name"], account);
     }
     let refused = restored
         .script(&revoked)
         .post("/api/v1/auth/whoami", json!({}))
         .await;
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    refused.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
 on_both_databases!(a_backup_restores_every_account_and_working_token);

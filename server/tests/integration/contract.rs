@@ -21,8 +21,7 @@ async fn malformed_requests_get_clear_errors(b: Backend) {
     let r = ada
         .post_raw("/api/v1/service-accounts/create", "{not json".into())
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{r:?}");
-    assert_eq!(r.error_code(), "bad_request");
+    r.assert_error(StatusCode::BAD_REQUEST, "bad_request");
     let r = ada
         .post(
             "/api/v1/service-accounts/create",

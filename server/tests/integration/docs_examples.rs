@@ -158,7 +158,7 @@ async fn run_examples(b: Backend, document: &str) {
 
     // The examples ended signed in and acting: the server is still well.
     let r = ada.post("/api/v1/auth/whoami", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
 }
 
 fn tempdir() -> std::path::PathBuf {

@@ -383,7 +383,7 @@ async fn an_invitation_is_accepted_by_form(b: Backend) {
             json!({"email": "bob@acme.test", "name": "Bob", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let url = r.body["setup_url"].as_str().unwrap();
     let invite = url.split("invite=").nth(1).unwrap().to_string();
 

@@ -21,7 +21,7 @@ async fn gateway_token(ada: &Client) -> String {
             json!({"name": "gateway", "permissions": ["tokens:introspect"]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let r = ada
         .post(
             "/api/v1/service-accounts/create",
@@ -38,7 +38,7 @@ async fn gateway_token(ada: &Client) -> String {
             json!({"service_account_id": sa, "name": "introspect", "permissions": ["tokens:introspect"]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     r.body["secret"].as_str().unwrap().to_string()
 }
 

@@ -29,7 +29,7 @@ async fn create_and_list_accounts(b: Backend) {
             json!({"name": "  nightly-backup ", "description": "Backs up", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let sa = &r.body["service_account"];
     assert_eq!(sa["name"], "nightly-backup", "input is trimmed");
     assert_eq!(sa["description"], "Backs up");
@@ -40,7 +40,7 @@ async fn create_and_list_accounts(b: Backend) {
     ada.create_account("ci-deploy", "editor").await;
 
     let r = ada.post("/api/v1/service-accounts/list", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["total"], 2);
     assert_eq!(r.body["page"], 1);
     assert_eq!(r.body["per_page"], 50);
@@ -50,7 +50,7 @@ async fn create_and_list_accounts(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/get", json!({"id": id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["service_account"]["name"], "nightly-backup");
     assert_eq!(r.body["tokens"], json!([]));
 }
@@ -68,8 +68,7 @@ async fn duplicate_name_is_a_conflict(b: Backend) {
             json!({"name": "ci-deploy", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(r.error_code(), "conflict");
+    r.assert_error(StatusCode::CONFLICT, "conflict");
     assert_eq!(r.error_field(), "name");
     assert!(r.body["error"]["message"]
         .as_str()
@@ -83,8 +82,7 @@ async fn duplicate_name_is_a_conflict(b: Backend) {
             json!({"service_account_id": sa, "name": "deploy"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(r.error_field(), "name");
+    r.assert_field(StatusCode::CONFLICT, "name");
     let list = ada.post("/api/v1/service-accounts/list", json!({})).await;
     assert_eq!(list.body["total"], 1, "nothing was added");
 }
@@ -253,7 +251,7 @@ async fn edit_an_account(b: Backend) {
             json!({"id": id, "name": "ci-deploy", "description": "deploys", "role": "editor"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let sa = &r.body["service_account"];
     assert_eq!(
         (
@@ -297,7 +295,7 @@ async fn edit_an_account(b: Backend) {
             json!({"id": "sa_nope", "name": "x"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
     let r = ada
         .post("/api/v1/service-accounts/get", json!({"id": id}))
         .await;
@@ -326,7 +324,7 @@ async fn disable_revokes_or_suspends_and_enable_restores(b: Backend) {
             json!({"id": id, "revoke_tokens": false}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["service_account"]["disabled"], true);
     assert_eq!(app.whoami_status(&secret).await, StatusCode::UNAUTHORIZED);
     let tokens = ada
@@ -350,7 +348,7 @@ async fn disable_revokes_or_suspends_and_enable_restores(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/disable", json!({"id": id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["service_account"]["token_count"], 0);
     ada.post("/api/v1/service-accounts/enable", json!({"id": id}))
         .await;

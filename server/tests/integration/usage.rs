@@ -39,7 +39,7 @@ async fn usage_counts_every_request_once(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/usage", json!({"id": busy}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["total"], 85);
     let days = r.body["days"].as_array().unwrap();
     assert_eq!(days.len(), 30, "every day of the period, zeros included");

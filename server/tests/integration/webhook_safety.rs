@@ -29,7 +29,7 @@ async fn set_webhook(admin: &Client, url: &str, secret: Option<&str>) -> Value {
 
 async fn send_test(admin: &Client) -> Value {
     let r = admin.post("/api/v1/settings/test-webhook", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     r.body
 }
 
