@@ -5,9 +5,9 @@
 //!
 //! Why one bundle and not a chunk per page: cargo-leptos's splitter writes a file for every set
 //! of lazy functions that shares code, and brotli compresses each file on its own. With a lazy
-//! function per page, dialog and token table, the list page's first visit fetched 113 files,
-//! 320 KB brotli; with the bundle 7 files, 283 KB, because the code it shares with the rest of
-//! the app comes in a few larger files that compress together (docs/benchmarks.md, Browser).
+//! function per page, dialog and token table, the list page's first visit fetched many small
+//! files that compress badly alone; with the bundle it fetches a few larger ones that compress
+//! together, fewer bytes in all (figures in docs/benchmarks.md, Browser).
 //!
 //! One lazy function with an enum of what to show, rather than several, because the splitter
 //! gives every lazy function a chunk of its own; and the dispatch has to live here, inside the
