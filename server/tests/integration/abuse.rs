@@ -23,11 +23,7 @@ fn unknown_token() -> String {
 }
 
 async fn an_address_sending_bad_tokens_is_refused_before_any_lookup(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     for i in 0..30 {
         let r = app
             .script(&unknown_token())
@@ -63,11 +59,7 @@ async fn an_address_sending_bad_tokens_is_refused_before_any_lookup(b: Backend) 
 /// behind the same proxy or NAT. Made-up tokens from the blocked address still cost no lookup:
 /// with the database gone they still answer 429, never 503.
 async fn a_blocked_address_still_serves_valid_tokens(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci", "viewer").await;
     let (_, used) = ada.create_token(&sa, "used", &["read"]).await;
     let (_, unused) = ada.create_token(&sa, "unused", &["read"]).await;
@@ -156,11 +148,7 @@ async fn a_blocked_address_still_serves_valid_tokens(b: Backend) {
 }
 
 async fn a_database_outage_is_503_not_401(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci", "viewer").await;
     let (_, good) = ada.create_token(&sa, "good", &["read"]).await;
     match &app.state.db {
@@ -313,11 +301,7 @@ async fn sign_in_is_limited_per_account_from_any_address(b: Backend) {
 }
 
 async fn password_changes_are_limited_per_person(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let change = |current: &'static str| {
         ada.post(
             "/api/v1/auth/change-password",

@@ -58,11 +58,7 @@ async fn explain(c: &Client, subject: Value, permission: &str, workspace: Option
 }
 
 async fn roles_groups_and_workspaces_grant_what_they_say(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     declare_model(&ada).await;
 
     let listed = ok(&ada, "/api/v1/permissions/list", json!({})).await;
@@ -168,11 +164,7 @@ async fn roles_groups_and_workspaces_grant_what_they_say(b: Backend) {
 }
 
 async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     declare_model(&ada).await;
     let sa = ada.create_account("deployer", "editor").await;
     ok(
@@ -319,11 +311,7 @@ async fn a_change_takes_effect_on_the_next_request_on_every_replica(b: Backend) 
 }
 
 async fn bound_roles_are_deleted_only_with_force(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     declare_model(&ada).await;
     let sa = ada.create_account("deployer", "viewer").await;
     ok(
@@ -382,12 +370,8 @@ async fn bound_roles_are_deleted_only_with_force(b: Backend) {
 /// Every way of gaining power we could think of, tried by an editor (who holds
 /// `deploy:production` only in `staging`) and by tokens. Each must be refused.
 async fn nobody_gains_power_they_do_not_hold(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
-    let ada = app.signed_in("ada@acme.test").await;
     declare_model(&ada).await;
     let ed_id = {
         let who = ok(

@@ -64,11 +64,7 @@ async fn sign_in_succeeds_and_fails(b: Backend) {
 }
 
 async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let r = ada.post("/api/v1/auth/whoami", json!({})).await;
     r.assert_status(StatusCode::OK);
     let p = &r.body["principal"];
@@ -99,11 +95,7 @@ async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
 /// whoami is a plain handler, not a server function (it is the hottest request); its body, its
 /// errors and its headers must still be those of every other operation.
 async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "deploy", &["read"]).await;
     let script = app.script(&secret);

@@ -14,12 +14,8 @@ on_both_databases!(
 );
 
 async fn viewer_cannot_create(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "vic@acme.test", "viewer").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "viewer").await;
     let vic = app.signed_in("vic@acme.test").await;
     assert_eq!(
@@ -64,11 +60,7 @@ async fn viewer_cannot_create(b: Backend) {
 }
 
 async fn read_scope_token_cannot_create(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("auditor", "admin").await;
     let (_, secret) = ada.create_token(&sa, "ro", &["read"]).await;
     let ro = app.script(&secret);
@@ -99,12 +91,8 @@ async fn read_scope_token_cannot_create(b: Backend) {
 }
 
 async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let admin_sa = ada.create_account("root-bot", "admin").await;
     let ed = app.signed_in("ed@acme.test").await;
     let r = ed
@@ -130,12 +118,8 @@ async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
 }
 
 async fn other_organizations_objects_are_not_found(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.admin("globex", "gus@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let gus = app.signed_in("gus@globex.test").await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (tid, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
@@ -187,11 +171,7 @@ async fn other_organizations_objects_are_not_found(b: Backend) {
 }
 
 async fn cross_site_post_with_cookie_is_refused(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let mut ada = app.signed_in("ada@acme.test").await;
+    let (app, mut ada) = TestApp::acme(b).await;
     ada.origin = Some("https://evil.example".into());
     let r = ada
         .post(

@@ -49,11 +49,7 @@ async fn back_up_and_restore(app: &TestApp, b: &Backend) -> String {
 }
 
 async fn a_backup_restores_every_account_and_working_token(b: Backend) {
-    let app = TestApp::spawn(b.clone())
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b.clone()).await;
     let deploy = ada.create_account("ci-deploy", "editor").await;
     let backup = ada.create_account("nightly-backup", "viewer").await;
     let (_, live) = ada

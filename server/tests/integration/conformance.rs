@@ -15,11 +15,7 @@ async fn schemathesis_finds_the_server_as_documented(b: Backend) {
     let Some(schemathesis) = common::python_tool("schemathesis") else {
         return;
     };
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("schemathesis", "admin").await;
     let (token_id, token) = ada.create_token(&sa, "fuzz", &["read", "write"]).await;
     // Objects to find, so not every id Schemathesis sends is unknown.

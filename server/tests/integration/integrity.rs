@@ -66,11 +66,7 @@ async fn two_admins_demoting_each_other_leave_one_admin(b: Backend) {
 }
 
 async fn concurrent_edits_do_not_revert_each_other(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let other = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("bot", "viewer").await;
     for round in 0..8 {
@@ -99,11 +95,7 @@ async fn concurrent_edits_do_not_revert_each_other(b: Backend) {
 }
 
 async fn settings_updates_are_partial_and_audited_with_old_and_new(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let update = |body: Value| ada.post("/api/v1/settings/update", body);
     let hook = "https://hooks.example.com/services/T000/B000/secret-part";
     let r = update(json!({"max_token_lifetime_days": 90, "webhook_url": hook})).await;
@@ -506,11 +498,7 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
 }
 
 async fn api_answers_are_not_cacheable(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci", "viewer").await;
     let r = ada
         .post(

@@ -12,12 +12,8 @@ on_both_databases!(
 );
 
 async fn promoting_an_account_does_not_raise_tokens_minted_below_it(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let ed = app.signed_in("ed@acme.test").await;
     let sa = ed.create_account("deployer", "editor").await;
     let (by_editor, editor_secret) = ed.create_token(&sa, "by-editor", &["read", "write"]).await;
@@ -77,11 +73,7 @@ async fn promoting_an_account_does_not_raise_tokens_minted_below_it(b: Backend) 
 }
 
 async fn a_token_cannot_mint_wider_scopes_or_a_longer_life(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let minter = ada.create_account("minter", "admin").await;
     let target = ada.create_account("target", "editor").await;
     let r = ada
@@ -123,11 +115,7 @@ async fn a_token_cannot_mint_wider_scopes_or_a_longer_life(b: Backend) {
 }
 
 async fn a_token_cannot_refresh_a_token_wider_than_itself(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("bot", "admin").await;
     let (wide, _) = ada.create_token(&sa, "wide", &["read", "write"]).await;
     let r = ada

@@ -307,11 +307,7 @@ async fn a_failing_receiver_is_retried_until_it_answers(b: Backend) {
 }
 
 async fn the_webhook_settings_are_checked_and_the_secret_sealed(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let update = |body: Value| ada.post("/api/v1/settings/update", body);
     for bad in [
         "http://hooks.example.com/x",

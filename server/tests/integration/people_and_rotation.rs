@@ -282,11 +282,7 @@ async fn member_emails_go_only_to_people_who_may_see_members(b: Backend) {
 }
 
 async fn a_replaced_secret_authenticates_but_cannot_manage_tokens(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("deployer", "admin").await;
     let (token_id, old) = ada.create_token(&sa, "t", &["read", "write"]).await;
     let (other_id, _) = ada.create_token(&sa, "other", &["read"]).await;

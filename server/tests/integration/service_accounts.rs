@@ -18,11 +18,7 @@ on_both_databases!(
 );
 
 async fn create_and_list_accounts(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     let r = ada
         .post(
             "/api/v1/service-accounts/create",
@@ -56,11 +52,7 @@ async fn create_and_list_accounts(b: Backend) {
 }
 
 async fn duplicate_name_is_a_conflict(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let r = ada
         .post(
@@ -88,11 +80,7 @@ async fn duplicate_name_is_a_conflict(b: Backend) {
 }
 
 async fn invalid_names_are_422_naming_the_field(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     let too_long = "x".repeat(65);
     for bad in [
         "",
@@ -171,11 +159,7 @@ async fn invalid_names_are_422_naming_the_field(b: Backend) {
 }
 
 async fn list_filters_and_pages(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     for (name, role) in [
         ("ci_a", "viewer"),
         ("cixa", "editor"),

@@ -45,11 +45,7 @@ fn reasons_of(report: &Value, token: &str) -> Vec<String> {
 }
 
 async fn stale_lists_what_needs_a_look_and_why(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let busy = ada.create_account("busy", "viewer").await;
     let dusty = ada.create_account("dusty", "viewer").await;
     let _unused = ada.create_account("unused", "viewer").await;
@@ -137,12 +133,8 @@ async fn stale_lists_what_needs_a_look_and_why(b: Backend) {
 }
 
 async fn stale_is_per_organization_and_read_only_for_viewers(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.admin("globex", "hank@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let hank = app.signed_in("hank@globex.test").await;
     let acme_sa = ada.create_account("acme-bot", "viewer").await;
     let (acme_token, _) = token(&ada, &acme_sa, "forever", json!({"never_expires": true})).await;

@@ -14,11 +14,7 @@ on_both_databases!(
 );
 
 async fn token_works_until_revoked(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let r = ada
         .post("/api/v1/tokens/create", json!({"service_account_id": sa, "name": "deploy", "description": "GitHub Actions", "expires_in_days": 7}))

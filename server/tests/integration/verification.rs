@@ -108,12 +108,8 @@ async fn token_states(app: &TestApp, ada: &Client) -> Vec<(&'static str, String,
 }
 
 async fn introspection_answers_for_every_token_state(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.admin("globex", "gus@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let gateway = gateway(&app, &ada).await;
     // The gateway's token introspects and does nothing else.
     let r = gateway
@@ -194,11 +190,7 @@ async fn introspection_answers_for_every_token_state(b: Backend) {
 }
 
 async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let gateway = gateway(&app, &ada).await;
     let sa = ada.create_account("deployer", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "t", &["read"]).await;
@@ -279,11 +271,7 @@ pub(crate) async fn verify(app: &TestApp, secret: &str, query: &str) -> reqwest:
 }
 
 async fn verify_answers_for_every_token_state(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     for (state, secret, accepted) in token_states(&app, &ada).await {
         let res = verify(&app, &secret, "").await;
         if accepted {
@@ -324,11 +312,7 @@ async fn verify_answers_for_every_token_state(b: Backend) {
 }
 
 async fn verify_can_require_a_scope_a_permission_and_a_workspace(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post(
         "/api/v1/permissions/declare",
         json!({"name": "deploy:production"}),

@@ -31,11 +31,7 @@ async fn workspace(admin: &Client, name: &str) -> String {
 }
 
 async fn a_server_with_several_organizations_verifies_only_the_one_named(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci", "admin").await;
     let (_, acme_token) = ada.create_token(&sa, "t", &["read", "write"]).await;
     // One organization: naming it is optional.
@@ -89,11 +85,7 @@ async fn a_server_with_several_organizations_verifies_only_the_one_named(b: Back
 }
 
 async fn unknown_and_repeated_parameters_are_refused_by_name(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post(
         "/api/v1/permissions/declare",
         json!({"name": "deploy:production"}),
@@ -131,11 +123,7 @@ async fn unknown_and_repeated_parameters_are_refused_by_name(b: Backend) {
 }
 
 async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post(
         "/api/v1/permissions/declare",
         json!({"name": "deploy:production"}),
@@ -280,11 +268,7 @@ async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Ba
 }
 
 async fn a_steward_permission_also_needs_its_scope(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post("/api/v1/permissions/declare", json!({"name": "repo:push"}))
         .await;
     ada.post(

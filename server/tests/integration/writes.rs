@@ -9,11 +9,7 @@ use serde_json::json;
 on_both_databases!(more_writers_than_connections_all_finish,);
 
 async fn more_writers_than_connections_all_finish(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let mut accounts = Vec::new();
     for i in 0..4 {
         accounts.push(ada.create_account(&format!("writer-{i}"), "viewer").await);
