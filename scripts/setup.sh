@@ -16,8 +16,8 @@ fi
 
 # Downloading only waits on the network, so the app's own crates and the npm packages (wasm-opt
 # from binaryen for release builds, Playwright's libraries, axe-core for the browser tests'
-# accessibility check) come down while the tools below compile: on a fresh machine that hides
-# about a minute (docs/benchmarks.md, First run). Both are no-ops once done.
+# accessibility check) come down while the tools below compile, so on a fresh machine the
+# waiting is hidden (docs/benchmarks.md, First run). Both are no-ops once done.
 background=()
 host="$(rustc -vV | sed -n 's/^host: //p')"
 (cd "$root" && cargo fetch --locked --quiet --target "$host" --target wasm32-unknown-unknown) &
@@ -30,10 +30,9 @@ if ! [ -x "$root/end2end/node_modules/.bin/wasm-opt" ] || ! [ -d "$root/end2end/
 fi
 
 # The build tools only orchestrate the build, so their own speed hardly matters: compiling them
-# unoptimised, with no link-time optimisation, more than halves the install (cargo-leptos took
-# ~19 minutes on 2 cores as released, 8 with opt-level 1, 3.5 with opt-level 0; the release
-# build's own steps ran no slower with it: docs/benchmarks.md, First run). These settings apply
-# to `cargo install` only.
+# unoptimised, with no link-time optimisation, makes the install several times shorter and the
+# build steps they run no slower (docs/benchmarks.md, First run). These settings apply to
+# `cargo install` only.
 tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true)
 

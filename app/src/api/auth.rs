@@ -54,41 +54,7 @@ pub async fn logout() -> Result<Empty, ApiError> {
 #[server(endpoint = "v1/auth/whoami", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn whoami() -> Result<WhoamiResponse, ApiError> {
     use crate::api::context::{authenticated, state};
-    answer_whoami(&state(), authenticated()).await
-}
-
-/// `whoami`'s answer for `auth`, shared by the server function (the pages call it) and the
-/// plain HTTP handler that serves automation's `POST /api/v1/auth/whoami` (the server's
-/// `routes::whoami`, which skips the server-function machinery on the hottest request).
-#[cfg(feature = "ssr")]
-pub async fn answer_whoami(
-    state: &crate::state::AppState,
-    auth: Option<crate::services::Authenticated>,
-) -> Result<WhoamiResponse, ApiError> {
-    let auth = auth.ok_or_else(ApiError::unauthenticated)?;
-    let principal = crate::services::access::describe(state, auth).await?;
-    Ok(WhoamiResponse {
-        principal,
-        tenant_url: state.config.tenant_url(),
-    })
-}
-
-/// `whoami`'s answer for the plain handler: for an API token, built once per credential read
-/// and kept with it (its JSON too), since everything in it follows from the credential.
-#[cfg(feature = "ssr")]
-pub async fn shared_whoami(
-    state: &crate::state::AppState,
-    auth: Option<crate::services::Authenticated>,
-) -> Result<crate::domain::Shared<WhoamiResponse>, ApiError> {
-    let credential = auth.as_ref().and_then(|a| a.credential.clone());
-    if let Some(answer) = credential.as_ref().and_then(|c| c.whoami.get()) {
-        return Ok(answer.clone());
-    }
-    let answer = crate::domain::Shared::new(answer_whoami(state, auth).await?);
-    Ok(match credential {
-        Some(c) => c.whoami.get_or_init(|| answer).clone(),
-        None => answer,
-    })
+    crate::services::whoami::answer(&state(), authenticated()).await
 }
 
 /// A person changes their own password; their other sessions end and this one is replaced.

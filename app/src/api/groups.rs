@@ -29,12 +29,10 @@ pub async fn create_group(
     description: Option<String>,
 ) -> Result<GroupResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::access::named::{create, GROUPS};
+    use crate::services::access::groups::create;
     let (state, caller) = authorized(Permission::GroupsWrite)?;
-    let row = create(&state, &caller, GROUPS, &name, description.as_deref()).await?;
-    Ok(GroupResponse {
-        group: group_of(row),
-    })
+    let group = create(&state, &caller, &name, description.as_deref()).await?;
+    Ok(GroupResponse { group })
 }
 
 /// Renames a group or changes its description; fields left out stay as they are.
@@ -45,22 +43,16 @@ pub async fn update_group(
     description: Option<String>,
 ) -> Result<GroupResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::access::named::{update, GROUPS};
+    use crate::services::access::groups::update;
     let (state, caller) = authorized(Permission::GroupsWrite)?;
-    let row = update(
+    let group = update(
         &state,
         &caller,
-        GROUPS,
         &id,
         name.as_deref(),
         description.as_deref(),
     )
     .await?;
-    let group = crate::services::access::groups::list(&state, &caller)
-        .await?
-        .into_iter()
-        .find(|g| g.id == row.id)
-        .unwrap_or_else(|| group_of(row));
     Ok(GroupResponse { group })
 }
 
@@ -68,9 +60,8 @@ pub async fn update_group(
 #[server(endpoint = "v1/groups/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_group(id: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::access::named::{delete, GROUPS};
     let (state, caller) = authorized(Permission::GroupsWrite)?;
-    delete(&state, &caller, GROUPS, &id).await?;
+    crate::services::access::groups::delete(&state, &caller, &id).await?;
     Ok(Empty {})
 }
 
@@ -110,17 +101,4 @@ async fn change_members(
     };
     let group = change_members(&state, &caller, &id, who, add).await?;
     Ok(GroupResponse { group })
-}
-
-#[cfg(feature = "ssr")]
-fn group_of(row: crate::store::NamedRow) -> Group {
-    use crate::services::clock::rfc3339;
-    Group {
-        id: row.id,
-        name: row.name,
-        description: row.description,
-        created_at: rfc3339(row.created_at),
-        updated_at: rfc3339(row.updated_at),
-        members: Vec::new(),
-    }
 }

@@ -1,6 +1,6 @@
 //! `service-accounts/*`: list, create, get.
 
-use crate::domain::{ApiError, Page, ServiceAccount, Token};
+use crate::domain::{AccountDetail, ApiError, Page, ServiceAccount};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -9,22 +9,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountResponse {
     pub service_account: ServiceAccount,
-}
-
-/// Answer of `service-accounts/get`: the account and its live tokens.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AccountDetail {
-    pub service_account: ServiceAccount,
-    pub tokens: Vec<Token>,
-    /// The organization's maximum token lifetime, so forms offer only allowed choices.
-    #[serde(default)]
-    pub max_token_lifetime_days: Option<i64>,
-    /// The account's own role bindings, organization-wide and per workspace.
-    #[serde(default)]
-    pub bindings: Vec<crate::domain::Binding>,
-    /// The groups it belongs to (their bindings apply to it too).
-    #[serde(default)]
-    pub groups: Vec<crate::domain::NamedRef>,
 }
 
 /// Lists the organization's accounts: search by name, filter by role and status, sort, page.
@@ -90,21 +74,8 @@ pub async fn create_service_account(
 #[server(endpoint = "v1/service-accounts/get", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn get_service_account(id: String) -> Result<AccountDetail, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::service_accounts;
-    use crate::services::tokens::issuing as tokens;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    let service_account = service_accounts::get(&state, &caller, &id).await?;
-    let tokens = tokens::list(&state, &caller, &id).await?;
-    let max_token_lifetime_days =
-        crate::services::settings::token_lifetime_limit(&state, &caller).await?;
-    let (bindings, groups) = service_accounts::roles_of(&state, &caller, &id).await?;
-    Ok(AccountDetail {
-        service_account,
-        tokens,
-        max_token_lifetime_days,
-        bindings,
-        groups,
-    })
+    crate::services::service_accounts::detail(&state, &caller, &id).await
 }
 
 /// Edits an account's name, description or role.

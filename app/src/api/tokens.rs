@@ -1,23 +1,10 @@
-//! `tokens/*`: create, list, revoke.
+//! `tokens/*`: create, list, refresh, revoke.
 
-use crate::domain::{ApiError, SessionJson, Token};
+use crate::api::{Empty, Items};
+use crate::domain::{ApiError, IssuedToken, Token};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-
-/// Answer of `tokens/create`: the secret appears here and never again.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct IssuedTokenResponse {
-    pub token: Token,
-    pub secret: String,
-    pub session_json: SessionJson,
-}
-
-/// Answer of `tokens/list`.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TokenList {
-    pub items: Vec<Token>,
-}
 
 /// Issues a token for a service account.
 // Each argument is a field of the JSON body scripts send, so there are as many as it has.
@@ -40,7 +27,7 @@ pub async fn create_token(
     permissions: Option<Vec<String>>,
     /// Narrow the token to these workspaces (by name).
     workspaces: Option<Vec<String>>,
-) -> Result<IssuedTokenResponse, ApiError> {
+) -> Result<IssuedToken, ApiError> {
     use crate::api::prelude::*;
     use crate::services::tokens::issuing::{create, NewTokenInput};
     let (state, caller) = authorized(Permission::TokensWrite)?;
@@ -54,31 +41,26 @@ pub async fn create_token(
         permissions,
         workspaces,
     };
-    let issued = create(&state, &caller, input).await?;
-    Ok(IssuedTokenResponse {
-        token: issued.token,
-        secret: issued.secret,
-        session_json: issued.session_json,
-    })
+    create(&state, &caller, input).await
 }
 
 /// The live tokens of a service account.
 #[server(endpoint = "v1/tokens/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn list_tokens(service_account_id: String) -> Result<TokenList, ApiError> {
+pub async fn list_tokens(service_account_id: String) -> Result<Items<Token>, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
     let items =
         crate::services::tokens::issuing::list(&state, &caller, &service_account_id).await?;
-    Ok(TokenList { items })
+    Ok(Items { items })
 }
 
 /// Revokes a token permanently.
 #[server(endpoint = "v1/tokens/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
-pub async fn revoke_token(id: String) -> Result<crate::api::Empty, ApiError> {
+pub async fn revoke_token(id: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::TokensWrite)?;
     crate::services::tokens::issuing::revoke(&state, &caller, &id).await?;
-    Ok(crate::api::Empty {})
+    Ok(Empty {})
 }
 
 /// Answer of `tokens/revoke-all`.
@@ -98,7 +80,7 @@ pub async fn refresh_token(
     never_expires: Option<bool>,
     /// How long the old secret keeps working: 0 (default) to 604800 seconds (7 days).
     grace_seconds: Option<i64>,
-) -> Result<IssuedTokenResponse, ApiError> {
+) -> Result<IssuedToken, ApiError> {
     use crate::api::prelude::*;
     use crate::services::tokens::issuing::{refresh, RefreshInput};
     let (state, caller) = authorized(Permission::TokensWrite)?;
@@ -108,12 +90,7 @@ pub async fn refresh_token(
         never_expires: never_expires.unwrap_or(false),
         grace_seconds,
     };
-    let issued = refresh(&state, &caller, input).await?;
-    Ok(IssuedTokenResponse {
-        token: issued.token,
-        secret: issued.secret,
-        session_json: issued.session_json,
-    })
+    refresh(&state, &caller, input).await
 }
 
 /// Revokes every token of a service account.

@@ -16,16 +16,9 @@ pub struct WorkspaceResponse {
 #[server(endpoint = "v1/workspaces/list", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn list_workspaces() -> Result<Items<Workspace>, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::access::named::{workspace_to_api, WORKSPACES};
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    let rows = state
-        .db
-        .list_named(WORKSPACES.table, &caller.principal.organization.id)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(Items {
-        items: rows.into_iter().map(workspace_to_api).collect(),
-    })
+    let items = crate::services::access::workspaces::list(&state, &caller).await?;
+    Ok(Items { items })
 }
 
 /// Creates a workspace: a place role bindings can be limited to, e.g. `prod`.
@@ -35,12 +28,10 @@ pub async fn create_workspace(
     description: Option<String>,
 ) -> Result<WorkspaceResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::access::named::{create, workspace_to_api, WORKSPACES};
+    use crate::services::access::workspaces::create;
     let (state, caller) = authorized(Permission::WorkspacesWrite)?;
-    let row = create(&state, &caller, WORKSPACES, &name, description.as_deref()).await?;
-    Ok(WorkspaceResponse {
-        workspace: workspace_to_api(row),
-    })
+    let workspace = create(&state, &caller, &name, description.as_deref()).await?;
+    Ok(WorkspaceResponse { workspace })
 }
 
 /// Renames a workspace or changes its description; fields left out stay as they are.
@@ -51,28 +42,24 @@ pub async fn update_workspace(
     description: Option<String>,
 ) -> Result<WorkspaceResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::access::named::{update, workspace_to_api, WORKSPACES};
+    use crate::services::access::workspaces::update;
     let (state, caller) = authorized(Permission::WorkspacesWrite)?;
-    let row = update(
+    let workspace = update(
         &state,
         &caller,
-        WORKSPACES,
         &id,
         name.as_deref(),
         description.as_deref(),
     )
     .await?;
-    Ok(WorkspaceResponse {
-        workspace: workspace_to_api(row),
-    })
+    Ok(WorkspaceResponse { workspace })
 }
 
 /// Deletes a workspace; the bindings in it go with it.
 #[server(endpoint = "v1/workspaces/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn delete_workspace(id: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::access::named::{delete, WORKSPACES};
     let (state, caller) = authorized(Permission::WorkspacesWrite)?;
-    delete(&state, &caller, WORKSPACES, &id).await?;
+    crate::services::access::workspaces::delete(&state, &caller, &id).await?;
     Ok(Empty {})
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Who can hold role bindings.
+// One type for the API, the services and the stored `subject_type` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectType {
@@ -13,12 +14,23 @@ pub enum SubjectType {
 }
 
 impl SubjectType {
+    pub const ALL: [SubjectType; 3] = [
+        SubjectType::Member,
+        SubjectType::ServiceAccount,
+        SubjectType::Group,
+    ];
+
+    /// The name in the API and in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             SubjectType::Member => "member",
             SubjectType::ServiceAccount => "service_account",
             SubjectType::Group => "group",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<SubjectType> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The objects of the API contract, as they travel between server, browser and scripts.
 //! Times are RFC 3339 UTC strings; ids are opaque strings.
 
-use super::{ApiError, Patch, Role, Scope, MAX_EXPIRY_DAYS};
+use super::{ApiError, Binding, NamedRef, Patch, Role, Scope, MAX_EXPIRY_DAYS};
 use serde::{Deserialize, Serialize};
 
 /// The organization a principal belongs to.
@@ -67,6 +67,19 @@ impl Principal {
         self.permissions.iter().any(|p| p == permission.as_str())
             && self.scopes.contains(&permission.scope())
     }
+
+    /// Whether the principal may act on, or grant, something holding the built-in `role`: the
+    /// per-account ceiling the UI offers by (nobody goes above their own role). The server
+    /// applies the whole ceiling, bindings included (`services::access::ceiling`).
+    pub fn may_change(&self, role: Role) -> bool {
+        self.role >= role
+    }
+
+    /// Whether the principal may change an account holding `role`: it may write service
+    /// accounts at all, and the account is not above it.
+    pub fn may_change_account(&self, role: Role) -> bool {
+        self.can(super::Permission::ServiceAccountsWrite) && self.may_change(role)
+    }
 }
 
 /// A person who can sign in to the web UI.
@@ -95,6 +108,22 @@ pub struct ServiceAccount {
     /// Authenticated requests in the last seven days (in lists; 0 elsewhere).
     #[serde(default)]
     pub requests_7d: i64,
+}
+
+/// Answer of `service-accounts/get`: the account and its live tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccountDetail {
+    pub service_account: ServiceAccount,
+    pub tokens: Vec<Token>,
+    /// The organization's maximum token lifetime, so forms offer only allowed choices.
+    #[serde(default)]
+    pub max_token_lifetime_days: Option<i64>,
+    /// The account's own role bindings, organization-wide and per workspace.
+    #[serde(default)]
+    pub bindings: Vec<Binding>,
+    /// The groups it belongs to (their bindings apply to it too).
+    #[serde(default)]
+    pub groups: Vec<NamedRef>,
 }
 
 /// Whether a token can be used right now.
@@ -147,6 +176,17 @@ pub struct SessionJson {
     #[serde(rename = "tenantURL")]
     pub tenant_url: String,
     pub scopes: Vec<Scope>,
+}
+
+/// Answer of `tokens/create`: the secret appears here and never again.
+// Also `tokens/refresh`'s answer, and what the services return; named as the document has
+// always named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = IssuedTokenResponse)]
+pub struct IssuedToken {
+    pub token: Token,
+    pub secret: String,
+    pub session_json: SessionJson,
 }
 
 /// One recorded action: who did what to which object, from where, and how it ended.
@@ -207,6 +247,35 @@ mod tests {
         p.scopes.push(Scope::Write);
         assert!(p.can(Permission::TokensWrite));
         assert!(!p.can(Permission::SettingsWrite), "not granted");
+    }
+
+    #[test]
+    fn an_account_is_offered_for_change_up_to_ones_own_role() {
+        let mut p = Principal {
+            kind: PrincipalKind::User,
+            id: "u".into(),
+            name: "ed@example.com".into(),
+            role: Role::Editor,
+            scopes: vec![Scope::Read, Scope::Write],
+            organization: OrganizationRef {
+                id: "o".into(),
+                slug: "o".into(),
+                name: "O".into(),
+            },
+            token: None,
+            permissions: Role::Editor
+                .permissions()
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect::<Vec<_>>()
+                .into(),
+            workspaces: Default::default(),
+        };
+        assert!(p.may_change_account(Role::Editor));
+        assert!(!p.may_change_account(Role::Admin), "above one's own role");
+        assert!(p.may_change(Role::Viewer) && !p.may_change(Role::Admin));
+        p.permissions = vec!["service_accounts:read".to_string()].into();
+        assert!(!p.may_change_account(Role::Viewer), "no write permission");
     }
 }
 

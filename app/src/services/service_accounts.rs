@@ -2,10 +2,11 @@
 
 use crate::auth::random::new_id;
 use crate::domain::AccountSort;
-use crate::domain::{ApiError, ResourceName, Role, ServiceAccount, SubjectRef, SubjectType};
+use crate::domain::{
+    AccountDetail, ApiError, NamedRef, ResourceName, Role, ServiceAccount, SubjectRef, SubjectType,
+};
 use crate::services::access::bindings::{resolve_roles, set_org_roles, RoleChoice};
 use crate::services::access::ceiling::{ensure_caller_covers, parse_granted_role};
-use crate::services::access::SubjectKind;
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt};
 use crate::services::{on_unique, Caller};
@@ -206,12 +207,18 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<ServiceA
     Ok(to_api(row))
 }
 
-/// The account's own bindings and its groups (whose bindings apply to it too).
-pub async fn roles_of(
+/// An account's page: the account, its live tokens, the organization's longest token lifetime
+/// (so forms offer only allowed choices), its own bindings and its groups (whose bindings apply
+/// to it too).
+pub async fn detail(
     state: &AppState,
     caller: &Caller,
     id: &str,
-) -> Result<(Vec<crate::domain::Binding>, Vec<crate::domain::NamedRef>), ApiError> {
+) -> Result<AccountDetail, ApiError> {
+    let service_account = get(state, caller, id).await?;
+    let tokens = crate::services::tokens::issuing::list(state, caller, id).await?;
+    let max_token_lifetime_days =
+        crate::services::settings::token_lifetime_limit(state, caller).await?;
     let query = crate::services::access::bindings::ListQuery {
         subject: Some(SubjectRef {
             kind: SubjectType::ServiceAccount,
@@ -222,12 +229,18 @@ pub async fn roles_of(
     let bindings = crate::services::access::bindings::list(state, caller, query).await?;
     let groups = state
         .db
-        .groups_of("service_account", id)
+        .groups_of(SubjectType::ServiceAccount.as_str(), id)
         .await?
         .into_iter()
-        .map(|(id, name)| crate::domain::NamedRef { id, name })
+        .map(|(id, name)| NamedRef { id, name })
         .collect();
-    Ok((bindings, groups))
+    Ok(AccountDetail {
+        service_account,
+        tokens,
+        max_token_lifetime_days,
+        bindings,
+        groups,
+    })
 }
 
 /// Refuses acting on an account holding more than the caller (see `ceiling`).
@@ -240,7 +253,7 @@ pub async fn check_ceiling(
     ensure_caller_covers(
         state,
         caller,
-        SubjectKind::ServiceAccount,
+        SubjectType::ServiceAccount,
         &account.id,
         role,
     )

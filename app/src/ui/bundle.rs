@@ -5,9 +5,9 @@
 //!
 //! Why one bundle and not a chunk per page: cargo-leptos's splitter writes a file for every set
 //! of lazy functions that shares code, and brotli compresses each file on its own. With a lazy
-//! function per page, dialog and token table, the list page's first visit fetched 113 files,
-//! 320 KB brotli; with the bundle 7 files, 283 KB, because the code it shares with the rest of
-//! the app comes in a few larger files that compress together (docs/benchmarks.md, Browser).
+//! function per page, dialog and token table, the list page's first visit fetched many small
+//! files that compress badly alone; with the bundle it fetches a few larger ones that compress
+//! together, fewer bytes in all (figures in docs/benchmarks.md, Browser).
 //!
 //! One lazy function with an enum of what to show, rather than several, because the splitter
 //! gives every lazy function a chunk of its own; and the dispatch has to live here, inside the
@@ -61,6 +61,16 @@ pub enum Part {
         request: Callback<RowRequest>,
         tokens_changed: ReadSignal<u64>,
     },
+}
+
+/// Fetches the bundle's chunk without showing anything: the router calls this before it
+/// navigates to a bundled page, so the page never appears half-loaded. `#[lazy]` generates
+/// the preload function for `rest_of_app` under a name of its own making
+/// (`__preload_rest_of_app`); this is the one place that names it. On the server the bundle is
+/// linked in, so there is nothing to fetch.
+pub async fn preload() {
+    #[cfg(target_arch = "wasm32")]
+    __preload_rest_of_app().await;
 }
 
 /// Shows `part`, loading the bundle first if this is the first time anything from it is needed.

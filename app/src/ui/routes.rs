@@ -49,9 +49,7 @@ macro_rules! bundled_page {
             }
 
             async fn preload() {
-                // Only the browser's build loads chunks; on the server the bundle is linked in.
-                #[cfg(target_arch = "wasm32")]
-                bundle::__preload_rest_of_app().await;
+                bundle::preload().await;
             }
         }
     };

@@ -7,8 +7,8 @@
 
 use super::principal::Principal;
 use crate::middleware::authenticate::json_error;
-use app::api::auth::shared_whoami;
 use app::domain::ApiError;
+use app::services::whoami;
 use app::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -29,7 +29,7 @@ pub async fn whoami(
     if serde_json::from_slice::<NoArguments>(&body).is_err() {
         return json_error(&ApiError::body_not_json());
     }
-    match shared_whoami(&state, auth).await {
+    match whoami::shared(&state, auth).await {
         Ok(answer) => Json(answer).into_response(),
         Err(e) => json_error(&e),
     }

@@ -23,11 +23,7 @@ fn unknown_token() -> String {
 }
 
 async fn an_address_sending_bad_tokens_is_refused_before_any_lookup(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     for i in 0..30 {
         let r = app
             .script(&unknown_token())
@@ -49,7 +45,7 @@ async fn an_address_sending_bad_tokens_is_refused_before_any_lookup(b: Backend) 
         tries += 1;
         assert!(tries <= 11, "still looked up after {tries} tries");
     };
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    r.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=3).contains(&wait), "{wait}");
     // A signed-in person from the same address is not affected.
@@ -68,11 +64,7 @@ async fn a_blocked_address_still_serves_valid_tokens(b: Backend) {
         credential_cache: false,
         ..Settings::default()
     };
-    let app = TestApp::spawn_with(b, no_cache)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme_with(b, no_cache).await;
     let sa = ada.create_account("ci", "viewer").await;
     let (_, used) = ada.create_token(&sa, "used", &["read"]).await;
     let (_, unused) = ada.create_token(&sa, "unused", &["read"]).await;
@@ -104,7 +96,7 @@ async fn a_blocked_address_still_serves_valid_tokens(b: Backend) {
     );
     // A token that authenticated before is served at once, by the API and by /auth/verify.
     let r = whoami(&used).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(verify(&used).await, StatusCode::OK);
     // One this process has not seen yet is served at once while the budget of first looks
     // lasts, and otherwise (a flood just spent it) when it comes again.
@@ -113,7 +105,7 @@ async fn a_blocked_address_still_serves_valid_tokens(b: Backend) {
         assert!(r.header("retry-after").is_some(), "{r:?}");
         assert_eq!(whoami(&unused).await.status, StatusCode::OK);
     } else {
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.assert_status(StatusCode::OK);
     }
     assert_eq!(verify(&unused).await, StatusCode::OK);
     let answers = |statuses: Vec<StatusCode>, looked_up: StatusCode| {
@@ -161,11 +153,7 @@ async fn a_blocked_address_still_serves_valid_tokens(b: Backend) {
 }
 
 async fn a_database_outage_is_503_not_401(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci", "viewer").await;
     let (_, good) = ada.create_token(&sa, "good", &["read"]).await;
     match &app.state.db {
@@ -178,8 +166,7 @@ async fn a_database_outage_is_503_not_401(b: Backend) {
             .script(&good)
             .post("/api/v1/auth/whoami", json!({}))
             .await;
-        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{r:?}");
-        assert_eq!(r.error_code(), "unavailable");
+        r.assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
         assert!(r.header("retry-after").is_some());
     }
     let r = ada.post("/api/v1/auth/whoami", json!({})).await;
@@ -298,7 +285,7 @@ async fn sign_in_is_limited_per_account_from_any_address(b: Backend) {
         );
     }
     let r = attempt(50, "a wrong guess").await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{r:?}");
+    r.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!(wait > 800 && wait <= 900, "about 15 minutes: {wait}");
     assert_eq!(r.body["error"]["retry_after"], wait);
@@ -319,11 +306,7 @@ async fn sign_in_is_limited_per_account_from_any_address(b: Backend) {
 }
 
 async fn password_changes_are_limited_per_person(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let change = |current: &'static str| {
         ada.post(
             "/api/v1/auth/change-password",
@@ -335,7 +318,7 @@ async fn password_changes_are_limited_per_person(b: Backend) {
         assert_eq!(r.error_field(), "current_password", "{r:?}");
     }
     let r = change(PASSWORD).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{r:?}");
+    r.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(r.header("retry-after").is_some());
     let failures = app
         .count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.change_password' AND outcome = 'failure'")

@@ -58,11 +58,7 @@ async fn explain(c: &Client, subject: Value, permission: &str, workspace: Option
 }
 
 async fn roles_groups_and_workspaces_grant_what_they_say(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     declare_model(&ada).await;
 
     let listed = ok(&ada, "/api/v1/permissions/list", json!({})).await;
@@ -168,11 +164,7 @@ async fn roles_groups_and_workspaces_grant_what_they_say(b: Backend) {
 }
 
 async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     declare_model(&ada).await;
     let sa = ada.create_account("deployer", "editor").await;
     ok(
@@ -255,7 +247,7 @@ async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
             json!({"name": "nope", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let why = ok(
         &ada,
         "/api/v1/access/explain",
@@ -319,11 +311,7 @@ async fn a_change_takes_effect_on_the_next_request_on_every_replica(b: Backend) 
 }
 
 async fn bound_roles_are_deleted_only_with_force(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     declare_model(&ada).await;
     let sa = ada.create_account("deployer", "viewer").await;
     ok(
@@ -335,7 +323,7 @@ async fn bound_roles_are_deleted_only_with_force(b: Backend) {
     let r = ada
         .post("/api/v1/roles/delete", json!({"id": "deployment"}))
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
+    r.assert_error(StatusCode::CONFLICT, "conflict");
     assert!(r.error_message().contains("deployer in prod"), "{r:?}");
     let r = ada
         .post("/api/v1/roles/delete", json!({"id": "viewer"}))
@@ -382,12 +370,8 @@ async fn bound_roles_are_deleted_only_with_force(b: Backend) {
 /// Every way of gaining power we could think of, tried by an editor (who holds
 /// `deploy:production` only in `staging`) and by tokens. Each must be refused.
 async fn nobody_gains_power_they_do_not_hold(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
-    let ada = app.signed_in("ada@acme.test").await;
     declare_model(&ada).await;
     let ed_id = {
         let who = ok(
@@ -605,7 +589,7 @@ async fn nobody_gains_power_they_do_not_hold(b: Backend) {
             json!({"service_account_id": blank, "name": "inherits"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let child = app.script(r.body["secret"].as_str().unwrap());
     let r = child
         .post(

@@ -23,7 +23,7 @@ async fn audit_log_filters_and_exports(b: Backend) {
     ada.post("/api/v1/tokens/revoke", json!({"id": tid})).await;
 
     let r = ada.post("/api/v1/audit/list", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     let items = r.body["items"].as_array().unwrap();
     let actions: Vec<&str> = items
         .iter()

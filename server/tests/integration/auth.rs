@@ -25,15 +25,14 @@ async fn sign_in_succeeds_and_fails(b: Backend) {
             json!({"email": "ada@acme.test", "password": "wrong password"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.error_code(), "unauthenticated");
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let r = c
         .post(
             "/api/v1/auth/login",
             json!({"email": "nobody@acme.test", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let r = c.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "no session yet");
 
@@ -43,7 +42,7 @@ async fn sign_in_succeeds_and_fails(b: Backend) {
             json!({"email": "ADA@acme.test", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["user"]["email"], "ada@acme.test");
     assert_eq!(r.body["user"]["role"], "admin");
     assert!(r.body["user"].get("password_hash").is_none());
@@ -53,7 +52,7 @@ async fn sign_in_succeeds_and_fails(b: Backend) {
     );
 
     let r = c.post("/api/v1/auth/logout", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(
         c.post("/api/v1/auth/whoami", json!({})).await.status,
         StatusCode::UNAUTHORIZED
@@ -65,13 +64,9 @@ async fn sign_in_succeeds_and_fails(b: Backend) {
 }
 
 async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let r = ada.post("/api/v1/auth/whoami", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     let p = &r.body["principal"];
     assert_eq!(p["kind"], "user");
     assert_eq!(p["name"], "ada");
@@ -85,7 +80,7 @@ async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
         .script(&secret)
         .post("/api/v1/auth/whoami", json!({}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let p = &r.body["principal"];
     assert_eq!(p["kind"], "service_account");
     assert_eq!(p["id"], sa.as_str());
@@ -100,11 +95,7 @@ async fn whoami_with_cookie_and_with_bearer_token(b: Backend) {
 /// whoami is a plain handler, not a server function (it is the hottest request); its body, its
 /// errors and its headers must still be those of every other operation.
 async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "deploy", &["read"]).await;
     let script = app.script(&secret);
@@ -119,7 +110,7 @@ async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend)
         "{r:?}"
     );
     let r = script.post("/api/v1/auth/whoami", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["principal"]["kind"], "service_account");
     assert!(r.body["tenant_url"].as_str().unwrap().starts_with("http"));
     assert_eq!(r.headers["cache-control"], "no-store");
@@ -195,7 +186,7 @@ async fn sign_in_is_rate_limited(b: Backend) {
             json!({"email": "ada@acme.test", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    r.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert_eq!(
         c.post("/api/v1/auth/whoami", json!({})).await.status,
         StatusCode::UNAUTHORIZED

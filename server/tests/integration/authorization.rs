@@ -14,12 +14,8 @@ on_both_databases!(
 );
 
 async fn viewer_cannot_create(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "vic@acme.test", "viewer").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("ci-deploy", "viewer").await;
     let vic = app.signed_in("vic@acme.test").await;
     assert_eq!(
@@ -40,15 +36,14 @@ async fn viewer_cannot_create(b: Backend) {
             json!({"name": "sneaky", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.error_code(), "forbidden");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let r = vic
         .post(
             "/api/v1/tokens/create",
             json!({"service_account_id": sa, "name": "t"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let (tid, _) = ada.create_token(&sa, "t", &["read"]).await;
     assert_eq!(
         vic.post("/api/v1/tokens/revoke", json!({"id": tid}))
@@ -65,11 +60,7 @@ async fn viewer_cannot_create(b: Backend) {
 }
 
 async fn read_scope_token_cannot_create(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("auditor", "admin").await;
     let (_, secret) = ada.create_token(&sa, "ro", &["read"]).await;
     let ro = app.script(&secret);
@@ -85,7 +76,7 @@ async fn read_scope_token_cannot_create(b: Backend) {
             json!({"name": "x", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(r.body["error"]["message"]
         .as_str()
         .unwrap()
@@ -96,16 +87,12 @@ async fn read_scope_token_cannot_create(b: Backend) {
             json!({"service_account_id": sa, "name": "escalate"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
 }
 
 async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let admin_sa = ada.create_account("root-bot", "admin").await;
     let ed = app.signed_in("ed@acme.test").await;
     let r = ed
@@ -114,7 +101,7 @@ async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
             json!({"name": "escalate", "role": "admin"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let r = ed
         .post(
             "/api/v1/tokens/create",
@@ -131,12 +118,8 @@ async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
 }
 
 async fn other_organizations_objects_are_not_found(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.admin("globex", "gus@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let gus = app.signed_in("gus@globex.test").await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (tid, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
@@ -144,8 +127,7 @@ async fn other_organizations_objects_are_not_found(b: Backend) {
     let r = gus
         .post("/api/v1/service-accounts/get", json!({"id": sa}))
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.error_code(), "not_found");
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
     assert_eq!(
         gus.post("/api/v1/tokens/list", json!({"service_account_id": sa}))
             .await
@@ -185,15 +167,11 @@ async fn other_organizations_objects_are_not_found(b: Backend) {
             json!({"id": "sa_doesnotexist"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 async fn cross_site_post_with_cookie_is_refused(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let mut ada = app.signed_in("ada@acme.test").await;
+    let (app, mut ada) = TestApp::acme(b).await;
     ada.origin = Some("https://evil.example".into());
     let r = ada
         .post(
@@ -201,8 +179,7 @@ async fn cross_site_post_with_cookie_is_refused(b: Backend) {
             json!({"name": "csrf", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.error_code(), "forbidden");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     ada.origin = None;
     let r = ada
         .post(

@@ -49,11 +49,7 @@ async fn back_up_and_restore(app: &TestApp, b: &Backend) -> String {
 }
 
 async fn a_backup_restores_every_account_and_working_token(b: Backend) {
-    let app = TestApp::spawn(b.clone())
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b.clone()).await;
     let deploy = ada.create_account("ci-deploy", "editor").await;
     let backup = ada.create_account("nightly-backup", "viewer").await;
     let (_, live) = ada
@@ -64,7 +60,7 @@ async fn a_backup_restores_every_account_and_working_token(b: Backend) {
     let r = ada
         .post("/api/v1/tokens/revoke", json!({"id": revoked_id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     // The server is in use while the backup is taken.
     assert_eq!(
         app.script(&live)
@@ -92,14 +88,14 @@ async fn a_backup_restores_every_account_and_working_token(b: Backend) {
             .script(secret)
             .post("/api/v1/auth/whoami", json!({}))
             .await;
-        assert_eq!(me.status, StatusCode::OK, "{me:?}");
+        me.assert_status(StatusCode::OK);
         assert_eq!(me.body["principal"]["name"], account);
     }
     let refused = restored
         .script(&revoked)
         .post("/api/v1/auth/whoami", json!({}))
         .await;
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    refused.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
 on_both_databases!(a_backup_restores_every_account_and_working_token);

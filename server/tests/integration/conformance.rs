@@ -20,11 +20,7 @@ async fn schemathesis_finds_the_server_as_documented(b: Backend) {
         metrics_token: Some("conformance-scrape-token-0123456789"),
         ..Settings::default()
     };
-    let app = TestApp::spawn_with(b, settings)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme_with(b, settings).await;
     let sa = ada.create_account("schemathesis", "admin").await;
     let (token_id, token) = ada.create_token(&sa, "fuzz", &["read", "write"]).await;
     // Objects to find, so not every id Schemathesis sends is unknown.

@@ -13,16 +13,11 @@ on_both_databases!(
 );
 
 async fn malformed_requests_get_clear_errors(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let r = ada
         .post_raw("/api/v1/service-accounts/create", "{not json".into())
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{r:?}");
-    assert_eq!(r.error_code(), "bad_request");
+    r.assert_error(StatusCode::BAD_REQUEST, "bad_request");
     let r = ada
         .post(
             "/api/v1/service-accounts/create",
@@ -106,11 +101,7 @@ async fn health_and_readiness(b: Backend) {
 }
 
 async fn secrets_never_reach_database_or_logs(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (tid, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
     let script = app.script(&secret);

@@ -96,11 +96,7 @@ curl() {
 
 async fn run_examples(b: Backend, document: &str) {
     // The expiry-notice examples post to a receiver on this machine.
-    let app = TestApp::spawn_with(b, Settings::loopback_webhooks())
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme_with(b, Settings::loopback_webhooks()).await;
     // A token for the examples that use $STEWARD_TOKEN (and the README's stw_...).
     let admin_sa = ada.create_account("docs-admin", "admin").await;
     let (tok, secret) = ada
@@ -158,7 +154,7 @@ async fn run_examples(b: Backend, document: &str) {
 
     // The examples ended signed in and acting: the server is still well.
     let r = ada.post("/api/v1/auth/whoami", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
 }
 
 fn tempdir() -> std::path::PathBuf {

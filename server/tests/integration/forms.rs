@@ -372,18 +372,14 @@ async fn setup_by_form_creates_the_first_administrator(b: Backend) {
 }
 
 async fn an_invitation_is_accepted_by_form(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let r = ada
         .post(
             "/api/v1/members/invite",
             json!({"email": "bob@acme.test", "name": "Bob", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let url = r.body["setup_url"].as_str().unwrap();
     let invite = url.split("invite=").nth(1).unwrap().to_string();
 

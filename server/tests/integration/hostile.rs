@@ -137,11 +137,7 @@ async fn send(client: &Client, who: &str, path: &str, what: &str, body: Vec<u8>)
 }
 
 async fn hostile_input_changes_nothing_and_breaks_nothing(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "admin").await;
     let (_, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
     ada.post("/api/v1/workspaces/create", json!({"name": "prod"}))

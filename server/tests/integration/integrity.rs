@@ -66,11 +66,7 @@ async fn two_admins_demoting_each_other_leave_one_admin(b: Backend) {
 }
 
 async fn concurrent_edits_do_not_revert_each_other(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let other = app.signed_in("ada@acme.test").await;
     let sa = ada.create_account("bot", "viewer").await;
     for round in 0..8 {
@@ -99,15 +95,11 @@ async fn concurrent_edits_do_not_revert_each_other(b: Backend) {
 }
 
 async fn settings_updates_are_partial_and_audited_with_old_and_new(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let update = |body: Value| ada.post("/api/v1/settings/update", body);
     let hook = "https://hooks.example.com/services/T000/B000/secret-part";
     let r = update(json!({"max_token_lifetime_days": 90, "webhook_url": hook})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     // A field left out stays; only what was sent changes. The URL's path is never sent back.
     let r = update(json!({"max_token_lifetime_days": 30})).await;
     assert_eq!(r.body["settings"]["max_token_lifetime_days"], 30);
@@ -430,8 +422,8 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
     // Ada exists in Acme; for Globex's admin her address is like any new one.
     let existing = invite("ada@acme.test").await;
     let fresh = invite("nobody@acme.test").await;
-    assert_eq!(existing.status, StatusCode::OK, "{existing:?}");
-    assert_eq!(fresh.status, StatusCode::OK);
+    existing.assert_status(StatusCode::OK);
+    fresh.assert_status(StatusCode::OK);
     let r = invite("ada@acme.test").await;
     assert_eq!((r.status, r.error_field()), (StatusCode::CONFLICT, "email"));
 
@@ -446,7 +438,7 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
             json!({"token": secret, "password": PASSWORD}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let c = app.browser();
     let r = c
         .post(
@@ -464,7 +456,7 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
             json!({"email": "ada@acme.test", "password": PASSWORD, "organization": "globex"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let who = c.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(who.body["principal"]["organization"]["slug"], "globex");
     assert_eq!(who.body["principal"]["role"], "viewer");
@@ -506,11 +498,7 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
 }
 
 async fn api_answers_are_not_cacheable(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci", "viewer").await;
     let r = ada
         .post(
@@ -572,7 +560,7 @@ async fn the_audit_export_streams_every_record(b: Backend) {
     let r = ada
         .get("/api/v1/audit/export?format=jsonl&action=bulk.test")
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     let ids: std::collections::HashSet<String> = r
         .text
         .lines()
@@ -612,5 +600,5 @@ async fn the_audit_export_streams_every_record(b: Backend) {
         (StatusCode::BAD_REQUEST, "actoor")
     );
     let r = app.anonymous().get("/api/v1/audit/export?format=csv").await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 }

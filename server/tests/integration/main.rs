@@ -30,6 +30,7 @@ mod permission_matrix;
 mod proxies;
 mod reads;
 mod replicas;
+mod replies;
 mod reported_access;
 mod rfc7662;
 mod service_accounts;

@@ -18,7 +18,7 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
             json!({"email": "Bob@Acme.test", "name": "Bob", "role": "editor"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let bob = r.body["member"]["id"].as_str().unwrap().to_string();
     assert_eq!(r.body["member"]["email"], "bob@acme.test");
     let url = r.body["setup_url"].as_str().unwrap().to_string();
@@ -50,7 +50,7 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
             json!({"email": "bob@acme.test", "password": ""}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let r = bob_client
         .post("/api/v1/setup/invitation", json!({"token": secret}))
         .await;
@@ -71,7 +71,7 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
             json!({"token": secret, "password": "bobs long password"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(
         bob_client.post("/api/v1/auth/whoami", json!({})).await.body["principal"]["role"],
         "editor"
@@ -112,7 +112,7 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
             json!({"email": "bob@acme.test", "password": "bobs long password"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(
         bob_client
             .post(
@@ -144,7 +144,7 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
             json!({"email": "bob@acme.test", "password": "bobs long password"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 
     // The last admin stays an admin.
     let me = ada.post("/api/v1/auth/whoami", json!({})).await.body["principal"]["id"]
@@ -156,7 +156,7 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
         json!({"id": me, "disabled": true}),
     ] {
         let r = ada.post("/api/v1/members/update", body).await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
+        r.assert_error(StatusCode::CONFLICT, "conflict");
         assert!(r.body["error"]["message"]
             .as_str()
             .unwrap()
@@ -168,7 +168,7 @@ async fn members_invite_roles_disable_and_the_last_admin(b: Backend) {
             json!({"id": bob, "disabled": false, "role": "admin"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     let r = ada
         .post(
             "/api/v1/members/update",
@@ -216,7 +216,7 @@ async fn people_change_their_own_password(b: Backend) {
             json!({"current_password": common::PASSWORD, "new_password": "a brand new password"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let c = app.browser();
     assert_eq!(
         c.post(

@@ -12,12 +12,8 @@ on_both_databases!(
 );
 
 async fn promoting_an_account_does_not_raise_tokens_minted_below_it(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let ed = app.signed_in("ed@acme.test").await;
     let sa = ed.create_account("deployer", "editor").await;
     let (by_editor, editor_secret) = ed.create_token(&sa, "by-editor", &["read", "write"]).await;
@@ -27,7 +23,7 @@ async fn promoting_an_account_does_not_raise_tokens_minted_below_it(b: Backend) 
             json!({"id": sa, "role": "admin"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let (_, admin_secret) = ada.create_token(&sa, "by-admin", &["read", "write"]).await;
 
     // The editor's token stays an editor's; the admin's token has the account's new role.
@@ -77,11 +73,7 @@ async fn promoting_an_account_does_not_raise_tokens_minted_below_it(b: Backend) 
 }
 
 async fn a_token_cannot_mint_wider_scopes_or_a_longer_life(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let minter = ada.create_account("minter", "admin").await;
     let target = ada.create_account("target", "editor").await;
     let r = ada
@@ -100,20 +92,20 @@ async fn a_token_cannot_mint_wider_scopes_or_a_longer_life(b: Backend) {
     };
 
     let r = mint(json!({"name": "wider", "scopes": ["read", "write"], "expires_in_days": 7})).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(r.error_message().contains("'read'"), "{r:?}");
     let r = mint(json!({"name": "forever", "scopes": ["write"], "never_expires": true})).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let r = mint(json!({"name": "longer", "scopes": ["write"], "expires_in_days": 30})).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(r.error_message().contains("outlives"), "{r:?}");
 
     // Within its own limits it works; the default lifetime ends with the minting token.
     let r = mint(json!({"name": "same", "scopes": ["write"], "expires_in_days": 6})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["token"]["role_cap"], "admin");
     let r = mint(json!({"name": "defaults", "scopes": ["write"]})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert!(r.body["token"]["expires_at"].as_str().unwrap() <= own_expiry.as_str());
     // The target account is an editor: the new token acts as one, with only `write`.
     let minted = app.script(r.body["secret"].as_str().unwrap());
@@ -123,11 +115,7 @@ async fn a_token_cannot_mint_wider_scopes_or_a_longer_life(b: Backend) {
 }
 
 async fn a_token_cannot_refresh_a_token_wider_than_itself(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("bot", "admin").await;
     let (wide, _) = ada.create_token(&sa, "wide", &["read", "write"]).await;
     let r = ada
@@ -141,11 +129,11 @@ async fn a_token_cannot_refresh_a_token_wider_than_itself(b: Backend) {
     let r = narrow
         .post("/api/v1/tokens/refresh", json!({"id": wide}))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(r.error_message().contains("'read'"), "{r:?}");
     // A person may.
     let r = ada
         .post("/api/v1/tokens/refresh", json!({"id": wide}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
 }

@@ -154,7 +154,7 @@ async fn configure(ada: &Client, url: &str) {
             json!({"webhook_url": url, "webhook_secret": SECRET}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["settings"]["webhook_secret_set"], true);
 }
 
@@ -288,7 +288,7 @@ async fn a_failing_receiver_is_retried_until_it_answers(b: Backend) {
     )
     .await;
     let r = ada.post("/api/v1/settings/test-webhook", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["status"], "failed", "a test is not retried");
     assert!(
         r.body["last_error"]
@@ -307,11 +307,7 @@ async fn a_failing_receiver_is_retried_until_it_answers(b: Backend) {
 }
 
 async fn the_webhook_settings_are_checked_and_the_secret_sealed(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let update = |body: Value| ada.post("/api/v1/settings/update", body);
     for bad in [
         "http://hooks.example.com/x",
@@ -337,7 +333,7 @@ async fn the_webhook_settings_are_checked_and_the_secret_sealed(b: Backend) {
         json!({"webhook_url": "https://hooks.example.com/steward", "webhook_secret": SECRET}),
     )
     .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["settings"]["webhook_secret_set"], true);
     assert!(
         r.body["settings"].get("webhook_secret").is_none(),

@@ -131,11 +131,11 @@ async fn the_document_and_the_reference_page_are_served_to_anyone() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let anyone = app.anonymous();
     let r = anyone.get("/api/v1/openapi.json").await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(&r.body, doc());
 
     let r = anyone.get("/api/reference").await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     assert!(r
         .header("content-security-policy")
@@ -153,7 +153,7 @@ async fn the_document_and_the_reference_page_are_served_to_anyone() {
         "the reference page runs no script"
     );
     let css = anyone.get("/api/reference.css").await;
-    assert_eq!(css.status, StatusCode::OK);
+    css.assert_status(StatusCode::OK);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
 }
 
@@ -178,7 +178,7 @@ async fn each_operation_asks_for_the_permission_it_documents(b: Backend) {
                            "scopes": ["read", "write"], "permissions": [permission]}),
                 )
                 .await;
-            assert_eq!(r.status, StatusCode::OK, "{r:?}");
+            r.assert_status(StatusCode::OK);
             r.body["secret"].as_str().unwrap().to_string()
         }
     };

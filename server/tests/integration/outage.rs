@@ -125,9 +125,11 @@ async fn requests_fail_fast_while_postgresql_is_gone_and_recover_by_themselves()
     let stopped = Instant::now();
     // Until the process notices it no longer hears of changes, a kept credential may still
     // answer (nothing could change it unheard); from then on nothing kept is used.
-    crate::common::eventually(Duration::from_secs(4), "the lost connection noticed", || async {
-        !app.state.db.changes().is_live()
-    })
+    crate::common::eventually(
+        Duration::from_secs(4),
+        "the lost connection noticed",
+        || async { !app.state.db.changes().is_live() },
+    )
     .await;
     let noticed = Instant::now();
     tokio::time::sleep(Duration::from_secs(3).saturating_sub(stopped.elapsed())).await;

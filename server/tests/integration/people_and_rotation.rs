@@ -96,7 +96,7 @@ async fn only_people_with_members_write_change_what_people_hold(b: Backend) {
     )
     .await;
     let r = ada.post("/api/v1/bindings/grant", grant).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let binding = r.body["binding"]["id"].as_str().unwrap().to_string();
     expect(
         &robot,
@@ -165,7 +165,7 @@ async fn only_people_with_members_write_change_what_people_hold(b: Backend) {
     let robots = r.body["group"]["id"].as_str().unwrap().to_string();
     let grant = json!({"subject": {"type": "group", "id": robots}, "role": "editor"});
     let r = robot.post("/api/v1/bindings/grant", grant).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let binding = r.body["binding"]["id"].as_str().unwrap().to_string();
     expect(
         &robot,
@@ -282,11 +282,7 @@ async fn member_emails_go_only_to_people_who_may_see_members(b: Backend) {
 }
 
 async fn a_replaced_secret_authenticates_but_cannot_manage_tokens(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("deployer", "admin").await;
     let (token_id, old) = ada.create_token(&sa, "t", &["read", "write"]).await;
     let (other_id, _) = ada.create_token(&sa, "other", &["read"]).await;
@@ -296,13 +292,13 @@ async fn a_replaced_secret_authenticates_but_cannot_manage_tokens(b: Backend) {
             json!({"id": token_id, "grace_seconds": 3600}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let new = r.body["secret"].as_str().unwrap().to_string();
     let leaked = app.script(&old);
 
     // It still authenticates and reads, for the deployments not yet given the new secret.
     let r = leaked.post("/api/v1/auth/whoami", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     let held = r.body["principal"]["permissions"]
         .as_array()
         .unwrap()
@@ -312,7 +308,7 @@ async fn a_replaced_secret_authenticates_but_cannot_manage_tokens(b: Backend) {
     let r = leaked
         .post("/api/v1/service-accounts/list", json!({}))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(verify(&app, &old, "").await.status(), StatusCode::OK);
 
     // But it cannot take the rotation over: no refresh of itself, no new tokens, no revoking.
@@ -353,14 +349,14 @@ async fn a_replaced_secret_authenticates_but_cannot_manage_tokens(b: Backend) {
     let r = owner
         .post("/api/v1/tokens/revoke", json!({"id": other_id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let r = owner
         .post(
             "/api/v1/tokens/refresh",
             json!({"id": token_id, "grace_seconds": 0}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(
         verify(&app, &old, "").await.status(),
         StatusCode::UNAUTHORIZED,

@@ -51,7 +51,7 @@ async fn every_page_of_a_long_list_follows_the_order(b: Backend) {
             json!({"id": seeded.busy_account_id}),
         )
         .await;
-    assert_eq!(busy.status, StatusCode::OK, "{busy:?}");
+    busy.assert_status(StatusCode::OK);
     assert_eq!(
         busy.body["tokens"].as_array().unwrap().len(),
         BUSY_ACCOUNT_TOKENS
@@ -82,7 +82,7 @@ async fn every_page_of_a_long_list_follows_the_order(b: Backend) {
                     json!({"sort": sort, "page": page, "per_page": 200}),
                 )
                 .await;
-            assert_eq!(r.status, StatusCode::OK, "{r:?}");
+            r.assert_status(StatusCode::OK);
             assert_eq!(r.body["total"], accounts);
             let names = common::item_names(&r.body);
             assert_eq!(

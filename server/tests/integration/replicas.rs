@@ -29,7 +29,7 @@ async fn a_session_works_on_every_replica(b: Backend) {
     };
 
     let me = ada_on_second.post("/api/v1/auth/whoami", json!({})).await;
-    assert_eq!(me.status, StatusCode::OK, "{me:?}");
+    me.assert_status(StatusCode::OK);
     assert_eq!(me.body["principal"]["name"], "ada");
     let sa = ada_on_second
         .create_account("made-on-the-second", "viewer")
@@ -37,10 +37,10 @@ async fn a_session_works_on_every_replica(b: Backend) {
     let seen = ada
         .post("/api/v1/service-accounts/get", json!({"id": sa}))
         .await;
-    assert_eq!(seen.status, StatusCode::OK, "{seen:?}");
+    seen.assert_status(StatusCode::OK);
 
     let out = ada_on_second.post("/api/v1/auth/logout", json!({})).await;
-    assert_eq!(out.status, StatusCode::OK, "{out:?}");
+    out.assert_status(StatusCode::OK);
     let after = ada.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(
         after.status,

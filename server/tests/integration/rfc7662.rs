@@ -21,7 +21,7 @@ async fn gateway_token(ada: &Client) -> String {
             json!({"name": "gateway", "permissions": ["tokens:introspect"]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let r = ada
         .post(
             "/api/v1/service-accounts/create",
@@ -38,7 +38,7 @@ async fn gateway_token(ada: &Client) -> String {
             json!({"service_account_id": sa, "name": "introspect", "permissions": ["tokens:introspect"]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     r.body["secret"].as_str().unwrap().to_string()
 }
 
@@ -46,11 +46,7 @@ async fn authlib_introspects_and_protects_with_steward_tokens(b: Backend) {
     let Some(python) = common::python_tool("python") else {
         return;
     };
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let gateway = gateway_token(&ada).await;
     let sa = ada.create_account("deployer", "editor").await;
     let r = ada
@@ -168,11 +164,7 @@ async fn raw(app: &TestApp, authorization: &str, content_type: &str, body: &str)
 
 async fn introspection_takes_rfc_7662_forms_and_basic_credentials(b: Backend) {
     use base64::Engine;
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let gateway = gateway_token(&ada).await;
     let sa = ada.create_account("deployer", "editor").await;
     let (_, token) = ada.create_token(&sa, "t", &["read", "write"]).await;

@@ -18,18 +18,14 @@ on_both_databases!(
 );
 
 async fn create_and_list_accounts(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     let r = ada
         .post(
             "/api/v1/service-accounts/create",
             json!({"name": "  nightly-backup ", "description": "Backs up", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let sa = &r.body["service_account"];
     assert_eq!(sa["name"], "nightly-backup", "input is trimmed");
     assert_eq!(sa["description"], "Backs up");
@@ -40,7 +36,7 @@ async fn create_and_list_accounts(b: Backend) {
     ada.create_account("ci-deploy", "editor").await;
 
     let r = ada.post("/api/v1/service-accounts/list", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["total"], 2);
     assert_eq!(r.body["page"], 1);
     assert_eq!(r.body["per_page"], 50);
@@ -50,17 +46,13 @@ async fn create_and_list_accounts(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/get", json!({"id": id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["service_account"]["name"], "nightly-backup");
     assert_eq!(r.body["tokens"], json!([]));
 }
 
 async fn duplicate_name_is_a_conflict(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let r = ada
         .post(
@@ -68,8 +60,7 @@ async fn duplicate_name_is_a_conflict(b: Backend) {
             json!({"name": "ci-deploy", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(r.error_code(), "conflict");
+    r.assert_error(StatusCode::CONFLICT, "conflict");
     assert_eq!(r.error_field(), "name");
     assert!(r.body["error"]["message"]
         .as_str()
@@ -83,18 +74,13 @@ async fn duplicate_name_is_a_conflict(b: Backend) {
             json!({"service_account_id": sa, "name": "deploy"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(r.error_field(), "name");
+    r.assert_field(StatusCode::CONFLICT, "name");
     let list = ada.post("/api/v1/service-accounts/list", json!({})).await;
     assert_eq!(list.body["total"], 1, "nothing was added");
 }
 
 async fn invalid_names_are_422_naming_the_field(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     let too_long = "x".repeat(65);
     for bad in [
         "",
@@ -173,11 +159,7 @@ async fn invalid_names_are_422_naming_the_field(b: Backend) {
 }
 
 async fn list_filters_and_pages(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (_app, ada) = TestApp::acme(b).await;
     for (name, role) in [
         ("ci_a", "viewer"),
         ("cixa", "editor"),
@@ -253,7 +235,7 @@ async fn edit_an_account(b: Backend) {
             json!({"id": id, "name": "ci-deploy", "description": "deploys", "role": "editor"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let sa = &r.body["service_account"];
     assert_eq!(
         (
@@ -297,7 +279,7 @@ async fn edit_an_account(b: Backend) {
             json!({"id": "sa_nope", "name": "x"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
     let r = ada
         .post("/api/v1/service-accounts/get", json!({"id": id}))
         .await;
@@ -326,7 +308,7 @@ async fn disable_revokes_or_suspends_and_enable_restores(b: Backend) {
             json!({"id": id, "revoke_tokens": false}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["service_account"]["disabled"], true);
     assert_eq!(app.whoami_status(&secret).await, StatusCode::UNAUTHORIZED);
     let tokens = ada
@@ -350,7 +332,7 @@ async fn disable_revokes_or_suspends_and_enable_restores(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/disable", json!({"id": id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["service_account"]["token_count"], 0);
     ada.post("/api/v1/service-accounts/enable", json!({"id": id}))
         .await;

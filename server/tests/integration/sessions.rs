@@ -240,7 +240,7 @@ async fn sign_in_forms_refuse_cross_site_posts(b: Backend) {
         assert_eq!(r.error_code(), "forbidden");
     }
     let r = attempt(&[("sec-fetch-site", "same-origin")], "/api/v1/auth/login").await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(
         app.browser()
             .post("/api/v1/auth/login", body.clone())

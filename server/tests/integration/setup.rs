@@ -43,7 +43,7 @@ async fn setup_link_creates_the_first_admin_once(b: Backend) {
     let r = c
         .post("/api/v1/setup/complete", form(&link, PASSWORD))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["user"]["role"], "admin");
     let me = c.post("/api/v1/auth/whoami", json!({})).await;
     assert_eq!(
@@ -56,7 +56,7 @@ async fn setup_link_creates_the_first_admin_once(b: Backend) {
         .browser()
         .post("/api/v1/setup/complete", form(&link, PASSWORD))
         .await;
-    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    again.assert_error(StatusCode::NOT_FOUND, "not_found");
     assert!(first_admin_setup_link(&app.state).await.unwrap().is_none());
 }
 
@@ -147,6 +147,6 @@ fn admin_create_command_makes_a_working_administrator() {
                 json!({"email": "ada@acme.test", "password": PASSWORD}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.assert_status(StatusCode::OK);
     });
 }

@@ -19,7 +19,7 @@ async fn token(ada: &Client, account: &str, name: &str, expiry: Value) -> (Strin
         .unwrap()
         .extend(expiry.as_object().unwrap().clone());
     let r = ada.post("/api/v1/tokens/create", body).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     (
         r.body["token"]["id"].as_str().unwrap().to_string(),
         r.body["secret"].as_str().unwrap().to_string(),
@@ -45,11 +45,7 @@ fn reasons_of(report: &Value, token: &str) -> Vec<String> {
 }
 
 async fn stale_lists_what_needs_a_look_and_why(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let busy = ada.create_account("busy", "viewer").await;
     let dusty = ada.create_account("dusty", "viewer").await;
     let _unused = ada.create_account("unused", "viewer").await;
@@ -67,7 +63,7 @@ async fn stale_lists_what_needs_a_look_and_why(b: Backend) {
             .script(secret)
             .post("/api/v1/auth/whoami", json!({}))
             .await;
-        assert_eq!(r.status, StatusCode::OK);
+        r.assert_status(StatusCode::OK);
     }
     app.state.usage.flush(&app.state.db).await;
     // `old` and its account were last used 40 days ago; `lapsed` expired an hour ago.
@@ -90,10 +86,10 @@ async fn stale_lists_what_needs_a_look_and_why(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/disable", json!({"id": off}))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
 
     let r = ada.post("/api/v1/service-accounts/stale", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let report = &r.body;
     assert_eq!(report["unused_days"], 30);
     assert_eq!(report["truncated"], false);
@@ -133,17 +129,12 @@ async fn stale_lists_what_needs_a_look_and_why(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/stale", json!({"unused_days": 0}))
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.error_field(), "unused_days");
+    r.assert_field(StatusCode::UNPROCESSABLE_ENTITY, "unused_days");
 }
 
 async fn stale_is_per_organization_and_read_only_for_viewers(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.admin("globex", "hank@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let hank = app.signed_in("hank@globex.test").await;
     let acme_sa = ada.create_account("acme-bot", "viewer").await;
     let (acme_token, _) = token(&ada, &acme_sa, "forever", json!({"never_expires": true})).await;
@@ -156,20 +147,20 @@ async fn stale_is_per_organization_and_read_only_for_viewers(b: Backend) {
     let r = hank
         .post("/api/v1/tokens/revoke", json!({"id": acme_token}))
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
 
     app.member("ada@acme.test", "vera@acme.test", "viewer")
         .await;
     let vera = app.signed_in("vera@acme.test").await;
     let r = vera.post("/api/v1/service-accounts/stale", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(names(&r.body["tokens"], "/token/name"), ["forever"]);
     let r = vera
         .post("/api/v1/tokens/revoke", json!({"id": acme_token}))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let r = vera
         .post("/api/v1/service-accounts/disable", json!({"id": acme_sa}))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
 }

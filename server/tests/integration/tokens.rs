@@ -14,16 +14,12 @@ on_both_databases!(
 );
 
 async fn token_works_until_revoked(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let r = ada
         .post("/api/v1/tokens/create", json!({"service_account_id": sa, "name": "deploy", "description": "GitHub Actions", "expires_in_days": 7}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let secret = r.body["secret"].as_str().unwrap().to_string();
     let token = &r.body["token"];
     assert!(secret.starts_with("stw_") && secret.len() == 42);
@@ -75,11 +71,10 @@ async fn token_works_until_revoked(b: Backend) {
     let r = ada
         .post("/api/v1/tokens/revoke", json!({"id": token_id}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body, json!({}));
     let r = script.post("/api/v1/auth/whoami", json!({})).await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.error_code(), "unauthenticated");
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let r = ada
         .post("/api/v1/tokens/list", json!({"service_account_id": sa}))
         .await;
@@ -103,7 +98,7 @@ async fn token_works_until_revoked(b: Backend) {
             .script(&bad)
             .post("/api/v1/auth/whoami", json!({}))
             .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     }
 }
 
@@ -118,7 +113,7 @@ async fn refresh_replaces_the_secret_with_optional_grace(b: Backend) {
 
     // No grace: the old secret stops at once.
     let r = ada.post("/api/v1/tokens/refresh", json!({"id": tid})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let new = r.body["secret"].as_str().unwrap().to_string();
     assert_ne!(new, old);
     assert_eq!(
@@ -245,7 +240,7 @@ async fn maximum_token_lifetime_policy(b: Backend) {
             json!({"max_token_lifetime_days": 90}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["settings"]["max_token_lifetime_days"], 90);
     assert_eq!(
         ada.post("/api/v1/settings/get", json!({})).await.body["settings"]
@@ -273,7 +268,7 @@ async fn maximum_token_lifetime_policy(b: Backend) {
                 json!({"service_account_id": id, "name": "t", "expires_in_days": 90}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::OK);
+        r.assert_status(StatusCode::OK);
         (r.body["token"]["id"].as_str().unwrap().to_string(), ())
     };
     let r = ada

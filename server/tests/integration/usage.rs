@@ -8,11 +8,7 @@ use serde_json::json;
 on_both_databases!(usage_counts_every_request_once);
 
 async fn usage_counts_every_request_once(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let busy = ada.create_account("busy", "viewer").await;
     let quiet = ada.create_account("quiet", "viewer").await;
     let (a_id, a) = ada.create_token(&busy, "a", &["read"]).await;
@@ -39,7 +35,7 @@ async fn usage_counts_every_request_once(b: Backend) {
     let r = ada
         .post("/api/v1/service-accounts/usage", json!({"id": busy}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["total"], 85);
     let days = r.body["days"].as_array().unwrap();
     assert_eq!(days.len(), 30, "every day of the period, zeros included");

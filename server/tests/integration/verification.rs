@@ -21,7 +21,7 @@ pub(crate) async fn gateway(app: &TestApp, ada: &Client) -> Client {
             json!({"name": "gateway", "permissions": ["tokens:introspect"]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let r = ada
         .post(
             "/api/v1/service-accounts/create",
@@ -38,7 +38,7 @@ pub(crate) async fn gateway(app: &TestApp, ada: &Client) -> Client {
             json!({"service_account_id": sa, "name": "introspect", "permissions": ["tokens:introspect"]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     app.script(r.body["secret"].as_str().unwrap())
 }
 
@@ -108,18 +108,14 @@ async fn token_states(app: &TestApp, ada: &Client) -> Vec<(&'static str, String,
 }
 
 async fn introspection_answers_for_every_token_state(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme(b).await;
     app.admin("globex", "gus@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let gateway = gateway(&app, &ada).await;
     // The gateway's token introspects and does nothing else.
     let r = gateway
         .post("/api/v1/service-accounts/list", json!({}))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     for (state, secret, accepted) in token_states(&app, &ada).await {
         let r = gateway
             .post("/api/v1/tokens/introspect", json!({"token": secret}))
@@ -190,15 +186,11 @@ async fn introspection_answers_for_every_token_state(b: Backend) {
         .script(&editor_token)
         .post("/api/v1/tokens/introspect", json!({"token": secret}))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
 }
 
 async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let gateway = gateway(&app, &ada).await;
     let sa = ada.create_account("deployer", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "t", &["read"]).await;
@@ -213,7 +205,7 @@ async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backe
         .script(&editor_token)
         .post("/api/v1/tokens/introspect", ask.clone())
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     app.state.usage.flush(&app.state.db).await;
     let used = app
         .count(&format!(
@@ -236,7 +228,7 @@ async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backe
     let r = gateway
         .post_raw("/api/v1/tokens/introspect", "nope".into())
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    r.assert_error(StatusCode::BAD_REQUEST, "bad_request");
     let r = gateway.post("/api/v1/tokens/introspect", json!({})).await;
     assert_eq!(
         (r.status, r.error_field()),
@@ -249,7 +241,7 @@ async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backe
     let r = stranger
         .post("/api/v1/tokens/introspect", ask.clone())
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let mut limited = false;
     for _ in 0..60 {
         let r = stranger
@@ -259,7 +251,7 @@ async fn introspection_checks_its_caller_before_the_token_it_asks_about(b: Backe
             limited = true;
             break;
         }
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        r.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     }
     assert!(
         limited,
@@ -279,11 +271,7 @@ pub(crate) async fn verify(app: &TestApp, secret: &str, query: &str) -> reqwest:
 }
 
 async fn verify_answers_for_every_token_state(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     for (state, secret, accepted) in token_states(&app, &ada).await {
         let res = verify(&app, &secret, "").await;
         if accepted {
@@ -311,7 +299,7 @@ async fn verify_answers_for_every_token_state(b: Backend) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let cookie = ada.get("/auth/verify").await;
-    assert_eq!(cookie.status, StatusCode::UNAUTHORIZED);
+    cookie.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     // A check counts as a use of the token.
     let sa = ada.create_account("used", "viewer").await;
     let (_, secret) = ada.create_token(&sa, "t", &["read"]).await;
@@ -324,11 +312,7 @@ async fn verify_answers_for_every_token_state(b: Backend) {
 }
 
 async fn verify_can_require_a_scope_a_permission_and_a_workspace(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post(
         "/api/v1/permissions/declare",
         json!({"name": "deploy:production"}),

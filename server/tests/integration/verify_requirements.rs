@@ -26,16 +26,12 @@ async fn workspace(admin: &Client, name: &str) -> String {
     let r = admin
         .post("/api/v1/workspaces/create", json!({"name": name}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     r.body["workspace"]["id"].as_str().unwrap().to_string()
 }
 
 async fn a_server_with_several_organizations_verifies_only_the_one_named(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let sa = ada.create_account("ci", "admin").await;
     let (_, acme_token) = ada.create_token(&sa, "t", &["read", "write"]).await;
     // One organization: naming it is optional.
@@ -89,11 +85,7 @@ async fn a_server_with_several_organizations_verifies_only_the_one_named(b: Back
 }
 
 async fn unknown_and_repeated_parameters_are_refused_by_name(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post(
         "/api/v1/permissions/declare",
         json!({"name": "deploy:production"}),
@@ -131,11 +123,7 @@ async fn unknown_and_repeated_parameters_are_refused_by_name(b: Backend) {
 }
 
 async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post(
         "/api/v1/permissions/declare",
         json!({"name": "deploy:production"}),
@@ -194,7 +182,7 @@ async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Ba
             json!({"service_account_id": deployer, "name": "staging-only", "workspaces": ["staging"]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     let staging_only = r.body["secret"].as_str().unwrap().to_string();
     let alone = format!("?workspace_id={prod}");
     assert_eq!(check(&app, &deploy_token, &alone).await.0, StatusCode::OK);
@@ -216,7 +204,7 @@ async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Ba
                 json!({"subject": {"type": "service_account", "id": mallory}, "role": role, "workspace": ws}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.assert_status(StatusCode::OK);
     }
     let (_, mallory_token) = ada.create_token(&mallory, "t", &["read", "write"]).await;
     let mallory = app.script(&mallory_token);
@@ -239,14 +227,14 @@ async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Ba
             json!({"id": staging, "name": "prod"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
+    r.assert_error(StatusCode::CONFLICT, "conflict");
     let r = mallory
         .post(
             "/api/v1/workspaces/update",
             json!({"id": staging, "name": "pre-prod"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     // A rename by someone who covers it changes what the name means; the id stays put.
     let r = ada
         .post(
@@ -254,7 +242,7 @@ async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Ba
             json!({"id": prod, "name": "production"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     assert_eq!(check(&app, &deploy_token, &by_id).await.0, StatusCode::OK);
     assert_eq!(
         check(
@@ -280,11 +268,7 @@ async fn workspaces_are_required_by_id_and_renames_are_held_to_the_ceiling(b: Ba
 }
 
 async fn a_steward_permission_also_needs_its_scope(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     ada.post("/api/v1/permissions/declare", json!({"name": "repo:push"}))
         .await;
     ada.post(
@@ -308,7 +292,7 @@ async fn a_steward_permission_also_needs_its_scope(b: Backend) {
             json!({"name": "x", "role": "viewer"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = check(&app, &reader, "?permission=tokens:write").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body["error"]["message"]

@@ -29,16 +29,12 @@ async fn set_webhook(admin: &Client, url: &str, secret: Option<&str>) -> Value {
 
 async fn send_test(admin: &Client) -> Value {
     let r = admin.post("/api/v1/settings/test-webhook", json!({})).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    r.assert_status(StatusCode::OK);
     r.body
 }
 
 async fn notices_never_reach_internal_addresses_unless_allowed(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let (url, seen) = receiver(0).await;
     let port = url
         .rsplit(':')
@@ -109,12 +105,8 @@ async fn notices_never_reach_internal_addresses_unless_allowed(b: Backend) {
 }
 
 async fn the_signing_secret_opens_only_for_its_organization(b: Backend) {
-    let app = TestApp::spawn_with(b, Settings::loopback_webhooks())
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let (app, ada) = TestApp::acme_with(b, Settings::loopback_webhooks()).await;
     app.admin("globex", "gus@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
     let gus = app.signed_in("gus@globex.test").await;
     let (url, seen) = receiver(0).await;
     set_webhook(&ada, &url, Some(SECRET)).await;
@@ -144,11 +136,7 @@ async fn the_signing_secret_opens_only_for_its_organization(b: Backend) {
 }
 
 async fn secrets_sealed_before_binding_are_re_sealed_at_start(b: Backend) {
-    let app = TestApp::spawn_with(b, Settings::loopback_webhooks())
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme_with(b, Settings::loopback_webhooks()).await;
     let (url, seen) = receiver(0).await;
     set_webhook(&ada, &url, Some(SECRET)).await;
     // As an older Steward stored it: sealed with the server's key, bound to nothing.

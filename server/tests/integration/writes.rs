@@ -9,11 +9,7 @@ use serde_json::json;
 on_both_databases!(more_writers_than_connections_all_finish,);
 
 async fn more_writers_than_connections_all_finish(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let mut accounts = Vec::new();
     for i in 0..4 {
         accounts.push(ada.create_account(&format!("writer-{i}"), "viewer").await);
@@ -33,14 +29,14 @@ async fn more_writers_than_connections_all_finish(b: Backend) {
     });
     let replies = futures::future::join_all(creations).await;
     for r in &replies {
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.assert_status(StatusCode::OK);
     }
     let revocations = replies.iter().map(|r| {
         let id = r.body["token"]["id"].as_str().unwrap().to_string();
         async move { ada.post("/api/v1/tokens/revoke", json!({"id": id})).await }
     });
     for r in futures::future::join_all(revocations).await {
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.assert_status(StatusCode::OK);
     }
     // Without admission the stalled requests waited out the pool's 10 s before failing.
     assert!(started.elapsed().as_secs() < 8, "{:?}", started.elapsed());

@@ -7,9 +7,9 @@ use crate::domain::{ApiError, Binding, NamedRef, Role, SubjectRef, SubjectType};
 use crate::services::access::ceiling::{
     ensure_caller_covers, ensure_may_grant, ensure_person_manages_people,
 };
-use crate::services::access::named::{find, GROUPS, WORKSPACES};
 use crate::services::access::roles::resolve_role;
-use crate::services::access::{PermSet, SubjectKind};
+use crate::services::access::workspace_group_rules::{find, GROUPS, WORKSPACES};
+use crate::services::access::PermSet;
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339};
 use crate::services::Caller;
@@ -18,11 +18,7 @@ use crate::store::{BindingFilter, BindingRow, NewBinding, Tx};
 
 /// The API view of a stored binding.
 pub fn to_api(row: BindingRow) -> Binding {
-    let kind = match row.subject_type.as_str() {
-        "member" => SubjectType::Member,
-        "group" => SubjectType::Group,
-        _ => SubjectType::ServiceAccount,
-    };
+    let kind = SubjectType::parse(&row.subject_type).unwrap_or(SubjectType::ServiceAccount);
     Binding {
         id: row.id,
         subject_name: row.subject_name.unwrap_or_else(|| row.subject_id.clone()),
@@ -40,14 +36,6 @@ pub fn to_api(row: BindingRow) -> Binding {
             .map(|(id, name)| NamedRef { id, name }),
         created_at: rfc3339(row.created_at),
         created_by: row.created_by,
-    }
-}
-
-pub fn subject_kind(t: SubjectType) -> SubjectKind {
-    match t {
-        SubjectType::Member => SubjectKind::Member,
-        SubjectType::ServiceAccount => SubjectKind::ServiceAccount,
-        SubjectType::Group => SubjectKind::Group,
     }
 }
 
@@ -71,7 +59,7 @@ async fn checked_subject(
         SubjectType::ServiceAccount => {
             let a = tx.account(org, &subject.id).await?.ok_or_else(missing)?;
             let role = a.role;
-            ensure_caller_covers(state, caller, SubjectKind::ServiceAccount, &a.id, role).await?;
+            ensure_caller_covers(state, caller, SubjectType::ServiceAccount, &a.id, role).await?;
             Ok((
                 SubjectRef {
                     kind: subject.kind,
@@ -83,7 +71,7 @@ async fn checked_subject(
         SubjectType::Member => {
             let m = tx.member(org, &subject.id).await?.ok_or_else(missing)?;
             let role = m.role;
-            ensure_caller_covers(state, caller, SubjectKind::Member, &m.id, role).await?;
+            ensure_caller_covers(state, caller, SubjectType::Member, &m.id, role).await?;
             Ok((
                 SubjectRef {
                     kind: subject.kind,

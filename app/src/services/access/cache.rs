@@ -4,7 +4,8 @@
 //! version, so a change made through any replica makes the old entries miss on the next request.
 
 use crate::domain::Shared;
-use crate::services::access::{Grants, SubjectKind};
+use crate::domain::SubjectType;
+use crate::services::access::Grants;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -61,7 +62,7 @@ pub struct EffectiveKey {
 /// Every access cache of one process.
 #[derive(Default)]
 pub struct AccessCache {
-    pub grants: Versioned<(SubjectKind, String), Grants>,
+    pub grants: Versioned<(SubjectType, String), Grants>,
     /// By organization id.
     pub declared: Versioned<String, Vec<String>>,
     /// By organization id: workspace name to id.

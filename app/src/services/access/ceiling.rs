@@ -1,8 +1,9 @@
 //! Nobody acts above themselves: a caller may grant only what they hold, and may act on a
 //! service account or a person only when they hold everything it holds.
 
+use crate::domain::SubjectType;
 use crate::domain::{ApiError, Permission, Role};
-use crate::services::access::{self, Access, PermSet, SubjectKind};
+use crate::services::access::{self, Access, PermSet};
 use crate::services::Caller;
 use crate::state::AppState;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 pub async fn subject_access(
     state: &AppState,
     organization_id: &str,
-    kind: SubjectKind,
+    kind: SubjectType,
     id: &str,
     role: Role,
 ) -> Result<Access, ApiError> {
@@ -30,7 +31,7 @@ pub async fn subject_access(
 pub async fn ensure_caller_covers(
     state: &AppState,
     caller: &Caller,
-    kind: SubjectKind,
+    kind: SubjectType,
     id: &str,
     role: Role,
 ) -> Result<(), ApiError> {
@@ -39,9 +40,9 @@ pub async fn ensure_caller_covers(
         return Ok(());
     }
     let what = match kind {
-        SubjectKind::ServiceAccount => "This service account",
-        SubjectKind::Member => "This person",
-        SubjectKind::Group => "This group",
+        SubjectType::ServiceAccount => "This service account",
+        SubjectType::Member => "This person",
+        SubjectType::Group => "This group",
     };
     let detail = if caller.access.covers(&PermSet::of_role(role), None) {
         "permissions you do not have".to_string()

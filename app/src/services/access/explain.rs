@@ -7,10 +7,8 @@ use crate::domain::{
     ApiError, EffectivePermission, Explanation, Permission, PermissionName, Reason, Role,
     SubjectRef, SubjectType,
 };
-use crate::services::access::named::{GROUPS, WORKSPACES};
-use crate::services::access::{
-    grants_from_rows, list_from_text, role_holds, Access, SubjectKind, TokenLimits,
-};
+use crate::services::access::workspace_group_rules::{GROUPS, WORKSPACES};
+use crate::services::access::{grants_from_rows, list_from_text, role_holds, Access, TokenLimits};
 use crate::services::clock::now_ms;
 use crate::services::Caller;
 use crate::state::AppState;
@@ -27,7 +25,7 @@ pub enum ExplainTarget {
 /// A subject found in the organization: its kind, id, organization role (groups have none),
 /// and why it may use nothing at all (a disabled account).
 struct Found {
-    kind: SubjectKind,
+    kind: SubjectType,
     id: String,
     role: Option<Role>,
     limits: Option<TokenLimits>,
@@ -45,7 +43,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     .await?
                     .ok_or_else(|| not_found("Service account"))?;
                 Ok(Found {
-                    kind: SubjectKind::ServiceAccount,
+                    kind: SubjectType::ServiceAccount,
                     role: Some(a.role),
                     inactive: a.disabled.then_some("the service account is disabled"),
                     id: a.id,
@@ -60,7 +58,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     .filter(|u| u.organization_id == org)
                     .ok_or_else(|| not_found("Member"))?;
                 Ok(Found {
-                    kind: SubjectKind::Member,
+                    kind: SubjectType::Member,
                     role: Some(u.role),
                     inactive: u.disabled.then_some("the member is disabled"),
                     id: u.id,
@@ -74,7 +72,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                     .await?
                     .ok_or_else(|| not_found("Group"))?;
                 Ok(Found {
-                    kind: SubjectKind::Group,
+                    kind: SubjectType::Group,
                     id: g.id,
                     role: None,
                     limits: None,
@@ -96,7 +94,7 @@ async fn find(state: &AppState, org: &str, target: &ExplainTarget) -> Result<Fou
                 None
             };
             Ok(Found {
-                kind: SubjectKind::ServiceAccount,
+                kind: SubjectType::ServiceAccount,
                 id: t.service_account_id,
                 role: Some(t.account_role),
                 limits: Some(TokenLimits {

@@ -1,13 +1,15 @@
-//! Groups: who is in them. Adding someone to a group gives them the group's roles, so only a
-//! caller who holds everything the group gives may change its members.
+//! Groups: named sets of members and service accounts, and who is in them. Adding someone to a
+//! group gives them the group's roles, so only a caller who holds everything the group gives
+//! may change its members.
 
 use crate::domain::{ApiError, Group, GroupMember, SubjectType};
-use crate::services::access::named::{find, GROUPS};
-use crate::services::access::{self, SubjectKind};
+use crate::services::access::workspace_group_rules::{self as rules, find, GROUPS};
+use crate::services::access::{self};
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::rfc3339;
 use crate::services::Caller;
 use crate::state::AppState;
+use crate::store::NamedRow;
 use std::collections::HashMap;
 
 /// The organization's groups with their members, by name.
@@ -17,11 +19,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Group>, ApiEr
     let mut members: HashMap<String, Vec<GroupMember>> = HashMap::new();
     let sees_people = caller.sees_people();
     for m in state.db.group_members(org).await? {
-        let kind = if m.subject_type == "member" {
-            SubjectType::Member
-        } else {
-            SubjectType::ServiceAccount
-        };
+        let kind = SubjectType::parse(&m.subject_type).unwrap_or(SubjectType::ServiceAccount);
         // People's emails are for those who may see members.
         let name = match (&kind, sees_people) {
             (SubjectType::Member, false) => m.subject_id.clone(),
@@ -35,15 +33,64 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Group>, ApiEr
     }
     Ok(rows
         .into_iter()
-        .map(|r| Group {
-            members: members.remove(&r.id).unwrap_or_default(),
-            id: r.id,
-            name: r.name,
-            description: r.description,
-            created_at: rfc3339(r.created_at),
-            updated_at: rfc3339(r.updated_at),
+        .map(|r| {
+            let people = members.remove(&r.id).unwrap_or_default();
+            to_api(r, people)
         })
         .collect())
+}
+
+/// One group with its members, as `list` shows it.
+async fn one(state: &AppState, caller: &Caller, id: &str) -> Result<Group, ApiError> {
+    list(state, caller)
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or_else(ApiError::internal)
+}
+
+/// Creates a group: roles bound to it apply to everyone in it. It starts empty.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    description: Option<&str>,
+) -> Result<Group, ApiError> {
+    let row = rules::create(state, caller, GROUPS, name, description).await?;
+    Ok(to_api(row, Vec::new()))
+}
+
+/// Renames a group or changes its description; what is left out stays.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    name: Option<&str>,
+    description: Option<&str>,
+) -> Result<Group, ApiError> {
+    let row = rules::update(state, caller, GROUPS, id, name, description).await?;
+    // Its members as they are now; none if it was deleted meanwhile.
+    let current = list(state, caller)
+        .await?
+        .into_iter()
+        .find(|g| g.id == row.id);
+    Ok(current.unwrap_or_else(|| to_api(row, Vec::new())))
+}
+
+/// Deletes a group; its memberships and bindings go with it.
+pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    rules::delete(state, caller, GROUPS, id).await
+}
+
+fn to_api(row: NamedRow, members: Vec<GroupMember>) -> Group {
+    Group {
+        members,
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        created_at: rfc3339(row.created_at),
+        updated_at: rfc3339(row.updated_at),
+    }
 }
 
 /// Who to add to or remove from a group.
@@ -80,12 +127,13 @@ pub async fn change_members(
     tx.bump_access_version(org).await?;
     let group = find(&mut tx, GROUPS, org, id).await?;
     let version = state.db.access_version(org).await?;
-    let gives = access::grants(state, org, SubjectKind::Group, &group.id, version).await?;
+    let gives = access::grants(state, org, SubjectType::Group, &group.id, version).await?;
     if !caller.access.covers_grants(&gives) {
         return Err(ApiError::forbidden(
             "This group's roles hold permissions you do not have, so you cannot change its members.",
         ));
     }
+    // Who changes, with the role each holds (taking someone out is acting on them).
     let mut changed = Vec::new();
     for sa in &who.service_account_ids {
         let account = tx.account(org, sa).await?.ok_or_else(|| {
@@ -94,46 +142,33 @@ pub async fn change_members(
                 format!("There is no service account '{sa}'."),
             )
         })?;
-        changed.push(("service_account", account.id, account.name));
+        let role = account.role;
+        changed.push((SubjectType::ServiceAccount, account.id, account.name, role));
     }
     for m in &who.member_ids {
         let person = tx
             .member(org, m)
             .await?
             .ok_or_else(|| ApiError::unknown("member_ids", format!("There is no member '{m}'.")))?;
-        changed.push(("member", person.id, person.email));
+        let role = person.role;
+        changed.push((SubjectType::Member, person.id, person.email, role));
     }
     if !add {
         // Taking someone out of a group is acting on them: only over those one holds all of.
-        for (kind, subject_id, _) in &changed {
-            let (subject_kind, role) = if *kind == "member" {
-                let m = tx
-                    .member(org, subject_id)
-                    .await?
-                    .ok_or_else(ApiError::internal)?;
-                (SubjectKind::Member, m.role)
-            } else {
-                let a = tx
-                    .account(org, subject_id)
-                    .await?
-                    .ok_or_else(ApiError::internal)?;
-                (SubjectKind::ServiceAccount, a.role)
-            };
+        for (kind, subject_id, _, role) in &changed {
             crate::services::access::ceiling::ensure_caller_covers(
-                state,
-                caller,
-                subject_kind,
-                subject_id,
-                role,
+                state, caller, *kind, subject_id, *role,
             )
             .await?;
         }
     }
-    for (kind, subject_id, _) in &changed {
+    for (kind, subject_id, _, _) in &changed {
         if add {
-            tx.add_group_member(&group.id, kind, subject_id).await?;
+            tx.add_group_member(&group.id, kind.as_str(), subject_id)
+                .await?;
         } else {
-            tx.remove_group_member(&group.id, kind, subject_id).await?;
+            tx.remove_group_member(&group.id, kind.as_str(), subject_id)
+                .await?;
         }
     }
     let action = if add {
@@ -146,13 +181,9 @@ pub async fn change_members(
         action,
         Some(Target::of("group", &group.id, &group.name)),
     );
-    let names: Vec<&str> = changed.iter().map(|(_, _, n)| n.as_str()).collect();
+    let names: Vec<&str> = changed.iter().map(|(_, _, n, _)| n.as_str()).collect();
     record.details = Some(serde_json::json!({ "members": names }).to_string());
     tx.insert_audit(&record).await?;
     tx.commit().await?;
-    list(state, caller)
-        .await?
-        .into_iter()
-        .find(|g| g.id == group.id)
-        .ok_or_else(ApiError::internal)
+    one(state, caller, &group.id).await
 }

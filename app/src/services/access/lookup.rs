@@ -3,8 +3,9 @@
 //! view `whoami` and introspection report. Each is kept per organization access version, so a
 //! change made through any replica is seen on the next request.
 
+use crate::domain::SubjectType;
 use crate::services::access::cache::{Effective, EffectiveKey};
-use crate::services::access::{grants_from_rows, Access, Grants, SubjectKind};
+use crate::services::access::{grants_from_rows, Access, Grants};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use std::sync::Arc;
 pub async fn grants(
     state: &crate::state::AppState,
     organization_id: &str,
-    kind: SubjectKind,
+    kind: SubjectType,
     id: &str,
     version: i64,
 ) -> Result<Arc<Grants>, crate::store::StoreError> {

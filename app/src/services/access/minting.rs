@@ -3,9 +3,10 @@
 //! them; a token passes on its own cap, at most its scopes, at most its narrowing, and an
 //! expiry no later than its own. The organization's maximum lifetime bounds every token.
 
+use crate::domain::SubjectType;
 use crate::domain::{ApiError, Permission, PermissionName, Role, Scope};
 use crate::services::access::ceiling::subject_access;
-use crate::services::access::{Access, PermSet, SubjectKind};
+use crate::services::access::{Access, PermSet};
 use crate::services::clock::rfc3339;
 use crate::services::Caller;
 use crate::state::AppState;
@@ -157,7 +158,7 @@ pub async fn narrowing(
             let holder = subject_access(
                 state,
                 org,
-                SubjectKind::ServiceAccount,
+                SubjectType::ServiceAccount,
                 account.0,
                 account.1,
             )

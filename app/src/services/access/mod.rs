@@ -13,8 +13,9 @@ pub mod explain;
 pub mod groups;
 pub mod lookup;
 pub mod minting;
-pub mod named;
 pub mod roles;
+mod workspace_group_rules;
+pub mod workspaces;
 
 use crate::domain::{Permission, Role, Scope};
 pub use lookup::{declared_names, describe, grants, workspace_ids};
@@ -327,34 +328,6 @@ impl Access {
             }
         }
         (org, workspaces)
-    }
-}
-
-/// Who holds bindings: a person, a service account or a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SubjectKind {
-    Member,
-    ServiceAccount,
-    Group,
-}
-
-impl SubjectKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubjectKind::Member => "member",
-            SubjectKind::ServiceAccount => "service_account",
-            SubjectKind::Group => "group",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SubjectKind> {
-        [
-            SubjectKind::Member,
-            SubjectKind::ServiceAccount,
-            SubjectKind::Group,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
     }
 }
 

@@ -142,7 +142,7 @@ pub async fn update(
     crate::services::access::ceiling::ensure_caller_covers(
         state,
         caller,
-        crate::services::access::SubjectKind::Member,
+        crate::domain::SubjectType::Member,
         &current.id,
         current_role,
     )

@@ -2,8 +2,9 @@
 //! limits, with the cookie re-issued as the idle window slides), ending them.
 
 use crate::auth::random::{session_secret, sha256_hex};
+use crate::domain::SubjectType;
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, Scope};
-use crate::services::access::{self, Access, SubjectKind};
+use crate::services::access::{self, Access};
 use crate::services::audit::{event, AuditAction};
 use crate::services::clock::now_ms;
 use crate::services::{Authenticated, Caller};
@@ -89,7 +90,7 @@ pub async fn principal_from_session(
     let grants = access::grants(
         state,
         &row.org_id,
-        SubjectKind::Member,
+        SubjectType::Member,
         &row.user_id,
         row.access_version,
     )

@@ -3,8 +3,8 @@
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
 use crate::domain::{
-    parse_description, parse_expiry_days, parse_scopes, ApiError, ResourceName, SessionJson, Token,
-    TokenStatus,
+    parse_description, parse_expiry_days, parse_scopes, ApiError, IssuedToken, ResourceName,
+    SessionJson, Token, TokenStatus,
 };
 use crate::services::access::minting::{
     lifetime_within_policy, lowered_cap, mint_limits, narrowing,
@@ -77,13 +77,6 @@ pub struct NewTokenInput {
     pub permissions: Option<Vec<String>>,
     /// Narrow the token to some workspaces, by id or name.
     pub workspaces: Option<Vec<String>>,
-}
-
-/// A token just issued: its metadata and the secret, which exists nowhere else from now on.
-pub struct IssuedToken {
-    pub token: Token,
-    pub secret: String,
-    pub session_json: SessionJson,
 }
 
 /// A just-issued secret with its token and the `session.json` the UI offers for download.

@@ -4,9 +4,10 @@
 
 use crate::auth::random::{new_id, sha256_hex};
 use crate::auth::token_secret;
+use crate::domain::SubjectType;
 use crate::domain::{ApiError, OrganizationRef, Principal, PrincipalKind, PrincipalToken, Role};
 use crate::metrics::METRICS;
-use crate::services::access::{self, list_from_text, Access, SubjectKind, TokenLimits};
+use crate::services::access::{self, list_from_text, Access, TokenLimits};
 use crate::services::audit::AuditAction;
 use crate::services::clock::{now_ms, rfc3339_opt};
 use crate::services::people::sessions::unavailable;
@@ -200,7 +201,7 @@ async fn build_principal(
     let grants = access::grants(
         state,
         &row.org_id,
-        SubjectKind::ServiceAccount,
+        SubjectType::ServiceAccount,
         &row.account_id,
         row.access_version,
     )

@@ -1,7 +1,7 @@
 //! A service account's page: details, its tokens, and every action on both.
 
 use crate::api::service_accounts::get_service_account;
-use crate::api::tokens::IssuedTokenResponse;
+use crate::domain::IssuedToken;
 use crate::domain::{Role, ServiceAccount, Token, TokenStatus};
 use crate::ui::service_accounts::access::AccountAccess;
 use crate::ui::service_accounts::actions::enable_account;
@@ -25,7 +25,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 #[derive(Clone)]
 enum Dialog {
     AddToken,
-    Secret(IssuedTokenResponse),
+    Secret(IssuedToken),
     Refresh(Token),
     Revoke(Token),
     RevokeAll(usize),
@@ -71,10 +71,8 @@ pub fn AccountPage() -> impl IntoView {
                 let access_account = sa.clone();
                 let usage_account_id = sa.id.clone();
                 let tokens = d.tokens;
-                // Only offer what the server would allow: editors and up, on accounts whose
-                // role is not above their own.
-                let my_role = me.await.ok().map(|w| w.principal.role);
-                let writable = my_role.is_some_and(|r| r >= Role::Editor && r >= sa.role);
+                // Only offer what the server would allow.
+                let writable = me.await.ok().is_some_and(|w| w.principal.may_change_account(sa.role));
                 let token_count = tokens.len();
                 view! {
                     <Title text=sa.name.clone()/>
@@ -157,7 +155,7 @@ fn dialog_view(
         return ().into_any();
     };
     // A new secret replaces the form with the one-time display, and the list reloads behind it.
-    let issued = Callback::new(move |r: IssuedTokenResponse| {
+    let issued = Callback::new(move |r: IssuedToken| {
         close.run(true);
         dialog.set(Some(Dialog::Secret(r)));
     });

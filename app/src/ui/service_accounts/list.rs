@@ -3,8 +3,8 @@
 //! delete, revoke).
 
 use crate::api::service_accounts::{get_service_account, list_service_accounts};
-use crate::api::tokens::IssuedTokenResponse;
-use crate::domain::{AccountSort, Role, ServiceAccount, Token};
+use crate::domain::IssuedToken;
+use crate::domain::{AccountSort, Permission, Role, ServiceAccount, Token};
 use crate::ui::bundle::{self, Part};
 use crate::ui::service_accounts::actions::enable_account;
 use crate::ui::service_accounts::dialogs::{DeleteAccountDialog, DisableAccountDialog};
@@ -32,7 +32,7 @@ pub(crate) enum ListDialog {
     },
     /// The one-time secret; after Done, the account's page when it was its first token.
     Secret {
-        issued: IssuedTokenResponse,
+        issued: IssuedToken,
         then_open: Option<String>,
     },
     Disable(ServiceAccount),
@@ -131,7 +131,7 @@ pub fn AccountsPage() -> impl IntoView {
                 // Viewers cannot create; they do not get the button.
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let can_create = me.await.ok().is_some_and(|w| w.principal.role >= Role::Editor);
+                        let can_create = me.await.ok().is_some_and(|w| w.principal.can(Permission::ServiceAccountsWrite));
                         can_create.then(|| view! {
                             <button type="button" on:click=move |_| dialog.set(Some(ListDialog::NewAccount))>"New service account"</button>
                         })
@@ -177,7 +177,7 @@ pub fn AccountsPage() -> impl IntoView {
                     }
                     Ok(list) => {
                         let last_page = list.last_page();
-                        let my_role = me.await.ok().map(|w| w.principal.role);
+                        let me = me.await.ok().map(|w| w.principal);
                         view! {
                             // Below 700 px each row is a card (style/main.css), so its actions stay on screen.
                             <table class="account-list">
@@ -196,8 +196,7 @@ pub fn AccountsPage() -> impl IntoView {
                                 </thead>
                                 <tbody>
                                     {list.items.into_iter().map(|sa| {
-                                        // Editors and up, on accounts whose role is not above their own.
-                                        let writable = my_role.is_some_and(|r| r >= Role::Editor && r >= sa.role);
+                                        let writable = me.as_ref().is_some_and(|p| p.may_change_account(sa.role));
                                         view! { <AccountRow sa=sa writable=writable request=on_row tokens_changed=tokens_changed expanded_rows=expanded_rows/> }
                                     }).collect_view()}
                                 </tbody>
@@ -315,7 +314,7 @@ pub(crate) fn list_dialog(
                             navigate(&skip_to, Default::default());
                         }
                     })
-                    on_created=Callback::new(move |issued: IssuedTokenResponse| {
+                    on_created=Callback::new(move |issued: IssuedToken| {
                         changed.run(());
                         dialog.set(Some(ListDialog::Secret { issued, then_open: first.then(|| account_page.clone()) }));
                     })/>

@@ -1,8 +1,7 @@
 //! The token dialogs: add, refresh, show a secret once, revoke one, revoke all.
 
-use crate::api::tokens::{
-    create_token, refresh_token, revoke_all_tokens, revoke_token, IssuedTokenResponse,
-};
+use crate::api::tokens::{create_token, refresh_token, revoke_all_tokens, revoke_token};
+use crate::domain::IssuedToken;
 use crate::domain::{
     parse_description, ApiError, ResourceName, Token, EXPIRY_PRESETS, MAX_EXPIRY_DAYS,
 };
@@ -97,7 +96,7 @@ pub fn AddTokenDialog(
     max_days: Option<i64>,
     #[prop(optional)] first: bool,
     on_close: Callback<()>,
-    on_created: Callback<IssuedTokenResponse>,
+    on_created: Callback<IssuedToken>,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -190,7 +189,7 @@ pub fn RefreshTokenDialog(
     token: Token,
     max_days: Option<i64>,
     on_close: Callback<()>,
-    on_refreshed: Callback<IssuedTokenResponse>,
+    on_refreshed: Callback<IssuedToken>,
 ) -> impl IntoView {
     let choice = RwSignal::new(default_choice(max_days));
     let date = RwSignal::new(String::new());
@@ -242,7 +241,7 @@ pub fn RefreshTokenDialog(
 /// Shows a new secret once, with Copy token and Download session.json. Closing it drops the
 /// secret from memory: there is no way back to it.
 #[component]
-pub fn TokenSecretDialog(issued: IssuedTokenResponse, on_close: Callback<()>) -> impl IntoView {
+pub fn TokenSecretDialog(issued: IssuedToken, on_close: Callback<()>) -> impl IntoView {
     let json =
         StoredValue::new(serde_json::to_string_pretty(&issued.session_json).unwrap_or_default());
     let download = move |_| download_text("session.json", "application/json", &json.get_value());

@@ -66,15 +66,14 @@ pub fn run_call<T: 'static>(
 #[component]
 pub fn RoleSelect(id: &'static str, role: RwSignal<String>) -> impl IntoView {
     let CurrentPrincipal(me) = expect_context::<CurrentPrincipal>();
-    let my_role = move || {
+    let offered = move |role: Role| {
         me.get()
             .and_then(|r| r.ok())
-            .map(|w| w.principal.role)
-            .unwrap_or(Role::Viewer)
+            .map_or(role == Role::Viewer, |w| w.principal.may_change(role))
     };
     view! {
         <select id=id on:change=move |ev| role.set(event_target_value(&ev))>
-            {move || Role::ALL.into_iter().filter(|r| *r <= my_role()).map(|r| view! {
+            {move || Role::ALL.into_iter().filter(|r| offered(*r)).map(|r| view! {
                 <option value=r.as_str() selected=move || role.get() == r.as_str()>{r.label()}</option>
             }).collect_view()}
         </select>

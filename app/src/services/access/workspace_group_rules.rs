@@ -1,18 +1,19 @@
-//! Creating, renaming and deleting workspaces and groups: the same rules for both (names like
-//! service-account names, unique in the organization), each change bumping the access version
-//! and audited in its transaction.
+//! What workspaces and groups share: creating, renaming and deleting one follows the same
+//! rules (names like service-account names, unique in the organization), each change bumping
+//! the access version and audited in its transaction. `workspaces` and `groups` are the
+//! services; this module is theirs.
 
 use crate::auth::random::new_id;
 use crate::domain::{parse_description, ApiError, ResourceName};
 use crate::services::audit::{event, AuditAction, Target};
-use crate::services::clock::{now_ms, rfc3339};
+use crate::services::clock::now_ms;
 use crate::services::{on_unique, Caller};
 use crate::state::AppState;
 use crate::store::{NamedRow, NamedTable, NewNamed, Tx};
 
 /// Workspaces or groups: which table, what to call one, and how its changes are audited.
 #[derive(Debug, Clone, Copy)]
-pub struct NamedKind {
+pub(super) struct NamedKind {
     pub table: NamedTable,
     /// Lowercase, for messages and audit targets.
     pub label: &'static str,
@@ -22,7 +23,7 @@ pub struct NamedKind {
     delete: AuditAction,
 }
 
-pub const WORKSPACES: NamedKind = NamedKind {
+pub(super) const WORKSPACES: NamedKind = NamedKind {
     table: NamedTable::Workspaces,
     label: "workspace",
     prefix: "wsp",
@@ -31,7 +32,7 @@ pub const WORKSPACES: NamedKind = NamedKind {
     delete: AuditAction::WorkspaceDelete,
 };
 
-pub const GROUPS: NamedKind = NamedKind {
+pub(super) const GROUPS: NamedKind = NamedKind {
     table: NamedTable::Groups,
     label: "group",
     prefix: "grp",
@@ -55,7 +56,7 @@ impl NamedKind {
 }
 
 /// One of the organization's workspaces or groups, by id or name, inside `tx`.
-pub async fn find(
+pub(super) async fn find(
     tx: &mut Tx,
     kind: NamedKind,
     organization_id: &str,
@@ -66,7 +67,7 @@ pub async fn find(
         .ok_or_else(|| kind.not_found())
 }
 
-pub async fn create(
+pub(super) async fn create(
     state: &AppState,
     caller: &Caller,
     kind: NamedKind,
@@ -108,7 +109,7 @@ pub async fn create(
     })
 }
 
-pub async fn update(
+pub(super) async fn update(
     state: &AppState,
     caller: &Caller,
     kind: NamedKind,
@@ -156,7 +157,7 @@ pub async fn update(
 
 /// Deletes a workspace (its bindings go with it) or a group (its memberships and bindings go
 /// with it).
-pub async fn delete(
+pub(super) async fn delete(
     state: &AppState,
     caller: &Caller,
     kind: NamedKind,
@@ -230,15 +231,4 @@ async fn ensure_may_grant_role(
         workspace_id,
         &format!("the role '{name}' held here"),
     )
-}
-
-/// The API view of a workspace.
-pub fn workspace_to_api(row: NamedRow) -> crate::domain::Workspace {
-    crate::domain::Workspace {
-        id: row.id,
-        name: row.name,
-        description: row.description,
-        created_at: rfc3339(row.created_at),
-        updated_at: rfc3339(row.updated_at),
-    }
 }
