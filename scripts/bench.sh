@@ -6,11 +6,15 @@
 # With a PostgreSQL URL each part makes (and afterwards drops) a fresh database of its own on
 # that server, so the user needs CREATEDB. Parts: verification (token checks against
 # /healthz), reads (lists with 50,000 accounts), writes (token creation and revocation),
-# sign-in (argon2 cost, and a flood's effect on verification), browser (the wasm's size).
+# sign-in (argon2 cost, and a flood's effect on verification), browser (the wasm's size),
+# revocation (PostgreSQL only: how soon a revocation through one replica reaches a busy other).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(verification reads writes sign-in browser)
+if [ ${#parts[@]} -eq 0 ]; then
+  parts=(verification reads writes sign-in browser)
+  [[ "${STEWARD_DATABASE_URL:-}" == postgres* ]] && parts+=(revocation)
+fi
 for part in "${parts[@]}"; do
   [ -f "$here/bench/$part.sh" ] || { echo "unknown part '$part' (see scripts/bench/)" >&2; exit 2; }
 done

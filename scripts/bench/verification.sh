@@ -6,7 +6,7 @@
 # second, so they do not fight over one; each figure is the median of ROUNDS runs. Prints two
 # Markdown tables: requests/s, p50 and p99 per request, and the ratios the targets name.
 # Run through `bash scripts/bench.sh verification` (ROUNDS, DURATION, CONNECTIONS to change it;
-# STEWARD_CREDENTIAL_CACHE_MS=1000 to measure with the credential cache on).
+# STEWARD_CREDENTIAL_CACHE=off to measure without the credential cache).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 rounds="${ROUNDS:-3}"
@@ -78,4 +78,7 @@ for c in $connections; do
   ratio "verify / whoami (target ≥ 75%)" verify whoami "$c"
   ratio "introspect / whoami (target ≥ 75%)" introspect whoami "$c"
   ratio "verify with permission and workspace / verify (target ≥ 90%)" verify_perm verify "$c"
+  ratio "verify / healthz (target ≥ 80%)" verify healthz "$c"
+  ratio "whoami / healthz (target ≥ 80%)" whoami healthz "$c"
+  ratio "introspect / healthz (target ≥ 80%)" introspect healthz "$c"
 done

@@ -1,7 +1,8 @@
 //! A server to measure token verification against, run by `scripts/bench.sh`: a fresh database
 //! holding an organization with 1,000 custom roles, 500 groups and 200 workspaces, a service
 //! account reached by bindings through 20 of the groups, its token, and a gateway token that
-//! may only introspect. Prints `READY <port> <token> <gateway-token>` and serves until killed.
+//! may only introspect. Prints `READY <port> <token> <gateway-token>` and serves until killed;
+//! with `STEWARD_BENCH_JOIN=1` it joins a database another one made and prints `READY <port>`.
 //!
 //! `cargo run --release -p server --example verify_server` (SQLite), or with
 //! `STEWARD_DATABASE_URL=postgres://…/empty_db` for PostgreSQL.
@@ -55,6 +56,37 @@ async fn main() {
             webhook_policy: Default::default(),
         },
     );
+    // A second replica (`STEWARD_BENCH_JOIN=1`, the same database) serves what the first made.
+    let join = std::env::var("STEWARD_BENCH_JOIN").is_ok_and(|v| v == "1");
+    let tokens = if join {
+        None
+    } else {
+        Some(seed(&state, &db).await)
+    };
+
+    let options = LeptosOptions::builder().output_name("steward").build();
+    server::spawn_background_tasks(
+        state.clone(),
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(60),
+    );
+    let router = server::build_router(state, options, Default::default());
+    let port = listener.local_addr().unwrap().port();
+    match tokens {
+        Some((token, gateway)) => println!("READY {port} {token} {gateway}"),
+        None => println!("READY {port}"),
+    }
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .unwrap();
+}
+
+/// The organization, its roles, groups, workspaces and bindings, and the two tokens:
+/// `(token, gateway token)`.
+async fn seed(state: &AppState, db: &Db) -> (String, String) {
     let admin = NewAdmin {
         org_slug: "bench".into(),
         org_name: "Bench".into(),
@@ -217,20 +249,5 @@ async fn main() {
     }
     tx.commit().await.unwrap();
     db.refresh_statistics().await.unwrap();
-
-    let options = LeptosOptions::builder().output_name("steward").build();
-    server::spawn_background_tasks(
-        state.clone(),
-        std::time::Duration::from_secs(5),
-        std::time::Duration::from_secs(60),
-    );
-    let router = server::build_router(state, options, Default::default());
-    let port = listener.local_addr().unwrap().port();
-    println!("READY {port} {} {}", token.secret, gateway.secret);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
-    .unwrap();
+    (token.secret, gateway.secret)
 }
