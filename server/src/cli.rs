@@ -113,7 +113,8 @@ pub struct Common {
         global = true
     )]
     pub credential_cache: String,
-    /// How many tokens the cache keeps at most (1–10,000,000; about 2 KB each).
+    /// How many tokens the cache keeps at most (1–10,000,000; an entry is the token's record and
+    /// the answers built from it, a few kilobytes).
     #[arg(
         long,
         env = "STEWARD_CREDENTIAL_CACHE_ENTRIES",
