@@ -7,7 +7,8 @@
 //! terminates every listening connection from PostgreSQL's side (`pg_terminate_backend`), as a
 //! failover or an operator would; rounds after that must not see a stale answer either.
 //! Prints, in milliseconds from the revoke request's start until B's first refusal, `p50`,
-//! `p99` and `max`, and `stale <n>`: how many times B still accepted a token more than a second
+//! `p99` and `max`; from A's answer to the revoke until B's first refusal, `ack_p50` and
+//! `ack_p99`; and `stale <n>`: how many times B still accepted a token more than a second
 //! after its revocation was acknowledged (a stale answer, not one in flight).
 //!
 //! `A_URL=http://… B_URL=http://… STEWARD_DATABASE_URL=postgres://… ROUNDS=200
@@ -67,6 +68,7 @@ async fn main() {
         async move { request.send().await.map(|r| r.status()).ok() }
     };
     let mut took = Vec::with_capacity(rounds);
+    let mut after_ack = Vec::with_capacity(rounds);
     let mut stale = 0;
     for round in 0..rounds {
         if round == rounds / 2 {
@@ -110,14 +112,19 @@ async fn main() {
             );
         }
         took.push(revoking.elapsed());
+        after_ack.push(acknowledged.elapsed());
     }
-    took.sort();
-    let at = |q: f64| took[((took.len() as f64 * q).ceil() as usize).saturating_sub(1)];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |all: &mut Vec<Duration>, q: f64| {
+        all.sort();
+        ms(all[((all.len() as f64 * q).ceil() as usize).saturating_sub(1)])
+    };
     println!("rounds {}", took.len());
-    println!("p50 {:.1}", ms(at(0.50)));
-    println!("p99 {:.1}", ms(at(0.99)));
-    println!("max {:.1}", ms(at(1.0)));
+    println!("p50 {:.1}", at(&mut took, 0.50));
+    println!("p99 {:.1}", at(&mut took, 0.99));
+    println!("max {:.1}", at(&mut took, 1.0));
+    println!("ack_p50 {:.1}", at(&mut after_ack, 0.50));
+    println!("ack_p99 {:.1}", at(&mut after_ack, 0.99));
     println!("stale {stale}");
 }
 

@@ -296,7 +296,10 @@ async fn a_change_takes_effect_on_the_next_request_on_every_replica(b: Backend) 
         json!({"id": group, "service_account_ids": [sa]}),
     )
     .await;
-    assert!(holds(&first).await, "this replica sees it on the next request");
+    assert!(
+        holds(&first).await,
+        "this replica sees it on the next request"
+    );
     eventually(REACH, "the other replica sees the new membership", || {
         holds(&second)
     })
