@@ -7,6 +7,7 @@ use crate::services::notices::webhook_policy::WebhookPolicy;
 use crate::services::organizations::OrganizationCount;
 use crate::services::tokens::credential_cache::CredentialCache;
 use crate::services::tokens::usage::UsageRecorder;
+use crate::services::trust::issuers::IssuerKeys;
 use crate::store::Db;
 use std::sync::Arc;
 
@@ -29,6 +30,9 @@ pub struct AppConfig {
     /// Which internal networks webhooks may reach (`STEWARD_WEBHOOK_ALLOW_NETWORKS`); none by
     /// default. See `services::notices::webhook_policy`.
     pub webhook_policy: WebhookPolicy,
+    /// Further trusted roots (PEM) for fetching identity token issuers' keys
+    /// (`STEWARD_OIDC_CA_FILE`); see `services::trust::issuers`.
+    pub oidc_ca_pem: Option<Vec<u8>>,
 }
 
 /// The timings of expiry-notice delivery: fixed in production, shortened by tests.
@@ -90,6 +94,8 @@ pub struct StateParts {
     pub organizations: Arc<OrganizationCount>,
     /// The HTTP client expiry notices are sent with, bound to the webhook policy.
     pub webhook_client: reqwest::Client,
+    /// Identity token issuers' signing keys, for token exchange.
+    pub issuer_keys: Arc<IssuerKeys>,
 }
 
 impl std::ops::Deref for AppState {
@@ -106,6 +112,11 @@ impl AppState {
             db.changes().clone(),
         ));
         let webhook_client = config.webhook_policy.client();
+        // The server checks the CA file before it builds the state (`IssuerKeys::new`).
+        let issuer_keys = Arc::new(
+            IssuerKeys::new(config.oidc_ca_pem.as_deref())
+                .expect("STEWARD_OIDC_CA_FILE was checked at start"),
+        );
         AppState(Arc::new(StateParts {
             db,
             config: Arc::new(config),
@@ -115,6 +126,7 @@ impl AppState {
             credentials,
             organizations: Arc::default(),
             webhook_client,
+            issuer_keys,
         }))
     }
 }

@@ -34,6 +34,7 @@ async fn seeded() -> (AppState, String) {
             notices: Default::default(),
             credential_cache_entries: 0,
             webhook_policy: Default::default(),
+            oidc_ca_pem: None,
         },
     );
     let admin = NewAdmin {

@@ -80,6 +80,11 @@ pub struct Common {
         global = true
     )]
     pub webhook_allow_networks: WebhookPolicy,
+    /// A PEM file of one or more CA certificates trusted, beside the public roots, when
+    /// fetching identity token issuers' keys (token exchange): for a self-hosted GitLab or a
+    /// cluster's API server behind a private CA. Used for nothing else.
+    #[arg(long, env = "STEWARD_OIDC_CA_FILE", global = true)]
+    pub oidc_ca_file: Option<std::path::PathBuf>,
     /// Sign-in attempts one address may make per minute (1–10000).
     #[arg(
         long,

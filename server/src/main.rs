@@ -79,6 +79,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     db.migrate()
         .await
         .map_err(|e| format!("migrating the database: {e}"))?;
+    let oidc_ca_pem = match &cli.common.oidc_ca_file {
+        None => None,
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("reading STEWARD_OIDC_CA_FILE {}: {e}", path.display()))?;
+            app::services::trust::issuers::IssuerKeys::new(Some(&pem))?;
+            Some(pem)
+        }
+    };
     let config = AppConfig {
         public_url: public_url.clone(),
         session_idle_secs: cli.common.session_idle_hours * 3600,
@@ -91,6 +100,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         notices: Default::default(),
         credential_cache_entries: cli.common.credential_cache_size(),
         webhook_policy: cli.common.webhook_allow_networks.clone(),
+        oidc_ca_pem,
     };
     let state = AppState::new(db, config);
     let resealed = upgrade_sealed_secrets(&state)

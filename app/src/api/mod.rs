@@ -15,6 +15,7 @@ pub mod service_accounts;
 pub mod settings;
 pub mod setup;
 pub mod tokens;
+pub mod trust;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

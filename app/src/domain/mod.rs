@@ -14,6 +14,7 @@ mod role;
 mod shared;
 mod sort;
 mod stale;
+mod trust;
 mod urls;
 mod validation;
 
@@ -38,6 +39,11 @@ pub use sort::AccountSort;
 pub use stale::{
     parse_unused_days, token_reasons, usage_reason, StaleAccount, StaleReason, StaleReport,
     StaleToken, DEFAULT_UNUSED_DAYS, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
+};
+pub use trust::{
+    claim_text, glob_matches, match_conditions, parse_audience, parse_conditions, parse_issuer,
+    parse_lifetime, trust_templates, ClaimCondition, MatchKind, TrustPolicy, TrustTemplate,
+    DEFAULT_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS,
 };
 pub use urls::{local_path, percent_encode};
 pub use validation::{

@@ -166,6 +166,13 @@ pub struct Token {
     /// The workspace ids it was narrowed to at creation (`None`: not narrowed).
     #[serde(default)]
     pub narrow_workspaces: Option<Vec<String>>,
+    /// For a token a CI job or workload got by exchanging its identity token (`POST
+    /// /oauth/token`): the issuer of that identity token (`None`: an ordinary token).
+    #[serde(default)]
+    pub exchanged_from: Option<String>,
+    /// The claims of the identity token that matched the trust policy's conditions.
+    #[serde(default)]
+    pub exchanged_claims: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The file a user downloads next to a new secret, ready for CLI tools.

@@ -19,6 +19,13 @@ pub async fn purge_expired(state: &AppState) {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not purge usage counts"),
     }
+    match state.db.purge_exchanges(now).await {
+        Ok((identity_tokens, tokens)) if identity_tokens + tokens > 0 => {
+            tracing::info!(identity_tokens, tokens, "purged expired exchanges")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not purge expired exchanges"),
+    }
     match state.db.purge_expired(now, now - LONGEST_WINDOW_MS).await {
         Ok(p) if p != Default::default() => tracing::info!(
             sessions = p.sessions,

@@ -14,6 +14,7 @@ pub mod service_accounts;
 pub mod settings;
 pub mod stale;
 pub mod tokens;
+pub mod trust;
 pub mod whoami;
 
 use crate::domain::{ApiError, Permission, Principal, PrincipalKind};

@@ -28,11 +28,14 @@ pub struct TokenRow {
     pub narrow_workspaces: Option<String>,
     pub account_role: Role,
     pub account_disabled: bool,
+    /// Set on a token made by an exchange: the identity token's issuer, the matched claims (JSON).
+    pub exchanged_from: Option<String>,
+    pub exchanged_claims: Option<String>,
 }
 
 pub(super) const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.name, t.description, t.scopes, t.hint, \
      t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.role_cap, \
-     t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
+     t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, t.exchanged_from, t.exchanged_claims, \
      sa.role AS account_role, sa.disabled AS account_disabled \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id";
 

@@ -161,7 +161,27 @@ fn rule(operation: &str, field: &str) -> Option<Value> {
         ("roles/create" | "roles/update" | "tokens/create", "permissions") => {
             json!({"items": permission_name(), "minItems": 1})
         }
-        ("tokens/create", "workspaces") => json!({"minItems": 1}),
+        ("tokens/create" | "service-accounts/trust/add", "workspaces") => json!({"minItems": 1}),
+        ("service-accounts/trust/add", "permissions") => {
+            json!({"items": permission_name(), "minItems": 1})
+        }
+        // `parse_issuer`: trimmed, https, a host, no query, fragment, user name, blank or
+        // control character, at most 255 characters.
+        ("service-accounts/trust/add", "issuer") => {
+            let c = r"[^\u0000-\u0020\u007F-\u009F?#@\\]";
+            let first = r"[^\u0000-\u0020\u007F-\u009F?#@\\/:]";
+            json!({"pattern": format!("^[{WS}]*https://{first}{c}{{0,246}}[{WS}]*$")})
+        }
+        // `parse_audience`: trimmed, 1–255 characters, no control character.
+        ("service-accounts/trust/add", "audience") => {
+            let inner = r"[^\u0000-\u001F\u007F-\u009F]";
+            let edge = format!(r"[^\u0000-\u001F\u007F-\u009F{WS}]");
+            json!({"pattern": format!("^[{WS}]*{edge}(?:{inner}{{0,253}}{edge})?[{WS}]*$")})
+        }
+        // `parse_conditions`: 1–16 (each item's shape is `ClaimCondition`'s, below).
+        ("service-accounts/trust/add", "conditions") => json!({"minItems": 1, "maxItems": 16}),
+        // `parse_lifetime`.
+        ("service-accounts/trust/add", "lifetime_seconds") => range(60, 43_200),
         ("auth/login" | "setup/complete" | "members/invite", "email") => email(),
         ("setup/complete" | "members/invite", "name") => display_name(),
         ("setup/complete", "org_name") => display_name(),

@@ -6,7 +6,7 @@ use super::document::{schema_of, server_fn, Components, Operation};
 use super::Needs::{self, Nothing, Person, PersonWith, SignedIn};
 use app::api::{
     access, audit, auth, bindings, groups, members, permissions, roles, service_accounts, settings,
-    setup, tokens, workspaces,
+    setup, tokens, trust, workspaces,
 };
 use app::domain::Permission::*;
 use serde_json::json;
@@ -45,6 +45,8 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
     // element type; register those that nothing else references.
     schema_of::<app::domain::EffectivePermission>(c);
     schema_of::<app::domain::AuditEvent>(c);
+    schema_of::<app::domain::TrustPolicy>(c);
+    schema_of::<app::domain::TrustTemplate>(c);
     vec![
         // Sign-in and setup
         server_fn::<auth::Login>(
@@ -155,6 +157,39 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             &[404],
             json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc", "days": 30}),
         ),
+        server_fn::<trust::AddTrustPolicy>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[404],
+            json!({
+                "service_account_id": "sa_4Rk2WmX9bQ7nT1vLp0Zc",
+                "issuer": "https://token.actions.githubusercontent.com",
+                "audience": "https://steward.example.com",
+                "conditions": [
+                    {"claim": "repository", "value": "acme/api"},
+                    {"claim": "ref", "value": "refs/heads/main", "match": "exact"},
+                    {"claim": "environment", "value": "prod*", "match": "glob"},
+                ],
+                "scopes": ["read", "write"],
+                "lifetime_seconds": 900,
+            }),
+        ),
+        server_fn::<trust::ListTrustPolicies>(
+            c,
+            accounts,
+            perm(ServiceAccountsRead),
+            &[404],
+            json!({"service_account_id": "sa_4Rk2WmX9bQ7nT1vLp0Zc"}),
+        ),
+        server_fn::<trust::RemoveTrustPolicy>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[404],
+            json!({"id": "trp_8Jd3Qs0Lm2Xv7Bn4Rt1Yc"}),
+        ),
+        server_fn::<trust::TrustTemplates>(c, accounts, perm(ServiceAccountsRead), &[], json!({})),
         // Tokens
         server_fn::<tokens::CreateToken>(
             c,

@@ -153,6 +153,84 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         "content": {"application/json": {"schema": schema_of::<Introspection>(components)}},
     });
 
+    let mut exchange = operation(
+        "oauth/token",
+        "Tokens",
+        "Keyless automation: exchanges the identity token a CI job or workload got from its \
+         platform (GitHub Actions, GitLab CI, a Kubernetes projected service-account token, any \
+         OpenID Connect issuer) for a short-lived token of a service account, as OAuth 2.0 Token \
+         Exchange (RFC 8693) describes. The body is form-encoded (RFC 6749); `audience` names \
+         the service account by id. A trust policy of the account (`service-accounts/trust/add`) \
+         must name the token's issuer and audience and its claims must meet the policy's \
+         conditions; the signature (RS256 or ES256, with the issuer's published keys), `exp`, \
+         `nbf` and `iat` are checked, and each identity token is accepted once. The answer's \
+         `access_token` is an ordinary `stw_` token with the policy's lifetime, scopes and \
+         narrowing. Errors are RFC 6749 5.2's (`invalid_request`, `invalid_grant`, \
+         `invalid_scope`, `unsupported_grant_type`; `temporarily_unavailable` with 503 when \
+         the issuer cannot be reached) and never say which check failed: the audit log \
+         (`token.exchange`) does. Parameters it does not know are ignored (RFC 6749 3.2); one \
+         given twice is refused.",
+        Needs::Nothing,
+        &[],
+    );
+    let oauth_error = json!({
+        "type": "object",
+        "required": ["error", "error_description"],
+        "properties": {
+            "error": {"type": "string", "enum": [
+                "invalid_request", "invalid_grant", "invalid_scope", "unsupported_grant_type",
+                "temporarily_unavailable", "server_error",
+            ]},
+            "error_description": {"type": "string"},
+        },
+        "additionalProperties": false,
+    });
+    let oauth_answer = |text: &str| json!({"description": text, "content": {"application/json": {"schema": oauth_error.clone()}}});
+    exchange["requestBody"] = json!({
+        "required": true,
+        "content": {"application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["grant_type", "subject_token", "subject_token_type", "audience"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": [crate::routes::oauth_token::TOKEN_EXCHANGE]},
+                    "subject_token": {"type": "string", "minLength": 1, "description": "The identity token (a JWT)."},
+                    "subject_token_type": {"type": "string", "enum": crate::routes::oauth_token::SUBJECT_TYPES},
+                    "audience": {"type": "string", "minLength": 1, "description": "The service account's id (`sa_…`)."},
+                    "scope": {"type": "string", "pattern": "^(read|write)( (read|write))?$", "description": "Space-separated, at most the policy's scopes; default the policy's."},
+                    "requested_token_type": {"type": "string", "enum": [crate::routes::oauth_token::ACCESS_TOKEN_TYPE]},
+                },
+            },
+            "example": {
+                "grant_type": crate::routes::oauth_token::TOKEN_EXCHANGE,
+                "subject_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6…",
+                "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+                "audience": "sa_4Rk2WmX9bQ7nT1vLp0Zc",
+            },
+        }},
+    });
+    exchange["responses"] = json!({
+        "200": {
+            "description": "The token (RFC 8693 2.2.1).",
+            "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["access_token", "issued_token_type", "token_type", "expires_in", "scope"],
+                "properties": {
+                    "access_token": {"type": "string", "description": "A `stw_` token."},
+                    "issued_token_type": {"type": "string", "enum": [crate::routes::oauth_token::ACCESS_TOKEN_TYPE]},
+                    "token_type": {"type": "string", "enum": ["Bearer"]},
+                    "expires_in": {"type": "integer", "minimum": 60, "maximum": 43200},
+                    "scope": {"type": "string"},
+                },
+                "additionalProperties": false,
+            }}},
+        },
+        "400": oauth_answer("The request or the identity token is refused (RFC 6749 5.2)."),
+        "429": {"$ref": "#/components/responses/RateLimited"},
+        "500": oauth_answer("`server_error`: nothing was issued."),
+        "503": oauth_answer("`temporarily_unavailable`: the issuer or the database cannot be reached; `Retry-After` says when to try again."),
+    });
+
     let mut healthz = operation(
         "healthz",
         "Health",
@@ -210,6 +288,7 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         at("/api/v1/audit/export", "post", export_post),
         at("/api/v1/tokens/introspect", "post", introspect),
         at("/auth/verify", "get", verify),
+        at("/oauth/token", "post", exchange),
         at("/healthz", "get", healthz),
         at("/readyz", "get", readyz),
         at("/metrics", "get", metrics),

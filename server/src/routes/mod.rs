@@ -7,6 +7,7 @@ pub mod audit_export;
 pub mod forms;
 pub mod introspect;
 pub mod metrics;
+pub mod oauth_token;
 pub mod openapi;
 pub mod principal;
 pub mod verify;

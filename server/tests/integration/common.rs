@@ -155,6 +155,8 @@ pub struct Settings {
     pub webhook_allow_networks: &'static str,
     /// `STEWARD_METRICS_TOKEN`; none by default, as in production (`/metrics` is then 404).
     pub metrics_token: Option<&'static str>,
+    /// `STEWARD_OIDC_CA_FILE`'s contents: the test issuer's CA.
+    pub oidc_ca_pem: Option<Vec<u8>>,
 }
 
 impl Settings {
@@ -180,6 +182,7 @@ impl Default for Settings {
             credential_cache: true,
             webhook_allow_networks: "",
             metrics_token: None,
+            oidc_ca_pem: None,
         }
     }
 }
@@ -249,6 +252,7 @@ impl TestApp {
                 webhook_policy: WebhookPolicy::new(
                     parse_networks(settings.webhook_allow_networks).unwrap(),
                 ),
+                oidc_ca_pem: settings.oidc_ca_pem.clone(),
             },
         );
         app::services::settings::upgrade_sealed_secrets(&state)

@@ -86,6 +86,8 @@ fn validator(schema: &Value) -> jsonschema::Validator {
 struct Documented {
     statuses: HashSet<String>,
     success: Option<jsonschema::Validator>,
+    /// Errors with a schema of their own (RFC 6749's at `/oauth/token`); others are `ApiError`.
+    errors: HashMap<String, jsonschema::Validator>,
 }
 
 fn documented(path: &str, method: &str) -> Option<&'static Documented> {
@@ -103,9 +105,18 @@ fn documented(path: &str, method: &str) -> Option<&'static Documented> {
         let success = op
             .pointer("/responses/200/content/application~1json/schema")
             .map(validator);
+        let errors = responses
+            .iter()
+            .filter(|(status, _)| status.as_str() != "200")
+            .filter_map(|(status, r)| {
+                r.pointer("/content/application~1json/schema")
+                    .map(|s| (status.clone(), validator(s)))
+            })
+            .collect();
         &*Box::leak(Box::new(Documented {
             statuses: responses.keys().cloned().collect(),
             success,
+            errors,
         }))
     });
     cache.lock().unwrap().insert(key, found);
@@ -135,7 +146,10 @@ pub fn check(method: &str, path: &str, status: u16, body: &Value, text: &str) {
             None => return,
         },
         _ if body.is_null() => return,
-        _ => error_validator(),
+        _ => doc
+            .errors
+            .get(&status.to_string())
+            .unwrap_or_else(|| error_validator()),
     };
     let errors: Vec<String> = validator
         .iter_errors(body)

@@ -38,6 +38,8 @@ mod sessions;
 mod setup;
 mod site_files;
 mod stale;
+mod test_issuer;
+mod token_exchange;
 mod tokens;
 mod usage;
 mod verification;

@@ -11,8 +11,9 @@ use std::collections::BTreeSet;
 on_both_databases!(each_operation_asks_for_the_permission_it_documents);
 
 /// The plain axum routes, which are not server functions.
-const PLAIN: [(&str, &str); 8] = [
+const PLAIN: [(&str, &str); 9] = [
     ("post", "/api/v1/tokens/introspect"),
+    ("post", "/oauth/token"),
     ("get", "/api/v1/audit/export"),
     ("post", "/api/v1/audit/export"),
     ("get", "/auth/verify"),

@@ -118,6 +118,29 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
             [401, 403, 200, 200, 403, 200, 404, 200],
             json!({"service_account_id": "ACCOUNT"}),
         ),
+        // Trust policies: like a token, a policy is made only by a caller that could make the
+        // tokens it issues; a token that expires cannot leave one behind that does not.
+        (
+            "/api/v1/service-accounts/trust/add",
+            [401, 403, 200, 200, 403, 403, 404, 403],
+            json!({"service_account_id": target, "issuer": "https://issuer.example", "audience": "steward",
+                   "conditions": [{"claim": "sub", "value": "job"}]}),
+        ),
+        (
+            "/api/v1/service-accounts/trust/list",
+            [401, 200, 200, 200, 200, 200, 404, 200],
+            json!({"service_account_id": target}),
+        ),
+        (
+            "/api/v1/service-accounts/trust/remove",
+            [401, 403, 200, 200, 403, 200, 404, 200],
+            json!({"id": "TRUST"}),
+        ),
+        (
+            "/api/v1/service-accounts/trust/templates",
+            [401, 200, 200, 200, 200, 200, 200, 200],
+            json!({}),
+        ),
         (
             "/api/v1/audit/list",
             [401, 403, 403, 200, 200, 403, 200, 200],
@@ -272,6 +295,18 @@ async fn every_operation_checks_role_scope_and_organization(b: Backend) {
                     .create_token(&target, &format!("tok-{n}"), &["read"])
                     .await;
                 body = serde_json::from_str(&text.replace("\"TOKEN\"", &format!("\"{fresh}\"")))
+                    .unwrap();
+            }
+            if text.contains("\"TRUST\"") {
+                let r = ada
+                    .post(
+                        "/api/v1/service-accounts/trust/add",
+                        json!({"service_account_id": target, "issuer": "https://issuer.example",
+                               "audience": "steward", "conditions": [{"claim": "sub", "value": "job"}]}),
+                    )
+                    .await;
+                let fresh = r.body["trust_policy"]["id"].as_str().unwrap().to_string();
+                body = serde_json::from_str(&text.replace("\"TRUST\"", &format!("\"{fresh}\"")))
                     .unwrap();
             }
             let r = caller.post(path, body).await;

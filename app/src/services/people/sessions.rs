@@ -190,6 +190,7 @@ mod tests {
             notices: Default::default(),
             credential_cache_entries: 0,
             webhook_policy: Default::default(),
+            oidc_ca_pem: None,
         }
     }
 

@@ -52,6 +52,11 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
         effective_role,
         narrow_permissions: split_list(row.narrow_permissions.as_deref()),
         narrow_workspaces: split_list(row.narrow_workspaces.as_deref()),
+        exchanged_from: row.exchanged_from,
+        exchanged_claims: row
+            .exchanged_claims
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok()),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::ui::service_accounts::dialogs::{
 use crate::ui::service_accounts::tokens::{
     AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
 };
+use crate::ui::service_accounts::trust::AccountTrust;
 use crate::ui::service_accounts::usage_chart::UsageChart;
 use crate::ui::widgets::format::{when, when_or};
 use crate::ui::widgets::menu::{MenuItem, RowMenu};
@@ -70,6 +71,7 @@ pub fn AccountPage() -> impl IntoView {
                 let sa = d.service_account;
                 let access_account = sa.clone();
                 let usage_account_id = sa.id.clone();
+                let trust_account_id = sa.id.clone();
                 let tokens = d.tokens;
                 // Only offer what the server would allow.
                 let writable = me.await.ok().is_some_and(|w| w.principal.may_change_account(sa.role));
@@ -133,6 +135,7 @@ pub fn AccountPage() -> impl IntoView {
                             </table>
                         }.into_any()
                     }}
+                    <AccountTrust account_id=trust_account_id writable=writable/>
                     <UsageChart account_id=usage_account_id/>
                     <AccountAccess account=access_account bindings=d.bindings groups=d.groups writable=writable
                         on_changed=Callback::new(move |_| detail.refetch())/>
@@ -204,6 +207,20 @@ fn token_row(
         view! { <span class="badge muted-badge" title="Minted by someone with a lower role: the token never acts above it.">{format!("capped at {}", t.role_cap)}</span> }
     });
     let scopes = crate::ui::widgets::format::scopes(&t.scopes);
+    // A token a CI job or workload got by exchanging its identity token (docs/keyless.md).
+    let exchanged = t.exchanged_from.clone().map(|issuer| {
+        let claims = t
+            .exchanged_claims
+            .iter()
+            .flatten()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        view! {
+            <br/><span class="muted">{format!("exchanged from {issuer}")}</span>
+            {(!claims.is_empty()).then(|| view! { <br/><span class="muted">{claims}</span> })}
+        }
+    });
     let status = match t.status {
         TokenStatus::Expired => {
             Some(view! { <span class="badge danger-badge">"Expired"</span> }.into_any())
@@ -228,7 +245,7 @@ fn token_row(
         <tr>
             <td><strong>{t.name.clone()}</strong><br/><code class="hint-text">{t.hint.clone()}</code></td>
             <td>{scopes} {capped}</td>
-            <td>{when(&t.created_at)}<br/><span class="muted">{format!("by {}", t.created_by)}</span></td>
+            <td>{when(&t.created_at)}<br/><span class="muted">{format!("by {}", t.created_by)}</span>{exchanged}</td>
             <td>{when_or(&t.expires_at, "Never")} {status}</td>
             <td>{last_used}</td>
             <td class="row-actions">

@@ -10,4 +10,5 @@ pub mod new_account;
 pub mod row;
 pub mod stale;
 pub mod tokens;
+pub mod trust;
 pub mod usage_chart;
