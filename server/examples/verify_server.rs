@@ -54,6 +54,7 @@ async fn main() {
                 _ => app::services::tokens::credential_cache::DEFAULT_ENTRIES,
             },
             webhook_policy: Default::default(),
+            oidc_ca_pem: None,
         },
     );
     // A second replica (`STEWARD_BENCH_JOIN=1`, the same database) serves what the first made.
