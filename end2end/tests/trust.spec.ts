@@ -37,6 +37,15 @@ test("a GitHub Actions trust relationship is added from its template and removed
   await expect(table).toContainText("Never");
   await page.screenshot({ path: "test-results/trust-relationships.png", fullPage: true });
 
+  // The list marks the account keyless.
+  await page.goto("/settings/service-accounts");
+  await hydrated(page);
+  await page.getByLabel("Search by name").fill(name);
+  await expect(page.getByRole("navigation", { name: "Pages" })).toContainText("· 1 account");
+  await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("keyless");
+  await page.goto(`/settings/service-accounts/${id}`);
+  await hydrated(page);
+
   await page.getByRole("button", { name: "Remove trust in https://token.actions.githubusercontent.com" }).click();
   await expect(page.getByText("No trust relationships.")).toBeVisible();
   expect(problems).toEqual([]);

@@ -108,6 +108,9 @@ pub struct ServiceAccount {
     /// Authenticated requests in the last seven days (in lists; 0 elsewhere).
     #[serde(default)]
     pub requests_7d: i64,
+    /// Whether it trusts some identity token issuer (keyless automation, docs/keyless.md).
+    #[serde(default)]
+    pub keyless: bool,
 }
 
 /// Answer of `service-accounts/get`: the account and its live tokens.

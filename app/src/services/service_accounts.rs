@@ -28,6 +28,7 @@ pub fn to_api(row: AccountRow) -> ServiceAccount {
         updated_at: rfc3339(row.updated_at),
         token_count: row.token_count,
         requests_7d: row.requests_7d,
+        keyless: row.trust_policies > 0,
         last_used_at: rfc3339_opt(row.last_used_at),
     }
 }

@@ -20,6 +20,9 @@ pub struct AccountRow {
     /// Requests in the last seven days; only the list reads it.
     #[sqlx(default)]
     pub requests_7d: i64,
+    /// How many trust policies it has (keyless automation).
+    #[sqlx(default)]
+    pub trust_policies: i64,
 }
 
 /// An account's columns and live token count, without the FROM.
@@ -27,7 +30,8 @@ macro_rules! account_columns {
     () => {
         "SELECT sa.id, sa.organization_id, sa.name, sa.description, sa.role, sa.disabled, \
          sa.created_at, sa.updated_at, sa.last_used_at, \
-         (SELECT COUNT(*) FROM tokens t WHERE t.service_account_id = sa.id AND t.revoked_at IS NULL) AS token_count"
+         (SELECT COUNT(*) FROM tokens t WHERE t.service_account_id = sa.id AND t.revoked_at IS NULL) AS token_count, \
+         (SELECT COUNT(*) FROM trust_policies p WHERE p.service_account_id = sa.id) AS trust_policies"
     };
 }
 /// The columns alone, for the list's own FROM.

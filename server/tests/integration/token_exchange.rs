@@ -20,6 +20,7 @@ on_both_databases!(
     policies_never_mint_above_their_creator,
     malformed_requests_get_rfc_6749_errors,
     authlib_exchanges_a_token_as_rfc_8693_describes,
+    housekeeping_forgets_expired_exchanges_and_keeps_static_tokens,
 );
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -799,4 +800,52 @@ async fn authlib_exchanges_a_token_as_rfc_8693_describes(b: Backend) {
     assert_eq!(answer["first"]["token_type"], "Bearer", "{answer}");
     assert_eq!(answer["first"]["whoami_status"], 200, "{answer}");
     assert_eq!(answer["replay"]["error"], "invalid_grant", "{answer}");
+}
+
+async fn housekeeping_forgets_expired_exchanges_and_keeps_static_tokens(b: Backend) {
+    let Setup {
+        app,
+        ada,
+        issuer,
+        account,
+    } = setup(b).await;
+    trust(
+        &ada,
+        &account,
+        &issuer.url,
+        json!([{"claim": "repository", "value": "acme/api"}]),
+    )
+    .await;
+    let jwt = TestIssuer::sign(&issuer.rsa, &issuer.claims(AUDIENCE, github_claims()));
+    exchange(&app, &account, &jwt)
+        .await
+        .assert_status(StatusCode::OK);
+    let (static_id, _) = ada.create_token(&account, "static", &["read"]).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM used_identity_tokens").await,
+        1
+    );
+    // Two days later, as far as the rows can tell: the identity token and the exchanged
+    // token have expired, and so has the static one.
+    let two_days = 2 * 86_400_000;
+    app.execute(&format!(
+        "UPDATE used_identity_tokens SET expires_at = expires_at - {two_days}"
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE tokens SET expires_at = expires_at - {two_days}"
+    ))
+    .await;
+    app::services::housekeeping::purge_expired(&app.state).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM used_identity_tokens").await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tokens WHERE trust_policy_id IS NOT NULL")
+            .await,
+        0
+    );
+    // Static tokens stay however long ago they expired: people look back at them.
+    assert_eq!(app.texts("SELECT id FROM tokens").await, vec![static_id]);
 }

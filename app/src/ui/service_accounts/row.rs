@@ -90,6 +90,7 @@ pub fn AccountRow(
                 <div class="name-cell">
                     <A href=href>{sa.name.clone()}</A>
                     {sa.disabled.then(|| view! { <span class="badge muted-badge">"Disabled"</span> })}
+                    {sa.keyless.then(|| view! { <span class="badge muted-badge" title="Trusts identity tokens of CI jobs or workloads: see its Trust relationships.">"keyless"</span> })}
                     {(writable && !sa.disabled).then(|| view! {
                         <button type="button" class="small secondary" aria-label=add_label.clone()
                             on:click=move |_| request.run(RowRequest::AddToken(add_for.clone()))>"Add API token"</button>
