@@ -6,6 +6,7 @@ use crate::services::access::cache::AccessCache;
 use crate::services::notices::webhook_policy::WebhookPolicy;
 use crate::services::organizations::OrganizationCount;
 use crate::services::tokens::credential_cache::CredentialCache;
+use crate::services::tokens::guards::RateWindows;
 use crate::services::tokens::usage::UsageRecorder;
 use crate::services::trust::issuers::IssuerKeys;
 use crate::store::Db;
@@ -96,6 +97,8 @@ pub struct StateParts {
     pub webhook_client: reqwest::Client,
     /// Identity token issuers' signing keys, for token exchange.
     pub issuer_keys: Arc<IssuerKeys>,
+    /// This replica's share of rate-limited tokens' current minutes.
+    pub rate_windows: Arc<RateWindows>,
 }
 
 impl std::ops::Deref for AppState {
@@ -127,6 +130,7 @@ impl AppState {
             organizations: Arc::default(),
             webhook_client,
             issuer_keys,
+            rate_windows: Arc::default(),
         }))
     }
 }

@@ -16,7 +16,7 @@ STEWARD_DATABASE_URL="$db" RUST_LOG=warn taskset -c 0 \
   "$CARGO_TARGET_DIR/release/examples/verify_server" >"$work/a.out" 2>"$work/a.err" &
 pids+=($!)
 for _ in $(seq 1 300); do grep -q '^READY' "$work/a.out" && break; sleep 0.2; done
-read -r _ port_a token _ < <(grep '^READY' "$work/a.out")
+read -r _ port_a token _ _ < <(grep '^READY' "$work/a.out")
 STEWARD_BENCH_JOIN=1 STEWARD_DATABASE_URL="$db" RUST_LOG=warn taskset -c 0 \
   "$CARGO_TARGET_DIR/release/examples/verify_server" >"$work/b.out" 2>"$work/b.err" &
 pids+=($!)

@@ -17,7 +17,7 @@ STEWARD_DATABASE_URL="$db" RUST_LOG=warn taskset -c 0 \
   "$CARGO_TARGET_DIR/release/examples/verify_server" >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 for _ in $(seq 1 300); do grep -q '^READY' "$work/server.out" && break; sleep 0.2; done
-read -r _ port token gateway < <(grep '^READY' "$work/server.out")
+read -r _ port token gateway guarded < <(grep '^READY' "$work/server.out")
 base="http://127.0.0.1:$port"
 
 cat >"$work/post.lua" <<'LUA'
@@ -39,12 +39,13 @@ measure_verification() { # connections, url, script, bearer, body
 }
 
 # The requests, by key: name, url, script, bearer, body.
-keys="healthz whoami verify verify_perm introspect"
+keys="healthz whoami verify verify_perm verify_guarded introspect"
 declare -A name url script bearer body
 name[healthz]="GET /healthz (ceiling)"; url[healthz]="$base/healthz"; script[healthz]=get.lua; bearer[healthz]="$token"
 name[whoami]="POST auth/whoami"; url[whoami]="$base/api/v1/auth/whoami"; script[whoami]=post.lua; bearer[whoami]="$token"
 name[verify]="GET /auth/verify"; url[verify]="$base/auth/verify"; script[verify]=get.lua; bearer[verify]="$token"
 name[verify_perm]="GET /auth/verify?permission&workspace"; url[verify_perm]="$base/auth/verify?permission=app0:run&workspace=ws-0"; script[verify_perm]=get.lua; bearer[verify_perm]="$token"
+name[verify_guarded]="GET /auth/verify, 100 networks and a rate limit"; url[verify_guarded]="$base/auth/verify"; script[verify_guarded]=get.lua; bearer[verify_guarded]="$guarded"
 name[introspect]="POST tokens/introspect"; url[introspect]="$base/api/v1/tokens/introspect"; script[introspect]=post.lua; bearer[introspect]="$gateway"; body[introspect]="{\"token\": \"$token\"}"
 
 # The rounds go through every request in turn (so a drift in the machine's speed touches all
@@ -78,6 +79,7 @@ for c in $connections; do
   ratio "verify / whoami (target ≥ 75%)" verify whoami "$c"
   ratio "introspect / whoami (target ≥ 75%)" introspect whoami "$c"
   ratio "verify with permission and workspace / verify (target ≥ 90%)" verify_perm verify "$c"
+  ratio "verify with guards / verify (target ≥ 90%)" verify_guarded verify "$c"
   ratio "verify / healthz (target ≥ 80%)" verify healthz "$c"
   ratio "whoami / healthz (target ≥ 80%)" whoami healthz "$c"
   ratio "introspect / healthz (target ≥ 80%)" introspect healthz "$c"

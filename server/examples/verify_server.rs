@@ -1,7 +1,9 @@
 //! A server to measure token verification against, run by `scripts/bench.sh`: a fresh database
 //! holding an organization with 1,000 custom roles, 500 groups and 200 workspaces, a service
 //! account reached by bindings through 20 of the groups, its token, and a gateway token that
-//! may only introspect. Prints `READY <port> <token> <gateway-token>` and serves until killed;
+//! may only introspect, and a token like the first with guards (100 allowed networks, the last
+//! one holding loopback, and a rate limit it does not reach). Prints `READY <port> <token>
+//! <gateway-token> <guarded-token>` and serves until killed;
 //! with `STEWARD_BENCH_JOIN=1` it joins a database another one made and prints `READY <port>`.
 //!
 //! `cargo run --release -p server --example verify_server` (SQLite), or with
@@ -12,7 +14,7 @@ use app::domain::Role;
 use app::services::people::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
-use app::store::{Db, NamedTable, NewAccount, NewBinding, NewNamed, NewToken};
+use app::store::{Db, GuardColumns, NamedTable, NewAccount, NewBinding, NewNamed, NewToken};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 
@@ -74,7 +76,7 @@ async fn main() {
     let router = server::build_router(state, options, Default::default());
     let port = listener.local_addr().unwrap().port();
     match tokens {
-        Some((token, gateway)) => println!("READY {port} {token} {gateway}"),
+        Some((token, gateway, guarded)) => println!("READY {port} {token} {gateway} {guarded}"),
         None => println!("READY {port}"),
     }
     axum::serve(
@@ -87,7 +89,7 @@ async fn main() {
 
 /// The organization, its roles, groups, workspaces and bindings, and the two tokens:
 /// `(token, gateway token)`.
-async fn seed(state: &AppState, db: &Db) -> (String, String) {
+async fn seed(state: &AppState, db: &Db) -> (String, String, String) {
     let admin = NewAdmin {
         org_slug: "bench".into(),
         org_name: "Bench".into(),
@@ -218,14 +220,25 @@ async fn seed(state: &AppState, db: &Db) -> (String, String) {
     }
     let token = app::auth::token_secret::generate();
     let gateway = app::auth::token_secret::generate();
-    for (name, owner, secret, narrow) in [
-        ("bench", &account, &token, None),
+    let guarded = app::auth::token_secret::generate();
+    let mut networks: Vec<String> = (0..99).map(|i| format!("10.{i}.0.0/16")).collect();
+    networks.push("127.0.0.0/8".into());
+    let guards = GuardColumns {
+        allowed_networks: Some(networks.join(",")),
+        rate_limit_per_minute: Some(app::domain::MAX_RATE_PER_MINUTE),
+        max_uses: None,
+    };
+    let none = GuardColumns::default();
+    for (name, owner, secret, narrow, guards) in [
+        ("bench", &account, &token, None, &none),
         (
             "gateway",
             &gateway_account,
             &gateway,
             Some("tokens:introspect"),
+            &none,
         ),
+        ("guarded", &account, &guarded, None, &guards),
     ] {
         let id = new_id("tok");
         tx.insert_token(&NewToken {
@@ -244,11 +257,12 @@ async fn seed(state: &AppState, db: &Db) -> (String, String) {
             cap_permissions: None,
             narrow_permissions: narrow,
             narrow_workspaces: None,
+            guards,
         })
         .await
         .unwrap();
     }
     tx.commit().await.unwrap();
     db.refresh_statistics().await.unwrap();
-    (token.secret, gateway.secret)
+    (token.secret, gateway.secret, guarded.secret)
 }

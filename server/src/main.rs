@@ -130,6 +130,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let meta = RequestMeta {
                 ip: "local".into(),
                 user_agent: Some("server admin create".into()),
+                peer_ip: "local".into(),
             };
             let input = NewAdmin {
                 org_slug: org.clone(),

@@ -6,7 +6,7 @@ use crate::middleware::rate_limits::{self, Limiters};
 use crate::middleware::{api_errors, authenticate, json_body, request_log, verification_timing};
 use crate::routes::forms::{self, Forms};
 use crate::routes::metrics::{self, MetricsEndpoint, MetricsToken};
-use crate::routes::{audit_export, introspect, oauth_token, openapi, verify, whoami};
+use crate::routes::{audit_export, introspect, leak_reports, oauth_token, openapi, verify, whoami};
 use app::domain::ApiError;
 use app::state::AppState;
 use app::ui::{shell, App};
@@ -125,6 +125,15 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
         .route("/auth/verify", get(verify::verify))
         .route("/api/v1/tokens/introspect", post(introspect::introspect))
         .route("/oauth/token", post(oauth_token::token))
+        .route(leak_reports::REPORT_PATH, post(leak_reports::report_leak))
+        .route(
+            leak_reports::GITLAB_TYPES_PATH,
+            get(leak_reports::gitlab_revocable_token_types),
+        )
+        .route(
+            leak_reports::GITLAB_REVOKE_PATH,
+            post(leak_reports::gitlab_revoke_tokens),
+        )
         .route("/api/v1/auth/whoami", post(whoami::whoami))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/reference", get(openapi::reference))

@@ -100,6 +100,21 @@ pub async fn update_service_account(
     Ok(AccountResponse { service_account })
 }
 
+/// Replaces the guards the account's new tokens get unless made with their own (its existing
+/// tokens keep theirs).
+#[server(endpoint = "v1/service-accounts/update-guards", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn update_service_account_guards(
+    id: String,
+    /// The default guards from now on (`{}`: none).
+    guards: crate::domain::Guards,
+) -> Result<AccountResponse, ApiError> {
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::ServiceAccountsWrite)?;
+    let service_account =
+        crate::services::service_accounts::update_guards(&state, &caller, &id, &guards).await?;
+    Ok(AccountResponse { service_account })
+}
+
 /// Disables an account; by default also revokes all its tokens (`revoke_tokens: false` suspends them).
 #[server(endpoint = "v1/service-accounts/disable", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn disable_service_account(

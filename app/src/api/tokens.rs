@@ -1,7 +1,7 @@
-//! `tokens/*`: create, list, refresh, revoke.
+//! `tokens/*`: create, list, refresh, revoke, update-guards, restore.
 
 use crate::api::{Empty, Items};
-use crate::domain::{ApiError, IssuedToken, Token};
+use crate::domain::{ApiError, Guards, IssuedToken, Token};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,8 @@ pub async fn create_token(
     permissions: Option<Vec<String>>,
     /// Narrow the token to these workspaces (by name).
     workspaces: Option<Vec<String>>,
+    /// Where it may be used from, how fast, how often; default: its account's default guards.
+    guards: Option<Guards>,
 ) -> Result<IssuedToken, ApiError> {
     use crate::api::prelude::*;
     use crate::services::tokens::issuing::{create, NewTokenInput};
@@ -40,8 +42,31 @@ pub async fn create_token(
         never_expires: never_expires.unwrap_or(false),
         permissions,
         workspaces,
+        guards,
     };
     create(&state, &caller, input).await
+}
+
+/// Answer of `tokens/update-guards`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub token: Token,
+}
+
+/// Replaces a token's guards: the networks it may be used from, its rate limit and its max
+/// uses (a member left out is removed). Every replica applies them from the next request.
+#[server(endpoint = "v1/tokens/update-guards", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn update_token_guards(
+    /// The token.
+    id: String,
+    /// The guards it has from now on (`{}`: none).
+    guards: Guards,
+) -> Result<TokenResponse, ApiError> {
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::TokensWrite)?;
+    let token =
+        crate::services::tokens::issuing::update_guards(&state, &caller, &id, &guards).await?;
+    Ok(TokenResponse { token })
 }
 
 /// The live tokens of a service account.
@@ -101,4 +126,14 @@ pub async fn revoke_all_tokens(service_account_id: String) -> Result<RevokedCoun
     let revoked =
         crate::services::tokens::issuing::revoke_all(&state, &caller, &service_account_id).await?;
     Ok(RevokedCount { revoked })
+}
+
+/// Lifts the suspension of a token reported leaked, once someone has checked the report (to
+/// end the token instead, revoke it).
+#[server(endpoint = "v1/tokens/restore", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn restore_token(id: String) -> Result<TokenResponse, ApiError> {
+    use crate::api::prelude::*;
+    let (state, caller) = authorized(Permission::TokensWrite)?;
+    let token = crate::services::tokens::leaks::restore(&state, &caller, &id).await?;
+    Ok(TokenResponse { token })
 }

@@ -18,6 +18,10 @@ pub enum ErrorCode {
     Conflict,
     Invalid,
     RateLimited,
+    /// A valid token used from an address outside the networks it is allowed from.
+    NetworkNotAllowed,
+    /// A valid token whose allowed number of uses is spent.
+    UsesExhausted,
     Internal,
     /// The server cannot answer right now (database unreachable, too busy); retrying later helps.
     Unavailable,
@@ -35,6 +39,7 @@ impl ErrorCode {
             ErrorCode::Conflict => 409,
             ErrorCode::Invalid => 422,
             ErrorCode::RateLimited => 429,
+            ErrorCode::NetworkNotAllowed | ErrorCode::UsesExhausted => 403,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
         }
@@ -153,6 +158,25 @@ impl ApiError {
         let mut e = Self::new(ErrorCode::RateLimited, message, None);
         e.error.retry_after = Some(retry_after_secs.max(1));
         e
+    }
+
+    /// A token used from outside its allowed networks: the caller holds the token, so saying
+    /// which guard refused it tells them nothing they could not learn, and lets them act.
+    pub fn network_not_allowed() -> Self {
+        Self::new(
+            ErrorCode::NetworkNotAllowed,
+            "This token may not be used from this address: it is limited to some networks.",
+            None,
+        )
+    }
+
+    /// A token whose uses are spent.
+    pub fn uses_exhausted() -> Self {
+        Self::new(
+            ErrorCode::UsesExhausted,
+            "This token has been used as many times as it allows.",
+            None,
+        )
     }
 
     /// A 503: the database is unreachable or the server is saturated; the caller should retry.

@@ -4,7 +4,9 @@
 mod access_model;
 mod error;
 mod export;
+mod guards;
 mod introspection;
+mod leaks;
 mod model;
 mod page;
 mod patch;
@@ -24,7 +26,12 @@ pub use access_model::{
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use export::ExportFormat;
+pub use guards::{Guards, NetworkList, MAX_NETWORKS, MAX_RATE_PER_MINUTE, MAX_USES};
 pub use introspection::{Introspection, IntrospectionRequest, OrganizationSlug, TokenFacts};
+pub use leaks::{
+    check_report, report_text, GitLabRevocation, LeakLabel, LeakReport, LeakVerdict, LeakedToken,
+    MAX_REPORTED_TOKENS, STEWARD_TOKEN_TYPE,
+};
 pub use model::*;
 pub use page::Page;
 pub use patch::Patch;

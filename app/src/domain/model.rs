@@ -111,6 +111,9 @@ pub struct ServiceAccount {
     /// Whether it trusts some identity token issuer (keyless automation, docs/keyless.md).
     #[serde(default)]
     pub keyless: bool,
+    /// The guards its new tokens get unless they are made with their own.
+    #[serde(default)]
+    pub default_guards: super::Guards,
 }
 
 /// Answer of `service-accounts/get`: the account and its live tokens.
@@ -176,6 +179,16 @@ pub struct Token {
     /// The claims of the identity token that matched the trust policy's conditions.
     #[serde(default)]
     pub exchanged_claims: Option<std::collections::BTreeMap<String, String>>,
+    /// Where it may be used from, how fast, how often (`tokens/update-guards`).
+    #[serde(default)]
+    pub guards: super::Guards,
+    /// Accepted uses so far, counted for a token with `max_uses`.
+    #[serde(default)]
+    pub uses: i64,
+    /// Set while the token is suspended because it was reported leaked (`tokens/restore`
+    /// lifts it; `tokens/revoke` ends it).
+    #[serde(default)]
+    pub leak: Option<super::LeakReport>,
 }
 
 /// The file a user downloads next to a new secret, ready for CLI tools.
@@ -384,6 +397,9 @@ pub struct UsageDay {
     /// `YYYY-MM-DD`.
     pub date: String,
     pub requests: i64,
+    /// Uses of the account's tokens that were refused (a guard, expiry, revocation).
+    #[serde(default)]
+    pub refused: i64,
 }
 
 /// Requests with one token over the reported days.

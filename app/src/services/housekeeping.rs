@@ -19,6 +19,12 @@ pub async fn purge_expired(state: &AppState) {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not purge usage counts"),
     }
+    // A rate window matters for its minute; an hour leaves room for clocks that disagree.
+    match state.db.purge_rate_windows(now - 3_600_000).await {
+        Ok(n) if n > 0 => tracing::info!(rows = n, "purged old rate windows"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not purge rate windows"),
+    }
     match state.db.purge_exchanges(now).await {
         Ok((identity_tokens, tokens)) if identity_tokens + tokens > 0 => {
             tracing::info!(identity_tokens, tokens, "purged expired exchanges")

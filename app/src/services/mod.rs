@@ -20,11 +20,30 @@ pub mod whoami;
 use crate::domain::{ApiError, Permission, Principal, PrincipalKind};
 use crate::store::StoreError;
 
-/// Where a request came from, for the audit log.
+/// Where a request came from, for the audit log and the networks a token may be used from.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
+    /// The client's address, as resolved through the trusted proxies.
     pub ip: String,
     pub user_agent: Option<String>,
+    /// The TCP peer itself (the same as `ip` unless a trusted proxy forwarded the request):
+    /// introspection checks its caller's own token against it, and the token it asks about
+    /// against `ip`, the client the gateway reports.
+    pub peer_ip: String,
+}
+
+impl RequestMeta {
+    /// The same request as seen from its TCP peer, for the credential the peer itself presents.
+    pub fn from_peer(&self) -> RequestMeta {
+        RequestMeta {
+            ip: if self.peer_ip.is_empty() {
+                self.ip.clone()
+            } else {
+                self.peer_ip.clone()
+            },
+            ..self.clone()
+        }
+    }
 }
 
 /// A principal the middleware authenticated, and what it may do.

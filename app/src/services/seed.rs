@@ -145,6 +145,7 @@ pub async fn seed(state: &AppState, plan: SeedPlan) -> Result<Seeded, ApiError> 
                     cap_permissions: None,
                     narrow_permissions: None,
                     narrow_workspaces: None,
+                    guards: &Default::default(),
                 })
                 .await?;
                 if i > 0 && (i * 7 + k) % 20 == 19 {

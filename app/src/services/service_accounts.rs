@@ -30,6 +30,7 @@ pub fn to_api(row: AccountRow) -> ServiceAccount {
         requests_7d: row.requests_7d,
         keyless: row.trust_policies > 0,
         last_used_at: rfc3339_opt(row.last_used_at),
+        default_guards: crate::services::tokens::guards::from_columns(&row.default_guards),
     }
 }
 
@@ -359,6 +360,36 @@ pub async fn update(
         serde_json::json!({ "changed": changed, "previous_name": current.name, "role": new_role.as_str() })
             .to_string(),
     );
+    tx.insert_audit(&record).await?;
+    let row = tx
+        .account(&caller.principal.organization.id, &current.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(to_api(row))
+}
+
+/// Replaces the guards an account's new tokens get unless made with their own; its existing
+/// tokens keep theirs (`tokens/update-guards` changes those).
+#[tracing::instrument(skip(state, caller, guards), fields(org = %caller.principal.organization.id))]
+pub async fn update_guards(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    guards: &crate::domain::Guards,
+) -> Result<ServiceAccount, ApiError> {
+    use crate::services::tokens::{guards::parse_columns, issuing::guard_change};
+    let columns = parse_columns(guards)?;
+    let mut tx = state.db.begin().await?;
+    let current = account_for_change(state, &mut tx, caller, id).await?;
+    tx.set_account_default_guards(&current.id, &columns, now_ms())
+        .await?;
+    let mut record = event(
+        caller,
+        AuditAction::ServiceAccountUpdateGuards,
+        Some(Target::service_account(&current.id, &current.name)),
+    );
+    record.details = Some(guard_change(&current.default_guards, &columns));
     tx.insert_audit(&record).await?;
     let row = tx
         .account(&caller.principal.organization.id, &current.id)

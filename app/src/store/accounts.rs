@@ -23,6 +23,9 @@ pub struct AccountRow {
     /// How many trust policies it has (keyless automation).
     #[sqlx(default)]
     pub trust_policies: i64,
+    /// The guards its new tokens get unless they are made with their own.
+    #[sqlx(flatten)]
+    pub default_guards: super::GuardColumns,
 }
 
 /// An account's columns and live token count, without the FROM.
@@ -30,6 +33,8 @@ macro_rules! account_columns {
     () => {
         "SELECT sa.id, sa.organization_id, sa.name, sa.description, sa.role, sa.disabled, \
          sa.created_at, sa.updated_at, sa.last_used_at, \
+         sa.default_allowed_networks AS allowed_networks, sa.default_rate_limit_per_minute AS rate_limit_per_minute, \
+         sa.default_max_uses AS max_uses, \
          (SELECT COUNT(*) FROM tokens t WHERE t.service_account_id = sa.id AND t.revoked_at IS NULL) AS token_count, \
          (SELECT COUNT(*) FROM trust_policies p WHERE p.service_account_id = sa.id) AS trust_policies"
     };
@@ -129,6 +134,31 @@ impl Tx {
             .execute(c)
             .await
             .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Replaces the guards an account's new tokens get by default (its existing tokens keep
+    /// theirs, so no credential changes).
+    pub async fn set_account_default_guards(
+        &mut self,
+        id: &str,
+        guards: &super::GuardColumns,
+        now: i64,
+    ) -> StoreResult<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE service_accounts SET default_allowed_networks = $2, default_rate_limit_per_minute = $3, \
+             default_max_uses = $4, updated_at = $5 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(&guards.allowed_networks)
+        .bind(guards.rate_limit_per_minute)
+        .bind(guards.max_uses)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
         })?;
         Ok(())
     }

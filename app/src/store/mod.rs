@@ -34,10 +34,10 @@ pub use organizations::OrganizationRow;
 pub use roles::DeclaredPermission;
 pub use sessions::{NewSession, SessionRow};
 pub use stale::{StaleAccountRow, StaleTokenRow};
-pub use tokens::{CredentialRow, NewToken, ReplacedSecret, TokenRow};
+pub use tokens::{CredentialRow, GuardColumns, NewToken, ReplacedSecret, TokenRow};
 pub use trust::{ExchangeMark, NewTrustPolicy, TrustPolicyRow};
 pub use typed::Scopes;
-pub use usage::UsageBatch;
+pub use usage::{DayUsage, UsageBatch};
 pub use users::{NewUser, UserRow};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

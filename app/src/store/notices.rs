@@ -105,20 +105,16 @@ impl Db {
     /// makes each notice happen once. Returns whether it was new.
     pub async fn insert_notice(&self, n: &NewNotice<'_>) -> StoreResult<bool> {
         let done = on_pool!(self, |p| {
-            sqlx::query(
-            "INSERT INTO expiry_notices (id, organization_id, token_id, kind, payload, status, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \
-             ON CONFLICT (token_id, kind) WHERE kind <> 'test' DO NOTHING"
-        )
-        .bind(n.id)
-        .bind(n.organization_id)
-        .bind(n.token_id)
-        .bind(n.kind)
-        .bind(n.payload)
-        .bind(n.now)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
+            sqlx::query(INSERT_NOTICE)
+                .bind(n.id)
+                .bind(n.organization_id)
+                .bind(n.token_id)
+                .bind(n.kind)
+                .bind(n.payload)
+                .bind(n.now)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         Ok(done == 1)
     }
@@ -201,6 +197,16 @@ impl Db {
             .await)?)
     }
 
+    /// One notice by id, while it is still to be delivered.
+    pub async fn due_notice(&self, id: &str) -> StoreResult<Option<NoticeRow>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM expiry_notices WHERE id = $1 AND status = 'pending'");
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
     /// Where and how an organization's notices go: its webhook URL and sealed secret.
     pub async fn webhook(
         &self,
@@ -213,5 +219,29 @@ impl Db {
         .fetch_optional(p)
         .await)?;
         Ok(row.and_then(|(url, secret)| url.map(|u| (u, secret))))
+    }
+}
+
+const INSERT_NOTICE: &str = "INSERT INTO expiry_notices (id, organization_id, token_id, kind, payload, status, attempts, next_attempt_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \
+     ON CONFLICT (token_id, kind) WHERE kind <> 'test' DO NOTHING";
+
+impl super::Tx {
+    /// As `Db::insert_notice`, with the change that calls for it (a leak report's notice is
+    /// queued in the transaction that suspends the token).
+    pub async fn insert_notice(&mut self, n: &NewNotice<'_>) -> StoreResult<bool> {
+        let done = super::on_tx!(self, |c| {
+            sqlx::query(INSERT_NOTICE)
+                .bind(n.id)
+                .bind(n.organization_id)
+                .bind(n.token_id)
+                .bind(n.kind)
+                .bind(n.payload)
+                .bind(n.now)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 }

@@ -31,11 +31,29 @@ pub struct TokenRow {
     /// Set on a token made by an exchange: the identity token's issuer, the matched claims (JSON).
     pub exchanged_from: Option<String>,
     pub exchanged_claims: Option<String>,
+    #[sqlx(flatten)]
+    pub guards: GuardColumns,
+    /// Accepted uses, counted for a token with `max_uses`.
+    pub uses: i64,
+    /// Set while it is suspended as reported leaked, with where it was found and by whom.
+    pub leaked_at: Option<i64>,
+    pub leak_url: Option<String>,
+    pub leak_source: Option<String>,
+}
+
+/// A token's guards as stored (also an account's defaults for its new tokens): networks
+/// comma-separated in canonical form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct GuardColumns {
+    pub allowed_networks: Option<String>,
+    pub rate_limit_per_minute: Option<i64>,
+    pub max_uses: Option<i64>,
 }
 
 pub(super) const SELECT: &str = "SELECT t.id, t.organization_id, t.service_account_id, t.name, t.description, t.scopes, t.hint, \
      t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.role_cap, \
      t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, t.exchanged_from, t.exchanged_claims, \
+     t.allowed_networks, t.rate_limit_per_minute, t.max_uses, t.uses, t.leaked_at, t.leak_url, t.leak_source, \
      sa.role AS account_role, sa.disabled AS account_disabled \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id";
 
@@ -63,6 +81,10 @@ pub struct CredentialRow {
     pub org_slug: String,
     pub org_name: String,
     pub access_version: i64,
+    #[sqlx(flatten)]
+    pub guards: GuardColumns,
+    /// Set while the token is suspended as reported leaked.
+    pub leaked_at: Option<i64>,
 }
 
 /// A token to insert; the service has generated its id and hashed its secret.
@@ -86,6 +108,7 @@ pub struct NewToken<'a> {
     /// What the token was narrowed to at creation (comma-separated; `None`: not narrowed).
     pub narrow_permissions: Option<&'a str>,
     pub narrow_workspaces: Option<&'a str>,
+    pub guards: &'a GuardColumns,
 }
 
 /// A token's new secret, and its new expiry and cap.
@@ -106,8 +129,9 @@ impl Tx {
         on_tx!(self, |c| {
             sqlx::query(
             "INSERT INTO tokens (id, organization_id, service_account_id, name, description, scopes, secret_hash, hint, \
-                                 created_by, created_at, expires_at, role_cap, cap_permissions, narrow_permissions, narrow_workspaces) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                                 created_by, created_at, expires_at, role_cap, cap_permissions, narrow_permissions, narrow_workspaces, \
+                                 allowed_networks, rate_limit_per_minute, max_uses) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         )
         .bind(t.id)
         .bind(t.organization_id)
@@ -124,6 +148,9 @@ impl Tx {
         .bind(t.cap_permissions)
         .bind(t.narrow_permissions)
         .bind(t.narrow_workspaces)
+        .bind(&t.guards.allowed_networks)
+        .bind(t.guards.rate_limit_per_minute)
+        .bind(t.guards.max_uses)
         .execute(c)
         .await.map(|r| r.rows_affected())
         })?;
@@ -236,6 +263,7 @@ impl Db {
 const CREDENTIAL_SELECT: &str = "SELECT t.id AS token_id, t.name AS token_name, t.created_at AS token_created_at, t.scopes, \
      t.secret_hash, t.previous_secret_hash, t.previous_valid_until, \
      t.expires_at, t.revoked_at, t.role_cap, t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
+     t.allowed_networks, t.rate_limit_per_minute, t.max_uses, t.leaked_at, \
      sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
      o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
@@ -287,7 +315,119 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Replaces a token's guards.
+    pub async fn set_token_guards(&mut self, id: &str, guards: &GuardColumns) -> StoreResult<()> {
+        self.changed(Change::Token(id.to_string()));
+        on_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE tokens SET allowed_networks = $2, rate_limit_per_minute = $3, max_uses = $4 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&guards.allowed_networks)
+            .bind(guards.rate_limit_per_minute)
+            .bind(guards.max_uses)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Suspends a live token reported leaked: false when it is revoked or already suspended so
+    /// (the first report is the one kept).
+    pub async fn mark_token_leaked(
+        &mut self,
+        id: &str,
+        now: i64,
+        url: Option<&str>,
+        source: Option<&str>,
+    ) -> StoreResult<bool> {
+        self.changed(Change::Token(id.to_string()));
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE tokens SET leaked_at = $2, leak_url = $3, leak_source = $4 \
+                 WHERE id = $1 AND revoked_at IS NULL AND leaked_at IS NULL",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(url)
+            .bind(source)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Lifts a leak suspension.
+    pub async fn restore_token(&mut self, id: &str) -> StoreResult<()> {
+        self.changed(Change::Token(id.to_string()));
+        on_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE tokens SET leaked_at = NULL, leak_url = NULL, leak_source = NULL WHERE id = $1",
+            )
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+}
+
 impl Db {
+    /// Counts one use of a token with `max_uses`, if one is left: false once they are spent. One
+    /// conditional UPDATE, so the total holds exactly however many replicas count.
+    pub async fn spend_token_use(&self, token_id: &str) -> StoreResult<bool> {
+        let n = on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE tokens SET uses = uses + 1 WHERE id = $1 AND (max_uses IS NULL OR uses < max_uses)",
+            )
+            .bind(token_id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Reserves `block` more requests of a token's minute starting at `window_start`; returns
+    /// how many were reserved in that minute before this block (by every replica).
+    pub async fn reserve_rate_block(
+        &self,
+        token_id: &str,
+        window_start: i64,
+        block: i64,
+    ) -> StoreResult<i64> {
+        let after: i64 = on_pool!(self, |p| {
+            sqlx::query_scalar(
+                "INSERT INTO token_rate_windows (token_id, window_start, reserved) VALUES ($1, $2, $3) \
+                 ON CONFLICT (token_id, window_start) DO UPDATE SET reserved = token_rate_windows.reserved + excluded.reserved \
+                 RETURNING reserved",
+            )
+            .bind(token_id)
+            .bind(window_start)
+            .bind(block)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok(after - block)
+    }
+
+    /// Forgets the rate windows that started before `before`.
+    pub async fn purge_rate_windows(&self, before: i64) -> StoreResult<u64> {
+        Ok(on_pool!(self, |p| sqlx::query(
+            "DELETE FROM token_rate_windows WHERE window_start < $1"
+        )
+        .bind(before)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
     /// Claims the right to audit a refused use of this token: true at most once a minute.
     pub async fn claim_refused_audit(&self, token_id: &str, now: i64) -> StoreResult<bool> {
         let n = on_pool!(self, |p| {

@@ -7,8 +7,18 @@ use super::{on_pool, on_tx, Db, StoreResult};
 pub struct UsageBatch {
     /// `(token_id, at, ip)`: the newest use of each token.
     pub last_used: Vec<(String, i64, String)>,
-    /// `(token_id, service_account_id, day, requests)`: requests to add.
-    pub counts: Vec<(String, String, String, i64)>,
+    /// Requests to add, per token and day.
+    pub counts: Vec<DayUsage>,
+}
+
+/// Accepted and refused requests of one token on one day (`YYYY-MM-DD`), to add.
+#[derive(Debug, Clone, Default)]
+pub struct DayUsage {
+    pub token_id: String,
+    pub service_account_id: String,
+    pub day: String,
+    pub requests: i64,
+    pub refused: i64,
 }
 
 impl Db {
@@ -40,18 +50,20 @@ impl Db {
             .map(|r| r.rows_affected())
             })?;
         }
-        for (token_id, account_id, day, requests) in &batch.counts {
+        for d in &batch.counts {
             // An account deleted since the use leaves nothing to count against: skipped.
             on_tx!(&mut tx, |c| {
                 sqlx::query(
-                "INSERT INTO token_usage_daily (token_id, service_account_id, day, requests) \
-                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM service_accounts WHERE id = $2) \
-                 ON CONFLICT (token_id, day) DO UPDATE SET requests = token_usage_daily.requests + excluded.requests"
+                "INSERT INTO token_usage_daily (token_id, service_account_id, day, requests, refused) \
+                 SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM service_accounts WHERE id = $2) \
+                 ON CONFLICT (token_id, day) DO UPDATE SET requests = token_usage_daily.requests + excluded.requests, \
+                 refused = token_usage_daily.refused + excluded.refused"
             )
-            .bind(token_id)
-            .bind(account_id)
-            .bind(day)
-            .bind(requests)
+            .bind(&d.token_id)
+            .bind(&d.service_account_id)
+            .bind(&d.day)
+            .bind(d.requests)
+            .bind(d.refused)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -60,20 +72,23 @@ impl Db {
         tx.commit().await
     }
 
-    /// An account's requests per day since `since` (a `YYYY-MM-DD` day), for days with any.
+    /// An account's requests per day since `since` (a `YYYY-MM-DD` day), for days with any:
+    /// `(day, accepted, refused)`.
     pub async fn usage_by_day(
         &self,
         service_account_id: &str,
         since: &str,
-    ) -> StoreResult<Vec<(String, i64)>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
-            "SELECT day, CAST(SUM(requests) AS BIGINT) FROM token_usage_daily \
+    ) -> StoreResult<Vec<(String, i64, i64)>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT day, CAST(SUM(requests) AS BIGINT), CAST(SUM(refused) AS BIGINT) FROM token_usage_daily \
              WHERE service_account_id = $1 AND day >= $2 GROUP BY day ORDER BY day"
         )
         .bind(service_account_id)
         .bind(since)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// An account's requests per token since `since`, busiest first: `(id, name, requests)`.

@@ -22,6 +22,10 @@ const NO_AUTH_PREFIXES: &[&str] = &[
     "/metrics",
     "/api/v1/openapi.json",
     "/api/reference",
+    // Leak reports: holding the token is the proof, and GitLab's revocation calls carry a
+    // pre-shared value in `Authorization` that is not a Steward credential.
+    "/api/v1/tokens/report-leak",
+    "/api/v1/leaks/",
 ];
 
 /// Whether `path` is served without looking at credentials (static files, health checks, the

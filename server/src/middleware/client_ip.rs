@@ -128,6 +128,7 @@ pub async fn resolve(
         req.extensions_mut().insert(RequestMeta {
             ip: ip.to_string(),
             user_agent,
+            peer_ip: peer.to_string(),
         });
     }
     next.run(req).await

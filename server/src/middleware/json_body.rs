@@ -45,6 +45,11 @@ pub async fn check_json_body(req: Request<Body>, next: Next) -> Response {
     let Some(schema) = body_schemas().get(req.uri().path()) else {
         return next.run(req).await;
     };
+    // A body that may be a list (leak reports, in the shapes GitHub and GitLab send) is read
+    // by its operation, which names what is wrong with it.
+    if takes_a_list(schema) {
+        return next.run(req).await;
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -82,6 +87,16 @@ pub async fn check_json_body(req: Request<Body>, next: Next) -> Response {
         }
     };
     next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// Whether `schema` (or one of its `oneOf` / `anyOf` branches) is an array.
+fn takes_a_list(schema: &Value) -> bool {
+    schema["type"] == "array"
+        || ["oneOf", "anyOf"].iter().any(|key| {
+            schema[*key]
+                .as_array()
+                .is_some_and(|branches| branches.iter().any(|b| b["type"] == "array"))
+        })
 }
 
 /// A 400 naming `field`.

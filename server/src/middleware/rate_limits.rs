@@ -232,7 +232,16 @@ pub struct Limiters {
     bad_tokens: Arc<FailureGate>,
     /// Which tokens a blocked address may still have looked up.
     tokens: Arc<TokenMemory>,
+    /// Leak reports: 30 at once, then 30 a minute, per address (a report names up to 100
+    /// tokens, each a lookup).
+    leak_reports: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
+
+/// The paths that report leaked tokens, limited per address.
+const LEAK_REPORT_PATHS: &[&str] = &[
+    "/api/v1/tokens/report-leak",
+    "/api/v1/leaks/gitlab/revoke_tokens",
+];
 
 fn per_minute(n: u32) -> Quota {
     let n = NonZeroU32::new(n).expect("non-zero quota");
@@ -245,12 +254,14 @@ impl Limiters {
             sign_in: Arc::new(RateLimiter::keyed(per_minute(sign_in_per_minute))),
             bad_tokens: Arc::new(FailureGate::per_minute(30)),
             tokens: Arc::new(TokenMemory::new()),
+            leak_reports: Arc::new(RateLimiter::keyed(per_minute(30))),
         }
     }
 
     /// Forgets addresses that have been quiet, so memory stays bounded.
     pub fn forget_idle(&self) {
         self.sign_in.retain_recent();
+        self.leak_reports.retain_recent();
         self.bad_tokens.forget_idle();
     }
 }
@@ -285,6 +296,16 @@ pub async fn limit(
                 return json_error(&refused);
             }
             req.extensions_mut().insert(RefusedForm(refused));
+        }
+    }
+    if req.method() == Method::POST && LEAK_REPORT_PATHS.contains(&path.as_str()) {
+        if let Err(not_until) = limiters.leak_reports.check_key(&key) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            tracing::warn!(%ip, %path, "leak report rate limit reached");
+            return json_error(&ApiError::rate_limited_for(
+                "Too many leak reports from your address. Wait a moment and try again.",
+                wait.as_secs() + 1,
+            ));
         }
     }
     // A health check or a static file looks up no token, so it is never refused for one.

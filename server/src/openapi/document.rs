@@ -153,11 +153,11 @@ fn error_responses() -> Value {
     let texts = [
         (400, "The body is not JSON, a value has the wrong type, or the body is over 64 KiB."),
         (401, "No credential, or one that is unknown, expired, revoked, suspended or replaced (one answer for all)."),
-        (403, "A permission or token scope is missing, or the operation is for people only."),
+        (403, "A permission or token scope is missing, or the operation is for people only; or one of the token's guards refused it: `network_not_allowed` (the address is outside its allowed networks) or `uses_exhausted`."),
         (404, "No such object in the caller's organization."),
         (409, "A name or email is taken, or the change would leave the organization without an admin; `field` names it."),
         (422, "A value breaks a rule or a required field is missing; `field` names it."),
-        (429, "Too many attempts; `retry_after` (and the `Retry-After` header) says when to try again."),
+        (429, "Too many attempts, or the token's rate limit is reached for this minute (`rate_limited`); `retry_after` (and the `Retry-After` header) says when to try again."),
         (500, "An internal error; never with details."),
         (503, "The database did not answer or the server is busy; retry after `retry_after` seconds."),
     ];
@@ -180,7 +180,8 @@ fn build() -> Value {
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let operations = super::operations::all(&mut components)
         .into_iter()
-        .chain(super::plain::all(&mut components));
+        .chain(super::plain::all(&mut components))
+        .chain(super::leak_reports::all(&mut components));
     for op in operations {
         paths
             .entry(op.path)

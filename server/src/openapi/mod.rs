@@ -7,6 +7,7 @@
 
 mod document;
 mod inputs;
+mod leak_reports;
 mod operations;
 mod plain;
 pub mod reference;

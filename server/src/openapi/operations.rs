@@ -150,6 +150,13 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             &[],
             json!({"unused_days": 30}),
         ),
+        server_fn::<service_accounts::UpdateServiceAccountGuards>(
+            c,
+            accounts,
+            perm(ServiceAccountsWrite),
+            &[404],
+            json!({"id": "sa_4Rk2WmX9bQ7nT1vLp0Zc", "guards": {"allowed_networks": ["10.0.0.0/8"], "rate_limit_per_minute": 600}}),
+        ),
         server_fn::<service_accounts::ServiceAccountUsage>(
             c,
             accounts,
@@ -217,6 +224,20 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             tokens_tag,
             perm(TokensWrite),
             &[404],
+            json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd"}),
+        ),
+        server_fn::<tokens::UpdateTokenGuards>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404],
+            json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd", "guards": {"allowed_networks": ["10.0.0.0/8", "2001:db8::/32"], "rate_limit_per_minute": 600, "max_uses": 10000}}),
+        ),
+        server_fn::<tokens::RestoreToken>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404, 409],
             json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd"}),
         ),
         server_fn::<tokens::RevokeAllTokens>(

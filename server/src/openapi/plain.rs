@@ -86,8 +86,10 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
          `X-Steward-*` headers, 401 for anything that does not authenticate, 403 when the token \
          lacks what the query requires or belongs to another organization than `organization`, \
          400 for a parameter it does not know or one given twice, and, on a server that holds \
-         several organizations, for a query without `organization`. Counts as a use of the \
-         token. API tokens only.",
+         several organizations, for a query without `organization`. A token one of its guards \
+         refuses is 403 `network_not_allowed` or `uses_exhausted`, or 429 `rate_limited` with \
+         `Retry-After` (the client address is the one a trusted proxy reports in \
+         `X-Forwarded-For`). Counts as a use of the token. API tokens only.",
         Needs::SignedIn,
         &[],
     );
@@ -115,8 +117,9 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
          the caller authenticates with `Authorization: Bearer <its token>` or HTTP Basic with \
          any user name and its token as the password (`client_secret_basic`). The answer is \
          `{\"active\": false}` and nothing else for any token that must not be accepted \
-         (unknown, malformed, expired, revoked, suspended, replaced, another organization's), \
-         never saying why; an active token's answer has RFC 7662's members (`scope`, \
+         (unknown, malformed, expired, revoked, suspended, replaced, another organization's, or \
+         refused by one of its guards for the client address the caller reports in \
+         `X-Forwarded-For` when the caller is a trusted proxy), never saying why; an active token's answer has RFC 7662's members (`scope`, \
          `client_id`, `username`, `token_type`, `exp`, `iat`, `sub`, `iss`, `jti`) and \
          Steward's own. Like any use, it records the token's last use. The caller's own token \
          and the one it asks about are read with one lookup. A 401 carries `WWW-Authenticate` \

@@ -6,6 +6,7 @@
 pub mod audit_export;
 pub mod forms;
 pub mod introspect;
+pub mod leak_reports;
 pub mod metrics;
 pub mod oauth_token;
 pub mod openapi;

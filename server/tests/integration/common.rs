@@ -495,6 +495,7 @@ pub fn cookie_of(res: &reqwest::Response) -> Option<String> {
 }
 
 /// An HTTP client for one kind of caller.
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
@@ -516,6 +517,9 @@ impl Client {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(t) = &self.bearer {
             req = req.bearer_auth(t);
+        }
+        for (name, value) in &self.headers {
+            req = req.header(name.as_str(), value.as_str());
         }
         Self::reply("get", path, req.send().await.expect("request")).await
     }

@@ -147,7 +147,7 @@ async fn many_tokens_expiring(
     .await;
 }
 
-async fn configure(ada: &Client, url: &str) {
+pub(crate) async fn configure(ada: &Client, url: &str) {
     let r = ada
         .post(
             "/api/v1/settings/update",

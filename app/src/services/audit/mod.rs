@@ -26,6 +26,14 @@ pub enum AuditAction {
     TokenRefresh,
     TokenRevoke,
     TokenRevokeAll,
+    /// A token's guards replaced (networks, rate limit, max uses), old and new in the details.
+    TokenUpdateGuards,
+    /// The guards an account's new tokens get by default replaced.
+    ServiceAccountUpdateGuards,
+    /// A live token reported leaked, and so suspended (the report's URL and source in details).
+    TokenLeaked,
+    /// A token suspended as leaked, restored by someone who checked the report.
+    TokenRestore,
     /// An identity token exchanged for a short-lived token (or refused).
     TokenExchange,
     TrustAdd,
@@ -69,6 +77,10 @@ impl AuditAction {
             AuditAction::TokenRefresh => "token.refresh",
             AuditAction::TokenRevoke => "token.revoke",
             AuditAction::TokenRevokeAll => "token.revoke_all",
+            AuditAction::TokenUpdateGuards => "token.update_guards",
+            AuditAction::ServiceAccountUpdateGuards => "service_account.update_guards",
+            AuditAction::TokenLeaked => "token.leaked",
+            AuditAction::TokenRestore => "token.restore",
             AuditAction::TokenExchange => "token.exchange",
             AuditAction::TrustAdd => "trust.add",
             AuditAction::TrustRemove => "trust.remove",

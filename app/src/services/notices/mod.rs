@@ -268,6 +268,24 @@ pub async fn deliveries(state: &AppState, caller: &Caller) -> Result<Vec<Deliver
         .collect())
 }
 
+/// Tries one queued notice now instead of at the next tick (which retries it if this attempt
+/// fails, or if another replica holds it).
+pub async fn deliver_now(state: &AppState, id: &str) {
+    let tried = async {
+        if !lease(state, id).await? {
+            return Ok(());
+        }
+        let due = state.db.due_notice(id).await?;
+        match due {
+            Some(row) => attempt(state, &row).await,
+            None => Ok(()),
+        }
+    };
+    if let Err(e) = tried.await {
+        tracing::warn!(error = %e, notice = %id, "could not deliver a notice at once; the next tick retries it");
+    }
+}
+
 /// Sends a test notice now and reports how it went (it also joins the delivery log).
 pub async fn send_test(state: &AppState, caller: &Caller) -> Result<Delivery, ApiError> {
     let org = &caller.principal.organization;

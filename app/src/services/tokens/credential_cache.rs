@@ -20,6 +20,7 @@
 
 use crate::domain::{Introspection, Shared, WhoamiResponse};
 use crate::metrics::METRICS;
+use crate::services::tokens::guards::TokenGuards;
 use crate::services::Authenticated;
 use crate::store::changes::ChangeLog;
 use crate::store::CredentialRow;
@@ -56,6 +57,8 @@ struct Entry {
 #[derive(Debug)]
 pub struct Credential {
     pub row: CredentialRow,
+    /// The token's guards, parsed once (`None`: it has none).
+    pub guards: Option<TokenGuards>,
     /// The principal, once the token has authenticated (without `credential`, which would
     /// make the entry own itself).
     built: OnceLock<Authenticated>,
@@ -69,6 +72,7 @@ pub struct Credential {
 impl Credential {
     pub fn new(row: CredentialRow) -> Arc<Self> {
         Arc::new(Credential {
+            guards: TokenGuards::from_columns(&row.guards),
             row,
             built: OnceLock::new(),
             whoami: OnceLock::new(),
@@ -205,6 +209,8 @@ mod tests {
             org_slug: "acme".into(),
             org_name: "Acme".into(),
             access_version: 1,
+            guards: Default::default(),
+            leaked_at: None,
         })
     }
 

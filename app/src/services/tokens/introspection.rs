@@ -4,8 +4,8 @@
 //! disabling or deleting takes effect on them at once, on every replica.
 
 use crate::domain::{
-    ApiError, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName, Scope, Shared,
-    TokenFacts,
+    ApiError, ErrorCode, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName,
+    Scope, Shared, TokenFacts,
 };
 use crate::services::access::describe;
 use crate::services::clock::parse_rfc3339;
@@ -62,17 +62,28 @@ pub async fn introspect_pair(
     target: Presented,
     meta: &RequestMeta,
 ) -> Result<Shared<Introspection>, (ApiError, bool)> {
+    // The gateway's own token is used from the gateway; the token it asks about, from the
+    // client it reports (when it is a trusted proxy).
     let caller = caller
-        .authenticate(state, meta)
+        .authenticate(state, &meta.from_peer())
         .await
         .map_err(|e| (e, false))?
         .ok_or((ApiError::unauthenticated(), true))?;
     let caller = may_introspect(caller, meta).map_err(|e| (e, false))?;
-    let target = target
-        .authenticate(state, meta)
-        .await
+    let target = refused_by_guard_is_inactive(target.authenticate(state, meta).await)
         .map_err(|e| (e, false))?;
     answer(state, &caller, target).await.map_err(|e| (e, false))
+}
+
+/// A token one of its guards refuses is simply inactive to introspection (RFC 7662 says
+/// nothing more about an inactive token); the refusal is audited and counted all the same.
+fn refused_by_guard_is_inactive(
+    authenticated: Result<Option<Authenticated>, ApiError>,
+) -> Result<Option<Authenticated>, ApiError> {
+    match authenticated {
+        Err(e) if e.code() != ErrorCode::Unavailable => Ok(None),
+        other => other,
+    }
 }
 
 /// The same for a caller already authenticated (a browser session): one lookup, of the token
@@ -84,7 +95,8 @@ pub async fn introspect_as(
     meta: &RequestMeta,
 ) -> Result<Shared<Introspection>, ApiError> {
     let caller = may_introspect(caller, meta)?;
-    let target = principal_from_token(state, secret.trim(), meta).await?;
+    let target =
+        refused_by_guard_is_inactive(principal_from_token(state, secret.trim(), meta).await)?;
     answer(state, &caller, target).await
 }
 

@@ -3,8 +3,8 @@
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
 use crate::domain::{
-    parse_description, parse_expiry_days, parse_scopes, ApiError, IssuedToken, ResourceName,
-    SessionJson, Token, TokenStatus,
+    parse_description, parse_expiry_days, parse_scopes, ApiError, Guards, IssuedToken, LeakReport,
+    ResourceName, SessionJson, Token, TokenStatus,
 };
 use crate::services::access::minting::{
     lifetime_within_policy, lowered_cap, mint_limits, narrowing,
@@ -12,6 +12,7 @@ use crate::services::access::minting::{
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
 use crate::services::service_accounts::check_ceiling;
+use crate::services::tokens::guards::{self, parse_columns};
 use crate::services::tokens::verification::effective_role;
 use crate::services::{on_unique, Caller};
 use crate::state::AppState;
@@ -23,7 +24,7 @@ const EXPIRES_SOON_MS: i64 = 7 * DAY_MS;
 /// Converts a stored row to the API object, deciding its status at `now`.
 pub fn to_api(row: TokenRow, now: i64) -> Token {
     let expired = row.expires_at.is_some_and(|at| at <= now);
-    let status = if row.account_disabled {
+    let status = if row.account_disabled || row.leaked_at.is_some() {
         TokenStatus::Suspended
     } else if expired {
         TokenStatus::Expired
@@ -57,6 +58,13 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
             .exchanged_claims
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok()),
+        guards: guards::from_columns(&row.guards),
+        uses: row.uses,
+        leak: row.leaked_at.map(|at| LeakReport {
+            reported_at: rfc3339(at),
+            url: row.leak_url,
+            source: row.leak_source,
+        }),
     }
 }
 
@@ -82,6 +90,8 @@ pub struct NewTokenInput {
     pub permissions: Option<Vec<String>>,
     /// Narrow the token to some workspaces, by id or name.
     pub workspaces: Option<Vec<String>>,
+    /// Its own guards (`None`: its account's defaults).
+    pub guards: Option<Guards>,
 }
 
 /// A just-issued secret with its token and the `session.json` the UI offers for download.
@@ -109,6 +119,7 @@ pub async fn create(
     let description = parse_description("description", input.description.as_deref())?;
     let scopes = parse_scopes(input.scopes.as_deref())?;
     let days = parse_expiry_days(input.expires_in_days, input.never_expires)?;
+    let own_guards = input.guards.as_ref().map(parse_columns).transpose()?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
     let account = tx
@@ -116,6 +127,7 @@ pub async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("Service account"))?;
     check_ceiling(state, caller, &account).await?;
+    let token_guards = own_guards.unwrap_or_else(|| account.default_guards.clone());
     let is_default = input.expires_in_days.is_none() && !input.never_expires;
     let days = lifetime_within_policy(&mut tx, &org, days, is_default).await?;
     let now = now_ms();
@@ -155,6 +167,7 @@ pub async fn create(
         cap_permissions: cap_permissions.as_deref(),
         narrow_permissions: narrowed.permissions.as_deref(),
         narrow_workspaces: narrowed.workspaces.as_deref(),
+        guards: &token_guards,
     })
     .await
     .map_err(on_unique(
@@ -164,12 +177,16 @@ pub async fn create(
             name.as_str()
         ),
     ))?;
-    tx.insert_audit(&event(
+    let mut record = event(
         caller,
         AuditAction::TokenCreate,
         Some(Target::token(&id, name.as_str())),
-    ))
-    .await?;
+    );
+    if token_guards != Default::default() {
+        let summary = guards::from_columns(&token_guards).summary();
+        record.details = Some(serde_json::json!({ "guards": summary }).to_string());
+    }
+    tx.insert_audit(&record).await?;
     let row = tx.token(&org, &id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(issued_token(state, row, issued.secret, now))
@@ -220,6 +237,52 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Replaces a token's guards (all three at once: an absent one is removed). Takes effect on
+/// every replica at the next request, like a revocation.
+#[tracing::instrument(skip(state, caller, new), fields(org = %caller.principal.organization.id))]
+pub async fn update_guards(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    new: &Guards,
+) -> Result<Token, ApiError> {
+    let columns = parse_columns(new)?;
+    let org = caller.principal.organization.id.clone();
+    let mut tx = state.db.begin().await?;
+    let token = tx
+        .token(&org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Token"))?;
+    let account = tx
+        .account(&org, &token.service_account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Token"))?;
+    check_ceiling(state, caller, &account).await?;
+    tx.set_token_guards(&token.id, &columns).await?;
+    let mut record = event(
+        caller,
+        AuditAction::TokenUpdateGuards,
+        Some(Target::token(&token.id, &token.name)),
+    );
+    record.details = Some(guard_change(&token.guards, &columns));
+    tx.insert_audit(&record).await?;
+    let row = tx
+        .token(&org, &token.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(to_api(row, now_ms()))
+}
+
+/// The audit details of a change of guards: `{"old": "...", "new": "..."}`.
+pub fn guard_change(old: &crate::store::GuardColumns, new: &crate::store::GuardColumns) -> String {
+    serde_json::json!({
+        "old": guards::from_columns(old).summary(),
+        "new": guards::from_columns(new).summary(),
+    })
+    .to_string()
 }
 
 /// Input for a refresh, not yet validated.

@@ -4,7 +4,7 @@
 //! on a crash is an accepted trade for keeping verification a read-only lookup.
 
 use crate::services::clock::DAY_MS;
-use crate::store::{Db, UsageBatch};
+use crate::store::{DayUsage, Db, UsageBatch};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -15,18 +15,36 @@ type Pending = HashMap<String, TokenUse>;
 /// The uses of one token since the last flush.
 struct TokenUse {
     account_id: String,
-    /// Newest use: when, and from which address.
+    /// Newest accepted use: when, and from which address (`NO_USE` when only refusals so far).
     at: i64,
     ip: String,
-    /// Requests per day index, oldest first (one entry, two around midnight).
-    days: Vec<(i64, u64)>,
+    /// Accepted and refused requests per day index, oldest first (one entry, two around midnight).
+    days: Vec<DayCount>,
+}
+
+/// Before any accepted use: nothing to write as last used.
+const NO_USE: i64 = i64::MIN;
+
+/// Requests of one token on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DayCount {
+    day: i64,
+    accepted: u64,
+    refused: u64,
 }
 
 impl TokenUse {
-    fn count(&mut self, day: i64, n: u64) {
-        match self.days.iter_mut().find(|(d, _)| *d == day) {
-            Some((_, count)) => *count += n,
-            None => self.days.push((day, n)),
+    fn count(&mut self, day: i64, accepted: u64, refused: u64) {
+        match self.days.iter_mut().find(|d| d.day == day) {
+            Some(d) => {
+                d.accepted += accepted;
+                d.refused += refused;
+            }
+            None => self.days.push(DayCount {
+                day,
+                accepted,
+                refused,
+            }),
         }
     }
 }
@@ -40,24 +58,40 @@ pub struct UsageRecorder {
 impl UsageRecorder {
     /// Notes a successful use of `token_id` (of `account_id`); O(1), no I/O.
     pub fn record(&self, token_id: &str, account_id: &str, at: i64, ip: &str) {
+        self.note(token_id, account_id, at, Some(ip));
+    }
+
+    /// Notes a refused use of a token Steward knows (a guard, expiry, revocation): counted
+    /// beside its requests, but not its last use.
+    pub fn record_refused(&self, token_id: &str, account_id: &str, at: i64) {
+        self.note(token_id, account_id, at, None);
+    }
+
+    /// `ip` is the address of an accepted use; `None` for a refused one.
+    fn note(&self, token_id: &str, account_id: &str, at: i64, ip: Option<&str>) {
         let day = at.div_euclid(DAY_MS);
+        let (accepted, refused) = if ip.is_some() { (1, 0) } else { (0, 1) };
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         match pending.get_mut(token_id) {
             Some(used) => {
-                if at >= used.at {
+                if let Some(ip) = ip.filter(|_| at >= used.at) {
                     used.at = at;
                     if used.ip != ip {
                         ip.clone_into(&mut used.ip);
                     }
                 }
-                used.count(day, 1);
+                used.count(day, accepted, refused);
             }
             None => {
                 let used = TokenUse {
                     account_id: account_id.to_string(),
-                    at,
-                    ip: ip.to_string(),
-                    days: vec![(day, 1)],
+                    at: if ip.is_some() { at } else { NO_USE },
+                    ip: ip.unwrap_or_default().to_string(),
+                    days: vec![DayCount {
+                        day,
+                        accepted,
+                        refused,
+                    }],
                 };
                 pending.insert(token_id.to_string(), used);
             }
@@ -77,18 +111,18 @@ impl UsageRecorder {
         let batch = UsageBatch {
             last_used: taken
                 .iter()
+                .filter(|(_, used)| used.at != NO_USE)
                 .map(|(id, used)| (id.clone(), used.at, used.ip.clone()))
                 .collect(),
             counts: taken
                 .iter()
                 .flat_map(|(id, used)| {
-                    used.days.iter().map(move |(day, n)| {
-                        (
-                            id.clone(),
-                            used.account_id.clone(),
-                            day_string(*day),
-                            *n as i64,
-                        )
+                    used.days.iter().map(move |d| DayUsage {
+                        token_id: id.clone(),
+                        service_account_id: used.account_id.clone(),
+                        day: day_string(d.day),
+                        requests: d.accepted as i64,
+                        refused: d.refused as i64,
                     })
                 })
                 .collect(),
@@ -100,8 +134,8 @@ impl UsageRecorder {
                 match pending.get_mut(&id) {
                     // Uses that arrived meanwhile are newer: keep their time and address.
                     Some(newer) => {
-                        for (day, n) in used.days {
-                            newer.count(day, n);
+                        for d in used.days {
+                            newer.count(d.day, d.accepted, d.refused);
                         }
                     }
                     None => {
@@ -137,14 +171,26 @@ mod tests {
         r.record("tok_a", "sa_1", DAY_MS + 5, "1.2.3.5");
         r.record("tok_a", "sa_1", DAY_MS + 1, "1.2.3.6");
         r.record("tok_b", "sa_1", 20, "5.6.7.8");
+        r.record_refused("tok_c", "sa_1", 30);
+        r.record_refused("tok_b", "sa_1", 40);
         let p = r.pending.lock().unwrap();
-        assert_eq!(p["tok_a"].days, vec![(0, 3), (1, 2)]);
-        assert_eq!(p["tok_b"].days, vec![(0, 1)]);
+        let days = |id: &str| -> Vec<(i64, u64, u64)> {
+            p[id]
+                .days
+                .iter()
+                .map(|d| (d.day, d.accepted, d.refused))
+                .collect()
+        };
+        assert_eq!(days("tok_a"), vec![(0, 3, 0), (1, 2, 0)]);
+        assert_eq!(days("tok_b"), vec![(0, 1, 1)]);
+        assert_eq!(days("tok_c"), vec![(0, 0, 1)]);
+        assert_eq!(p["tok_c"].at, NO_USE, "a refusal is not a use");
+        assert_eq!((p["tok_b"].at, p["tok_b"].ip.as_str()), (20, "5.6.7.8"));
         assert_eq!(
             (p["tok_a"].at, p["tok_a"].ip.as_str()),
             (DAY_MS + 5, "1.2.3.5"),
             "the newest use wins, whatever order the requests finished in"
         );
-        assert_eq!(p.len(), 2);
+        assert_eq!(p.len(), 3);
     }
 }

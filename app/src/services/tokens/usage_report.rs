@@ -39,12 +39,16 @@ pub async fn report(
     let today = now_ms().div_euclid(DAY_MS);
     let days: Vec<UsageDay> = (today - (days - 1)..=today)
         .map(day_string)
-        .map(|date| UsageDay {
-            requests: counted
+        .map(|date| {
+            let (requests, refused) = counted
                 .iter()
-                .find(|(d, _)| *d == date)
-                .map_or(0, |(_, n)| *n),
-            date,
+                .find(|(d, _, _)| *d == date)
+                .map_or((0, 0), |(_, n, r)| (*n, *r));
+            UsageDay {
+                requests,
+                refused,
+                date,
+            }
         })
         .collect();
     let tokens = state

@@ -23,6 +23,8 @@ fn refusal(row: &CredentialRow, is_current: bool, now: i64) -> Option<&'static s
         Some("revoked")
     } else if row.disabled {
         Some("suspended")
+    } else if row.leaked_at.is_some() {
+        Some("leaked")
     } else if row.expires_at.is_some_and(|at| at <= now) {
         Some("expired")
     } else if !is_current && row.previous_valid_until.is_none_or(|until| until <= now) {
@@ -39,7 +41,9 @@ pub fn effective_role(account_role: Role, role_cap: Role) -> Role {
 
 /// Resolves a Bearer token to its service account and what the token may do: `Ok(None)` for
 /// anything that must not authenticate (malformed, unknown, expired, revoked, suspended,
-/// replaced), `Err` (503) only when the database cannot answer, which says nothing about the
+/// replaced); `Err` when one of the token's guards refuses this request (403
+/// `network_not_allowed` or `uses_exhausted`, 429 `rate_limited`: the caller holds the token,
+/// so it may learn why) or (503) when the database cannot answer, which says nothing about the
 /// token. Records the use for last-used tracking without writing to the database here.
 pub async fn principal_from_token(
     state: &AppState,
@@ -175,8 +179,24 @@ async fn authenticate_credential(
     let now = now_ms();
     if let Some(reason) = refusal(row, row.secret_hash == hash, now) {
         METRICS.refused(reason);
+        state
+            .usage
+            .record_refused(&row.token_id, &row.account_id, now);
         audit_refused_token(state, row, reason, meta, now).await;
         return Ok(None);
+    }
+    if let Some(guards) = &found.guards {
+        let admitted = guards
+            .admit(&state.db, &state.rate_windows, &row.token_id, &meta.ip, now)
+            .await?;
+        if let Some(refused) = admitted {
+            METRICS.refused(refused.reason());
+            state
+                .usage
+                .record_refused(&row.token_id, &row.account_id, now);
+            audit_refused_token(state, row, refused.reason(), meta, now).await;
+            return Err(refused.to_error());
+        }
     }
     state
         .usage

@@ -383,6 +383,8 @@ async fn issue(
         cap_permissions: policy.cap_permissions.as_deref(),
         narrow_permissions: policy.narrow_permissions.as_deref(),
         narrow_workspaces: policy.narrow_workspaces.as_deref(),
+        // An exchanged token is guarded like any new token of its account.
+        guards: &account.default_guards,
     })
     .await?;
     let matched_json = serde_json::to_string(&matched).map_err(|_| ExchangeError::Internal)?;

@@ -8,6 +8,9 @@ use crate::ui::service_accounts::actions::enable_account;
 use crate::ui::service_accounts::dialogs::{
     DeleteAccountDialog, DisableAccountDialog, EditAccountDialog,
 };
+use crate::ui::service_accounts::guards::{
+    leak_line, token_guards_line, DefaultGuardsDialog, RestoreTokenDialog, TokenGuardsDialog,
+};
 use crate::ui::service_accounts::tokens::{
     AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
 };
@@ -28,6 +31,9 @@ enum Dialog {
     AddToken,
     Secret(IssuedToken),
     Refresh(Token),
+    Guards(Token),
+    DefaultGuards,
+    Restore(Token),
     Revoke(Token),
     RevokeAll(usize),
     Edit,
@@ -101,6 +107,7 @@ pub fn AccountPage() -> impl IntoView {
                         <dt>"Status"</dt><dd>{if sa.disabled { "Disabled" } else { "Active" }}</dd>
                         <dt>"Created"</dt><dd>{when(&sa.created_at)}</dd>
                         <dt>"Last used"</dt><dd>{when_or(&sa.last_used_at, "Never")}</dd>
+                        <dt>"New tokens' guards"</dt><dd>{sa.default_guards.summary()}</dd>
                     </dl>
                     <div class="section-head">
                         <h2>"API tokens"</h2>
@@ -110,6 +117,7 @@ pub fn AccountPage() -> impl IntoView {
                                     MenuItem::run("Delete all tokens", move || dialog.set(Some(Dialog::RevokeAll(token_count)))).danger(),
                                 ]/>
                             })}
+                            <button type="button" class="secondary" on:click=move |_| dialog.set(Some(Dialog::DefaultGuards))>"Default guards"</button>
                             <button type="button" on:click=move |_| dialog.set(Some(Dialog::AddToken))>"Add API token"</button>
                         </div> })}
                     </div>
@@ -164,11 +172,23 @@ fn dialog_view(
     });
     match d {
         Dialog::AddToken => view! {
-            <AddTokenDialog account_id=sa.id max_days=max_days on_close=Callback::new(move |_| close.run(false)) on_created=issued/>
+            <AddTokenDialog account_id=sa.id max_days=max_days default_guards=sa.default_guards on_close=Callback::new(move |_| close.run(false)) on_created=issued/>
         }.into_any(),
         Dialog::Refresh(t) => view! {
             <RefreshTokenDialog token=t max_days=max_days on_close=Callback::new(move |_| close.run(false)) on_refreshed=issued/>
         }.into_any(),
+        Dialog::Guards(t) => {
+            let done = toaster().after(close, format!("Saved the guards of {}.", t.name));
+            view! { <TokenGuardsDialog token=t on_close=done/> }.into_any()
+        }
+        Dialog::Restore(t) => {
+            let done = toaster().after(close, format!("Restored {}.", t.name));
+            view! { <RestoreTokenDialog token=t on_close=done/> }.into_any()
+        }
+        Dialog::DefaultGuards => {
+            let done = toaster().after(close, "Saved the default guards for new tokens.".to_string());
+            view! { <DefaultGuardsDialog account=sa on_close=done/> }.into_any()
+        }
         Dialog::Secret(r) => view! { <TokenSecretDialog issued=r on_close=Callback::new(move |_| dialog.set(None))/> }.into_any(),
         Dialog::Revoke(t) => {
             let done = toaster().after(close, format!("Revoked {}.", t.name));
@@ -225,6 +245,9 @@ fn token_row(
         TokenStatus::Expired => {
             Some(view! { <span class="badge danger-badge">"Expired"</span> }.into_any())
         }
+        TokenStatus::Suspended if t.leak.is_some() => {
+            Some(view! { <span class="badge danger-badge">"Reported leaked"</span> }.into_any())
+        }
         TokenStatus::Suspended => {
             Some(view! { <span class="badge muted-badge">"Suspended"</span> }.into_any())
         }
@@ -238,20 +261,35 @@ fn token_row(
         (Some(at), None) => when(at),
         _ => "Never".to_string(),
     };
-    let (refresh_label, revoke_label) =
-        (format!("Refresh {}", t.name), format!("Revoke {}", t.name));
-    let (for_refresh, for_revoke) = (t.clone(), t.clone());
+    let (refresh_label, guards_label, revoke_label) = (
+        format!("Refresh {}", t.name),
+        format!("Guards of {}", t.name),
+        format!("Revoke {}", t.name),
+    );
+    let (for_refresh, for_guards, for_revoke) = (t.clone(), t.clone(), t.clone());
+    let guards = token_guards_line(&t).map(|line| view! { <br/><span class="muted">{line}</span> });
+    let leak = leak_line(&t).map(|line| view! { <br/><span class="leak-report">{line}</span> });
+    let restore = (writable && t.leak.is_some()).then(|| {
+        let (label, for_restore) = (format!("Restore {}", t.name), t.clone());
+        view! {
+            <button type="button" class="secondary" aria-label=label
+                on:click=move |_| dialog.set(Some(Dialog::Restore(for_restore.clone())))>"Restore"</button>
+        }
+    });
     view! {
         <tr>
             <td><strong>{t.name.clone()}</strong><br/><code class="hint-text">{t.hint.clone()}</code></td>
-            <td>{scopes} {capped}</td>
+            <td>{scopes} {capped}{guards}</td>
             <td>{when(&t.created_at)}<br/><span class="muted">{format!("by {}", t.created_by)}</span>{exchanged}</td>
-            <td>{when_or(&t.expires_at, "Never")} {status}</td>
+            <td>{when_or(&t.expires_at, "Never")} {status}{leak}</td>
             <td>{last_used}</td>
             <td class="row-actions">
+                {restore}
                 {writable.then(|| view! {
                     <button type="button" class="secondary" aria-label=refresh_label
                         on:click=move |_| dialog.set(Some(Dialog::Refresh(for_refresh.clone())))>"Refresh"</button>
+                    <button type="button" class="secondary" aria-label=guards_label
+                        on:click=move |_| dialog.set(Some(Dialog::Guards(for_guards.clone())))>"Guards"</button>
                     <button type="button" class="danger" aria-label=revoke_label
                         on:click=move |_| dialog.set(Some(Dialog::Revoke(for_revoke.clone())))>"Revoke"</button>
                 })}

@@ -307,7 +307,7 @@ pub(crate) fn list_dialog(
             let skip_to = account_page.clone();
             let navigate = navigate.clone();
             view! {
-                <AddTokenDialog account_id=account.id max_days=max_days first=first
+                <AddTokenDialog account_id=account.id max_days=max_days default_guards=account.default_guards first=first
                     on_close=Callback::new(move |_| {
                         dialog.set(None);
                         if first {

@@ -5,6 +5,7 @@ pub mod access;
 pub mod actions;
 pub mod detail;
 pub mod dialogs;
+pub mod guards;
 pub mod list;
 pub mod new_account;
 pub mod row;

@@ -3,8 +3,9 @@
 use crate::api::tokens::{create_token, refresh_token, revoke_all_tokens, revoke_token};
 use crate::domain::IssuedToken;
 use crate::domain::{
-    parse_description, ApiError, ResourceName, Token, EXPIRY_PRESETS, MAX_EXPIRY_DAYS,
+    parse_description, ApiError, Guards, ResourceName, Token, EXPIRY_PRESETS, MAX_EXPIRY_DAYS,
 };
+use crate::ui::service_accounts::guards::{GuardFields, GuardInputs};
 use crate::ui::widgets::confirm::ConfirmDialog;
 use crate::ui::widgets::copy::download_text;
 use crate::ui::widgets::copy::CopyButton;
@@ -18,6 +19,9 @@ const TOKEN_FIELDS: &[&str] = &[
     "scopes",
     "expires_in_days",
     "grace_seconds",
+    "guards.allowed_networks",
+    "guards.rate_limit_per_minute",
+    "guards.max_uses",
 ];
 
 /// Turns the Expiration field into the API's `(expires_in_days, never_expires)`.
@@ -88,12 +92,14 @@ fn default_choice(max_days: Option<i64>) -> String {
     }
 }
 
-/// Name, Description, Expiration, Scopes → a new token. Right after an account is created it
-/// asks for the account's first token, and its Cancel becomes Skip.
+/// Name, Description, Expiration, Scopes, Guards → a new token. Right after an account is
+/// created it asks for the account's first token, and its Cancel becomes Skip. The guards
+/// start as the account's defaults.
 #[component]
 pub fn AddTokenDialog(
     account_id: String,
     max_days: Option<i64>,
+    #[prop(optional)] default_guards: Guards,
     #[prop(optional)] first: bool,
     on_close: Callback<()>,
     on_created: Callback<IssuedToken>,
@@ -107,6 +113,8 @@ pub fn AddTokenDialog(
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let account_id = StoredValue::new(account_id);
+    let guards = GuardInputs::new(&default_guards);
+    let guarded = !default_guards.is_empty();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let checked = (|| {
@@ -127,9 +135,9 @@ pub fn AddTokenDialog(
                     "That date is beyond the longest lifetime allowed.",
                 ));
             }
-            Ok((scopes, days, never))
+            Ok((scopes, days, never, guards.read()?))
         })();
-        let (scopes, days, never) = match checked {
+        let (scopes, days, never, guards) = match checked {
             Ok(v) => v,
             Err(e) => return error.set(Some(e)),
         };
@@ -142,6 +150,7 @@ pub fn AddTokenDialog(
             never,
             None,
             None,
+            Some(guards),
         );
         run_call(pending, error, call, move |r| on_created.run(r));
     };
@@ -172,6 +181,10 @@ pub fn AddTokenDialog(
                     <label class="check"><input type="checkbox" prop:checked=write on:change=move |ev| write.set(event_target_checked(&ev))/>" write"</label>
                 </fieldset>
                 <FieldError error=error.into() field="scopes"/>
+                <details open=guarded>
+                    <summary>"Guards (optional)"</summary>
+                    <GuardFields inputs=guards error=error id="token-guards"/>
+                </details>
                 <div class="actions">
                     <button type="button" class="secondary" on:click=move |_| on_close.run(())>{if first { "Skip" } else { "Cancel" }}</button>
                     <button type="submit" disabled=move || pending.get()>

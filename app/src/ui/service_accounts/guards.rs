@@ -1,0 +1,223 @@
+//! Guards in the UI: the three fields (allowed networks, rate limit, max uses) shared by the
+//! Add token form and the two guard dialogs (a token's, an account's defaults for new tokens);
+//! and the leak report on a token, with Restore.
+
+use crate::api::service_accounts::update_service_account_guards;
+use crate::api::tokens::{restore_token, update_token_guards};
+use crate::domain::{ApiError, Guards, ServiceAccount, Token};
+use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::format::when;
+use crate::ui::widgets::modal::Modal;
+use leptos::prelude::*;
+
+/// The fields errors are shown next to; others go to the top of the form.
+pub const GUARD_FIELDS: &[&str] = &[
+    "guards.allowed_networks",
+    "guards.rate_limit_per_minute",
+    "guards.max_uses",
+];
+
+/// What the three fields hold, as typed.
+#[derive(Clone, Copy)]
+pub struct GuardInputs {
+    networks: RwSignal<String>,
+    rate: RwSignal<String>,
+    uses: RwSignal<String>,
+}
+
+impl GuardInputs {
+    /// Fields showing `guards` (one network a line).
+    pub fn new(guards: &Guards) -> GuardInputs {
+        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        GuardInputs {
+            networks: RwSignal::new(
+                guards
+                    .allowed_networks
+                    .clone()
+                    .unwrap_or_default()
+                    .join("\n"),
+            ),
+            rate: RwSignal::new(number(guards.rate_limit_per_minute)),
+            uses: RwSignal::new(number(guards.max_uses)),
+        }
+    }
+
+    /// The guards the fields describe, checked by the same rules as the server's; an empty
+    /// field is no guard of that kind.
+    pub fn read(&self) -> Result<Guards, ApiError> {
+        let networks: Vec<String> = self
+            .networks
+            .get_untracked()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let number = |field: &str, text: String, what: &str| -> Result<Option<i64>, ApiError> {
+            let text = text.trim().replace([',', '_'], "");
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse()
+                .map(Some)
+                .map_err(|_| ApiError::invalid(field, format!("{what} must be a whole number.")))
+        };
+        Guards {
+            allowed_networks: (!networks.is_empty()).then_some(networks),
+            rate_limit_per_minute: number(
+                "guards.rate_limit_per_minute",
+                self.rate.get_untracked(),
+                "Rate limit",
+            )?,
+            max_uses: number("guards.max_uses", self.uses.get_untracked(), "Max uses")?,
+        }
+        .parse()
+    }
+}
+
+/// The three guard fields with their labels and errors. `id` keeps the inputs' ids unique on
+/// a page.
+#[component]
+pub fn GuardFields(
+    inputs: GuardInputs,
+    error: RwSignal<Option<ApiError>>,
+    id: &'static str,
+) -> impl IntoView {
+    let (networks_id, rate_id, uses_id) = (
+        format!("{id}-networks"),
+        format!("{id}-rate"),
+        format!("{id}-uses"),
+    );
+    view! {
+        <label for=networks_id.clone()>"Allowed networks"</label>
+        <textarea id=networks_id rows="3" placeholder="10.0.0.0/8\n2001:db8::/32" prop:value=inputs.networks
+            on:input=move |ev| inputs.networks.set(event_target_value(&ev))/>
+        <p class="hint">"CIDR ranges or addresses, one a line. Empty: usable from any address."</p>
+        <FieldError error=error.into() field="guards.allowed_networks"/>
+        <label for=rate_id.clone()>"Rate limit (requests a minute)"</label>
+        <input id=rate_id inputmode="numeric" prop:value=inputs.rate
+            on:input=move |ev| inputs.rate.set(event_target_value(&ev))/>
+        <FieldError error=error.into() field="guards.rate_limit_per_minute"/>
+        <label for=uses_id.clone()>"Max uses"</label>
+        <input id=uses_id inputmode="numeric" prop:value=inputs.uses
+            on:input=move |ev| inputs.uses.set(event_target_value(&ev))/>
+        <p class="hint">"Empty: no limit. Refused requests say which guard refused them."</p>
+        <FieldError error=error.into() field="guards.max_uses"/>
+    }
+}
+
+/// One line for a token's row: its guards and, with max uses, how many are spent.
+pub fn token_guards_line(t: &Token) -> Option<String> {
+    if t.guards.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(nets) = &t.guards.allowed_networks {
+        parts.push(format!("from {}", nets.join(", ")));
+    }
+    if let Some(rate) = t.guards.rate_limit_per_minute {
+        parts.push(format!("{rate}/min"));
+    }
+    if let Some(max) = t.guards.max_uses {
+        parts.push(format!("{} of {max} uses", t.uses));
+    }
+    Some(parts.join(" · "))
+}
+
+/// Edits a token's guards.
+#[component]
+pub fn TokenGuardsDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
+    let inputs = GuardInputs::new(&token.guards);
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let id = StoredValue::new(token.id.clone());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match inputs.read() {
+            Ok(guards) => run_call(
+                pending,
+                error,
+                update_token_guards(id.get_value(), guards),
+                move |_| on_close.run(true),
+            ),
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <Modal title=format!("Guards of {}", token.name) on_close=Callback::new(move |_| on_close.run(false))>
+            <p>"Every replica applies new guards from the next request."</p>
+            <form on:submit=submit novalidate>
+                <FormError error=error.into() fields=GUARD_FIELDS/>
+                <GuardFields inputs=inputs error=error id="token-guards"/>
+                <div class="actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
+                    <button type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Saving…" } else { "Save guards" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// Edits the guards an account's new tokens get by default.
+#[component]
+pub fn DefaultGuardsDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
+    let inputs = GuardInputs::new(&account.default_guards);
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let id = StoredValue::new(account.id.clone());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match inputs.read() {
+            Ok(guards) => run_call(
+                pending,
+                error,
+                update_service_account_guards(id.get_value(), guards),
+                move |_| on_close.run(true),
+            ),
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <Modal title="Default guards for new tokens".to_string() on_close=Callback::new(move |_| on_close.run(false))>
+            <p>{format!("New tokens of {} start with these guards; its existing tokens keep their own.", account.name)}</p>
+            <form on:submit=submit novalidate>
+                <FormError error=error.into() fields=GUARD_FIELDS/>
+                <GuardFields inputs=inputs error=error id="default-guards"/>
+                <div class="actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
+                    <button type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Saving…" } else { "Save default guards" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// "Reported leaked at … from …" for a token suspended by a leak report.
+pub fn leak_line(t: &Token) -> Option<String> {
+    let leak = t.leak.as_ref()?;
+    let from = match (&leak.url, &leak.source) {
+        (Some(url), _) => format!(" from {url}"),
+        (None, Some(source)) => format!(" ({source})"),
+        (None, None) => String::new(),
+    };
+    Some(format!("Reported leaked {}{from}", when(&leak.reported_at)))
+}
+
+/// Asks before restoring a token reported leaked: whoever found it may still hold it.
+#[component]
+pub fn RestoreTokenDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
+    let id = token.id.clone();
+    let line = leak_line(&token).unwrap_or_default();
+    view! {
+        <ConfirmDialog
+            title="Restore token".to_string()
+            message=format!("{line}. Restore {} only if the report was wrong: whoever found it may still hold it. Otherwise revoke it and make a new one.", token.name)
+            confirm_label="Restore token".to_string()
+            confirm=move || { let id = id.clone(); async move { restore_token(id).await.map(|_| ()) } }
+            on_close=on_close/>
+    }
+}

@@ -1,0 +1,100 @@
+import { test, expect, request } from "@playwright/test";
+import { api, hydrated, signedIn, unique, watchConsole } from "./helpers";
+
+// Guards from the account page: default guards for new tokens, a token made with them (and a
+// use limit), the limit refusing a script, then the token's guards changed.
+test("default guards, a token with max uses, and its guards changed", async ({ page, baseURL }) => {
+  const problems = watchConsole(page);
+  await signedIn(page);
+  const name = unique("guarded");
+  const { service_account } = await api(page, "/api/v1/service-accounts/create", { name, role: "viewer" });
+  await page.goto(`/settings/service-accounts/${service_account.id}`);
+  await hydrated(page);
+
+  // The account's defaults; a bad range is refused next to its field.
+  await page.getByRole("button", { name: "Default guards" }).click();
+  const defaults = page.getByRole("dialog", { name: "Default guards for new tokens" });
+  await defaults.getByLabel("Allowed networks").fill("10.0.0.0/33");
+  await defaults.getByRole("button", { name: "Save default guards" }).click();
+  await expect(defaults.getByText("'10.0.0.0/33' is not an IP address or a CIDR range")).toBeVisible();
+  await defaults.getByLabel("Allowed networks").fill("10.0.0.0/8\n127.0.0.0/8");
+  await defaults.getByRole("button", { name: "Save default guards" }).click();
+  await expect(defaults).toBeHidden();
+  await expect(page.locator("dl")).toContainText("networks 10.0.0.0/8, 127.0.0.0/8");
+
+  // A new token starts with them; this one may also be used twice.
+  await page.getByRole("button", { name: "Add API token" }).click();
+  const add = page.getByRole("dialog", { name: "Add API token" });
+  await add.getByLabel("Name").fill("twice");
+  await expect(add.getByLabel("Allowed networks")).toHaveValue("10.0.0.0/8\n127.0.0.0/8");
+  await add.getByLabel("Max uses").fill("two");
+  await add.getByRole("button", { name: "Create token" }).click();
+  await expect(add.getByText("Max uses must be a whole number.")).toBeVisible();
+  await add.getByLabel("Max uses").fill("2");
+  await add.getByRole("button", { name: "Create token" }).click();
+  const shown = page.getByRole("dialog", { name: "Copy your new token" });
+  const secret = await shown.getByLabel("Token twice").inputValue();
+  await shown.getByRole("button", { name: "Done" }).click();
+  const row = page.getByRole("row", { name: /twice/ });
+  await expect(row).toContainText("from 10.0.0.0/8, 127.0.0.0/8 · 0 of 2 uses");
+
+  // A script gets its two uses, then is told why it is refused.
+  const script = await request.newContext({ baseURL });
+  const whoami = () =>
+    script.post("/api/v1/auth/whoami", { headers: { Authorization: `Bearer ${secret}` }, data: {} });
+  expect((await whoami()).status()).toBe(200);
+  expect((await whoami()).status()).toBe(200);
+  const refused = await whoami();
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error.code).toBe("uses_exhausted");
+
+  // More uses, from anywhere.
+  await page.reload();
+  await hydrated(page);
+  await expect(row).toContainText("2 of 2 uses");
+  await page.getByRole("button", { name: "Guards of twice" }).click();
+  const edit = page.getByRole("dialog", { name: "Guards of twice" });
+  await edit.getByLabel("Allowed networks").fill("");
+  await edit.getByLabel("Max uses").fill("5");
+  await edit.getByRole("button", { name: "Save guards" }).click();
+  await expect(edit).toBeHidden();
+  await expect(row).toContainText("2 of 5 uses");
+  await expect(row).not.toContainText("from 10.0.0.0/8");
+  expect((await whoami()).status()).toBe(200);
+  await page.screenshot({ path: "test-results/token-guards.png", fullPage: true });
+  expect(problems).toEqual([]);
+});
+
+// A leak report suspends the token; the account's page says where it was found and restores it.
+test("a token reported leaked shows the report and is restored", async ({ page, baseURL }) => {
+  const problems = watchConsole(page);
+  await signedIn(page);
+  const name = unique("leaky");
+  const { service_account } = await api(page, "/api/v1/service-accounts/create", { name, role: "viewer" });
+  const { secret } = await api(page, "/api/v1/tokens/create", { service_account_id: service_account.id, name: "deploy" });
+  const anyone = await request.newContext({ baseURL });
+  const found = "https://github.com/acme/api/blob/3f1c/deploy.sh";
+  const report = await anyone.post("/api/v1/tokens/report-leak", {
+    data: [{ token: secret, type: "steward_api_token", url: found, source: "content" }],
+  });
+  expect(report.status()).toBe(200);
+  expect((await report.json())[0].label).toBe("true_positive");
+  const whoami = () =>
+    anyone.post("/api/v1/auth/whoami", { headers: { Authorization: `Bearer ${secret}` }, data: {} });
+  expect((await whoami()).status()).toBe(401);
+
+  await page.goto(`/settings/service-accounts/${service_account.id}`);
+  await hydrated(page);
+  const row = page.getByRole("row", { name: /deploy/ });
+  await expect(row).toContainText("Reported leaked");
+  await expect(row).toContainText(`from ${found}`);
+  await page.screenshot({ path: "test-results/token-leaked.png", fullPage: true });
+  await page.getByRole("button", { name: "Restore deploy" }).click();
+  const confirm = page.getByRole("dialog", { name: "Restore token" });
+  await expect(confirm).toContainText("only if the report was wrong");
+  await confirm.getByRole("button", { name: "Restore token" }).click();
+  await expect(confirm).toBeHidden();
+  await expect(row).not.toContainText("Reported leaked");
+  expect((await whoami()).status()).toBe(200);
+  expect(problems).toEqual([]);
+});
