@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect, request } from "@playwright/test";
 import { api, hydrated, signedIn, unique, watchConsole } from "./helpers";
 
 test("the Stale view lists forgotten credentials; Disable can be undone and Revoke asks first", async ({ page }) => {
@@ -46,5 +46,31 @@ test("the Stale view lists forgotten credentials; Disable can be undone and Revo
   await expect(page.getByRole("heading", { name: /Service accounts not used for 7 days/ })).toBeVisible();
 
   await api(page, "/api/v1/service-accounts/delete", { id });
+  expect(problems).toEqual([]);
+});
+
+test("a token used from one network gets that network as its allow-list from the Stale view", async ({ page, baseURL }) => {
+  const problems = watchConsole(page);
+  await signedIn(page);
+  const name = unique("homebody");
+  const created = await api(page, "/api/v1/service-accounts/create", { name, role: "viewer" });
+  const { secret } = await api(page, "/api/v1/tokens/create", { service_account_id: created.service_account.id, name: "local" });
+  const script = await request.newContext({ baseURL });
+  const whoami = () =>
+    script.post("/api/v1/auth/whoami", { headers: { Authorization: `Bearer ${secret}` }, data: {} });
+  expect((await whoami()).status()).toBe(200);
+
+  const anywhere = page.getByRole("region", { name: /Tokens usable from anywhere/ });
+  const row = anywhere.getByRole("row", { name: new RegExp(`local.*${name}`) });
+  // Usage reaches the database with the next flush (every second here).
+  await expect(async () => {
+    await page.goto("/settings/stale");
+    await hydrated(page);
+    await expect(row).toContainText("127.0.0.0/24", { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await row.getByRole("button", { name: `Allow only these networks for local of ${name}` }).click();
+  await expect(page.getByRole("status")).toContainText("local now works only from the networks it was used from.");
+  await expect(row).toHaveCount(0);
+  expect((await whoami()).status()).toBe(200);
   expect(problems).toEqual([]);
 });

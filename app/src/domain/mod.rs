@@ -44,8 +44,9 @@ pub use role::{Role, Scope};
 pub use shared::Shared;
 pub use sort::AccountSort;
 pub use stale::{
-    parse_unused_days, token_reasons, usage_reason, StaleAccount, StaleReason, StaleReport,
-    StaleToken, DEFAULT_UNUSED_DAYS, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
+    parse_unused_days, token_reasons, usage_reason, NetworkUse, StaleAccount, StaleReason,
+    StaleReport, StaleToken, UnguardedToken, DEFAULT_UNUSED_DAYS, EXPIRING_WITHIN_DAYS,
+    FEW_NETWORKS, NETWORK_WINDOW_DAYS, STALE_LIMIT,
 };
 pub use trust::{
     claim_text, glob_matches, match_conditions, parse_audience, parse_conditions, parse_issuer,

@@ -98,6 +98,28 @@ pub struct StaleToken {
     pub reasons: Vec<StaleReason>,
 }
 
+/// Days of use the "usable from anywhere" suggestion looks at.
+pub const NETWORK_WINDOW_DAYS: i64 = 30;
+/// At most this many networks in the window for a token to get a suggested allow-list.
+pub const FEW_NETWORKS: i64 = 4;
+
+/// Requests from one network (`203.0.113.0/24`, an IPv6 /64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NetworkUse {
+    pub network: String,
+    pub requests: i64,
+}
+
+/// A live token any address may use, though in the last 30 days it was used only from a few
+/// networks: those networks are the suggested allow-list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnguardedToken {
+    pub token: Token,
+    pub service_account: NamedRef,
+    /// Where it was used from, most used first.
+    pub networks: Vec<NetworkUse>,
+}
+
 /// Answer of `service-accounts/stale`: enabled accounts and live tokens that need a look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StaleReport {
@@ -105,6 +127,9 @@ pub struct StaleReport {
     pub unused_days: i64,
     pub accounts: Vec<StaleAccount>,
     pub tokens: Vec<StaleToken>,
+    /// Tokens usable from anywhere that were used from at most 4 networks in the last 30 days.
+    #[serde(default)]
+    pub unguarded: Vec<UnguardedToken>,
     /// More rows matched than the view returns (500 of each kind).
     pub truncated: bool,
 }

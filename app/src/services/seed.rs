@@ -170,7 +170,7 @@ pub async fn seed(state: &AppState, plan: SeedPlan) -> Result<Seeded, ApiError> 
     for batch in last_used.chunks(CHUNK) {
         let batch = UsageBatch {
             last_used: batch.to_vec(),
-            counts: Vec::new(),
+            ..UsageBatch::default()
         };
         state.db.record_usage(&batch).await?;
     }

@@ -1,11 +1,14 @@
-//! The Stale view: enabled service accounts nothing has used within the window (or ever), and
-//! live tokens that are unused, never expire or expire within a week, each with why.
+//! The Stale view: enabled service accounts nothing has used within the window (or ever), live
+//! tokens that are unused, never expire or expire within a week, each with why, and tokens
+//! usable from anywhere though used from a few networks, with those networks to allow.
 
 use crate::domain::{
-    parse_unused_days, token_reasons, usage_reason, ApiError, NamedRef, StaleAccount, StaleReport,
-    StaleToken, EXPIRING_WITHIN_DAYS, STALE_LIMIT,
+    parse_unused_days, token_reasons, usage_reason, ApiError, NamedRef, NetworkUse, StaleAccount,
+    StaleReport, StaleToken, UnguardedToken, EXPIRING_WITHIN_DAYS, FEW_NETWORKS,
+    NETWORK_WINDOW_DAYS, STALE_LIMIT,
 };
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use crate::services::tokens::usage_report::first_day;
 use crate::services::Caller;
 use crate::state::AppState;
 
@@ -69,10 +72,47 @@ pub async fn report(
             }
         })
         .collect();
+    let unguarded = unguarded(state, org, now).await?;
     Ok(StaleReport {
         unused_days,
         accounts,
         tokens,
+        unguarded,
         truncated,
     })
+}
+
+/// Tokens without allowed networks that were used from at most `FEW_NETWORKS` networks in the
+/// last `NETWORK_WINDOW_DAYS` days, each with those networks.
+async fn unguarded(state: &AppState, org: &str, now: i64) -> Result<Vec<UnguardedToken>, ApiError> {
+    let since = first_day(NETWORK_WINDOW_DAYS);
+    let rows = state
+        .db
+        .unguarded_tokens(org, &since, FEW_NETWORKS, STALE_LIMIT)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let networks = state.db.token_networks(org, &since, FEW_NETWORKS).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let id = row.token.id.clone();
+            UnguardedToken {
+                service_account: NamedRef {
+                    id: row.token.service_account_id.clone(),
+                    name: row.account_name,
+                },
+                token: crate::services::tokens::issuing::to_api(row.token, now),
+                networks: networks
+                    .iter()
+                    .filter(|(token, _, _)| *token == id)
+                    .map(|(_, network, requests)| NetworkUse {
+                        network: network.clone(),
+                        requests: *requests,
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
 }

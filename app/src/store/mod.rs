@@ -37,7 +37,7 @@ pub use stale::{StaleAccountRow, StaleTokenRow};
 pub use tokens::{CredentialRow, GuardColumns, NewToken, ReplacedSecret, TokenRow};
 pub use trust::{ExchangeMark, NewTrustPolicy, TrustPolicyRow};
 pub use typed::Scopes;
-pub use usage::{DayUsage, UsageBatch};
+pub use usage::{DayUsage, NetworkUsage, UsageBatch};
 pub use users::{NewUser, UserRow};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

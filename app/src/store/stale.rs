@@ -1,6 +1,6 @@
-//! The Stale view's two reads: enabled accounts nothing has used for a while, and live tokens
-//! that are unused, never expire or expire soon. Each is one query with a limit, ordered so the
-//! stalest come first.
+//! The Stale view's reads: enabled accounts nothing has used for a while, live tokens that are
+//! unused, never expire or expire soon, and tokens usable from anywhere though used from a few
+//! networks. Each is one query with a limit.
 
 use super::tokens::SELECT as TOKEN_SELECT;
 use super::{on_pool, Db, StoreResult, TokenRow};
@@ -74,3 +74,59 @@ impl Db {
             .await)?)
     }
 }
+
+impl Db {
+    /// Live tokens without allowed networks, of enabled accounts, used since `since_day` from
+    /// at least one and at most `max_networks` networks (and never from "many"), with their
+    /// account's name. Up to `limit` rows, oldest token first.
+    pub async fn unguarded_tokens(
+        &self,
+        organization_id: &str,
+        since_day: &str,
+        max_networks: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StaleTokenRow>> {
+        let sql = format!(
+            "SELECT s.*, a.name AS account_name FROM ({TOKEN_SELECT} \
+             WHERE t.organization_id = $1 AND t.revoked_at IS NULL AND sa.disabled = FALSE \
+             AND t.allowed_networks IS NULL AND t.id IN ({FEW_NETWORKS_SINCE})) s \
+             JOIN service_accounts a ON a.id = s.service_account_id \
+             ORDER BY s.created_at, s.name LIMIT $4"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(since_day)
+            .bind(max_networks)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// The networks the tokens `unguarded_tokens` finds were used from since `since_day`, with
+    /// their requests: `(token_id, network, requests)`, most used first.
+    pub async fn token_networks(
+        &self,
+        organization_id: &str,
+        since_day: &str,
+        max_networks: i64,
+    ) -> StoreResult<Vec<(String, String, i64)>> {
+        let sql = format!(
+            "SELECT u.token_id, u.network, CAST(SUM(u.requests) AS BIGINT) AS n FROM token_usage_networks u \
+             JOIN tokens t ON t.id = u.token_id \
+             WHERE t.organization_id = $1 AND t.revoked_at IS NULL AND t.allowed_networks IS NULL \
+             AND u.day >= $2 AND u.token_id IN ({FEW_NETWORKS_SINCE}) \
+             GROUP BY u.token_id, u.network ORDER BY n DESC, u.network"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(since_day)
+            .bind(max_networks)
+            .fetch_all(p)
+            .await)?)
+    }
+}
+
+/// Tokens used since day `$2` from at least one and at most `$3` networks, never from "many".
+const FEW_NETWORKS_SINCE: &str = "SELECT token_id FROM token_usage_networks WHERE day >= $2 \
+     GROUP BY token_id HAVING COUNT(DISTINCT network) <= $3 \
+     AND SUM(CASE WHEN network = '*' THEN 1 ELSE 0 END) = 0";

@@ -9,6 +9,19 @@ pub struct UsageBatch {
     pub last_used: Vec<(String, i64, String)>,
     /// Requests to add, per token and day.
     pub counts: Vec<DayUsage>,
+    /// Requests to add per token, day and network it came from.
+    pub networks: Vec<NetworkUsage>,
+}
+
+/// Accepted requests of one token on one day from one network (`203.0.113.0/24`, or `*` for
+/// more addresses than were counted one by one), to add.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkUsage {
+    pub token_id: String,
+    pub service_account_id: String,
+    pub day: String,
+    pub network: String,
+    pub requests: i64,
 }
 
 /// Accepted and refused requests of one token on one day (`YYYY-MM-DD`), to add.
@@ -69,6 +82,23 @@ impl Db {
             .map(|r| r.rows_affected())
             })?;
         }
+        for n in &batch.networks {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "INSERT INTO token_usage_networks (token_id, service_account_id, day, network, requests) \
+                     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM service_accounts WHERE id = $2) \
+                     ON CONFLICT (token_id, day, network) DO UPDATE SET requests = token_usage_networks.requests + excluded.requests",
+                )
+                .bind(&n.token_id)
+                .bind(&n.service_account_id)
+                .bind(&n.day)
+                .bind(&n.network)
+                .bind(n.requests)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())
+            })?;
+        }
         tx.commit().await
     }
 
@@ -112,12 +142,20 @@ impl Db {
 
     /// Forgets counts of days before `before`.
     pub async fn purge_usage(&self, before: &str) -> StoreResult<u64> {
-        Ok(on_pool!(self, |p| sqlx::query(
+        let daily = on_pool!(self, |p| sqlx::query(
             "DELETE FROM token_usage_daily WHERE day < $1"
         )
         .bind(before)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected()))?;
+        let networks = on_pool!(self, |p| sqlx::query(
+            "DELETE FROM token_usage_networks WHERE day < $1"
+        )
+        .bind(before)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(daily + networks)
     }
 }

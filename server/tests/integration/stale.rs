@@ -2,13 +2,14 @@
 //! (disabled accounts, revoked and expired tokens, other organizations), and that a viewer may
 //! look but not act.
 
-use crate::common::{Backend, Client, TestApp};
+use crate::common::{Backend, Client, Settings, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 on_both_databases!(
     stale_lists_what_needs_a_look_and_why,
     stale_is_per_organization_and_read_only_for_viewers,
+    tokens_used_from_a_few_networks_get_a_suggested_allow_list,
 );
 
 const DAY_MS: i64 = 86_400_000;
@@ -163,4 +164,70 @@ async fn stale_is_per_organization_and_read_only_for_viewers(b: Backend) {
         .post("/api/v1/service-accounts/disable", json!({"id": acme_sa}))
         .await;
     r.assert_error(StatusCode::FORBIDDEN, "forbidden");
+}
+
+/// A token without allowed networks used from two networks is listed with those two as the
+/// suggestion; one used from more than 16 addresses, or one that already has networks, is not;
+/// and applying the suggestion takes it off the list.
+async fn tokens_used_from_a_few_networks_get_a_suggested_allow_list(b: Backend) {
+    let behind_a_proxy = Settings {
+        trusted_proxies: "127.0.0.1",
+        ..Settings::default()
+    };
+    let (app, ada) = TestApp::acme_with(b, behind_a_proxy).await;
+    let ci = ada.create_account("ci", "viewer").await;
+    let (office_id, office) = ada.create_token(&ci, "office", &["read"]).await;
+    let (_, roaming) = ada.create_token(&ci, "roaming", &["read"]).await;
+    let (guarded_id, _) = ada.create_token(&ci, "guarded", &["read"]).await;
+    ada.post(
+        "/api/v1/tokens/update-guards",
+        json!({"id": guarded_id, "guards": {"allowed_networks": ["10.0.0.0/8"]}}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let from =
+        |secret: &str, address: String| app.script(secret).with_header("x-forwarded-for", &address);
+    for address in [
+        "203.0.113.7",
+        "203.0.113.9",
+        "203.0.113.9",
+        "2001:db8:1:2::5",
+    ] {
+        from(&office, address.to_string())
+            .post("/api/v1/auth/whoami", json!({}))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    for i in 0..20 {
+        from(&roaming, format!("198.51.{i}.1"))
+            .post("/api/v1/auth/whoami", json!({}))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    app.state.usage.flush(&app.state.db).await;
+
+    let report = ada.post("/api/v1/service-accounts/stale", json!({})).await;
+    report.assert_status(StatusCode::OK);
+    let unguarded = report.body["unguarded"].as_array().unwrap();
+    assert_eq!(
+        names(&report.body["unguarded"], "/token/name"),
+        ["office"],
+        "{unguarded:?}"
+    );
+    assert_eq!(
+        unguarded[0]["networks"],
+        json!([
+            {"network": "203.0.113.0/24", "requests": 3},
+            {"network": "2001:db8:1:2::/64", "requests": 1},
+        ])
+    );
+
+    ada.post(
+        "/api/v1/tokens/update-guards",
+        json!({"id": office_id, "guards": {"allowed_networks": ["203.0.113.0/24", "2001:db8:1:2::/64"]}}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let report = ada.post("/api/v1/service-accounts/stale", json!({})).await;
+    assert_eq!(report.body["unguarded"], json!([]));
 }

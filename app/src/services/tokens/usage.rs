@@ -4,7 +4,7 @@
 //! on a crash is an accepted trade for keeping verification a read-only lookup.
 
 use crate::services::clock::DAY_MS;
-use crate::store::{DayUsage, Db, UsageBatch};
+use crate::store::{DayUsage, Db, NetworkUsage, UsageBatch};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -20,7 +20,15 @@ struct TokenUse {
     ip: String,
     /// Accepted and refused requests per day index, oldest first (one entry, two around midnight).
     days: Vec<DayCount>,
+    /// Accepted requests per client address since the last flush, at most `MAX_ADDRESSES`;
+    /// `crowded` once more came.
+    addresses: Vec<(String, u64)>,
+    crowded: bool,
 }
+
+/// Addresses counted one by one per token and flush; a token used from more is "used from
+/// many places", which is all the Stale view needs to know.
+const MAX_ADDRESSES: usize = 16;
 
 /// Before any accepted use: nothing to write as last used.
 const NO_USE: i64 = i64::MIN;
@@ -34,6 +42,16 @@ struct DayCount {
 }
 
 impl TokenUse {
+    fn count_address(&mut self, ip: &str, n: u64) {
+        if let Some((_, count)) = self.addresses.iter_mut().find(|(a, _)| a == ip) {
+            *count += n;
+        } else if self.addresses.len() < MAX_ADDRESSES {
+            self.addresses.push((ip.to_string(), n));
+        } else {
+            self.crowded = true;
+        }
+    }
+
     fn count(&mut self, day: i64, accepted: u64, refused: u64) {
         match self.days.iter_mut().find(|d| d.day == day) {
             Some(d) => {
@@ -74,10 +92,13 @@ impl UsageRecorder {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         match pending.get_mut(token_id) {
             Some(used) => {
-                if let Some(ip) = ip.filter(|_| at >= used.at) {
-                    used.at = at;
-                    if used.ip != ip {
-                        ip.clone_into(&mut used.ip);
+                if let Some(ip) = ip {
+                    used.count_address(ip, 1);
+                    if at >= used.at {
+                        used.at = at;
+                        if used.ip != ip {
+                            ip.clone_into(&mut used.ip);
+                        }
                     }
                 }
                 used.count(day, accepted, refused);
@@ -92,6 +113,8 @@ impl UsageRecorder {
                         accepted,
                         refused,
                     }],
+                    addresses: ip.map(|ip| vec![(ip.to_string(), 1)]).unwrap_or_default(),
+                    crowded: false,
                 };
                 pending.insert(token_id.to_string(), used);
             }
@@ -126,6 +149,10 @@ impl UsageRecorder {
                     })
                 })
                 .collect(),
+            networks: taken
+                .iter()
+                .flat_map(|(id, used)| network_counts(id, used))
+                .collect(),
         };
         if let Err(e) = db.record_usage(&batch).await {
             tracing::warn!(error = %e, tokens = batch.last_used.len(), "could not write usage; will retry");
@@ -137,6 +164,10 @@ impl UsageRecorder {
                         for d in used.days {
                             newer.count(d.day, d.accepted, d.refused);
                         }
+                        for (ip, n) in used.addresses {
+                            newer.count_address(&ip, n);
+                        }
+                        newer.crowded |= used.crowded;
                     }
                     None => {
                         pending.insert(id, used);
@@ -145,6 +176,48 @@ impl UsageRecorder {
             }
         }
     }
+}
+
+/// The networks a token was used from since the last flush, counted on the day of its newest
+/// use: IPv4 addresses by /24, IPv6 by /64, `*` for "more addresses than counted".
+fn network_counts(token_id: &str, used: &TokenUse) -> Vec<NetworkUsage> {
+    if used.at == NO_USE {
+        return Vec::new();
+    }
+    let day = day_string(used.at.div_euclid(DAY_MS));
+    let mut counts: Vec<(String, i64)> = Vec::new();
+    let mut add = |network: String, n: i64| match counts.iter_mut().find(|(k, _)| *k == network) {
+        Some((_, total)) => *total += n,
+        None => counts.push((network, n)),
+    };
+    for (ip, n) in &used.addresses {
+        if let Some(network) = network_of(ip) {
+            add(network, *n as i64);
+        }
+    }
+    if used.crowded {
+        add("*".into(), 1);
+    }
+    counts
+        .into_iter()
+        .map(|(network, requests)| NetworkUsage {
+            token_id: token_id.to_string(),
+            service_account_id: used.account_id.clone(),
+            day: day.clone(),
+            network,
+            requests,
+        })
+        .collect()
+}
+
+/// The network an address is counted in: its /24 (IPv4) or /64 (IPv6), as CIDR text.
+pub fn network_of(ip: &str) -> Option<String> {
+    let addr: std::net::IpAddr = ip.parse().ok()?;
+    let net = match addr.to_canonical() {
+        std::net::IpAddr::V4(v4) => ipnet::IpNet::from(ipnet::Ipv4Net::new(v4, 24).ok()?),
+        std::net::IpAddr::V6(v6) => ipnet::IpNet::from(ipnet::Ipv6Net::new(v6, 64).ok()?),
+    };
+    Some(net.trunc().to_string())
 }
 
 /// `YYYY-MM-DD` (UTC) of a day index (days since the epoch).
@@ -160,6 +233,39 @@ mod tests {
     fn days_are_utc_dates() {
         assert_eq!(day_string(0), "1970-01-01");
         assert_eq!(day_string(1_795_339_800_000 / DAY_MS), "2026-11-22");
+    }
+
+    #[test]
+    fn addresses_are_counted_by_network() {
+        assert_eq!(network_of("203.0.113.9").as_deref(), Some("203.0.113.0/24"));
+        assert_eq!(
+            network_of("::ffff:10.1.2.3").as_deref(),
+            Some("10.1.2.0/24")
+        );
+        assert_eq!(
+            network_of("2001:db8:1:2:3::4").as_deref(),
+            Some("2001:db8:1:2::/64")
+        );
+        assert_eq!(network_of("local"), None);
+        let r = UsageRecorder::default();
+        for i in 0..20 {
+            r.record("tok_a", "sa_1", 10, &format!("203.0.113.{i}"));
+        }
+        r.record("tok_b", "sa_1", 10, "198.51.100.1");
+        r.record("tok_b", "sa_1", 11, "198.51.100.2");
+        let p = r.pending.lock().unwrap();
+        let nets = |id: &str| -> Vec<(String, i64)> {
+            network_counts(id, &p[id])
+                .into_iter()
+                .map(|n| (n.network, n.requests))
+                .collect()
+        };
+        assert_eq!(nets("tok_b"), vec![("198.51.100.0/24".to_string(), 2)]);
+        assert_eq!(
+            nets("tok_a"),
+            vec![("203.0.113.0/24".to_string(), 16), ("*".to_string(), 1)],
+            "beyond 16 addresses a token is used from many places"
+        );
     }
 
     #[test]

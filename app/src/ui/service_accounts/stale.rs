@@ -1,11 +1,14 @@
 //! Settings › Service accounts › Stale: accounts nothing has used within the window (or ever),
 //! and live tokens that are unused, never expire or expire within a week, each with its
 //! one-click action: Disable an account (its tokens are suspended, and Undo enables it again),
-//! Revoke a token (after the usual confirmation, since that cannot be undone).
+//! Revoke a token (after the usual confirmation, since that cannot be undone); and tokens any
+//! address may use though they were used from a few networks, with Allow only these networks.
 
 use crate::api::service_accounts::stale_credentials;
+use crate::api::tokens::update_token_guards;
 use crate::domain::{
-    Permission, StaleAccount, StaleReason, StaleToken, Token, DEFAULT_UNUSED_DAYS,
+    Guards, Permission, StaleAccount, StaleReason, StaleToken, Token, UnguardedToken,
+    DEFAULT_UNUSED_DAYS,
 };
 use crate::ui::may;
 use crate::ui::service_accounts::actions::suspend_account;
@@ -72,6 +75,8 @@ pub fn StalePage() -> impl IntoView {
                             <TokenSection title=format!("Tokens not used for {} days", r.unused_days) tokens=idle can_revoke=can_revoke revoking=revoking/>
                             <TokenSection title="Tokens that never expire".to_string() tokens=forever can_revoke=can_revoke revoking=revoking/>
                             <TokenSection title="Tokens expiring within 7 days".to_string() tokens=soon can_revoke=can_revoke revoking=revoking/>
+                            <UnguardedSection tokens=r.unguarded can_change=can_revoke
+                                changed=Callback::new(move |_| report.refetch())/>
                         }.into_any()
                     }
                 }
@@ -199,6 +204,71 @@ fn TokenSection(
     view! {
         <StaleTable title=title count=count empty="Nothing here."
             columns=&["Token", "Service account", "Created", "Last used", "Expires"]>
+            {rows}
+        </StaleTable>
+    }
+}
+
+/// Tokens usable from anywhere that were used from a few networks, with those networks as the
+/// allow-list to set (their other guards stay as they are).
+#[component]
+fn UnguardedSection(
+    tokens: Vec<UnguardedToken>,
+    can_change: Signal<bool>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let toaster = toaster();
+    let count = tokens.len();
+    let rows = tokens
+        .into_iter()
+        .map(|u| {
+            let t = u.token;
+            let networks: Vec<String> = u.networks.iter().map(|n| n.network.clone()).collect();
+            let used_from = u
+                .networks
+                .iter()
+                .map(|n| format!("{} ({})", n.network, n.requests))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let label = format!("Allow only these networks for {} of {}", t.name, u.service_account.name);
+            let guards = Guards {
+                allowed_networks: Some(networks.clone()),
+                ..t.guards.clone()
+            };
+            let (id, name) = (t.id.clone(), t.name.clone());
+            let apply = move |_| {
+                let (id, name, guards) = (id.clone(), name.clone(), guards.clone());
+                leptos::task::spawn_local(async move {
+                    match update_token_guards(id, guards).await {
+                        Ok(_) => {
+                            toaster.say(format!("{name} now works only from the networks it was used from."));
+                            changed.run(());
+                        }
+                        Err(e) => toaster.say(e.message().to_string()),
+                    }
+                });
+            };
+            view! {
+                <tr>
+                    <td><code>{t.name.clone()}</code>" "<span class="muted">{t.hint.clone()}</span></td>
+                    <td>{account_link(&u.service_account.id, u.service_account.name.clone())}</td>
+                    <td>{used_from}</td>
+                    <td><code>{networks.join(", ")}</code></td>
+                    <td class="row-actions">
+                        {move || can_change.get().then(|| {
+                            let apply = apply.clone();
+                            view! { <button type="button" class="secondary" aria-label=label.clone()
+                                on:click=apply>"Allow only these"</button> }
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <StaleTable title="Tokens usable from anywhere".to_string() count=count
+            empty="No token without allowed networks was used from only a few networks in the last 30 days."
+            columns=&["Token", "Service account", "Used from (last 30 days)", "Suggested allowed networks"]>
             {rows}
         </StaleTable>
     }
