@@ -315,12 +315,21 @@ impl Db {
         }
         match self {
             Db::Postgres(pool, w) => {
-                tokio::spawn(changes::listen(pool.clone(), w.changes.clone()));
-                tokio::spawn(changes::beat(pool.clone(), w.changes.clone()));
+                let (options, log) = ((*pool.connect_options()).clone(), w.changes.clone());
+                on_own_thread(async move {
+                    // A pool of its own, made on that thread, so its connections are driven there.
+                    let pool = sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(2)
+                        .connect_lazy_with(options);
+                    tokio::join!(
+                        changes::listen(pool.clone(), log.clone()),
+                        changes::beat(pool, log)
+                    );
+                });
             }
             Db::Sqlite(_, w) => {
                 if let health::Probe::Sqlite(options) = w.health.probe() {
-                    tokio::spawn(changes::follow_sqlite(options.clone(), w.changes.clone()));
+                    on_own_thread(changes::follow_sqlite(options.clone(), w.changes.clone()));
                 }
             }
         }
@@ -433,4 +442,37 @@ pub enum Lock {
     ForUpdate,
     /// The transaction depends on these rows staying as they are until it commits.
     ForShare,
+}
+
+/// Runs `follow` on a thread and runtime of its own: other processes' changes must be applied
+/// the moment they arrive, not after every request queued on a busy runtime (a revocation
+/// through another replica would otherwise wait behind them). The thread ends when the runtime
+/// that started it does, as a task of that runtime would.
+fn on_own_thread(follow: impl std::future::Future<Output = ()> + Send + 'static) {
+    let (keep, ended) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _keep = keep;
+        std::future::pending::<()>().await
+    });
+    let started = std::thread::Builder::new()
+        .name("steward-changes".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => runtime.block_on(async move {
+                    tokio::select! {
+                        _ = follow => {}
+                        _ = ended => {}
+                    }
+                }),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not start the thread that follows changes")
+                }
+            }
+        });
+    if let Err(e) = started {
+        tracing::error!(error = %e, "could not start the thread that follows changes");
+    }
 }
