@@ -8,6 +8,7 @@ use crate::services::organizations::OrganizationCount;
 use crate::services::tokens::credential_cache::CredentialCache;
 use crate::services::tokens::guards::RateWindows;
 use crate::services::tokens::usage::UsageRecorder;
+use crate::services::tokens::verification::RefusalAudits;
 use crate::services::trust::issuers::IssuerKeys;
 use crate::store::Db;
 use std::sync::Arc;
@@ -99,6 +100,8 @@ pub struct StateParts {
     pub issuer_keys: Arc<IssuerKeys>,
     /// This replica's share of rate-limited tokens' current minutes.
     pub rate_windows: Arc<RateWindows>,
+    /// When this process last asked to audit each refused token.
+    pub refusal_audits: Arc<RefusalAudits>,
 }
 
 impl std::ops::Deref for AppState {
@@ -131,6 +134,7 @@ impl AppState {
             webhook_client,
             issuer_keys,
             rate_windows: Arc::default(),
+            refusal_audits: Arc::default(),
         }))
     }
 }

@@ -276,6 +276,11 @@ async fn audit_refused_token(
     meta: &RequestMeta,
     now: i64,
 ) {
+    // A client hammering a refused token (rate-limited, say) must not cost a write per request:
+    // this process asks the database at most once a minute per token.
+    if !state.refusal_audits.may_claim(&row.token_id, now) {
+        return;
+    }
     match state.db.claim_refused_audit(&row.token_id, now).await {
         Ok(true) => {}
         Ok(false) => return,
@@ -306,9 +311,43 @@ async fn audit_refused_token(
     }
 }
 
+/// When this process last asked to audit a refused use of each token, so a flood of refused
+/// requests asks the database once a minute per token, not once per request.
+#[derive(Default)]
+pub struct RefusalAudits {
+    last: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+}
+
+/// Tokens remembered at most; past it, entries older than a minute are dropped.
+const REMEMBERED_REFUSALS: usize = 10_000;
+
+impl RefusalAudits {
+    /// Whether to ask the database now: true at most once a minute per token.
+    pub fn may_claim(&self, token_id: &str, now: i64) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if last.get(token_id).is_some_and(|at| now - at < 60_000) {
+            return false;
+        }
+        if last.len() >= REMEMBERED_REFUSALS {
+            last.retain(|_, at| now - *at < 60_000);
+        }
+        last.insert(token_id.to_string(), now);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_token_is_claimed_for_audit_once_a_minute_per_process() {
+        let audits = RefusalAudits::default();
+        assert!(audits.may_claim("tok_a", 0));
+        assert!(!audits.may_claim("tok_a", 59_999));
+        assert!(audits.may_claim("tok_b", 1));
+        assert!(audits.may_claim("tok_a", 60_000));
+    }
 
     #[test]
     fn a_token_never_acts_above_its_minter_or_its_account() {
