@@ -10,7 +10,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -34,15 +33,9 @@ impl TrustedProxies {
     /// Parses a comma-separated list of CIDR ranges or single addresses, e.g.
     /// `10.0.0.0/8, 192.168.1.7, fd00::/8`. Names the entry that does not parse.
     pub fn parse(list: &str) -> Result<TrustedProxies, String> {
-        let mut nets = Vec::new();
-        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let net = IpNet::from_str(entry)
-                .or_else(|_| IpAddr::from_str(entry).map(IpNet::from))
-                .map_err(|_| {
-                    format!("'{entry}' is not an IP address or a CIDR range like 10.0.0.0/8")
-                })?;
-            nets.push(net);
-        }
+        let nets = app::domain::NetworkList::parse_comma(list)?
+            .networks()
+            .to_vec();
         Ok(TrustedProxies(Arc::new(Proxies {
             nets,
             warned: AtomicBool::new(false),

@@ -15,7 +15,6 @@
 
 use ipnet::IpNet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use url::{Host, Url};
@@ -29,17 +28,7 @@ const MAX_URL_CHARS: usize = 500;
 /// Parses a comma-separated list of CIDR ranges or single addresses (`10.0.0.0/8, 192.168.1.7,
 /// fd00::/8`), naming the entry that does not parse.
 pub fn parse_networks(list: &str) -> Result<Vec<IpNet>, String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(|entry| {
-            IpNet::from_str(entry)
-                .or_else(|_| IpAddr::from_str(entry).map(IpNet::from))
-                .map_err(|_| {
-                    format!("'{entry}' is not an IP address or a CIDR range like 10.0.0.0/8")
-                })
-        })
-        .collect()
+    crate::domain::NetworkList::parse_comma(list).map(|nets| nets.networks().to_vec())
 }
 
 /// A webhook URL as it may be saved, or why not (a message for the person who typed it).

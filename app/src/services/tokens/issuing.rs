@@ -214,20 +214,32 @@ pub async fn list(
         .collect())
 }
 
-/// Revokes a token permanently and at once.
-#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
-pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
-    let org = caller.principal.organization.id.clone();
-    let mut tx = state.db.begin().await?;
+/// A live token of the caller's organization that the caller may change: 404 for another
+/// organization's or an unknown one, 403 when its account is above what the caller may manage.
+pub async fn token_for_change(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    caller: &Caller,
+    id: &str,
+) -> Result<TokenRow, ApiError> {
+    let org = &caller.principal.organization.id;
     let token = tx
-        .token(&org, id)
+        .token(org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Token"))?;
     let account = tx
-        .account(&org, &token.service_account_id)
+        .account(org, &token.service_account_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Token"))?;
     check_ceiling(state, caller, &account).await?;
+    Ok(token)
+}
+
+/// Revokes a token permanently and at once.
+#[tracing::instrument(skip(state, caller), fields(org = %caller.principal.organization.id))]
+pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let token = token_for_change(state, &mut tx, caller, id).await?;
     tx.revoke_token(&token.id, now_ms()).await?;
     tx.insert_audit(&event(
         caller,
@@ -251,15 +263,7 @@ pub async fn update_guards(
     let columns = parse_columns(new)?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let token = tx
-        .token(&org, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Token"))?;
-    let account = tx
-        .account(&org, &token.service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Token"))?;
-    check_ceiling(state, caller, &account).await?;
+    let token = token_for_change(state, &mut tx, caller, id).await?;
     tx.set_token_guards(&token.id, &columns).await?;
     let mut record = event(
         caller,
@@ -314,15 +318,7 @@ pub async fn refresh(
     }
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let token = tx
-        .token(&org, &input.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Token"))?;
-    let account = tx
-        .account(&org, &token.service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Token"))?;
-    check_ceiling(state, caller, &account).await?;
+    let token = token_for_change(state, &mut tx, caller, &input.id).await?;
     let is_default = input.expires_in_days.is_none() && !input.never_expires;
     let days = lifetime_within_policy(&mut tx, &org, days, is_default).await?;
     let now = now_ms();

@@ -13,8 +13,7 @@ use crate::domain::{
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339};
 use crate::services::notices;
-use crate::services::service_accounts::check_ceiling;
-use crate::services::tokens::issuing::to_api;
+use crate::services::tokens::issuing::{to_api, token_for_change};
 use crate::services::{Caller, RequestMeta};
 use crate::state::AppState;
 use crate::store::{CredentialRow, NewAuditEvent, NewNotice};
@@ -153,15 +152,7 @@ async fn suspend(
 pub async fn restore(state: &AppState, caller: &Caller, id: &str) -> Result<Token, ApiError> {
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let token = tx
-        .token(&org, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Token"))?;
-    let account = tx
-        .account(&org, &token.service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Token"))?;
-    check_ceiling(state, caller, &account).await?;
+    let token = token_for_change(state, &mut tx, caller, id).await?;
     if token.leaked_at.is_none() {
         return Err(ApiError::conflict(
             "id",

@@ -124,35 +124,58 @@ pub fn token_guards_line(t: &Token) -> Option<String> {
     Some(parts.join(" · "))
 }
 
-/// Edits a token's guards.
+/// Whose guards a dialog edits.
+#[derive(Clone)]
+enum GuardsOf {
+    Token(String),
+    /// An account's defaults for its new tokens.
+    Account(String),
+}
+
+/// The guards dialog: the three fields, saved for a token or as an account's defaults.
 #[component]
-pub fn TokenGuardsDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
-    let inputs = GuardInputs::new(&token.guards);
+fn GuardsDialog(
+    title: String,
+    intro: String,
+    of: GuardsOf,
+    initial: Guards,
+    save_label: &'static str,
+    on_close: Callback<bool>,
+) -> impl IntoView {
+    let inputs = GuardInputs::new(&initial);
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
-    let id = StoredValue::new(token.id.clone());
+    let of = StoredValue::new(of);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match inputs.read() {
-            Ok(guards) => run_call(
+        let guards = match inputs.read() {
+            Ok(guards) => guards,
+            Err(e) => return error.set(Some(e)),
+        };
+        match of.get_value() {
+            GuardsOf::Token(id) => {
+                run_call(pending, error, update_token_guards(id, guards), move |_| {
+                    on_close.run(true)
+                })
+            }
+            GuardsOf::Account(id) => run_call(
                 pending,
                 error,
-                update_token_guards(id.get_value(), guards),
+                update_service_account_guards(id, guards),
                 move |_| on_close.run(true),
             ),
-            Err(e) => error.set(Some(e)),
         }
     };
     view! {
-        <Modal title=format!("Guards of {}", token.name) on_close=Callback::new(move |_| on_close.run(false))>
-            <p>"Every replica applies new guards from the next request."</p>
+        <Modal title=title on_close=Callback::new(move |_| on_close.run(false))>
+            <p>{intro}</p>
             <form on:submit=submit novalidate>
                 <FormError error=error.into() fields=GUARD_FIELDS/>
-                <GuardFields inputs=inputs error=error id="token-guards"/>
+                <GuardFields inputs=inputs error=error id="guards"/>
                 <div class="actions">
                     <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
                     <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Saving…" } else { "Save guards" }}
+                        {move || if pending.get() { "Saving…" } else { save_label }}
                     </button>
                 </div>
             </form>
@@ -160,39 +183,24 @@ pub fn TokenGuardsDialog(token: Token, on_close: Callback<bool>) -> impl IntoVie
     }
 }
 
+/// Edits a token's guards.
+#[component]
+pub fn TokenGuardsDialog(token: Token, on_close: Callback<bool>) -> impl IntoView {
+    view! {
+        <GuardsDialog title=format!("Guards of {}", token.name)
+            intro="Every replica applies new guards from the next request.".to_string()
+            of=GuardsOf::Token(token.id) initial=token.guards save_label="Save guards" on_close=on_close/>
+    }
+}
+
 /// Edits the guards an account's new tokens get by default.
 #[component]
 pub fn DefaultGuardsDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
-    let inputs = GuardInputs::new(&account.default_guards);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let id = StoredValue::new(account.id.clone());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        match inputs.read() {
-            Ok(guards) => run_call(
-                pending,
-                error,
-                update_service_account_guards(id.get_value(), guards),
-                move |_| on_close.run(true),
-            ),
-            Err(e) => error.set(Some(e)),
-        }
-    };
     view! {
-        <Modal title="Default guards for new tokens".to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <p>{format!("New tokens of {} start with these guards; its existing tokens keep their own.", account.name)}</p>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=GUARD_FIELDS/>
-                <GuardFields inputs=inputs error=error id="default-guards"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Saving…" } else { "Save default guards" }}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+        <GuardsDialog title="Default guards for new tokens".to_string()
+            intro=format!("New tokens of {} start with these guards; its existing tokens keep their own.", account.name)
+            of=GuardsOf::Account(account.id) initial=account.default_guards
+            save_label="Save default guards" on_close=on_close/>
     }
 }
 
