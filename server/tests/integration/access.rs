@@ -2,7 +2,7 @@
 //! role bindings, tokens narrowed to permissions and workspaces, explain, and the ceiling on
 //! every way of gaining power.
 
-use crate::common::{eventually, Backend, Client, Settings, TestApp};
+use crate::common::{eventually, Backend, Client, Settings, TestApp, REACH};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -315,10 +315,6 @@ async fn a_change_takes_effect_on_the_next_request_on_every_replica(b: Backend) 
     })
     .await;
 }
-
-/// How soon a change made through one replica reaches another: its notification's delivery
-/// (PostgreSQL), or the next `data_version` poll (SQLite, every 5 ms).
-const REACH: std::time::Duration = std::time::Duration::from_millis(500);
 
 async fn bound_roles_are_deleted_only_with_force(b: Backend) {
     let (_app, ada) = TestApp::acme(b).await;

@@ -682,6 +682,22 @@ pub fn python_tool(name: &str) -> Option<std::path::PathBuf> {
 
 /// Polls `check` until it holds, failing after `within`: another replica hears of a change a
 /// few milliseconds after its commit, not at once.
+/// How long another replica may take to hear of a change made through one: far more than it
+/// takes (a notification on PostgreSQL, the next `data_version` poll on SQLite, a few
+/// milliseconds), so a slow machine does not fail a test, and far less than a time-based
+/// cache's second.
+pub const REACH: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Whether a replica that did not make a change answers `expected` for `secret` within
+/// [`REACH`] (the replica that made it must answer so on the next request; test that
+/// directly).
+pub async fn reaches(replica: &TestApp, secret: &str, expected: StatusCode, what: &str) {
+    eventually(REACH, what, || async {
+        replica.whoami_status(secret).await == expected
+    })
+    .await;
+}
+
 pub async fn eventually<F, Fut>(within: std::time::Duration, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,

@@ -4,7 +4,7 @@
 //! lost listening connection leaves no stale answer, and the `whoami` and introspection answers
 //! kept with a cached credential follow every change on the next request.
 
-use crate::common::{Backend, Settings, TestApp};
+use crate::common::{Backend, Settings, TestApp, REACH};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -14,11 +14,6 @@ on_both_databases!(
     a_revocation_reaches_every_replica_at_once,
     kept_answers_follow_a_change_on_the_next_request
 );
-
-/// How long another replica may take to hear of a change: far more than it takes (a few
-/// milliseconds), so a slow machine does not fail the test, and far less than the old
-/// time-based cache's second.
-const REACH: Duration = Duration::from_millis(500);
 
 async fn verify(app: &TestApp, secret: &str) -> StatusCode {
     crate::verification::verify(app, secret, "").await.status()

@@ -1,7 +1,7 @@
 //! Tokens other services can trust: introspection and `/auth/verify` for every token state, and
 //! revocation seen at once by another replica.
 
-use crate::common::{eventually, Backend, Client, Settings, TestApp};
+use crate::common::{eventually, Backend, Client, Settings, TestApp, REACH};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -423,7 +423,3 @@ async fn revocation_reaches_both_endpoints_on_every_replica(b: Backend) {
     )
     .await;
 }
-
-/// How soon a change made through one replica reaches the others (a notification on
-/// PostgreSQL, `data_version` polled every few milliseconds on SQLite).
-const REACH: std::time::Duration = std::time::Duration::from_millis(500);
