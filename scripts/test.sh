@@ -47,6 +47,8 @@ export STEWARD_PYTHON_VENV="${STEWARD_PYTHON_VENV:-$HOME/.cache/steward-python}"
 say "unit and integration tests"
 cargo test -p app --features ssr
 cargo test -p server
+# The criterion benchmark once, quickly (criterion's test mode), so it cannot stop compiling.
+cargo test -p server --benches
 
 say "building the app for the browser tests"
 cargo leptos build --split

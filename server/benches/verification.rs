@@ -78,6 +78,7 @@ async fn seeded() -> (AppState, String) {
         expires_at: None,
         role_cap: "admin",
         cap_permissions: None,
+        guards: &Default::default(),
         narrow_permissions: None,
         narrow_workspaces: None,
     })

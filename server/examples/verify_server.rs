@@ -97,7 +97,7 @@ async fn seed(state: &AppState, db: &Db) -> (String, String, String) {
         name: "Bench".into(),
         password: "bench test password".into(),
     };
-    create_admin(&state, admin, None, &RequestMeta::default())
+    create_admin(state, admin, None, &RequestMeta::default())
         .await
         .expect("admin");
     let org = state

@@ -36,12 +36,13 @@ pub enum Page {
     AccountSettings,
 }
 
-/// What to show from the bundle; the fields are the arguments of the function that shows it.
+/// What to show from the bundle; the fields are the arguments of the function that shows it
+/// (a dialog and a row's request boxed: each holds a whole account or token).
 pub enum Part {
     Page(Page),
     /// A dialog over the service-account list (`list::list_dialog`).
     ListDialog {
-        dialog: ListDialog,
+        dialog: Box<ListDialog>,
         open: RwSignal<Option<ListDialog>>,
         changed: Callback<()>,
         close: Callback<bool>,
@@ -49,7 +50,7 @@ pub enum Part {
     /// What a list row's button or menu item asked for (`list::act_on_row`); shows nothing
     /// itself, most requests open a dialog.
     RowAction {
-        request: RowRequest,
+        request: Box<RowRequest>,
         open: RwSignal<Option<ListDialog>>,
         changed: Callback<()>,
         toaster: Toaster,
@@ -83,14 +84,14 @@ pub fn rest_of_app(part: Part) -> AnyView {
             open,
             changed,
             close,
-        } => list::list_dialog(dialog, open, changed, close),
+        } => list::list_dialog(*dialog, open, changed, close),
         Part::RowAction {
             request,
             open,
             changed,
             toaster,
         } => {
-            list::act_on_row(request, open, changed, toaster);
+            list::act_on_row(*request, open, changed, toaster);
             ().into_any()
         }
         Part::AccountTokens {

@@ -221,8 +221,22 @@ fn whole_numbers(value: &mut Value) -> bool {
             }
             _ => false,
         },
-        Value::Array(items) => items.iter_mut().fold(false, |c, v| whole_numbers(v) || c),
-        Value::Object(map) => map.values_mut().fold(false, |c, v| whole_numbers(v) || c),
+        // Every element is visited (no short-circuit): each may need its number mended.
+        Value::Array(items) => {
+            items
+                .iter_mut()
+                .map(whole_numbers)
+                .filter(|changed| *changed)
+                .count()
+                > 0
+        }
+        Value::Object(map) => {
+            map.values_mut()
+                .map(whole_numbers)
+                .filter(|changed| *changed)
+                .count()
+                > 0
+        }
         _ => false,
     }
 }

@@ -46,7 +46,7 @@ pub async fn token(
 ) -> Response {
     let meta = meta.map(|m| m.0).unwrap_or_default();
     let mut res = match parse(&headers, &body) {
-        Err(e) => e,
+        Err(e) => e.into_response(),
         Ok(req) => match exchange(&state, &meta, req).await {
             Ok(done) => {
                 let scope: Vec<&str> = done.scopes.iter().map(|s| s.as_str()).collect();
@@ -59,7 +59,7 @@ pub async fn token(
                 }))
                 .into_response()
             }
-            Err(e) => refusal(e),
+            Err(e) => refusal(e).into_response(),
         },
     };
     // RFC 6749 5.1: an answer carrying a token is never stored.
@@ -69,43 +69,62 @@ pub async fn token(
     res
 }
 
-/// An RFC 6749 5.2 error.
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response()
+/// An RFC 6749 5.2 error: `{"error", "error_description"}` with its status.
+struct OAuthError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
 }
 
-fn invalid_request(description: &str) -> Response {
-    oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description)
+impl OAuthError {
+    fn new(status: StatusCode, error: &'static str, description: &str) -> Self {
+        OAuthError {
+            status,
+            error,
+            description: description.to_string(),
+        }
+    }
 }
 
-fn refusal(e: ExchangeError) -> Response {
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let mut res = (
+            self.status,
+            Json(json!({"error": self.error, "error_description": self.description})),
+        )
+            .into_response();
+        // The issuer or the database is away for a moment: say when to come back.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        }
+        res
+    }
+}
+
+fn invalid_request(description: &str) -> OAuthError {
+    OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+}
+
+fn refusal(e: ExchangeError) -> OAuthError {
     match e {
         ExchangeError::InvalidRequest(d) => invalid_request(&d),
-        ExchangeError::InvalidGrant => oauth_error(
+        ExchangeError::InvalidGrant => OAuthError::new(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "The subject token is not accepted for this service account.",
         ),
-        ExchangeError::InvalidScope => oauth_error(
+        ExchangeError::InvalidScope => OAuthError::new(
             StatusCode::BAD_REQUEST,
             "invalid_scope",
             "The scope asks for more than the trust policy gives.",
         ),
-        ExchangeError::Unavailable(d) => {
-            let mut r = oauth_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                &d,
-            );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
-            r
-        }
-        ExchangeError::Internal => oauth_error(
+        ExchangeError::Unavailable(d) => OAuthError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            &d,
+        ),
+        ExchangeError::Internal => OAuthError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             "Something went wrong; nothing was issued.",
@@ -114,7 +133,7 @@ fn refusal(e: ExchangeError) -> Response {
 }
 
 /// The form, checked as RFC 8693 2.1 asks.
-fn parse(headers: &HeaderMap, body: &[u8]) -> Result<ExchangeRequest, Response> {
+fn parse(headers: &HeaderMap, body: &[u8]) -> Result<ExchangeRequest, OAuthError> {
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -142,7 +161,7 @@ fn parse(headers: &HeaderMap, body: &[u8]) -> Result<ExchangeRequest, Response> 
     let mut take = |name: &str| values.remove(name).filter(|v| !v.is_empty());
     let grant_type = take("grant_type").ok_or_else(|| invalid_request("grant_type is missing."))?;
     if grant_type != TOKEN_EXCHANGE {
-        return Err(oauth_error(
+        return Err(OAuthError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "Only urn:ietf:params:oauth:grant-type:token-exchange is supported.",

@@ -678,9 +678,12 @@ async fn policies_never_mint_above_their_creator(b: Backend) {
     assert_eq!(r.body["error"], "invalid_scope", "{}", r.text);
 }
 
+/// A case of a malformed request: what it is, the form it sends, the error it must get.
+type Malformed<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 async fn malformed_requests_get_rfc_6749_errors(b: Backend) {
     let Setup { app, account, .. } = setup(b).await;
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Malformed> = vec![
         (
             "no grant type",
             vec![("subject_token", "x")],

@@ -110,7 +110,7 @@ pub fn AccountsPage() -> impl IntoView {
     });
     let on_row = Callback::new(move |r: RowRequest| {
         let action = Part::RowAction {
-            request: r,
+            request: Box::new(r),
             open: dialog,
             changed,
             toaster,
@@ -216,7 +216,7 @@ pub fn AccountsPage() -> impl IntoView {
         // The dialogs' code is in the rest-of-the-app bundle, loaded the first time one opens:
         // the list page is the first most people see, and it shows no dialog until asked.
         <Suspense fallback=|| ()>
-            {move || dialog.get().map(|d| Suspend::new(bundle::rest_of_app(Part::ListDialog { dialog: d, open: dialog, changed, close })))}
+            {move || dialog.get().map(|d| Suspend::new(bundle::rest_of_app(Part::ListDialog { dialog: Box::new(d), open: dialog, changed, close })))}
         </Suspense>
     }
 }
@@ -271,7 +271,7 @@ pub(crate) fn act_on_row(
         RowRequest::AddToken(account) => open_add_token(dialog, account, false),
         RowRequest::Disable(sa) => dialog.set(Some(ListDialog::Disable(sa))),
         RowRequest::Delete(sa) => dialog.set(Some(ListDialog::Delete(sa))),
-        RowRequest::Revoke(t) => dialog.set(Some(ListDialog::Revoke(t))),
+        RowRequest::Revoke(t) => dialog.set(Some(ListDialog::Revoke(*t))),
         RowRequest::Enable(sa) => enable_account(toaster, sa.id, sa.name, move || {
             let _ = changed.try_run(());
         }),

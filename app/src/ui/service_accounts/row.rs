@@ -18,7 +18,8 @@ pub enum RowRequest {
     Disable(ServiceAccount),
     Enable(ServiceAccount),
     Delete(ServiceAccount),
-    Revoke(Token),
+    /// Boxed: a token is far larger than an account id.
+    Revoke(Box<Token>),
 }
 
 /// Columns of the list, so the expanded tokens span the whole row.
@@ -181,7 +182,7 @@ fn token_row(t: Token, writable: bool, request: Callback<RowRequest>) -> impl In
     let menu = writable.then(|| {
         let target = t.clone();
         let items = vec![MenuItem::run("Revoke", move || {
-            request.run(RowRequest::Revoke(target.clone()))
+            request.run(RowRequest::Revoke(Box::new(target.clone())))
         })
         .danger()];
         view! { <RowMenu label=format!("Actions for token {}", t.name) items=items/> }
