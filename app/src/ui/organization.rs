@@ -2,9 +2,9 @@
 //! go to (with its signing secret, a Send test button and the delivery log).
 
 use crate::api::settings::{get_settings, list_deliveries, test_webhook, update_settings};
-use crate::domain::{ApiError, OrganizationSettings, Patch, SettingsChanges};
+use crate::domain::{OrganizationSettings, Patch, SettingsChanges};
 use crate::ui::widgets::confirm::ConfirmDialog;
-use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::form::{FieldError, FormCall, FormError};
 use crate::ui::widgets::format::{when, when_or};
 use crate::ui::widgets::posted::{posted_error, posted_form, posted_value, PostedForm};
 use leptos::prelude::*;
@@ -95,22 +95,21 @@ fn SettingsForm(
     let removing = RwSignal::new(false);
     let secret = RwSignal::new(String::new());
     let secret_set = RwSignal::new(settings.webhook_secret_set);
-    let error = RwSignal::new(posted_error(&posted));
-    let pending = RwSignal::new(false);
+    let form = FormCall::showing(posted_error(&posted));
+    let error = form.error();
     // The server's answer to a post that worked is a redirect to `?saved=1`.
     let saved = RwSignal::new(use_query_map().read_untracked().get("saved").is_some());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(false);
-        let changes = match SettingsChanges::from_form(
+        let Some(changes) = form.check(SettingsChanges::from_form(
             &max_days.get_untracked(),
             &webhook.get_untracked(),
             &secret.get_untracked(),
-        ) {
-            Ok(changes) => changes,
-            Err(e) => return error.set(Some(e)),
+        )) else {
+            return;
         };
-        run_call(pending, error, update_settings(changes), move |r| {
+        form.run(update_settings(changes), move |r| {
             saved.set(true);
             webhook.set(String::new());
             webhook_origin.set(r.settings.webhook_origin);
@@ -130,11 +129,11 @@ fn SettingsForm(
     };
     view! {
         <form class="card" method="post" action="/settings/organization" on:submit=submit novalidate>
-            <FormError error=error.into() fields=FIELDS/>
+            <FormError error=error fields=FIELDS/>
             <label for="max-lifetime">"Maximum token lifetime (days)"</label>
             <input id="max-lifetime" name="max_token_lifetime_days" inputmode="numeric" value=max_days_attr prop:value=max_days on:input=move |ev| max_days.set(event_target_value(&ev))/>
             <p class="hint">"Empty means no limit: tokens may also never expire. With a limit, longer or non-expiring tokens are refused."</p>
-            <FieldError error=error.into() field="max_token_lifetime_days"/>
+            <FieldError error=error field="max_token_lifetime_days"/>
             <label for="webhook-url">"Webhook URL"</label>
             <input id="webhook-url" name="webhook_url" type="url" value=webhook_attr prop:value=webhook on:input=move |ev| webhook.set(event_target_value(&ev))/>
             <p class="hint">{move || match webhook_origin.get() {
@@ -143,7 +142,7 @@ fn SettingsForm(
                 ),
                 None => "Where expiry notices go: an https URL (or http to localhost, for testing).".to_string(),
             }}</p>
-            <FieldError error=error.into() field="webhook_url"/>
+            <FieldError error=error field="webhook_url"/>
             <Show when=move || webhook_origin.get().is_some()>
                 <div class="actions left">
                     <button type="button" class="secondary" on:click=move |_| removing.set(true)>"Remove webhook"</button>
@@ -165,9 +164,9 @@ fn SettingsForm(
             } else {
                 "None yet: notices are unsigned. 16 characters or more; the receiver checks X-Steward-Signature with it."
             }}</p>
-            <FieldError error=error.into() field="webhook_secret"/>
+            <FieldError error=error field="webhook_secret"/>
             <div class="actions left">
-                <button type="submit" disabled=move || pending.get()>{move || if pending.get() { "Saving…" } else { "Save settings" }}</button>
+                <button type="submit" disabled=move || form.pending()>{move || if form.pending() { "Saving…" } else { "Save settings" }}</button>
             </div>
             <p class="muted" aria-live="polite">{move || saved.get().then_some("Settings saved.")}</p>
         </form>
@@ -177,12 +176,11 @@ fn SettingsForm(
 /// Send test: posts a test notice now and says how it went.
 #[component]
 fn TestWebhook(on_sent: Callback<()>) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let sending = FormCall::new();
     let result = RwSignal::new(None::<String>);
     let send = move |_| {
         result.set(None);
-        run_call(pending, error, test_webhook(), move |d| {
+        sending.run(test_webhook(), move |d| {
             result.set(Some(if d.status == "delivered" {
                 format!(
                     "Delivered: the receiver answered {}.",
@@ -196,11 +194,11 @@ fn TestWebhook(on_sent: Callback<()>) -> impl IntoView {
     };
     view! {
         <div class="actions left">
-            <button type="button" class="secondary" disabled=move || pending.get() on:click=send>
-                {move || if pending.get() { "Sending…" } else { "Send test" }}
+            <button type="button" class="secondary" disabled=move || sending.pending() on:click=send>
+                {move || if sending.pending() { "Sending…" } else { "Send test" }}
             </button>
         </div>
-        <FormError error=error.into() fields=&[]/>
+        <FormError error=sending.error() fields=&[]/>
         <p class="muted" role="status">{move || result.get()}</p>
     }
 }

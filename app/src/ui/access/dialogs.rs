@@ -5,8 +5,7 @@ use crate::api::bindings::grant_binding;
 use crate::api::roles::list_roles;
 use crate::api::workspaces::list_workspaces;
 use crate::domain::{ApiError, SubjectRef};
-use crate::ui::widgets::form::{run_call, FieldError, FormError, TextField};
-use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, TextField};
 use leptos::prelude::*;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,26 +24,18 @@ pub fn NameDialog(
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let form = FormCall::new();
+    let submit = Callback::new(move |_| {
         let call = create(name.get_untracked(), Some(description.get_untracked()));
-        run_call(pending, error, call, move |_| on_close.run(true));
-    };
+        form.run(call, move |_| on_close.run(true));
+    });
     view! {
-        <Modal title=title.to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=&["name", "description"]/>
-                <TextField id="named-name" label="Name" value=name error=error.into() field="name"
+        <FormDialog title=title.to_string() form=form fields=&["name", "description"]
+            submit=button busy="Creating…" on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
+                <TextField id="named-name" label="Name" value=name error=form.error() field="name"
                     hint="Lowercase letters, digits, - and _."/>
-                <TextField id="named-description" label="Description" value=description error=error.into() field="description"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>{button}</button>
-                </div>
-            </form>
-        </Modal>
+                <TextField id="named-description" label="Description" value=description error=form.error() field="description"/>
+        </FormDialog>
     }
 }
 
@@ -60,19 +51,17 @@ pub fn GrantRoleDialog(
     let workspaces = Resource::new(|| (), |_| list_workspaces());
     let role = RwSignal::new(String::new());
     let workspace = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
+    let error = form.error();
     let subject = StoredValue::new(subject);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = Callback::new(move |_| {
         let ws = Some(workspace.get_untracked()).filter(|w| !w.is_empty());
         let call = grant_binding(subject.get_value(), role.get_untracked(), ws);
-        run_call(pending, error, call, move |_| on_close.run(true));
-    };
+        form.run(call, move |_| on_close.run(true));
+    });
     view! {
-        <Modal title=format!("Grant a role to {subject_name}") on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=&["role", "workspace"]/>
+        <FormDialog title=format!("Grant a role to {subject_name}") form=form fields=&["role", "workspace"]
+            submit="Grant" busy="Granting…" on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
                 <label for="grant-role">"Role"</label>
                 <Transition fallback=|| view! { <p aria-busy="true">"Loading roles…"</p> }>
                     {move || Suspend::new(async move {
@@ -87,7 +76,7 @@ pub fn GrantRoleDialog(
                         }
                     })}
                 </Transition>
-                <FieldError error=error.into() field="role"/>
+                <FieldError error=error field="role"/>
                 <label for="grant-workspace">"Where"</label>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -100,13 +89,8 @@ pub fn GrantRoleDialog(
                         }
                     })}
                 </Transition>
-                <FieldError error=error.into() field="workspace"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>"Grant"</button>
-                </div>
-            </form>
-        </Modal>
+                <FieldError error=error field="workspace"/>
+        </FormDialog>
     }
 }
 

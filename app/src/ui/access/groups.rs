@@ -8,12 +8,11 @@ use crate::api::groups::{
 };
 use crate::api::members::list_members;
 use crate::api::service_accounts::list_service_accounts;
-use crate::domain::{ApiError, Binding, Group, Permission, SubjectRef, SubjectType};
+use crate::domain::{Binding, Group, Permission, SubjectRef, SubjectType};
 use crate::ui::access::dialogs::{GrantRoleDialog, NameDialog};
 use crate::ui::may;
 use crate::ui::widgets::confirm::ConfirmDialog;
-use crate::ui::widgets::form::{run_call, FormError};
-use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::form::{FormCall, FormDialog, FormError};
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +30,7 @@ pub fn GroupsPage() -> impl IntoView {
     let groups = Resource::new(|| (), |_| list_groups());
     let bindings = Resource::new(|| (), |_| list_bindings(None, None, None));
     let dialog = RwSignal::new(None::<Dialog>);
-    let row_error = RwSignal::new(None::<ApiError>);
+    let row_change = FormCall::new();
     let can_edit = may(Permission::GroupsWrite);
     let reload = move || {
         groups.refetch();
@@ -52,27 +51,13 @@ pub fn GroupsPage() -> impl IntoView {
         }
     });
     let remove = move |group: String, who: SubjectRef| {
-        row_error.set(None);
-        leptos::task::spawn_local(async move {
-            let (sa, m) = match who.kind {
-                SubjectType::Member => (None, Some(vec![who.id])),
-                _ => (Some(vec![who.id]), None),
-            };
-            if let Err(e) = remove_group_members(group, sa, m).await {
-                row_error.set(Some(e));
-            }
-            reload();
-        });
+        let (sa, m) = match who.kind {
+            SubjectType::Member => (None, Some(vec![who.id])),
+            _ => (Some(vec![who.id]), None),
+        };
+        row_change.run(remove_group_members(group, sa, m), move |_| reload());
     };
-    let revoke = move |id: String| {
-        row_error.set(None);
-        leptos::task::spawn_local(async move {
-            if let Err(e) = revoke_binding(id).await {
-                row_error.set(Some(e));
-            }
-            reload();
-        });
-    };
+    let revoke = move |id: String| row_change.run(revoke_binding(id), move |_| reload());
     view! {
         <Title text="Groups"/>
         <div class="page-head">
@@ -84,7 +69,7 @@ pub fn GroupsPage() -> impl IntoView {
                 <button type="button" on:click=move |_| dialog.set(Some(Dialog::New))>"New group"</button>
             </Show>
         </div>
-        <FormError error=row_error.into() fields=&[]/>
+        <FormError error=row_change.error() fields=&[]/>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading groups…"</p> }>
             {move || Suspend::new(async move {
                 let (list, held) = match (groups.await, bindings.await) {
@@ -201,8 +186,7 @@ fn group_row(
 fn AddMembersDialog(group: Group, on_close: Callback<bool>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<SubjectRef>::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
     let accounts = Resource::new(
         move || search.get(),
         |q| async move {
@@ -212,8 +196,7 @@ fn AddMembersDialog(group: Group, on_close: Callback<bool>) -> impl IntoView {
     );
     let people = Resource::new(|| (), |_| list_members(None, Some(200)));
     let group_id = StoredValue::new(group.id.clone());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = Callback::new(move |_| {
         let chosen = picked.get_untracked();
         let ids = |kind| {
             chosen
@@ -227,8 +210,8 @@ fn AddMembersDialog(group: Group, on_close: Callback<bool>) -> impl IntoView {
             Some(ids(SubjectType::ServiceAccount)),
             Some(ids(SubjectType::Member)),
         );
-        run_call(pending, error, call, move |_| on_close.run(true));
-    };
+        form.run(call, move |_| on_close.run(true));
+    });
     let option = move |kind: SubjectType, id: String, name: String, note: &'static str| {
         let who = SubjectRef { kind, id };
         let checked = {
@@ -249,9 +232,9 @@ fn AddMembersDialog(group: Group, on_close: Callback<bool>) -> impl IntoView {
         }
     };
     view! {
-        <Modal title=format!("Add members to {}", group.name) on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=&[]/>
+        <FormDialog title=format!("Add members to {}", group.name) form=form fields=&[]
+            submit="Add" busy="Adding…" on_submit=submit on_close=Callback::new(move |_| on_close.run(false))
+            incomplete=Signal::derive(move || picked.with(|p| p.is_empty()))>
                 <label for="member-search">"Search"</label>
                 <input id="member-search" type="search" prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
                 <fieldset>
@@ -269,11 +252,6 @@ fn AddMembersDialog(group: Group, on_close: Callback<bool>) -> impl IntoView {
                         })}
                     </Transition>
                 </fieldset>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled={move || pending.get() || picked.with(|p| p.is_empty())}>"Add"</button>
-                </div>
-            </form>
-        </Modal>
+        </FormDialog>
     }
 }

@@ -7,7 +7,7 @@ use crate::api::permissions::{declare_permission, list_permissions};
 use crate::api::roles::{create_role, delete_role, list_roles, update_role};
 use crate::domain::{ApiError, Binding, Permission, PermissionInfo, RoleInfo};
 use crate::ui::may;
-use crate::ui::widgets::form::{run_call, FieldError, FormError, TextField};
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, FormError, TextField};
 use crate::ui::widgets::modal::Modal;
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
@@ -168,6 +168,7 @@ fn RoleDialog(
     on_close: Callback<bool>,
 ) -> impl IntoView {
     let editing = role.clone();
+    let editing_role = role.is_some();
     let name = RwSignal::new(role.as_ref().map(|r| r.name.clone()).unwrap_or_default());
     let description = RwSignal::new(
         role.as_ref()
@@ -179,21 +180,18 @@ fn RoleDialog(
             .map(|r| r.permissions.clone())
             .unwrap_or_default(),
     );
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
+    let error = form.error();
     let title = if role.is_some() {
         "Edit role"
     } else {
         "New role"
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = Callback::new(move |_| {
         let perms = chosen.get_untracked();
         let done = move |_| on_close.run(true);
         match &editing {
-            Some(r) => run_call(
-                pending,
-                error,
+            Some(r) => form.run(
                 update_role(
                     r.id.clone(),
                     Some(name.get_untracked()),
@@ -202,9 +200,7 @@ fn RoleDialog(
                 ),
                 done,
             ),
-            None => run_call(
-                pending,
-                error,
+            None => form.run(
                 create_role(
                     name.get_untracked(),
                     Some(description.get_untracked()),
@@ -213,14 +209,18 @@ fn RoleDialog(
                 done,
             ),
         }
+    });
+    let (save, saving) = if editing_role {
+        ("Save role", "Saving…")
+    } else {
+        ("Create role", "Creating…")
     };
     view! {
-        <Modal title=title.to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=ROLE_FIELDS/>
-                <TextField id="role-name" label="Name" value=name error=error.into() field="name"
+        <FormDialog title=title.to_string() form=form fields=ROLE_FIELDS submit=save busy=saving
+            on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
+                <TextField id="role-name" label="Name" value=name error=error field="name"
                     hint="Lowercase letters, digits, - and _, e.g. ci-cd-read-only."/>
-                <TextField id="role-description" label="Description" value=description error=error.into() field="description"/>
+                <TextField id="role-description" label="Description" value=description error=error field="description"/>
                 <fieldset>
                     <legend>"Permissions"</legend>
                     <Transition fallback=|| view! { <p aria-busy="true">"Loading permissions…"</p> }>
@@ -253,30 +253,21 @@ fn RoleDialog(
                         })}
                     </Transition>
                 </fieldset>
-                <FieldError error=error.into() field="permissions"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>{if title == "New role" { "Create role" } else { "Save role" }}</button>
-                </div>
-            </form>
-        </Modal>
+                <FieldError error=error field="permissions"/>
+        </FormDialog>
     }
 }
 
 /// Deleting a role says who holds it; with holders the button also removes their bindings.
 #[component]
 fn DeleteRoleDialog(role: RoleInfo, on_close: Callback<bool>) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
     let bound = role.bindings;
     let id = StoredValue::new(role.id.clone());
     let confirm = move |_| {
-        run_call(
-            pending,
-            error,
-            delete_role(id.get_value(), Some(bound > 0)),
-            move |_| on_close.run(true),
-        );
+        form.run(delete_role(id.get_value(), Some(bound > 0)), move |_| {
+            on_close.run(true)
+        })
     };
     view! {
         <Modal title=format!("Delete {}", role.name) on_close=Callback::new(move |_| on_close.run(false))>
@@ -285,10 +276,10 @@ fn DeleteRoleDialog(role: RoleInfo, on_close: Callback<bool>) -> impl IntoView {
             } else {
                 "Nobody holds this role.".to_string()
             }}</p>
-            <FormError error=error.into() fields=&[]/>
+            <FormError error=form.error() fields=&[]/>
             <div class="actions">
                 <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                <button type="button" class="danger" disabled=move || pending.get() on:click=confirm>
+                <button type="button" class="danger" disabled=move || form.pending() on:click=confirm>
                     {if bound > 0 { "Delete role and bindings" } else { "Delete role" }}
                 </button>
             </div>
@@ -301,25 +292,17 @@ fn DeleteRoleDialog(role: RoleInfo, on_close: Callback<bool>) -> impl IntoView {
 fn DeclarePermissionDialog(on_close: Callback<bool>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let form = FormCall::new();
+    let submit = Callback::new(move |_| {
         let call = declare_permission(name.get_untracked(), Some(description.get_untracked()));
-        run_call(pending, error, call, move |_| on_close.run(true));
-    };
+        form.run(call, move |_| on_close.run(true));
+    });
     view! {
-        <Modal title="Declare permission".to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=&["name", "description"]/>
-                <TextField id="permission-name" label="Permission" value=name error=error.into() field="name"
+        <FormDialog title="Declare permission".to_string() form=form fields=&["name", "description"]
+            submit="Declare" busy="Declaring…" on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
+                <TextField id="permission-name" label="Permission" value=name error=form.error() field="name"
                     placeholder="deploy:production" hint="resource:action, as your other systems will ask for it."/>
-                <TextField id="permission-description" label="Description" value=description error=error.into() field="description"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>"Declare"</button>
-                </div>
-            </form>
-        </Modal>
+                <TextField id="permission-description" label="Description" value=description error=form.error() field="description"/>
+        </FormDialog>
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::api::members::{invite_member, list_members, update_member, Invitation};
 use crate::api::service_accounts::list_service_accounts;
-use crate::domain::{ApiError, DisplayName, EmailAddress, Role, User};
-use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::domain::{DisplayName, EmailAddress, Role, User};
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, FormError};
 use crate::ui::widgets::format::{when, when_or};
 use crate::ui::widgets::modal::Modal;
 use crate::ui::widgets::toast::toaster;
@@ -18,26 +18,22 @@ pub fn MembersPage() -> impl IntoView {
     let tab = RwSignal::new(MembersTab::People);
     let adding = RwSignal::new(false);
     let invited = RwSignal::new(None::<Invitation>);
-    let row_error = RwSignal::new(None::<ApiError>);
+    let row_change = FormCall::new();
     let toaster = toaster();
     let change = move |id: String, role: Option<String>, disabled: Option<bool>| {
-        row_error.set(None);
-        leptos::task::spawn_local(async move {
-            match update_member(id, role, disabled).await {
-                Ok(r) => {
-                    let who = r.member.email;
-                    toaster.say(match disabled {
-                        Some(true) => format!("Disabled {who}; their sessions have ended."),
-                        Some(false) => format!("Enabled {who}."),
-                        None => format!("{who} is now {}.", r.member.role.label()),
-                    });
-                    members.refetch();
-                }
-                Err(e) => {
-                    row_error.set(Some(e));
-                    members.refetch();
-                }
-            }
+        // Reloaded whatever the answer: a refused change puts the row back as it is.
+        let call = async move {
+            let answer = update_member(id, role, disabled).await;
+            members.refetch();
+            answer
+        };
+        row_change.run(call, move |r| {
+            let who = r.member.email;
+            toaster.say(match disabled {
+                Some(true) => format!("Disabled {who}; their sessions have ended."),
+                Some(false) => format!("Enabled {who}."),
+                None => format!("{who} is now {}.", r.member.role.label()),
+            });
         });
     };
     view! {
@@ -74,7 +70,7 @@ pub fn MembersPage() -> impl IntoView {
         </Show>
         <div role="tabpanel" id=MembersTab::People.panel_id() aria-labelledby=MembersTab::People.tab_id()
             hidden=move || tab.get() != MembersTab::People>
-        <FormError error=row_error.into() fields=&[]/>
+        <FormError error=row_change.error() fields=&[]/>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading members…"</p> }>
             {move || Suspend::new(async move {
                 match members.await {
@@ -238,19 +234,16 @@ fn AddMemberDialog(on_close: Callback<()>, on_added: Callback<Invitation>) -> im
     let email = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let role = RwSignal::new("viewer".to_string());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let form = FormCall::new();
+    let error = form.error();
+    let submit = Callback::new(move |_| {
         // The same rules as the server, before any request.
         let checked = EmailAddress::parse("email", &email.get_untracked())
             .and_then(|_| DisplayName::parse("name", &name.get_untracked()));
-        if let Err(e) = checked {
-            return error.set(Some(e));
+        if form.check(checked).is_none() {
+            return;
         }
-        run_call(
-            pending,
-            error,
+        form.run(
             invite_member(
                 email.get_untracked(),
                 name.get_untracked(),
@@ -259,27 +252,21 @@ fn AddMemberDialog(on_close: Callback<()>, on_added: Callback<Invitation>) -> im
             ),
             move |i| on_added.run(i),
         );
-    };
+    });
     view! {
-        <Modal title="Add member".to_string() on_close=on_close>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=FIELDS/>
+        <FormDialog title="Add member".to_string() form=form fields=FIELDS
+            submit="Add member" busy="Adding…" on_submit=submit on_close=on_close>
                 <label for="member-email">"Email"</label>
                 <input id="member-email" type="email" prop:value=email on:input=move |ev| email.set(event_target_value(&ev))/>
-                <FieldError error=error.into() field="email"/>
+                <FieldError error=error field="email"/>
                 <label for="member-name">"Name"</label>
                 <input id="member-name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-                <FieldError error=error.into() field="name"/>
+                <FieldError error=error field="name"/>
                 <label for="member-role">"Role"</label>
                 <select id="member-role" on:change=move |ev| role.set(event_target_value(&ev))>
                     {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == Role::Viewer>{r.label()}</option> }).collect_view()}
                 </select>
-                <FieldError error=error.into() field="role"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>"Add member"</button>
-                </div>
-            </form>
-        </Modal>
+                <FieldError error=error field="role"/>
+        </FormDialog>
     }
 }

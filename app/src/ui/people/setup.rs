@@ -10,7 +10,7 @@
 
 use crate::api::setup::{accept_invitation, check_invitation, check_setup_link, complete_setup};
 use crate::domain::{check_password, DisplayName, EmailAddress};
-use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::form::{FieldError, FormCall, FormError};
 use crate::ui::widgets::posted::{posted_error, posted_form, posted_value, PostedForm};
 use leptos::html;
 use leptos::prelude::*;
@@ -56,22 +56,17 @@ fn AcceptInvite(secret: String, posted: Option<PostedForm>) -> impl IntoView {
         |s| async move { check_invitation(s).await.ok().flatten() },
     );
     let password = NodeRef::<html::Input>::new();
-    let error = RwSignal::new(posted_error(&posted));
-    let pending = RwSignal::new(false);
+    let form = FormCall::showing(posted_error(&posted));
+    let error = form.error();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let password = value_of(password);
-        if let Err(e) = check_password("password", &password) {
-            return error.set(Some(e));
+        if form.check(check_password("password", &password)).is_none() {
+            return;
         }
-        run_call(
-            pending,
-            error,
-            accept_invitation(secret.get_value(), password),
-            |_| {
-                let _ = window().location().set_href(HOME);
-            },
-        );
+        form.run(accept_invitation(secret.get_value(), password), |_| {
+            let _ = window().location().set_href(HOME);
+        });
     };
     view! {
         <Title text="Set your password"/>
@@ -88,12 +83,12 @@ fn AcceptInvite(secret: String, posted: Option<PostedForm>) -> impl IntoView {
                         <p>{format!("Welcome, {}. Choose a password for {}.", user.name, user.email)}</p>
                         <form method="post" action="/setup" on:submit=submit>
                             <input type="hidden" name="invite" value=secret.get_value()/>
-                            <FormError error=error.into() fields=&["password"]/>
+                            <FormError error=error fields=&["password"]/>
                             <label for="password">"Password"</label>
                             <input id="password" name="password" type="password" autocomplete="new-password" required node_ref=password/>
                             <p class="hint">"At least 12 characters."</p>
-                            <FieldError error=error.into() field="password"/>
-                            <button type="submit" disabled=move || pending.get()>"Set password"</button>
+                            <FieldError error=error field="password"/>
+                            <button type="submit" disabled=move || form.pending()>{move || if form.pending() { "Setting password…" } else { "Set password" }}</button>
                         </form>
                     }.into_any()
                 })}
@@ -116,8 +111,8 @@ fn FirstAdmin(token: String, posted: Option<PostedForm>) -> impl IntoView {
     let name = NodeRef::<html::Input>::new();
     let email = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
-    let error = RwSignal::new(posted_error(&posted));
-    let pending = RwSignal::new(false);
+    let form = FormCall::showing(posted_error(&posted));
+    let error = form.error();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (person, address, secret) = (value_of(name), value_of(email), value_of(password));
@@ -125,8 +120,8 @@ fn FirstAdmin(token: String, posted: Option<PostedForm>) -> impl IntoView {
         let checked = DisplayName::parse("name", &person)
             .and_then(|_| EmailAddress::parse("email", &address))
             .and_then(|_| check_password("password", &secret));
-        if let Err(e) = checked {
-            return error.set(Some(e));
+        if form.check(checked).is_none() {
+            return;
         }
         let call = complete_setup(
             token.get_value(),
@@ -136,7 +131,7 @@ fn FirstAdmin(token: String, posted: Option<PostedForm>) -> impl IntoView {
             address,
             secret,
         );
-        run_call(pending, error, call, |_| {
+        form.run(call, |_| {
             let _ = window().location().set_href(HOME);
         });
     };
@@ -156,22 +151,22 @@ fn FirstAdmin(token: String, posted: Option<PostedForm>) -> impl IntoView {
                         <p>"Create your organization and its first administrator."</p>
                         <form method="post" action="/setup" on:submit=submit>
                             <input type="hidden" name="token" value=token.get_value()/>
-                            <FormError error=error.into() fields=FIELDS/>
+                            <FormError error=error fields=FIELDS/>
                             <label for="org_name">"Organization name"</label>
                             <input id="org_name" name="org_name" value=typed("org_name") node_ref=org_name/>
                             <label for="org_slug">"Organization slug"</label>
                             <input id="org_slug" name="org_slug" required value=typed("org_slug") node_ref=org_slug/>
-                            <FieldError error=error.into() field="org_slug"/>
+                            <FieldError error=error field="org_slug"/>
                             <label for="name">"Your name"</label>
                             <input id="name" name="name" required value=typed("name") node_ref=name/>
-                            <FieldError error=error.into() field="name"/>
+                            <FieldError error=error field="name"/>
                             <label for="email">"Email"</label>
                             <input id="email" name="email" type="email" autocomplete="username" required value=typed("email") node_ref=email/>
-                            <FieldError error=error.into() field="email"/>
+                            <FieldError error=error field="email"/>
                             <label for="password">"Password"</label>
                             <input id="password" name="password" type="password" autocomplete="new-password" required node_ref=password/>
-                            <FieldError error=error.into() field="password"/>
-                            <button type="submit" disabled=move || pending.get()>"Create administrator"</button>
+                            <FieldError error=error field="password"/>
+                            <button type="submit" disabled=move || form.pending()>{move || if form.pending() { "Creating…" } else { "Create administrator" }}</button>
                         </form>
                     }.into_any()
                 })}

@@ -11,7 +11,7 @@
 
 use crate::api::auth::login;
 use crate::domain::{local_path, percent_encode};
-use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::form::{FieldError, FormCall, FormError};
 use crate::ui::widgets::posted::{posted_error, posted_form, posted_value};
 use leptos::html;
 use leptos::prelude::*;
@@ -53,8 +53,8 @@ pub fn LoginPage() -> impl IntoView {
     let email = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
     let organization = NodeRef::<html::Input>::new();
-    let error = RwSignal::new(posted_error(&posted));
-    let pending = RwSignal::new(false);
+    let form = FormCall::showing(posted_error(&posted));
+    let error = form.error();
     // Asked for only when the email address belongs to people in several organizations.
     let needs_organization = Memo::new(move |was: Option<&bool>| {
         was.copied().unwrap_or(false)
@@ -64,24 +64,19 @@ pub fn LoginPage() -> impl IntoView {
         ev.prevent_default();
         let next = return_to(query.read_untracked().get("next"));
         let org = Some(value_of(organization)).filter(|o| !o.trim().is_empty());
-        run_call(
-            pending,
-            error,
-            login(value_of(email), value_of(password), org),
-            move |_| {
-                let _ = window().location().set_href(&next);
-            },
-        );
+        form.run(login(value_of(email), value_of(password), org), move |_| {
+            let _ = window().location().set_href(&next);
+        });
     };
     view! {
         <Title text="Sign in"/>
         <section class="card narrow">
             <h1>"Sign in to Steward"</h1>
             <form method="post" action=action on:submit=submit>
-                <FormError error=error.into() fields=FIELDS/>
+                <FormError error=error fields=FIELDS/>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required value=typed_email node_ref=email/>
-                <FieldError error=error.into() field="email"/>
+                <FieldError error=error field="email"/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
                 // Open when the server asked which organization; otherwise at hand for a person
@@ -92,10 +87,10 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="organization">"Organization"</label>
                     <input id="organization" name="organization" autocomplete="organization" value=typed_organization node_ref=organization/>
                     <p class="hint">"Needed when your email address belongs to several organizations: the short name of the one to sign in to, like acme."</p>
-                    <FieldError error=error.into() field="organization"/>
+                    <FieldError error=error field="organization"/>
                 </details>
-                <button type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                <button type="submit" disabled=move || form.pending()>
+                    {move || if form.pending() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
         </section>

@@ -4,10 +4,9 @@
 use crate::api::access::effective_access;
 use crate::api::bindings::revoke_binding;
 use crate::api::service_accounts::update_service_account;
-use crate::domain::{ApiError, Binding, NamedRef, Role, ServiceAccount, SubjectRef, SubjectType};
+use crate::domain::{Binding, NamedRef, Role, ServiceAccount, SubjectRef, SubjectType};
 use crate::ui::access::dialogs::{CustomRolesPicker, GrantRoleDialog};
-use crate::ui::widgets::form::{run_call, FormError, RoleSelect};
-use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::form::{FormCall, FormDialog, FormError, RoleSelect};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -29,7 +28,7 @@ pub fn AccountAccess(
     on_changed: Callback<()>,
 ) -> impl IntoView {
     let dialog = RwSignal::new(None::<Dialog>);
-    let error = RwSignal::new(None::<ApiError>);
+    let revocation = FormCall::new();
     let subject = SubjectRef {
         kind: SubjectType::ServiceAccount,
         id: account.id.clone(),
@@ -44,15 +43,7 @@ pub fn AccountAccess(
     let (org_wide, in_workspaces): (Vec<Binding>, Vec<Binding>) =
         bindings.into_iter().partition(|b| b.workspace.is_none());
     let current_custom: Vec<String> = org_wide.iter().map(|b| b.role.id.clone()).collect();
-    let revoke = move |id: String| {
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match revoke_binding(id).await {
-                Ok(_) => on_changed.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
+    let revoke = move |id: String| revocation.run(revoke_binding(id), move |_| on_changed.run(()));
     let close = Callback::new(move |changed: bool| {
         dialog.set(None);
         if changed {
@@ -61,7 +52,7 @@ pub fn AccountAccess(
     });
     let (account_for_dialog, name_for_grant) = (account.clone(), account.name.clone());
     view! {
-        <FormError error=error.into() fields=&[]/>
+        <FormError error=revocation.error() fields=&[]/>
         <div class="section-head">
             <h2>"Roles"</h2>
             {writable.then(|| view! {
@@ -153,30 +144,22 @@ fn ManageRolesDialog(
 ) -> impl IntoView {
     let role = RwSignal::new(account.role.as_str().to_string());
     let chosen = RwSignal::new(current);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
     let id = StoredValue::new(account.id.clone());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = Callback::new(move |_| {
         let builtin = role.get_untracked();
         let mut roles = chosen.get_untracked();
         roles.push(builtin.clone());
         let call = update_service_account(id.get_value(), None, None, Some(builtin), Some(roles));
-        run_call(pending, error, call, move |_| on_close.run(true));
-    };
+        form.run(call, move |_| on_close.run(true));
+    });
     view! {
-        <Modal title=format!("Manage roles of {}", account.name) on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=&[]/>
+        <FormDialog title=format!("Manage roles of {}", account.name) form=form fields=&[]
+            submit="Update" busy="Updating…" on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
                 <label for="manage-role">"Organization role"</label>
                 <RoleSelect id="manage-role" role=role/>
                 <CustomRolesPicker chosen=chosen/>
                 <p class="hint">{format!("Roles in a workspace and through groups are managed on their pages. {} is the least organization role.", Role::Viewer.label())}</p>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>"Update"</button>
-                </div>
-            </form>
-        </Modal>
+        </FormDialog>
     }
 }

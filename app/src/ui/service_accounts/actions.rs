@@ -13,28 +13,21 @@ impl<F: Fn() + Clone + Send + Sync + 'static> Changed for F {}
 
 /// Enables the account and says so.
 pub fn enable_account(toaster: Toaster, id: String, name: String, changed: impl Changed) {
-    leptos::task::spawn_local(async move {
-        match enable_service_account(id).await {
-            Ok(_) => {
-                toaster.say(format!("Enabled {name}."));
-                changed();
-            }
-            Err(e) => toaster.say(e.message().to_string()),
-        }
+    toaster.run(enable_service_account(id), move |_| {
+        toaster.say(format!("Enabled {name}."));
+        changed();
     });
 }
 
 /// Disables the account keeping its tokens suspended (so Undo gives everything back).
 pub fn suspend_account(toaster: Toaster, id: String, name: String, changed: impl Changed) {
-    leptos::task::spawn_local(async move {
-        match disable_service_account(id.clone(), Some(false)).await {
-            Ok(_) => {
-                report_disabled(toaster, id, name, true, changed.clone());
-                changed();
-            }
-            Err(e) => toaster.say(e.message().to_string()),
-        }
-    });
+    toaster.run(
+        disable_service_account(id.clone(), Some(false)),
+        move |_| {
+            report_disabled(toaster, id, name, true, changed.clone());
+            changed();
+        },
+    );
 }
 
 /// Says that an account was disabled; with Undo when its tokens were `kept` suspended.

@@ -3,10 +3,10 @@
 use crate::api::service_accounts::{
     delete_service_account, disable_service_account, update_service_account,
 };
-use crate::domain::{parse_description, ApiError, ResourceName, ServiceAccount};
+use crate::domain::{parse_description, ResourceName, ServiceAccount};
 use crate::ui::service_accounts::actions::report_disabled;
 use crate::ui::widgets::confirm::ConfirmDialog;
-use crate::ui::widgets::form::{run_call, FieldError, FormError, RoleSelect};
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, FormError, RoleSelect};
 use crate::ui::widgets::modal::Modal;
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
@@ -19,15 +19,14 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
     let name = RwSignal::new(account.name.clone());
     let description = RwSignal::new(account.description.clone());
     let role = RwSignal::new(account.role.as_str().to_string());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
+    let error = form.error();
     let id = StoredValue::new(account.id.clone());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = Callback::new(move |_| {
         let checked = ResourceName::parse("name", &name.get_untracked())
             .and_then(|_| parse_description("description", Some(&description.get_untracked())));
-        if let Err(e) = checked {
-            return error.set(Some(e));
+        if form.check(checked).is_none() {
+            return;
         }
         let call = update_service_account(
             id.get_value(),
@@ -36,33 +35,27 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
             Some(role.get_untracked()),
             None,
         );
-        run_call(pending, error, call, move |_| on_close.run(true));
-    };
+        form.run(call, move |_| on_close.run(true));
+    });
     view! {
-        <Modal title="Edit service account".to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=FIELDS/>
-                <label for="edit-name">"Name"</label>
-                <input id="edit-name" prop:value=name on:input=move |ev| {
-                    name.set(event_target_value(&ev));
-                    error.set(ResourceName::parse("name", &name.get_untracked()).err());
-                }/>
-                <FieldError error=error.into() field="name"/>
-                <label for="edit-description">"Description"</label>
-                <textarea id="edit-description" prop:value=description on:input=move |ev| {
-                    description.set(event_target_value(&ev));
-                    error.set(parse_description("description", Some(&description.get_untracked())).err());
-                }/>
-                <FieldError error=error.into() field="description"/>
-                <label for="edit-role">"Role"</label>
-                <RoleSelect id="edit-role" role=role/>
-                <FieldError error=error.into() field="role"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>{move || if pending.get() { "Saving…" } else { "Save" }}</button>
-                </div>
-            </form>
-        </Modal>
+        <FormDialog title="Edit service account".to_string() form=form fields=FIELDS
+            submit="Save" busy="Saving…" on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
+            <label for="edit-name">"Name"</label>
+            <input id="edit-name" prop:value=name on:input=move |ev| {
+                name.set(event_target_value(&ev));
+                form.show(ResourceName::parse("name", &name.get_untracked()).err());
+            }/>
+            <FieldError error=error field="name"/>
+            <label for="edit-description">"Description"</label>
+            <textarea id="edit-description" prop:value=description on:input=move |ev| {
+                description.set(event_target_value(&ev));
+                form.show(parse_description("description", Some(&description.get_untracked())).err());
+            }/>
+            <FieldError error=error field="description"/>
+            <label for="edit-role">"Role"</label>
+            <RoleSelect id="edit-role" role=role/>
+            <FieldError error=error field="role"/>
+        </FormDialog>
     }
 }
 
@@ -71,16 +64,13 @@ pub fn EditAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> i
 #[component]
 pub fn DisableAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -> impl IntoView {
     let keep = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
     let id = StoredValue::new(account.id.clone());
     let name = StoredValue::new(account.name.clone());
     let toaster = toaster();
     let confirm = move |_| {
         let kept = keep.get_untracked();
-        run_call(
-            pending,
-            error,
+        form.run(
             disable_service_account(id.get_value(), Some(!kept)),
             move |_| {
                 report_disabled(toaster, id.get_value(), name.get_value(), kept, move || {
@@ -103,10 +93,10 @@ pub fn DisableAccountDialog(account: ServiceAccount, on_close: Callback<bool>) -
                 <input type="checkbox" prop:checked=keep on:change=move |ev| keep.set(event_target_checked(&ev))/>
                 " Keep tokens suspended instead of revoking them"
             </label>
-            <FormError error=error.into() fields=&[]/>
+            <FormError error=form.error() fields=&[]/>
             <div class="actions">
                 <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                <button type="button" class="danger" on:click=confirm disabled=move || pending.get()>"Disable account"</button>
+                <button type="button" class="danger" on:click=confirm disabled=move || form.pending()>"Disable account"</button>
             </div>
         </Modal>
     }

@@ -6,9 +6,8 @@ use crate::api::service_accounts::update_service_account_guards;
 use crate::api::tokens::{restore_token, update_token_guards};
 use crate::domain::{ApiError, Guards, ServiceAccount, Token};
 use crate::ui::widgets::confirm::ConfirmDialog;
-use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog};
 use crate::ui::widgets::format::when;
-use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 
 /// The fields errors are shown next to; others go to the top of the form.
@@ -80,7 +79,7 @@ impl GuardInputs {
 #[component]
 pub fn GuardFields(
     inputs: GuardInputs,
-    error: RwSignal<Option<ApiError>>,
+    error: Signal<Option<ApiError>>,
     id: &'static str,
 ) -> impl IntoView {
     let (networks_id, rate_id, uses_id) = (
@@ -93,16 +92,16 @@ pub fn GuardFields(
         <textarea id=networks_id rows="3" placeholder="10.0.0.0/8\n2001:db8::/32" prop:value=inputs.networks
             on:input=move |ev| inputs.networks.set(event_target_value(&ev))/>
         <p class="hint">"CIDR ranges or addresses, one a line. Empty: usable from any address."</p>
-        <FieldError error=error.into() field="guards.allowed_networks"/>
+        <FieldError error=error field="guards.allowed_networks"/>
         <label for=rate_id.clone()>"Rate limit (requests a minute)"</label>
         <input id=rate_id inputmode="numeric" prop:value=inputs.rate
             on:input=move |ev| inputs.rate.set(event_target_value(&ev))/>
-        <FieldError error=error.into() field="guards.rate_limit_per_minute"/>
+        <FieldError error=error field="guards.rate_limit_per_minute"/>
         <label for=uses_id.clone()>"Max uses"</label>
         <input id=uses_id inputmode="numeric" prop:value=inputs.uses
             on:input=move |ev| inputs.uses.set(event_target_value(&ev))/>
         <p class="hint">"Empty: no limit. Refused requests say which guard refused them."</p>
-        <FieldError error=error.into() field="guards.max_uses"/>
+        <FieldError error=error field="guards.max_uses"/>
     }
 }
 
@@ -143,43 +142,28 @@ fn GuardsDialog(
     on_close: Callback<bool>,
 ) -> impl IntoView {
     let inputs = GuardInputs::new(&initial);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
     let of = StoredValue::new(of);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let guards = match inputs.read() {
-            Ok(guards) => guards,
-            Err(e) => return error.set(Some(e)),
+    let submit = Callback::new(move |_| {
+        let Some(guards) = form.check(inputs.read()) else {
+            return;
         };
         match of.get_value() {
             GuardsOf::Token(id) => {
-                run_call(pending, error, update_token_guards(id, guards), move |_| {
-                    on_close.run(true)
-                })
+                form.run(update_token_guards(id, guards), move |_| on_close.run(true))
             }
-            GuardsOf::Account(id) => run_call(
-                pending,
-                error,
-                update_service_account_guards(id, guards),
-                move |_| on_close.run(true),
-            ),
+            GuardsOf::Account(id) => form
+                .run(update_service_account_guards(id, guards), move |_| {
+                    on_close.run(true)
+                }),
         }
-    };
+    });
     view! {
-        <Modal title=title on_close=Callback::new(move |_| on_close.run(false))>
+        <FormDialog title=title form=form fields=GUARD_FIELDS submit=save_label busy="Saving…"
+            on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
             <p>{intro}</p>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=GUARD_FIELDS/>
-                <GuardFields inputs=inputs error=error id="guards"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Saving…" } else { save_label }}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+            <GuardFields inputs=inputs error=form.error() id="guards"/>
+        </FormDialog>
     }
 }
 

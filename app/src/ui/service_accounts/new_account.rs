@@ -4,8 +4,7 @@
 use crate::api::service_accounts::create_service_account;
 use crate::domain::{parse_description, ApiError, ResourceName, Role, ServiceAccount};
 use crate::ui::access::dialogs::CustomRolesPicker;
-use crate::ui::widgets::form::{run_call, FieldError, FormError, RoleSelect};
-use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, RoleSelect};
 use leptos::prelude::*;
 
 const FIELDS: &[&str] = &["name", "description", "role", "roles"];
@@ -21,17 +20,15 @@ pub fn NewAccountDialog(
     let description = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer.as_str().to_string());
     let more_roles = RwSignal::new(Vec::<String>::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
+    let error = form.error();
     let check = move || -> Result<(), ApiError> {
         ResourceName::parse("name", &name.get_untracked())?;
         parse_description("description", Some(&description.get_untracked()))?;
         Ok(())
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Err(e) = check() {
-            error.set(Some(e));
+    let submit = Callback::new(move |_| {
+        if form.check(check()).is_none() {
             return;
         }
         let call = create_service_account(
@@ -40,41 +37,31 @@ pub fn NewAccountDialog(
             Some(role.get_untracked()),
             Some(more_roles.get_untracked()),
         );
-        run_call(pending, error, call, move |r| {
-            on_created.run(r.service_account)
-        });
-    };
+        form.run(call, move |r| on_created.run(r.service_account));
+    });
     view! {
-        <Modal title="New service account".to_string() on_close=on_close>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=FIELDS/>
-                <label for="sa-name">"Name"</label>
-                <input id="sa-name" autofocus prop:value=name aria-describedby="name-hint"
-                    on:input=move |ev| {
-                        name.set(event_target_value(&ev));
-                        error.set(ResourceName::parse("name", &name.get_untracked()).err());
-                    }/>
-                <p class="hint" id="name-hint">"Lowercase letters, digits, - and _; unique in your organization."</p>
-                <FieldError error=error.into() field="name"/>
-                <label for="sa-description">"Description"</label>
-                <textarea id="sa-description" prop:value=description
-                    on:input=move |ev| {
-                        description.set(event_target_value(&ev));
-                        error.set(parse_description("description", Some(&description.get_untracked())).err());
-                    }/>
-                <FieldError error=error.into() field="description"/>
-                <label for="sa-role">"Role"</label>
-                <RoleSelect id="sa-role" role=role/>
-                <FieldError error=error.into() field="role"/>
-                <CustomRolesPicker chosen=more_roles/>
-                <FieldError error=error.into() field="roles"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating…" } else { "Create" }}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+        <FormDialog title="New service account".to_string() form=form fields=FIELDS
+            submit="Create" busy="Creating…" on_submit=submit on_close=on_close>
+            <label for="sa-name">"Name"</label>
+            <input id="sa-name" autofocus prop:value=name aria-describedby="name-hint"
+                on:input=move |ev| {
+                    name.set(event_target_value(&ev));
+                    form.show(ResourceName::parse("name", &name.get_untracked()).err());
+                }/>
+            <p class="hint" id="name-hint">"Lowercase letters, digits, - and _; unique in your organization."</p>
+            <FieldError error=error field="name"/>
+            <label for="sa-description">"Description"</label>
+            <textarea id="sa-description" prop:value=description
+                on:input=move |ev| {
+                    description.set(event_target_value(&ev));
+                    form.show(parse_description("description", Some(&description.get_untracked())).err());
+                }/>
+            <FieldError error=error field="description"/>
+            <label for="sa-role">"Role"</label>
+            <RoleSelect id="sa-role" role=role/>
+            <FieldError error=error field="role"/>
+            <CustomRolesPicker chosen=more_roles/>
+            <FieldError error=error field="roles"/>
+        </FormDialog>
     }
 }

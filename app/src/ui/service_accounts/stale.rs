@@ -237,15 +237,10 @@ fn UnguardedSection(
             };
             let (id, name) = (t.id.clone(), t.name.clone());
             let apply = move |_| {
-                let (id, name, guards) = (id.clone(), name.clone(), guards.clone());
-                leptos::task::spawn_local(async move {
-                    match update_token_guards(id, guards).await {
-                        Ok(_) => {
-                            toaster.say(format!("{name} now works only from the networks it was used from."));
-                            changed.run(());
-                        }
-                        Err(e) => toaster.say(e.message().to_string()),
-                    }
+                let name = name.clone();
+                toaster.run(update_token_guards(id.clone(), guards.clone()), move |_| {
+                    toaster.say(format!("{name} now works only from the networks it was used from."));
+                    changed.run(());
                 });
             };
             view! {

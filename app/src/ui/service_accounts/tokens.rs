@@ -9,7 +9,7 @@ use crate::ui::service_accounts::guards::{GuardFields, GuardInputs};
 use crate::ui::widgets::confirm::ConfirmDialog;
 use crate::ui::widgets::copy::download_text;
 use crate::ui::widgets::copy::CopyButton;
-use crate::ui::widgets::form::{run_call, FieldError, FormError};
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog};
 use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 
@@ -110,13 +110,12 @@ pub fn AddTokenDialog(
     let date = RwSignal::new(String::new());
     let read = RwSignal::new(true);
     let write = RwSignal::new(true);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
+    let error = form.error();
     let account_id = StoredValue::new(account_id);
     let guards = GuardInputs::new(&default_guards);
     let guarded = !default_guards.is_empty();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = Callback::new(move |_| {
         let checked = (|| {
             ResourceName::parse("name", &name.get_untracked())?;
             parse_description("description", Some(&description.get_untracked()))?;
@@ -137,9 +136,8 @@ pub fn AddTokenDialog(
             }
             Ok((scopes, days, never, guards.read()?))
         })();
-        let (scopes, days, never, guards) = match checked {
-            Ok(v) => v,
-            Err(e) => return error.set(Some(e)),
+        let Some((scopes, days, never, guards)) = form.check(checked) else {
+            return;
         };
         let call = create_token(
             account_id.get_value(),
@@ -152,47 +150,40 @@ pub fn AddTokenDialog(
             None,
             Some(guards),
         );
-        run_call(pending, error, call, move |r| on_created.run(r));
-    };
+        form.run(call, move |r| on_created.run(r));
+    });
     view! {
-        <Modal title=if first { "Add the account's first API token" } else { "Add API token" }.to_string() on_close=on_close>
-            <form on:submit=submit novalidate>
+        <FormDialog title=if first { "Add the account's first API token" } else { "Add API token" }.to_string()
+            form=form fields=TOKEN_FIELDS submit="Create token" busy="Creating…" on_submit=submit
+            on_close=on_close cancel=if first { "Skip" } else { "Cancel" }>
                 {first.then(|| view! { <p class="muted">"Automation signs in with an API token. You can also add one later."</p> })}
-                <FormError error=error.into() fields=TOKEN_FIELDS/>
                 <label for="token-name">"Name"</label>
                 <input id="token-name" autofocus prop:value=name
                     on:input=move |ev| {
                         name.set(event_target_value(&ev));
-                        error.set(ResourceName::parse("name", &name.get_untracked()).err());
+                        form.show(ResourceName::parse("name", &name.get_untracked()).err());
                     }/>
-                <FieldError error=error.into() field="name"/>
+                <FieldError error=error field="name"/>
                 <label for="token-description">"Description"</label>
                 <textarea id="token-description" prop:value=description
                     on:input=move |ev| {
                         description.set(event_target_value(&ev));
-                        error.set(parse_description("description", Some(&description.get_untracked())).err());
+                        form.show(parse_description("description", Some(&description.get_untracked())).err());
                     }/>
-                <FieldError error=error.into() field="description"/>
+                <FieldError error=error field="description"/>
                 <ExpirationField choice=choice date=date max_days=max_days/>
-                <FieldError error=error.into() field="expires_in_days"/>
+                <FieldError error=error field="expires_in_days"/>
                 <fieldset>
                     <legend>"Scopes"</legend>
                     <label class="check"><input type="checkbox" prop:checked=read on:change=move |ev| read.set(event_target_checked(&ev))/>" read"</label>
                     <label class="check"><input type="checkbox" prop:checked=write on:change=move |ev| write.set(event_target_checked(&ev))/>" write"</label>
                 </fieldset>
-                <FieldError error=error.into() field="scopes"/>
+                <FieldError error=error field="scopes"/>
                 <details open=guarded>
                     <summary>"Guards (optional)"</summary>
                     <GuardFields inputs=guards error=error id="token-guards"/>
                 </details>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>{if first { "Skip" } else { "Cancel" }}</button>
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Creating…" } else { "Create token" }}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+        </FormDialog>
     }
 }
 
@@ -207,30 +198,28 @@ pub fn RefreshTokenDialog(
     let choice = RwSignal::new(default_choice(max_days));
     let date = RwSignal::new(String::new());
     let grace = RwSignal::new("0".to_string());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
+    let error = form.error();
     let id = StoredValue::new(token.id.clone());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let (days, never) = match expiry_choice(&choice.get_untracked(), &date.get_untracked()) {
-            Ok(v) => v,
-            Err(e) => return error.set(Some(e)),
+    let submit = Callback::new(move |_| {
+        let Some((days, never)) = form.check(expiry_choice(
+            &choice.get_untracked(),
+            &date.get_untracked(),
+        )) else {
+            return;
         };
         let grace_seconds = grace.get_untracked().parse::<i64>().ok();
-        run_call(
-            pending,
-            error,
+        form.run(
             refresh_token(id.get_value(), days, never, grace_seconds),
             move |r| on_refreshed.run(r),
         );
-    };
+    });
     view! {
-        <Modal title="Refresh token".to_string() on_close=on_close>
-            <p>{format!("Issue a new secret for {}. Its name, description, scopes and history stay the same.", token.name)}</p>
-            <form on:submit=submit novalidate>
-                <FormError error=error.into() fields=TOKEN_FIELDS/>
+        <FormDialog title="Refresh token".to_string() form=form fields=TOKEN_FIELDS
+            submit="Refresh token" busy="Refreshing…" on_submit=submit on_close=on_close>
+                <p>{format!("Issue a new secret for {}. Its name, description, scopes and history stay the same.", token.name)}</p>
                 <ExpirationField choice=choice date=date max_days=max_days/>
-                <FieldError error=error.into() field="expires_in_days"/>
+                <FieldError error=error field="expires_in_days"/>
                 <label for="token-grace">"Old secret keeps working for"</label>
                 <select id="token-grace" on:change=move |ev| grace.set(event_target_value(&ev))>
                     <option value="0" selected=true>"No grace period (stops now)"</option>
@@ -239,15 +228,8 @@ pub fn RefreshTokenDialog(
                     <option value="604800">"7 days"</option>
                 </select>
                 <p class="hint">"A grace period lets you roll the new secret out before the old one stops."</p>
-                <FieldError error=error.into() field="grace_seconds"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Refreshing…" } else { "Refresh token" }}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+                <FieldError error=error field="grace_seconds"/>
+        </FormDialog>
     }
 }
 

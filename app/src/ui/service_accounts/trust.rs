@@ -6,10 +6,9 @@
 use crate::api::trust::{
     add_trust_policy, list_trust_policies, remove_trust_policy, trust_templates,
 };
-use crate::domain::{ApiError, ClaimCondition, MatchKind, TrustPolicy};
-use crate::ui::widgets::form::{run_call, FieldError, FormError, TextField};
+use crate::domain::{ClaimCondition, MatchKind, TrustPolicy};
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, FormError, TextField};
 use crate::ui::widgets::format::when_or;
-use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 
 /// A condition as the form writes it: `claim = value` (exact) or `claim ~ glob`.
@@ -51,10 +50,9 @@ pub fn AccountTrust(account_id: String, writable: bool) -> impl IntoView {
         move |_| list_trust_policies(id.get_value()),
     );
     let adding = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let removal = FormCall::new();
     let remove = move |policy: String| {
-        run_call(pending, error, remove_trust_policy(policy), move |_| {
+        removal.run(remove_trust_policy(policy), move |_| {
             changed.update(|n| *n += 1)
         });
     };
@@ -66,7 +64,7 @@ pub fn AccountTrust(account_id: String, writable: bool) -> impl IntoView {
             })}
         </div>
         <p class="hint">"CI jobs and workloads whose identity token matches exchange it at /oauth/token for a short-lived token of this account: no secret to store."</p>
-        <FormError error=error.into() fields=&[]/>
+        <FormError error=removal.error() fields=&[]/>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policies.await {
@@ -93,7 +91,7 @@ pub fn AccountTrust(account_id: String, writable: bool) -> impl IntoView {
                                             <td>{when_or(&p.last_exchange_at, "Never")}</td>
                                             <td class="row-actions">{writable.then(|| view! {
                                                 <button type="button" class="danger" aria-label=label
-                                                    disabled=move || pending.get()
+                                                    disabled=move || removal.pending()
                                                     on:click=move |_| remove(policy_id.clone())>"Remove"</button>
                                             })}</td>
                                         </tr>
@@ -122,8 +120,7 @@ fn AddTrustDialog(account_id: String, on_close: Callback<bool>) -> impl IntoView
     let audience = RwSignal::new(String::new());
     let conditions = RwSignal::new(String::new());
     let minutes = RwSignal::new("15".to_string());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
     let id = StoredValue::new(account_id);
     let choose = move |template_id: String| {
         let Some(Ok(list)) = templates.get_untracked() else {
@@ -140,8 +137,7 @@ fn AddTrustDialog(account_id: String, on_close: Callback<bool>) -> impl IntoView
             );
         }
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = Callback::new(move |_| {
         let lifetime = minutes
             .get_untracked()
             .trim()
@@ -158,13 +154,13 @@ fn AddTrustDialog(account_id: String, on_close: Callback<bool>) -> impl IntoView
             None,
             lifetime,
         );
-        run_call(pending, error, call, move |_| on_close.run(true));
-    };
-    let err: Signal<Option<ApiError>> = error.into();
+        form.run(call, move |_| on_close.run(true));
+    });
+    let err = form.error();
     view! {
-        <Modal title="Add trust relationship".to_string() on_close=Callback::new(move |_| on_close.run(false))>
-            <form on:submit=submit novalidate>
-                <FormError error=err fields=&["issuer", "audience", "conditions", "lifetime_seconds"]/>
+        <FormDialog title="Add trust relationship".to_string() form=form
+            fields=&["issuer", "audience", "conditions", "lifetime_seconds"]
+            submit="Add" busy="Adding…" on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
                 <label for="trust-template">"Template"</label>
                 <select id="trust-template" on:change=move |ev| choose(event_target_value(&ev))>
                     <option value="">"Custom"</option>
@@ -189,12 +185,7 @@ fn AddTrustDialog(account_id: String, on_close: Callback<bool>) -> impl IntoView
                 <input id="trust-minutes" type="number" min="1" max="720" prop:value=minutes
                     on:input=move |ev| minutes.set(event_target_value(&ev))/>
                 <FieldError error=err field="lifetime_seconds"/>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                    <button type="submit" disabled=move || pending.get()>"Add"</button>
-                </div>
-            </form>
-        </Modal>
+        </FormDialog>
     }
 }
 

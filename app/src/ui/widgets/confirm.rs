@@ -2,7 +2,7 @@
 //! for a name to be typed, shows the server's refusal in place, and is busy while it works.
 
 use crate::domain::ApiError;
-use crate::ui::widgets::form::FormError;
+use crate::ui::widgets::form::{FormCall, FormError};
 use crate::ui::widgets::modal::Modal;
 use leptos::prelude::*;
 use std::future::Future;
@@ -29,25 +29,12 @@ where
     Fut: Future<Output = Result<(), ApiError>> + 'static,
 {
     let typed = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let form = FormCall::new();
     let expected = StoredValue::new(type_to_confirm.clone());
     let matches =
         move || expected.with_value(|e| e.as_ref().is_none_or(|name| typed.get().trim() == name));
     let confirm = StoredValue::new(confirm);
-    let go = move |_| {
-        pending.set(true);
-        error.set(None);
-        let call = confirm.with_value(|f| f());
-        leptos::task::spawn_local(async move {
-            let result = call.await;
-            pending.set(false);
-            match result {
-                Ok(()) => on_close.run(true),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
+    let go = move |_| form.run(confirm.with_value(|f| f()), move |()| on_close.run(true));
     let busy_label = format!("{}…", confirm_label.trim_end_matches('.'));
     view! {
         <Modal title=title on_close=Callback::new(move |_| on_close.run(false))>
@@ -57,11 +44,11 @@ where
                 <input id="confirm-name" autocomplete="off" prop:value=typed
                     on:input=move |ev| typed.set(event_target_value(&ev))/>
             })}
-            <FormError error=error.into() fields=&[]/>
+            <FormError error=form.error() fields=&[]/>
             <div class="actions">
                 <button type="button" class="secondary" on:click=move |_| on_close.run(false)>"Cancel"</button>
-                <button type="button" class="danger" on:click=go disabled=move || pending.get() || !matches()>
-                    {move || if pending.get() { busy_label.clone() } else { confirm_label.clone() }}
+                <button type="button" class="danger" on:click=go disabled=move || form.pending() || !matches()>
+                    {move || if form.pending() { busy_label.clone() } else { confirm_label.clone() }}
                 </button>
             </div>
         </Modal>

@@ -1,7 +1,9 @@
-//! What every form shares: errors next to their field or at the top, a labelled text field,
-//! the role select, and running the form's server call.
+//! What every form shares: its server call ([`FormCall`]), the dialog around it
+//! ([`FormDialog`]), errors next to their field or at the top, a labelled text field, and the
+//! role select.
 
 use crate::domain::{ApiError, Role};
+use crate::ui::widgets::modal::Modal;
 use crate::ui::CurrentPrincipal;
 use leptos::prelude::*;
 
@@ -40,25 +42,118 @@ pub fn FormError(
     }
 }
 
-/// Runs a form's server call in the browser: marks the form busy and clears the last error;
-/// when the call fails its error is shown (next to its field), when it succeeds `done` gets
-/// the answer. Every form and confirmation uses this, so they all behave alike.
-pub fn run_call<T: 'static>(
+/// A form's server call and what the form shows of it: busy while the call runs, and the
+/// last error (the server's, or the form's own check before sending) next to its field or at
+/// the top. Every form and confirmation holds one, so they all behave alike.
+#[derive(Clone, Copy)]
+pub struct FormCall {
     pending: RwSignal<bool>,
     error: RwSignal<Option<ApiError>>,
-    call: impl std::future::Future<Output = Result<T, ApiError>> + 'static,
-    done: impl FnOnce(T) + 'static,
-) {
-    pending.set(true);
-    error.set(None);
-    leptos::task::spawn_local(async move {
-        let result = call.await;
-        pending.set(false);
-        match result {
-            Ok(value) => done(value),
-            Err(e) => error.set(Some(e)),
+}
+
+impl Default for FormCall {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FormCall {
+    pub fn new() -> Self {
+        Self::showing(None)
+    }
+
+    /// A form that opens showing `error`: the server's answer to the same form posted before
+    /// its code ran (`widgets::posted`).
+    pub fn showing(error: Option<ApiError>) -> Self {
+        FormCall {
+            pending: RwSignal::new(false),
+            error: RwSignal::new(error),
         }
-    });
+    }
+
+    /// Whether the call is running (tracked: a view using it follows).
+    pub fn pending(&self) -> bool {
+        self.pending.get()
+    }
+
+    /// The last error, for [`FieldError`] and [`FormError`].
+    pub fn error(&self) -> Signal<Option<ApiError>> {
+        self.error.into()
+    }
+
+    /// Shows the form's own finding (a check while typing or before sending), or clears it.
+    pub fn show(&self, error: Option<ApiError>) {
+        self.error.set(error);
+    }
+
+    /// Shows `checked`'s error and gives back its value when there is none: the form's own
+    /// checks before it sends anything.
+    pub fn check<T>(&self, checked: Result<T, ApiError>) -> Option<T> {
+        checked.map_err(|e| self.error.set(Some(e))).ok()
+    }
+
+    /// Runs `call` in the browser: busy and no error while it runs; then its error is shown,
+    /// or `done` gets the answer.
+    pub fn run<T: 'static>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, ApiError>> + 'static,
+        done: impl FnOnce(T) + 'static,
+    ) {
+        let (pending, error) = (self.pending, self.error);
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = call.await;
+            pending.set(false);
+            match result {
+                Ok(value) => done(value),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    }
+}
+
+/// A dialog holding one form: the heading, the error that belongs to no field at the top,
+/// the fields (`children`), then Cancel and the submit button, which says `busy` and is
+/// disabled while the call runs. Escape and Cancel call `on_close`.
+#[component]
+pub fn FormDialog(
+    title: String,
+    form: FormCall,
+    /// The fields whose errors show next to them; any other error shows at the top.
+    fields: &'static [&'static str],
+    /// The submit button's text, and its text while the call runs.
+    submit: &'static str,
+    busy: &'static str,
+    /// Checks the fields and runs the call (the browser's submit is already prevented).
+    on_submit: Callback<()>,
+    on_close: Callback<()>,
+    /// The dismiss button's text, when "Cancel" is not the word.
+    #[prop(optional)]
+    cancel: Option<&'static str>,
+    /// While true the submit button is disabled too (nothing chosen yet).
+    #[prop(optional, into)]
+    incomplete: Option<Signal<bool>>,
+    children: Children,
+) -> impl IntoView {
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        on_submit.run(());
+    };
+    view! {
+        <Modal title=title on_close=on_close>
+            <form on:submit=send novalidate>
+                <FormError error=form.error() fields=fields/>
+                {children()}
+                <div class="actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>{cancel.unwrap_or("Cancel")}</button>
+                    <button type="submit" disabled=move || form.pending() || incomplete.is_some_and(|i| i.get())>
+                        {move || if form.pending() { busy } else { submit }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
 }
 
 /// The Role select of the account forms: offers only roles up to the signed-in person's own,

@@ -43,6 +43,21 @@ impl Toaster {
         self.show(message.into(), Some(Arc::new(undo)));
     }
 
+    /// Runs a one-click action, which has no form to show a refusal in: a refusal is said
+    /// here, and `done` gets the answer (and says what was done).
+    pub fn run<T: 'static>(
+        self,
+        call: impl std::future::Future<Output = Result<T, crate::domain::ApiError>> + 'static,
+        done: impl FnOnce(T) + 'static,
+    ) {
+        leptos::task::spawn_local(async move {
+            match call.await {
+                Ok(answer) => done(answer),
+                Err(e) => self.say(e.message().to_string()),
+            }
+        });
+    }
+
     /// A dialog's `on_close` that first says `message` when the dialog made its change.
     pub fn after(self, close: Callback<bool>, message: String) -> Callback<bool> {
         Callback::new(move |did: bool| {
