@@ -18,7 +18,7 @@ pub struct PermissionResponse {
 pub async fn list_permissions() -> Result<Items<PermissionInfo>, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::ServiceAccountsRead)?;
-    let items = crate::services::access::roles::list_permissions(&state, &caller).await?;
+    let items = crate::services::access::permissions::list_permissions(&state, &caller).await?;
     Ok(Items { items })
 }
 
@@ -30,7 +30,7 @@ pub async fn declare_permission(
 ) -> Result<PermissionResponse, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::RolesWrite)?;
-    let permission = crate::services::access::roles::declare_permission(
+    let permission = crate::services::access::permissions::declare_permission(
         &state,
         &caller,
         &name,
@@ -45,6 +45,6 @@ pub async fn declare_permission(
 pub async fn retire_permission(name: String) -> Result<Empty, ApiError> {
     use crate::api::prelude::*;
     let (state, caller) = authorized(Permission::RolesWrite)?;
-    crate::services::access::roles::retire_permission(&state, &caller, &name).await?;
+    crate::services::access::permissions::retire_permission(&state, &caller, &name).await?;
     Ok(Empty {})
 }

@@ -14,6 +14,9 @@
 //! with a tick of this process's clock, and a kept read is good only while nothing it depends
 //! on was stamped after the read began. While changes from elsewhere may be missed (the
 //! listening connection is down or being set up) nothing kept is good at all.
+//!
+//! Longer than most files: the change log, its PostgreSQL listener and its SQLite follower
+//! are one mechanism, and the guarantees above hold only taken together.
 
 use crate::metrics::METRICS;
 use std::collections::HashMap;

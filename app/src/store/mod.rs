@@ -1,5 +1,8 @@
 //! SQL lives here and nowhere else. One SQL text serves both dialects where they agree
 //! (both accept `$n` placeholders); each query runs on whichever pool `Db` holds.
+//!
+//! Longer than most files: the pools, write admission, transactions, migrations and the
+//! dialect macros every other store file builds on, which read best together.
 
 mod access;
 mod account_list;
@@ -136,8 +139,8 @@ pub enum Db {
 
 /// Admission to a write transaction. A transaction also reads through the pool while it is
 /// open (the access checks), so with as many open transactions as connections each would
-/// wait for a connection another holds, until the pool gave up: 16 clients creating tokens
-/// at once stalled every request for seconds (found by `scripts/bench.sh writes`). Admitting
+/// wait for a connection another holds, until the pool gave up, and a burst of writers would
+/// stall every request (`scripts/bench.sh writes` exercises it). Admitting
 /// fewer transactions than connections leaves one free for each; on SQLite, which lets one
 /// writer in at a time anyway, one is admitted and the others queue here in order instead of
 /// retrying against the file lock ("database is locked").

@@ -1,4 +1,7 @@
 //! API tokens. Only the SHA-256 of a secret is stored, under a unique index.
+//!
+//! Longer than most files: every statement on the tokens table is here, beside the columns
+//! and indexes it relies on, so a change to the table is reviewed in one place.
 
 use super::changes::Change;
 use super::typed::Scopes;

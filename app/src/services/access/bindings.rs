@@ -1,6 +1,9 @@
 //! Role bindings: a member, service account or group holds a role, organization-wide or in one
 //! workspace. Nobody binds a role holding permissions they lack (there), nor changes the
 //! bindings of a principal that holds more than they do.
+//!
+//! Longer than most files: granting, revoking and listing share the subject and ceiling
+//! checks, and the organization-wide roles of an account are set through the same rules.
 
 use crate::auth::random::new_id;
 use crate::domain::{ApiError, Binding, NamedRef, Role, SubjectRef, SubjectType};

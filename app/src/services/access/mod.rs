@@ -5,6 +5,9 @@
 //! Evaluating is cheap: the bindings-derived part (`Grants`) is computed once per subject and
 //! kept in memory for as long as the organization's access version (read with every credential)
 //! stays the same, so a change made through any replica takes effect on the next request.
+//!
+//! Longer than most files: the evaluation and the grants it keeps belong together (what is
+//! kept is only correct with the version rule above).
 
 pub mod bindings;
 pub mod cache;
@@ -13,6 +16,7 @@ pub mod explain;
 pub mod groups;
 pub mod lookup;
 pub mod minting;
+pub mod permissions;
 pub mod roles;
 mod workspace_group_rules;
 pub mod workspaces;

@@ -1,4 +1,7 @@
 //! API tokens: issuing (secret shown once), listing, revoking.
+//!
+//! Longer than most files: creating, refreshing and revoking share the account checks, the
+//! mint limits and the audit record, which read best side by side.
 
 use crate::auth::random::new_id;
 use crate::auth::token_secret;
@@ -11,7 +14,7 @@ use crate::services::access::minting::{
 };
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
-use crate::services::service_accounts::check_ceiling;
+use crate::services::service_accounts::{account_for_change, account_of, check_ceiling};
 use crate::services::tokens::guards::{self, parse_columns};
 use crate::services::tokens::verification::effective_role;
 use crate::services::{on_unique, Caller};
@@ -122,11 +125,7 @@ pub async fn create(
     let own_guards = input.guards.as_ref().map(parse_columns).transpose()?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let account = tx
-        .account(&org, &input.service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Service account"))?;
-    check_ceiling(state, caller, &account).await?;
+    let account = account_for_change(state, &mut tx, caller, &input.service_account_id).await?;
     let token_guards = own_guards.unwrap_or_else(|| account.default_guards.clone());
     let is_default = input.expires_in_days.is_none() && !input.never_expires;
     let days = lifetime_within_policy(&mut tx, &org, days, is_default).await?;
@@ -198,12 +197,7 @@ pub async fn list(
     caller: &Caller,
     service_account_id: &str,
 ) -> Result<Vec<Token>, ApiError> {
-    let org = &caller.principal.organization.id;
-    state
-        .db
-        .account(org, service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Service account"))?;
+    account_of(state, caller, service_account_id).await?;
     let now = now_ms();
     Ok(state
         .db
@@ -367,13 +361,8 @@ pub async fn revoke_all(
     caller: &Caller,
     service_account_id: &str,
 ) -> Result<u64, ApiError> {
-    let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let account = tx
-        .account(&org, service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Service account"))?;
-    check_ceiling(state, caller, &account).await?;
+    let account = account_for_change(state, &mut tx, caller, service_account_id).await?;
     let revoked = tx.revoke_account_tokens(&account.id, now_ms()).await?;
     let mut record = event(
         caller,

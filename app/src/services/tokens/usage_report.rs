@@ -3,6 +3,7 @@
 
 use crate::domain::{ApiError, TokenUsage, Usage, UsageDay};
 use crate::services::clock::{now_ms, DAY_MS};
+use crate::services::service_accounts::account_of;
 use crate::services::tokens::usage::day_string;
 use crate::services::Caller;
 use crate::state::AppState;
@@ -29,11 +30,7 @@ pub async fn report(
             format!("Days must be between 1 and {KEPT_DAYS}."),
         ));
     }
-    let account = state
-        .db
-        .account(&caller.principal.organization.id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Service account"))?;
+    let account = account_of(state, caller, id).await?;
     let since = first_day(days);
     let counted = state.db.usage_by_day(&account.id, &since).await?;
     let today = now_ms().div_euclid(DAY_MS);

@@ -3,6 +3,9 @@
 //! accepts the token, it gets an ordinary `stw_` token that lives minutes, narrowed and capped
 //! as the policy says. The caller learns only that it was refused (RFC 6749 `invalid_grant`);
 //! which check failed goes to the audit log.
+//!
+//! Longer than most files: the exchange is one sequence of checks (the request, the JWT, the
+//! policy, replay, minting) whose order is the security argument, so it is kept in one file.
 
 use crate::auth::random::{base62, new_id};
 use crate::auth::token_secret;

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::services::access::minting::{mint_limits, narrowing};
 use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt};
-use crate::services::service_accounts::check_ceiling;
+use crate::services::service_accounts::{account_for_change, account_of, check_ceiling};
 use crate::services::Caller;
 use crate::state::AppState;
 use crate::store::{NewTrustPolicy, TrustPolicyRow};
@@ -70,11 +70,7 @@ pub async fn add(
     let lifetime = parse_lifetime(input.lifetime_seconds)?;
     let org = caller.principal.organization.id.clone();
     let mut tx = state.db.begin().await?;
-    let account = tx
-        .account(&org, &input.service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Service account"))?;
-    check_ceiling(state, caller, &account).await?;
+    let account = account_for_change(state, &mut tx, caller, &input.service_account_id).await?;
     let limits = mint_limits(&mut tx, caller).await?;
     limits.check_scopes(&scopes)?;
     // A policy issues tokens for as long as it exists: a caller whose own token expires
@@ -128,12 +124,7 @@ pub async fn list(
     caller: &Caller,
     service_account_id: &str,
 ) -> Result<Vec<TrustPolicy>, ApiError> {
-    let org = &caller.principal.organization.id;
-    state
-        .db
-        .account(org, service_account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Service account"))?;
+    account_of(state, caller, service_account_id).await?;
     Ok(state
         .db
         .trust_policies(service_account_id)
