@@ -193,12 +193,8 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(b: Backend) {
             trusted_proxies: trusted,
             ..Settings::default()
         };
-        let app = TestApp::spawn_with(b.clone(), settings).await;
-        app.admin("acme", "ada@acme.test").await;
-        let ada = app
-            .signed_in("ada@acme.test")
-            .await
-            .with_header("x-forwarded-for", "198.51.100.1, 203.0.113.9");
+        let (app, ada) = TestApp::acme_with(b.clone(), settings).await;
+        let ada = ada.with_header("x-forwarded-for", "198.51.100.1, 203.0.113.9");
         let sa = ada.create_account("ci", "viewer").await;
         let (_, secret) = ada.create_token(&sa, "t", &["read"]).await;
         app.script(&secret)

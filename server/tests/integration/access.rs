@@ -2,7 +2,7 @@
 //! role bindings, tokens narrowed to permissions and workspaces, explain, and the ceiling on
 //! every way of gaining power.
 
-use crate::common::{eventually, Backend, Client, Settings, TestApp, REACH};
+use crate::common::{eventually, Backend, Client, TestApp, REACH};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -263,10 +263,8 @@ async fn tokens_narrowed_to_a_workspace_hold_nothing_elsewhere(b: Backend) {
 }
 
 async fn a_change_takes_effect_on_the_next_request_on_every_replica(b: Backend) {
-    let first = TestApp::spawn(b).await;
-    first.admin("acme", "ada@acme.test").await;
-    let second = TestApp::spawn_on_with(&first.db_url, Settings::default()).await;
-    let ada = first.signed_in("ada@acme.test").await;
+    let (first, ada) = TestApp::acme(b).await;
+    let second = TestApp::spawn_on(&first.db_url).await;
     declare_model(&ada).await;
     let sa = ada.create_account("deployer", "viewer").await;
     let (_, secret) = ada.create_token(&sa, "ci", &["read"]).await;

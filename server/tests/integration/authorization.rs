@@ -119,8 +119,7 @@ async fn editor_cannot_grant_or_act_above_own_role(b: Backend) {
 
 async fn other_organizations_objects_are_not_found(b: Backend) {
     let (app, ada) = TestApp::acme(b).await;
-    app.admin("globex", "gus@globex.test").await;
-    let gus = app.signed_in("gus@globex.test").await;
+    let gus = app.globex().await;
     let sa = ada.create_account("ci-deploy", "editor").await;
     let (tid, secret) = ada.create_token(&sa, "deploy", &["read", "write"]).await;
 

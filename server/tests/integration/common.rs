@@ -206,6 +206,13 @@ impl TestApp {
         (app, ada)
     }
 
+    /// A second organization on the same server, `globex`, and its administrator
+    /// gus@globex.test signed in: for tests that one organization never sees another's.
+    pub async fn globex(&self) -> Client {
+        self.admin("globex", "gus@globex.test").await;
+        self.signed_in("gus@globex.test").await
+    }
+
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, Settings::default()).await
     }

@@ -4,7 +4,7 @@
 //! lost listening connection leaves no stale answer, and the `whoami` and introspection answers
 //! kept with a cached credential follow every change on the next request.
 
-use crate::common::{Backend, Settings, TestApp, REACH};
+use crate::common::{Backend, TestApp, REACH};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -20,10 +20,8 @@ async fn verify(app: &TestApp, secret: &str) -> StatusCode {
 }
 
 async fn a_revocation_reaches_every_replica_at_once(b: Backend) {
-    let first = TestApp::spawn(b).await;
-    first.admin("acme", "ada@acme.test").await;
-    let second = TestApp::spawn_on_with(&first.db_url, Settings::default()).await;
-    let ada = first.signed_in("ada@acme.test").await;
+    let (first, ada) = TestApp::acme(b).await;
+    let second = TestApp::spawn_on(&first.db_url).await;
     let sa = ada.create_account("ci", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "t", &["read"]).await;
     let (_, other) = ada.create_token(&sa, "u", &["read"]).await;
@@ -96,10 +94,8 @@ async fn a_lost_listening_connection_leaves_no_stale_answer() {
     let Some(backend) = Backend::postgres() else {
         return;
     };
-    let first = TestApp::spawn(backend).await;
-    first.admin("acme", "ada@acme.test").await;
-    let second = TestApp::spawn_on_with(&first.db_url, Settings::default()).await;
-    let ada = first.signed_in("ada@acme.test").await;
+    let (first, ada) = TestApp::acme(backend).await;
+    let second = TestApp::spawn_on(&first.db_url).await;
     let sa = ada.create_account("ci", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "t", &["read"]).await;
     wait_until_following(&second).await;
@@ -159,9 +155,7 @@ async fn a_lost_listening_connection_leaves_no_stale_answer() {
 /// The answers a cached credential keeps (`whoami`'s, introspection's) are the ones a fresh
 /// read gives, and a change made through the replica (a role, a revocation) shows at once.
 async fn kept_answers_follow_a_change_on_the_next_request(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.admin("acme", "ada@acme.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme(b).await;
     let gateway = crate::verification::gateway(&app, &ada).await;
     let sa = ada.create_account("ci", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "t", &["read", "write"]).await;

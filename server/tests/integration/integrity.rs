@@ -411,8 +411,7 @@ async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backen
         .await
         .with_admin("acme", "ada@acme.test")
         .await;
-    app.admin("globex", "gus@globex.test").await;
-    let gus = app.signed_in("gus@globex.test").await;
+    let gus = app.globex().await;
     let invite = |email: &str| {
         gus.post(
             "/api/v1/members/invite",

@@ -178,9 +178,7 @@ async fn token_expiring(
 const HOUR: i64 = 3_600_000;
 
 async fn notices_are_signed_and_sent_once_across_restarts_and_replicas(b: Backend) {
-    let first = TestApp::spawn_with(b, Settings::loopback_webhooks()).await;
-    first.admin("acme", "ada@acme.test").await;
-    let ada = first.signed_in("ada@acme.test").await;
+    let (first, ada) = TestApp::acme_with(b, Settings::loopback_webhooks()).await;
     let (url, seen) = receiver(0).await;
     configure(&ada, &url).await;
     let sa = ada.create_account("ci", "viewer").await;
@@ -254,9 +252,7 @@ async fn a_failing_receiver_is_retried_until_it_answers(b: Backend) {
         notice_retry_base_ms: 1,
         ..Settings::loopback_webhooks()
     };
-    let app = TestApp::spawn_with(b, settings).await;
-    app.admin("acme", "ada@acme.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
+    let (app, ada) = TestApp::acme_with(b, settings).await;
     let (url, seen) = receiver(2).await;
     configure(&ada, &url).await;
     let sa = ada.create_account("ci", "viewer").await;
@@ -349,11 +345,8 @@ async fn the_webhook_settings_are_checked_and_the_secret_sealed(b: Backend) {
 }
 
 async fn one_organization_cannot_crowd_out_another(b: Backend) {
-    let app = TestApp::spawn_with(b, Settings::loopback_webhooks()).await;
-    app.admin("acme", "ada@acme.test").await;
-    app.admin("globex", "gus@globex.test").await;
-    let ada = app.signed_in("ada@acme.test").await;
-    let gus = app.signed_in("gus@globex.test").await;
+    let (app, ada) = TestApp::acme_with(b, Settings::loopback_webhooks()).await;
+    let gus = app.globex().await;
     let (acme_url, acme_seen) = receiver(0).await;
     let (globex_url, globex_seen) = receiver(0).await;
     configure(&ada, &acme_url).await;
@@ -397,11 +390,8 @@ async fn slow_receivers_get_a_few_at_a_time_each_leased_when_sent(b: Backend) {
         notice_lease_ms: 1_500,
         ..Settings::loopback_webhooks()
     };
-    let first = TestApp::spawn_with(b, settings.clone()).await;
-    first.admin("acme", "ada@acme.test").await;
-    first.admin("globex", "gus@globex.test").await;
-    let ada = first.signed_in("ada@acme.test").await;
-    let gus = first.signed_in("gus@globex.test").await;
+    let (first, ada) = TestApp::acme_with(b, settings.clone()).await;
+    let gus = first.globex().await;
     let (slow_url, slow_seen, peak) = slow_receiver(std::time::Duration::from_millis(400)).await;
     let (quick_url, quick_seen) = receiver(0).await;
     configure(&ada, &slow_url).await;

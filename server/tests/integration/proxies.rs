@@ -143,8 +143,7 @@ async fn nginx_lets_through_only_valid_tokens() {
         "the application learns who called"
     );
     // The documented configuration names its organization: another one's admin does not pass.
-    steward.admin("globex", "gus@globex.test").await;
-    let gus = steward.signed_in("gus@globex.test").await;
+    let gus = steward.globex().await;
     let globex_sa = gus.create_account("intruder", "admin").await;
     let (_, globex_secret) = gus.create_token(&globex_sa, "t", &["read", "write"]).await;
     assert_eq!(get(Some(globex_secret)).await.0, StatusCode::FORBIDDEN);

@@ -509,8 +509,7 @@ async fn another_organizations_policy_and_a_disabled_account_give_nothing(b: Bac
         account,
     } = setup(b).await;
     // Globex trusts the job; Acme's account does not.
-    app.admin("globex", "gus@globex.test").await;
-    let gus = app.signed_in("gus@globex.test").await;
+    let gus = app.globex().await;
     let theirs = gus.create_account("deployer", "admin").await;
     trust(
         &gus,
