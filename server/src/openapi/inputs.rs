@@ -6,6 +6,9 @@
 //!
 //! Names and descriptions are trimmed before they are checked, so their patterns allow the
 //! whitespace Rust's `str::trim` removes (Unicode `White_Space`) around the value.
+//!
+//! Longer than most files: one rule per request body, kept in one place so that the document's
+//! input rules are reviewed against each other; it grows with the API.
 
 use serde_json::{json, Map, Value};
 

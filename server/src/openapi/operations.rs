@@ -1,6 +1,9 @@
 //! Every server function, with what its types cannot say: its tag, what it needs, the errors it
 //! answers besides the common ones, and an example body. A test fails when a server function is
 //! missing here.
+//!
+//! Longer than most files: one entry per operation, in one table, so it grows with the API
+//! and a reviewer sees every operation's contract side by side.
 
 use super::document::{schema_of, server_fn, Components, Operation};
 use super::Needs::{self, Nothing, Person, PersonWith, SignedIn};

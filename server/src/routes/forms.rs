@@ -13,6 +13,9 @@
 //! the same service as its server function, so the rules, the audit records and the
 //! per-account limits are the same; the middleware gives these paths the same origin check
 //! and per-address limit as the API's sign-in operations (`SESSION_FORMS`, `SIGN_IN_PATHS`).
+//!
+//! Longer than most files: one handler per form page, sharing the parsing, the origin check
+//! and the page-again answer that make them behave alike.
 
 use crate::middleware::rate_limits::RefusedForm;
 use app::api::context::authorize;
