@@ -3,8 +3,9 @@
 use crate::api::audit::list_audit;
 use crate::domain::{percent_encode, ExportFormat};
 use crate::ui::widgets::format::count;
+use crate::ui::widgets::page::load_error;
+use crate::ui::widgets::page::PageHead;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 const PER_PAGE: i64 = 50;
 
@@ -101,17 +102,12 @@ pub fn AuditPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Audit log"/>
-        <div class="page-head">
-            <div>
-                <h1>"Audit log"</h1>
-                <p class="muted">"Every change and sign-in in your organization, newest first."</p>
-            </div>
+        <PageHead title="Audit log" intro="Every change and sign-in in your organization, newest first.">
             <div class="actions top">
                 <a class="button secondary" download href=move || export_url(ExportFormat::Jsonl, &applied.get())>"Export JSON Lines"</a>
                 <a class="button secondary" download href=move || export_url(ExportFormat::Csv, &applied.get())>"Export CSV"</a>
             </div>
-        </div>
+        </PageHead>
         // The one form that stays a GET: its filters are no secret (design.md, "Forms work
         // without the page's code"). The page's code applies them; without it, nothing is sent.
         <form class="audit-filters" method="get" action="/settings/audit-log" on:submit=submit role="search">
@@ -125,7 +121,7 @@ pub fn AuditPage() -> impl IntoView {
         <Transition fallback=|| view! { <p aria-busy="true">"Loading the audit log…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(list) if list.items.is_empty() => view! { <div class="empty">"No events match this filter."</div> }.into_any(),
                     Ok(list) => {
                         let last_page = list.last_page();

@@ -6,6 +6,7 @@ use crate::domain::{OrganizationSettings, Patch, SettingsChanges};
 use crate::ui::widgets::confirm::ConfirmDialog;
 use crate::ui::widgets::form::{FieldError, FormCall, FormError};
 use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::page::load_error;
 use crate::ui::widgets::posted::{posted_error, posted_form, posted_value, PostedForm};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,7 +25,7 @@ pub fn OrganizationPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(r) => view! { <SettingsForm settings=r.settings posted=posted.get_value() on_saved=Callback::new(move |_| deliveries.refetch())/> }.into_any(),
                 }
             })}

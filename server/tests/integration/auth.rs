@@ -14,10 +14,7 @@ on_both_databases!(
 );
 
 async fn sign_in_succeeds_and_fails(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let c = app.browser();
     let r = c
         .post(
@@ -152,10 +149,7 @@ async fn whoami_takes_an_empty_object_and_answers_like_any_operation(b: Backend)
 }
 
 async fn sign_in_is_rate_limited(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let c = app.browser();
     let mut statuses = Vec::new();
     for _ in 0..12 {
@@ -194,10 +188,7 @@ async fn sign_in_is_rate_limited(b: Backend) {
 }
 
 async fn sign_in_rotates_the_session(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let http = reqwest::Client::new();
     let login = |cookie: Option<String>| {
         let mut req = http

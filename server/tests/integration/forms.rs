@@ -107,10 +107,7 @@ async fn audited(app: &TestApp, action: &str, outcome: &str) -> i64 {
 }
 
 async fn signing_in_by_form_opens_a_session_and_goes_to_next(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let browser = FormBrowser::new(&app);
     let r = browser
         .post(
@@ -145,10 +142,7 @@ async fn signing_in_by_form_opens_a_session_and_goes_to_next(b: Backend) {
 }
 
 async fn a_refused_sign_in_answers_the_page_with_the_error(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let browser = FormBrowser::new(&app);
     let wrong = "not the password at all";
     let r = browser
@@ -191,10 +185,7 @@ async fn a_refused_sign_in_answers_the_page_with_the_error(b: Backend) {
 }
 
 async fn form_posts_from_another_site_are_refused(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let evil = FormBrowser::from(&app, "http://evil.example");
     let r = evil
         .post(
@@ -246,10 +237,7 @@ async fn form_posts_from_another_site_are_refused(b: Backend) {
 }
 
 async fn the_sign_in_forms_share_the_per_address_limit(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let browser = FormBrowser::new(&app);
     // The default: 10 a minute per address, the API's and the pages' posts counted together.
     // Each attempt names another email, so the per-account limit plays no part.
@@ -413,10 +401,7 @@ async fn an_invitation_is_accepted_by_form(b: Backend) {
 }
 
 async fn the_password_is_changed_by_form(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     // Signed out: sent to sign in first, and back here afterwards.
     let stranger = FormBrowser::new(&app);
     let r = stranger
@@ -488,10 +473,7 @@ async fn the_password_is_changed_by_form(b: Backend) {
 }
 
 async fn organization_settings_are_saved_by_form(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     app.member("ada@acme.test", "eve@acme.test", "editor").await;
     let browser = FormBrowser::new(&app);
     browser
@@ -546,10 +528,7 @@ async fn organization_settings_are_saved_by_form(b: Backend) {
 }
 
 async fn signing_out_by_form_ends_the_session(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let browser = FormBrowser::new(&app);
     browser
         .post(

@@ -407,10 +407,7 @@ async fn upgrading_keeps_every_token_at_its_power(b: Backend) {
 }
 
 async fn emails_are_unique_per_organization_and_invites_reveal_nothing(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let gus = app.globex().await;
     let invite = |email: &str| {
         gus.post(
@@ -520,10 +517,7 @@ async fn api_answers_are_not_cacheable(b: Backend) {
 }
 
 async fn the_audit_export_streams_every_record(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     app.member("ada@acme.test", "mallory@acme.test", "editor")
         .await;
     app.execute("UPDATE users SET name = '=HYPERLINK(\"http://evil.example\")' WHERE email = 'mallory@acme.test'")

@@ -30,10 +30,7 @@ async fn expect(client: &Client, path: &str, body: serde_json::Value, status: St
 }
 
 async fn only_people_with_members_write_change_what_people_hold(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     app.member("ada@acme.test", "bob@acme.test", "viewer").await;
     app.member("ada@acme.test", "eve@acme.test", "editor").await;
     let bob = person_id(&app, "bob@acme.test").await;
@@ -204,10 +201,7 @@ async fn only_people_with_members_write_change_what_people_hold(b: Backend) {
 }
 
 async fn member_emails_go_only_to_people_who_may_see_members(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     app.member("ada@acme.test", "bob@acme.test", "viewer").await;
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
     let bob = person_id(&app, "bob@acme.test").await;

@@ -22,10 +22,7 @@ fn plan(accounts: usize, tokens: usize) -> SeedPlan {
 }
 
 async fn seed_refuses_a_database_with_people_in_it(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let e = seed(&app.state, plan(10, 10)).await.unwrap_err();
     assert_eq!(e.status_code(), 409);
     assert_eq!(e.field(), Some("database"));

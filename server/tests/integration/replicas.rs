@@ -9,10 +9,7 @@ use serde_json::json;
 on_both_databases!(a_session_works_on_every_replica);
 
 async fn a_session_works_on_every_replica(b: Backend) {
-    let first = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let first = TestApp::acme_signed_out(b).await;
     let behind_the_same_url = Settings {
         public_url: Some(first.base.clone()),
         ..Settings::default()

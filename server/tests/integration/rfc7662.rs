@@ -4,7 +4,8 @@
 //! decides on the answer's `active` and `scope` (`rfc7662_client.py`). Beside it, the form and
 //! Basic rules themselves over plain HTTP.
 
-use crate::common::{self, Backend, Client, TestApp};
+use crate::common::{self, Backend, TestApp};
+use crate::verification::gateway_token;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -12,35 +13,6 @@ on_both_databases!(
     authlib_introspects_and_protects_with_steward_tokens,
     introspection_takes_rfc_7662_forms_and_basic_credentials,
 );
-
-/// The token of a gateway account that may introspect and do nothing else.
-async fn gateway_token(ada: &Client) -> String {
-    let r = ada
-        .post(
-            "/api/v1/roles/create",
-            json!({"name": "gateway", "permissions": ["tokens:introspect"]}),
-        )
-        .await;
-    r.assert_status(StatusCode::OK);
-    let r = ada
-        .post(
-            "/api/v1/service-accounts/create",
-            json!({"name": "api-gateway", "roles": ["gateway"]}),
-        )
-        .await;
-    let sa = r.body["service_account"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = ada
-        .post(
-            "/api/v1/tokens/create",
-            json!({"service_account_id": sa, "name": "introspect", "permissions": ["tokens:introspect"]}),
-        )
-        .await;
-    r.assert_status(StatusCode::OK);
-    r.body["secret"].as_str().unwrap().to_string()
-}
 
 async fn authlib_introspects_and_protects_with_steward_tokens(b: Backend) {
     let Some(python) = common::python_tool("python") else {

@@ -33,10 +33,7 @@ async fn whoami(app: &TestApp, cookie: &str) -> StatusCode {
 }
 
 async fn a_password_change_ends_every_other_session_and_rotates_this_one(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let laptop = login(&app, "ada@acme.test", PASSWORD).await;
     let stolen = login(&app, "ada@acme.test", PASSWORD).await;
     assert_eq!(whoami(&app, &stolen).await, StatusCode::OK);
@@ -95,10 +92,7 @@ async fn sessions_end_at_the_absolute_limit(b: Backend) {
 }
 
 async fn an_active_session_slides_and_its_cookie_is_reissued(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let cookie = login(&app, "ada@acme.test", PASSWORD).await;
     // Used within the last minute: no write, no new cookie.
     let res = app
@@ -130,10 +124,7 @@ async fn an_active_session_slides_and_its_cookie_is_reissued(b: Backend) {
 }
 
 async fn expired_sessions_and_links_are_purged(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let live = login(&app, "ada@acme.test", PASSWORD).await;
     let old = login(&app, "ada@acme.test", PASSWORD).await;
     let ada = app.signed_in("ada@acme.test").await;
@@ -207,10 +198,7 @@ async fn https_gets_the_host_cookie_and_hsts(b: Backend) {
 }
 
 async fn sign_in_forms_refuse_cross_site_posts(b: Backend) {
-    let app = TestApp::spawn(b)
-        .await
-        .with_admin("acme", "ada@acme.test")
-        .await;
+    let app = TestApp::acme_signed_out(b).await;
     let body = json!({"email": "ada@acme.test", "password": PASSWORD});
     let attempt = |headers: &[(&str, &str)], path: &'static str| {
         let mut c = app.anonymous();

@@ -13,8 +13,8 @@ on_both_databases!(
     revocation_reaches_both_endpoints_on_every_replica,
 );
 
-/// A gateway account whose token can introspect and do nothing else.
-pub(crate) async fn gateway(app: &TestApp, ada: &Client) -> Client {
+/// The token of a gateway account that may introspect and do nothing else.
+pub(crate) async fn gateway_token(ada: &Client) -> String {
     let r = ada
         .post(
             "/api/v1/roles/create",
@@ -39,7 +39,12 @@ pub(crate) async fn gateway(app: &TestApp, ada: &Client) -> Client {
         )
         .await;
     r.assert_status(StatusCode::OK);
-    app.script(r.body["secret"].as_str().unwrap())
+    r.body["secret"].as_str().unwrap().to_string()
+}
+
+/// A script holding a gateway token (`gateway_token`).
+pub(crate) async fn gateway(app: &TestApp, ada: &Client) -> Client {
+    app.script(&gateway_token(ada).await)
 }
 
 /// Each state a token can be in, with a secret in that state and whether it must be accepted.

@@ -10,6 +10,7 @@ use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::now_ms;
 use crate::services::{on_unique, Caller};
 use crate::state::AppState;
+use crate::store::Tx;
 
 /// The changes an edit asks for; absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
@@ -95,12 +96,7 @@ pub async fn update(
             .to_string(),
     );
     tx.insert_audit(&record).await?;
-    let row = tx
-        .account(&caller.principal.organization.id, &current.id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    tx.commit().await?;
-    Ok(to_api(row))
+    committed(tx, caller, &current.id).await
 }
 
 /// Replaces the guards an account's new tokens get unless made with their own; its existing
@@ -125,12 +121,7 @@ pub async fn update_guards(
     );
     record.details = Some(guard_change(&current.default_guards, &columns));
     tx.insert_audit(&record).await?;
-    let row = tx
-        .account(&caller.principal.organization.id, &current.id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    tx.commit().await?;
-    Ok(to_api(row))
+    committed(tx, caller, &current.id).await
 }
 
 /// Disables an account: its tokens stop working at once. With `revoke_tokens` (the default)
@@ -159,12 +150,7 @@ pub async fn disable(
     record.details =
         Some(serde_json::json!({ "revoke_tokens": revoke_tokens, "revoked": revoked }).to_string());
     tx.insert_audit(&record).await?;
-    let row = tx
-        .account(&caller.principal.organization.id, &account.id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    tx.commit().await?;
-    Ok(to_api(row))
+    committed(tx, caller, &account.id).await
 }
 
 /// Enables a disabled account; suspended tokens work again, revoked ones never do.
@@ -184,12 +170,7 @@ pub async fn enable(
         Some(Target::service_account(&account.id, &account.name)),
     ))
     .await?;
-    let row = tx
-        .account(&caller.principal.organization.id, &account.id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    tx.commit().await?;
-    Ok(to_api(row))
+    committed(tx, caller, &account.id).await
 }
 
 /// Deletes an account and all its tokens; the audit log keeps the record.
@@ -210,4 +191,14 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
     tx.insert_audit(&record).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Commits a change and answers the account as it left it, as every change does.
+async fn committed(mut tx: Tx, caller: &Caller, id: &str) -> Result<ServiceAccount, ApiError> {
+    let row = tx
+        .account(&caller.principal.organization.id, id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(to_api(row))
 }

@@ -13,9 +13,10 @@ use crate::ui::access::dialogs::{GrantRoleDialog, NameDialog};
 use crate::ui::may;
 use crate::ui::widgets::confirm::ConfirmDialog;
 use crate::ui::widgets::form::{FormCall, FormDialog, FormError};
+use crate::ui::widgets::page::load_error;
+use crate::ui::widgets::page::PageHead;
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[derive(Clone)]
 enum Dialog {
@@ -59,22 +60,17 @@ pub fn GroupsPage() -> impl IntoView {
     };
     let revoke = move |id: String| row_change.run(revoke_binding(id), move |_| reload());
     view! {
-        <Title text="Groups"/>
-        <div class="page-head">
-            <div>
-                <h1>"Groups"</h1>
-                <p class="muted">"Members and service accounts that share roles. A group's roles apply to everyone in it."</p>
-            </div>
+        <PageHead title="Groups" intro="Members and service accounts that share roles. A group's roles apply to everyone in it.">
             <Show when=move || can_edit.get()>
                 <button type="button" on:click=move |_| dialog.set(Some(Dialog::New))>"New group"</button>
             </Show>
-        </div>
+        </PageHead>
         <FormError error=row_change.error() fields=&[]/>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading groups…"</p> }>
             {move || Suspend::new(async move {
                 let (list, held) = match (groups.await, bindings.await) {
                     (Ok(g), Ok(b)) => (g.items, b.items),
-                    (Err(e), _) | (_, Err(e)) => return view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => return load_error(&e),
                 };
                 if list.is_empty() {
                     return view! { <div class="empty">"No groups yet. Create one, add members and service accounts, then grant it roles."</div> }.into_any();

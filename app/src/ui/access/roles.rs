@@ -9,9 +9,10 @@ use crate::domain::{ApiError, Binding, Permission, PermissionInfo, RoleInfo};
 use crate::ui::may;
 use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, FormError, TextField};
 use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::page::load_error;
+use crate::ui::widgets::page::PageHead;
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use std::collections::BTreeMap;
 
 /// Which dialog is open.
@@ -47,24 +48,19 @@ pub fn RolesPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Roles"/>
-        <div class="page-head">
-            <div>
-                <h1>"Roles"</h1>
-                <p class="muted">"Named sets of permissions. Bind them to members, service accounts and groups, organization-wide or in one workspace."</p>
-            </div>
+        <PageHead title="Roles" intro="Named sets of permissions. Bind them to members, service accounts and groups, organization-wide or in one workspace.">
             <Show when=move || can_edit.get()>
                 <div class="actions top">
                     <button type="button" class="secondary" on:click=move |_| dialog.set(Some(Dialog::Declare))>"Declare permission"</button>
                     <button type="button" on:click=move |_| dialog.set(Some(Dialog::New))>"New role"</button>
                 </div>
             </Show>
-        </div>
+        </PageHead>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
                 let (list, held) = match (roles.await, bindings.await) {
                     (Ok(r), Ok(b)) => (r.items, b.items),
-                    (Err(e), _) | (_, Err(e)) => return view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => return load_error(&e),
                 };
                 view! {
                     <table>

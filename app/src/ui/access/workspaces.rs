@@ -6,9 +6,10 @@ use crate::domain::{Binding, Permission, Workspace};
 use crate::ui::access::dialogs::NameDialog;
 use crate::ui::may;
 use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::page::load_error;
+use crate::ui::widgets::page::PageHead;
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[derive(Clone)]
 enum Dialog {
@@ -36,21 +37,16 @@ pub fn WorkspacesPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Workspaces"/>
-        <div class="page-head">
-            <div>
-                <h1>"Workspaces"</h1>
-                <p class="muted">"Scopes inside your organization, like prod or ml-research. A role bound in a workspace applies only there."</p>
-            </div>
+        <PageHead title="Workspaces" intro="Scopes inside your organization, like prod or ml-research. A role bound in a workspace applies only there.">
             <Show when=move || can_edit.get()>
                 <button type="button" on:click=move |_| dialog.set(Some(Dialog::New))>"New workspace"</button>
             </Show>
-        </div>
+        </PageHead>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading workspaces…"</p> }>
             {move || Suspend::new(async move {
                 let (list, held) = match (workspaces.await, bindings.await) {
                     (Ok(w), Ok(b)) => (w.items, b.items),
-                    (Err(e), _) | (_, Err(e)) => return view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => return load_error(&e),
                 };
                 if list.is_empty() {
                     return view! { <div class="empty">"No workspaces yet. Create one, then bind roles in it to members, service accounts or groups."</div> }.into_any();

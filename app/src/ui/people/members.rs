@@ -7,9 +7,10 @@ use crate::domain::{DisplayName, EmailAddress, Role, User};
 use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, FormError};
 use crate::ui::widgets::format::{when, when_or};
 use crate::ui::widgets::modal::Modal;
+use crate::ui::widgets::page::load_error;
+use crate::ui::widgets::page::PageHead;
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
@@ -37,14 +38,9 @@ pub fn MembersPage() -> impl IntoView {
         });
     };
     view! {
-        <Title text="Members"/>
-        <div class="page-head">
-            <div>
-                <h1>"Members"</h1>
-                <p class="muted">"Everyone and everything that acts in your organization: people who sign in, and service accounts."</p>
-            </div>
+        <PageHead title="Members" intro="Everyone and everything that acts in your organization: people who sign in, and service accounts.">
             <button type="button" on:click=move |_| adding.set(true)>"Add member"</button>
-        </div>
+        </PageHead>
         <div role="tablist" aria-label="Kinds of member">
             {[MembersTab::People, MembersTab::ServiceAccounts].into_iter().map(|t| view! {
                 <button type="button" role="tab" id=t.tab_id() aria-controls=t.panel_id()
@@ -74,7 +70,7 @@ pub fn MembersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p aria-busy="true">"Loading members…"</p> }>
             {move || Suspend::new(async move {
                 match members.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(list) => view! {
                         <table>
                             <caption class="visually-hidden">"Members"</caption>
@@ -158,7 +154,7 @@ fn ServiceAccountMembers() -> impl IntoView {
         <Transition fallback=|| view! { <p aria-busy="true">"Loading service accounts…"</p> }>
             {move || Suspend::new(async move {
                 match accounts.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(list) if list.items.is_empty() => view! {
                         <div class="empty">"No service accounts yet. Create them under Service accounts."</div>
                     }.into_any(),

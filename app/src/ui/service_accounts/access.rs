@@ -7,6 +7,7 @@ use crate::api::service_accounts::update_service_account;
 use crate::domain::{Binding, NamedRef, Role, ServiceAccount, SubjectRef, SubjectType};
 use crate::ui::access::dialogs::{CustomRolesPicker, GrantRoleDialog};
 use crate::ui::widgets::form::{FormCall, FormDialog, FormError, RoleSelect};
+use crate::ui::widgets::page::load_error;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -103,7 +104,7 @@ pub fn AccountAccess(
         <Transition fallback=|| view! { <p aria-busy="true">"Working out what it may do…"</p> }>
             {move || Suspend::new(async move {
                 match effective.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(list) => view! {
                         <table>
                             <caption class="visually-hidden">"Effective access"</caption>

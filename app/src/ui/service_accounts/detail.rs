@@ -18,6 +18,7 @@ use crate::ui::service_accounts::trust::AccountTrust;
 use crate::ui::service_accounts::usage_chart::UsageChart;
 use crate::ui::widgets::format::{when, when_or};
 use crate::ui::widgets::menu::{MenuItem, RowMenu};
+use crate::ui::widgets::page::load_error;
 use crate::ui::widgets::toast::toaster;
 use crate::ui::CurrentPrincipal;
 use leptos::prelude::*;
@@ -72,7 +73,7 @@ pub fn AccountPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let d = match detail.await {
                     Ok(d) => d,
-                    Err(e) => return view! { <h1>"Service account"</h1><p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => return view! { <h1>"Service account"</h1>{load_error(&e)} }.into_any(),
                 };
                 let sa = d.service_account;
                 let access_account = sa.clone();

@@ -13,10 +13,11 @@ use crate::ui::service_accounts::row::{AccountRow, Expanded, RowRequest};
 use crate::ui::service_accounts::tokens::{AddTokenDialog, RevokeTokenDialog, TokenSecretDialog};
 use crate::ui::widgets::copy::CopyButton;
 use crate::ui::widgets::format::count;
+use crate::ui::widgets::page::load_error;
+use crate::ui::widgets::page::PageHead;
 use crate::ui::widgets::toast::{toaster, Toaster};
 use crate::ui::CurrentPrincipal;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
@@ -120,12 +121,7 @@ pub fn AccountsPage() -> impl IntoView {
         });
     });
     view! {
-        <Title text="Service accounts"/>
-        <div class="page-head">
-            <div>
-                <h1>"Service accounts"</h1>
-                <p class="muted">"Non-human identities for automation. Each has its own API tokens."</p>
-            </div>
+        <PageHead title="Service accounts" intro="Non-human identities for automation. Each has its own API tokens.">
             <div class="head-actions">
                 <A href="/settings/stale" attr:class="button secondary">"Stale"</A>
                 // Viewers cannot create; they do not get the button.
@@ -138,7 +134,7 @@ pub fn AccountsPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
-        </div>
+        </PageHead>
         <TenantUrl/>
         <div class="filters" role="search">
             <label for="search">"Search by name"</label>
@@ -162,7 +158,7 @@ pub fn AccountsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p aria-busy="true">"Loading service accounts…"</p> }>
             {move || Suspend::new(async move {
                 match accounts.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(list) if list.items.is_empty() => {
                         let filtered = !applied_search.get_untracked().is_empty() || !role.get_untracked().is_empty() || !status.get_untracked().is_empty();
                         view! {

@@ -7,6 +7,7 @@ use crate::domain::{ServiceAccount, Token, TokenStatus};
 use crate::ui::bundle::{self, Part};
 use crate::ui::widgets::format::{when, when_or};
 use crate::ui::widgets::menu::{MenuItem, RowMenu};
+use crate::ui::widgets::page::load_error;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::collections::HashSet;
@@ -145,7 +146,7 @@ pub(crate) fn account_tokens(
         <Transition fallback=|| view! { <p aria-busy="true">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(d) if d.tokens.is_empty() => view! { <p class="muted">"No tokens."</p> }.into_any(),
                     Ok(d) => {
                         let caption = format!("Tokens of {}", d.service_account.name);

@@ -3,6 +3,7 @@
 
 use crate::api::service_accounts::service_account_usage;
 use crate::domain::Usage;
+use crate::ui::widgets::page::load_error;
 use leptos::prelude::*;
 
 const DAYS: i64 = 30;
@@ -22,7 +23,7 @@ pub fn UsageChart(account_id: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match usage.await {
                     Ok(u) => chart(u).into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                 }
             })}
         </Transition>
