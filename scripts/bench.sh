@@ -7,12 +7,13 @@
 # that server, so the user needs CREATEDB. Parts: verification (token checks against
 # /healthz), reads (lists with 50,000 accounts), writes (token creation and revocation),
 # sign-in (argon2 cost, and a flood's effect on verification), browser (the wasm's size),
-# revocation (PostgreSQL only: how soon a revocation through one replica reaches a busy other).
+# revocation (PostgreSQL only: how soon a revocation through one replica reaches a busy other),
+# exchange (keyless exchanges per second on one core, SQLite).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-  parts=(verification reads writes sign-in browser)
+  parts=(verification reads writes sign-in browser exchange)
   [[ "${STEWARD_DATABASE_URL:-}" == postgres* ]] && parts+=(revocation)
 fi
 for part in "${parts[@]}"; do

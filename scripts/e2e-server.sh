@@ -12,5 +12,17 @@ export STEWARD_DATABASE_URL="sqlite://$work/steward.db" STEWARD_USAGE_FLUSH_SECS
 # The whole suite signs in from one address, far more often than a person would.
 export STEWARD_SIGN_IN_LIMIT_PER_MINUTE=1000
 export STEWARD_SECRET_KEY="the end-to-end suite's own server key, not a real one"
+# An identity token issuer the trust tests start on this machine (end2end/tests/oidc-issuer.ts)
+# presents a certificate from a CA made here, which the server trusts for issuers only.
+oidc="$root/target/e2e-oidc"
+mkdir -p "$oidc"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/CN=Steward end-to-end issuers' CA" -keyout "$oidc/ca.key" -out "$oidc/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+  -keyout "$oidc/issuer.key" -out "$oidc/issuer.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$oidc/issuer.ext"
+openssl x509 -req -days 2 -in "$oidc/issuer.csr" -CA "$oidc/ca.pem" -CAkey "$oidc/ca.key" \
+  -CAcreateserial -extfile "$oidc/issuer.ext" -out "$oidc/issuer.pem" 2>/dev/null
+export STEWARD_OIDC_CA_FILE="$oidc/ca.pem" STEWARD_OIDC_ALLOW_NETWORKS=127.0.0.1
 printf '%s' "correct horse battery staple" | "$bin" admin create --org acme --email admin@acme.test --name "Ada Admin" --password-stdin
 exec "$bin" serve

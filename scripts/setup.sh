@@ -58,13 +58,15 @@ fi
 if $want_test_tools; then
   # Debian's Chromium (Playwright's own browser download cannot work here), nginx (the
   # reverse-proxy test runs the documented auth_request configuration), curl and jq (the
-  # documentation's examples are run as written) and sqlite3 (the documented backup command).
+  # documentation's examples are run as written), sqlite3 (the documented backup command) and
+  # openssl (the browser tests' identity token issuer gets its certificate from it).
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
   command -v sqlite3 >/dev/null || missing+=(sqlite3)
+  command -v openssl >/dev/null || missing+=(openssl)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing Debian's ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -3,8 +3,9 @@
 
 use crate::auth::password::Passwords;
 use crate::services::access::cache::AccessCache;
-use crate::services::notices::webhook_policy::WebhookPolicy;
+use crate::services::notices::webhook_policy::webhook_client;
 use crate::services::organizations::OrganizationCount;
+use crate::services::outbound::OutboundPolicy;
 use crate::services::tokens::credential_cache::CredentialCache;
 use crate::services::tokens::guards::RateWindows;
 use crate::services::tokens::usage::UsageRecorder;
@@ -31,7 +32,10 @@ pub struct AppConfig {
     pub credential_cache_entries: usize,
     /// Which internal networks webhooks may reach (`STEWARD_WEBHOOK_ALLOW_NETWORKS`); none by
     /// default. See `services::notices::webhook_policy`.
-    pub webhook_policy: WebhookPolicy,
+    pub webhook_policy: OutboundPolicy,
+    /// Where identity token issuers may be fetched from: public addresses only by default. See
+    /// `services::outbound`.
+    pub issuer_policy: OutboundPolicy,
     /// Further trusted roots (PEM) for fetching identity token issuers' keys
     /// (`STEWARD_OIDC_CA_FILE`); see `services::trust::issuers`.
     pub oidc_ca_pem: Option<Vec<u8>>,
@@ -117,10 +121,10 @@ impl AppState {
             config.credential_cache_entries,
             db.changes().clone(),
         ));
-        let webhook_client = config.webhook_policy.client();
+        let webhook_client = webhook_client(&config.webhook_policy);
         // The server checks the CA file before it builds the state (`IssuerKeys::new`).
         let issuer_keys = Arc::new(
-            IssuerKeys::new(config.oidc_ca_pem.as_deref())
+            IssuerKeys::new(config.oidc_ca_pem.as_deref(), &config.issuer_policy)
                 .expect("STEWARD_OIDC_CA_FILE was checked at start"),
         );
         AppState(Arc::new(StateParts {

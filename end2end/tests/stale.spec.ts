@@ -44,6 +44,9 @@ test("the Stale view lists forgotten credentials; Disable can be undone and Revo
   // The window changes what counts as unused.
   await page.getByRole("combobox", { name: "Not used for" }).selectOption("7");
   await expect(page.getByRole("heading", { name: /Service accounts not used for 7 days/ })).toBeVisible();
+  // Keyless replacements need 30 days of exchanges; none here yet, and the view says so.
+  const keyless = page.getByRole("region", { name: /Static tokens replaced by keyless exchanges/ });
+  await expect(keyless).toContainText("No account that has exchanged identity tokens for 30 days");
 
   await api(page, "/api/v1/service-accounts/delete", { id });
   expect(problems).toEqual([]);

@@ -35,6 +35,7 @@ async fn seeded() -> (AppState, String) {
             credential_cache_entries: 0,
             webhook_policy: Default::default(),
             oidc_ca_pem: None,
+            issuer_policy: app::services::outbound::OutboundPolicy::issuers(Vec::new()),
         },
     );
     let admin = NewAdmin {

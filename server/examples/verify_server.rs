@@ -57,6 +57,7 @@ async fn main() {
             },
             webhook_policy: Default::default(),
             oidc_ca_pem: None,
+            issuer_policy: app::services::outbound::OutboundPolicy::issuers(Vec::new()),
         },
     );
     // A second replica (`STEWARD_BENCH_JOIN=1`, the same database) serves what the first made.

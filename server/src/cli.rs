@@ -2,7 +2,7 @@
 //! environment variable, so containers can be configured either way.
 
 use crate::middleware::client_ip::TrustedProxies;
-use app::services::notices::webhook_policy::{parse_networks, WebhookPolicy};
+use app::services::outbound::{parse_networks, OutboundPolicy};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -79,7 +79,18 @@ pub struct Common {
         value_parser = parse_webhook_networks,
         global = true
     )]
-    pub webhook_allow_networks: WebhookPolicy,
+    pub webhook_allow_networks: OutboundPolicy,
+    /// Comma-separated CIDR ranges or addresses inside the network that identity token issuers
+    /// may be fetched from (token exchange), e.g. the address of a self-hosted GitLab or of a
+    /// cluster's API server. Empty (the default): issuers' keys come only from public addresses.
+    #[arg(
+        long,
+        env = "STEWARD_OIDC_ALLOW_NETWORKS",
+        default_value = "",
+        value_parser = parse_issuer_networks,
+        global = true
+    )]
+    pub oidc_allow_networks: OutboundPolicy,
     /// A PEM file of one or more CA certificates trusted, beside the public roots, when
     /// fetching identity token issuers' keys (token exchange): for a self-hosted GitLab or a
     /// cluster's API server behind a private CA. Used for nothing else.
@@ -159,8 +170,12 @@ fn parse_metrics_token(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-fn parse_webhook_networks(s: &str) -> Result<WebhookPolicy, String> {
-    parse_networks(s).map(WebhookPolicy::new)
+fn parse_webhook_networks(s: &str) -> Result<OutboundPolicy, String> {
+    parse_networks(s).map(OutboundPolicy::webhooks)
+}
+
+fn parse_issuer_networks(s: &str) -> Result<OutboundPolicy, String> {
+    parse_networks(s).map(OutboundPolicy::issuers)
 }
 
 fn parse_trusted_proxies(s: &str) -> Result<TrustedProxies, String> {

@@ -84,7 +84,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(path) => {
             let pem = std::fs::read(path)
                 .map_err(|e| format!("reading STEWARD_OIDC_CA_FILE {}: {e}", path.display()))?;
-            app::services::trust::issuers::IssuerKeys::new(Some(&pem))?;
+            app::services::trust::issuers::IssuerKeys::new(
+                Some(&pem),
+                &cli.common.oidc_allow_networks,
+            )?;
             Some(pem)
         }
     };
@@ -100,6 +103,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         notices: Default::default(),
         credential_cache_entries: cli.common.credential_cache_size(),
         webhook_policy: cli.common.webhook_allow_networks.clone(),
+        issuer_policy: cli.common.oidc_allow_networks.clone(),
         oidc_ca_pem,
     };
     let state = AppState::new(db, config);

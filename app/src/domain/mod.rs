@@ -44,14 +44,14 @@ pub use role::{Role, Scope};
 pub use shared::Shared;
 pub use sort::AccountSort;
 pub use stale::{
-    parse_unused_days, token_reasons, usage_reason, NetworkUse, StaleAccount, StaleReason,
-    StaleReport, StaleToken, UnguardedToken, DEFAULT_UNUSED_DAYS, EXPIRING_WITHIN_DAYS,
-    FEW_NETWORKS, NETWORK_WINDOW_DAYS, STALE_LIMIT,
+    parse_unused_days, token_reasons, usage_reason, KeylessStaticToken, NetworkUse, StaleAccount,
+    StaleReason, StaleReport, StaleToken, UnguardedToken, DEFAULT_UNUSED_DAYS,
+    EXPIRING_WITHIN_DAYS, FEW_NETWORKS, KEYLESS_DAYS, NETWORK_WINDOW_DAYS, STALE_LIMIT,
 };
 pub use trust::{
     claim_text, glob_matches, match_conditions, parse_audience, parse_conditions, parse_issuer,
-    parse_lifetime, trust_templates, ClaimCondition, MatchKind, TrustPolicy, TrustTemplate,
-    DEFAULT_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS,
+    parse_lifetime, trust_templates, ClaimCondition, MatchKind, TrustExchange, TrustPolicy,
+    TrustTemplate, DEFAULT_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS, RECENT_EXCHANGES,
 };
 pub use urls::{local_path, percent_encode};
 pub use validation::{

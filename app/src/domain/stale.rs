@@ -120,6 +120,20 @@ pub struct UnguardedToken {
     pub networks: Vec<NetworkUse>,
 }
 
+/// Days an account must have been exchanging identity tokens before its idle static tokens
+/// are suggested for revocation.
+pub const KEYLESS_DAYS: i64 = 30;
+
+/// A live static token of an account that has used a trust policy for `KEYLESS_DAYS` days and
+/// has not been used since the account's first exchange: keyless automation replaced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KeylessStaticToken {
+    pub token: Token,
+    pub service_account: NamedRef,
+    /// The account's first exchange.
+    pub keyless_since: String,
+}
+
 /// Answer of `service-accounts/stale`: enabled accounts and live tokens that need a look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StaleReport {
@@ -130,6 +144,10 @@ pub struct StaleReport {
     /// Tokens usable from anywhere that were used from at most 4 networks in the last 30 days.
     #[serde(default)]
     pub unguarded: Vec<UnguardedToken>,
+    /// Static tokens that keyless exchanges replaced: their accounts have exchanged identity
+    /// tokens for 30 days, and they have not been used since the first exchange.
+    #[serde(default)]
+    pub replaced_by_keyless: Vec<KeylessStaticToken>,
     /// More rows matched than the view returns (500 of each kind).
     pub truncated: bool,
 }

@@ -75,6 +75,26 @@ pub struct TrustPolicy {
     pub created_by: String,
     /// The last successful exchange, if any.
     pub last_exchange_at: Option<String>,
+    /// The latest exchanges, newest first (at most `RECENT_EXCHANGES`; exchanged tokens are
+    /// forgotten a day after they expire).
+    pub recent_exchanges: Vec<TrustExchange>,
+}
+
+/// How many of a policy's latest exchanges its listing shows.
+pub const RECENT_EXCHANGES: i64 = 5;
+
+/// One exchange a policy made: when, the claims of the identity token that matched, and the
+/// token it issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TrustExchange {
+    pub token_id: String,
+    pub at: String,
+    pub expires_at: Option<String>,
+    /// Whether the issued token was revoked (or its policy removed) before it expired.
+    pub revoked: bool,
+    /// The identity token's claims the policy checked, and those that say which job it was
+    /// (`run_id`, `sub`, …).
+    pub claims: std::collections::BTreeMap<String, String>,
 }
 
 /// A ready-made starting point for a policy: the issuer (when it is fixed) and the claims

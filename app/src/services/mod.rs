@@ -8,6 +8,7 @@ pub mod housekeeping;
 pub mod monitoring;
 pub mod notices;
 pub mod organizations;
+pub mod outbound;
 pub mod people;
 pub mod seed;
 pub mod service_accounts;

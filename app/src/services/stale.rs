@@ -1,11 +1,12 @@
 //! The Stale view: enabled service accounts nothing has used within the window (or ever), live
-//! tokens that are unused, never expire or expire within a week, each with why, and tokens
-//! usable from anywhere though used from a few networks, with those networks to allow.
+//! tokens that are unused, never expire or expire within a week, each with why, tokens usable
+//! from anywhere though used from a few networks, with those networks to allow, and static
+//! tokens that keyless exchanges replaced.
 
 use crate::domain::{
-    parse_unused_days, token_reasons, usage_reason, ApiError, NamedRef, NetworkUse, StaleAccount,
-    StaleReport, StaleToken, UnguardedToken, EXPIRING_WITHIN_DAYS, FEW_NETWORKS,
-    NETWORK_WINDOW_DAYS, STALE_LIMIT,
+    parse_unused_days, token_reasons, usage_reason, ApiError, KeylessStaticToken, NamedRef,
+    NetworkUse, StaleAccount, StaleReport, StaleToken, UnguardedToken, EXPIRING_WITHIN_DAYS,
+    FEW_NETWORKS, KEYLESS_DAYS, NETWORK_WINDOW_DAYS, STALE_LIMIT,
 };
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
 use crate::services::tokens::usage_report::first_day;
@@ -73,11 +74,26 @@ pub async fn report(
         })
         .collect();
     let unguarded = unguarded(state, org, now).await?;
+    let replaced_by_keyless = state
+        .db
+        .keyless_static_tokens(org, now - KEYLESS_DAYS * DAY_MS, STALE_LIMIT)
+        .await?
+        .into_iter()
+        .map(|row| KeylessStaticToken {
+            service_account: NamedRef {
+                id: row.token.service_account_id.clone(),
+                name: row.account_name,
+            },
+            token: crate::services::tokens::issuing::to_api(row.token, now),
+            keyless_since: rfc3339(row.keyless_since),
+        })
+        .collect();
     Ok(StaleReport {
         unused_days,
         accounts,
         tokens,
         unguarded,
+        replaced_by_keyless,
         truncated,
     })
 }

@@ -1,6 +1,6 @@
 //! The Stale view's reads: enabled accounts nothing has used for a while, live tokens that are
-//! unused, never expire or expire soon, and tokens usable from anywhere though used from a few
-//! networks. Each is one query with a limit.
+//! unused, never expire or expire soon, tokens usable from anywhere though used from a few
+//! networks, and static tokens that keyless exchanges replaced. Each is one query with a limit.
 
 use super::tokens::SELECT as TOKEN_SELECT;
 use super::{on_pool, Db, StoreResult, TokenRow};
@@ -121,6 +121,48 @@ impl Db {
             .bind(organization_id)
             .bind(since_day)
             .bind(max_networks)
+            .fetch_all(p)
+            .await)?)
+    }
+}
+
+/// A static token of an account that went keyless, with when it did.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeylessStaticRow {
+    #[sqlx(flatten)]
+    pub token: TokenRow,
+    pub account_name: String,
+    /// The account's first exchange through any of its trust policies.
+    pub keyless_since: i64,
+}
+
+impl Db {
+    /// Live static tokens (not made by an exchange) of enabled accounts that have exchanged
+    /// identity tokens since at least `keyless_before` and still did after it, and that have not
+    /// been used since the account's first exchange. Up to `limit` rows, oldest token first.
+    pub async fn keyless_static_tokens(
+        &self,
+        organization_id: &str,
+        keyless_before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<KeylessStaticRow>> {
+        let sql = format!(
+            "SELECT s.*, a.name AS account_name, k.keyless_since FROM ({TOKEN_SELECT} \
+             WHERE t.organization_id = $1 AND t.revoked_at IS NULL AND t.trust_policy_id IS NULL \
+             AND sa.disabled = FALSE) s \
+             JOIN (SELECT service_account_id, MIN(first_exchange_at) AS keyless_since \
+                   FROM trust_policies WHERE organization_id = $1 \
+                   GROUP BY service_account_id \
+                   HAVING MIN(first_exchange_at) <= $2 AND MAX(last_exchange_at) > $2) k \
+               ON k.service_account_id = s.service_account_id \
+             JOIN service_accounts a ON a.id = s.service_account_id \
+             WHERE s.last_used_at IS NULL OR s.last_used_at < k.keyless_since \
+             ORDER BY s.created_at, s.name LIMIT $3"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(keyless_before)
+            .bind(limit)
             .fetch_all(p)
             .await)?)
     }

@@ -140,7 +140,8 @@ impl Tx {
         .map(|_| ())
         })?;
         on_tx!(self, |c| sqlx::query(
-            "UPDATE trust_policies SET last_exchange_at = $2 WHERE id = $1"
+            "UPDATE trust_policies SET last_exchange_at = $2, \
+             first_exchange_at = COALESCE(first_exchange_at, $2) WHERE id = $1"
         )
         .bind(m.policy_id)
         .bind(now)
@@ -151,7 +152,39 @@ impl Tx {
     }
 }
 
+/// A token an exchange issued, as a policy's listing shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExchangeRow {
+    pub id: String,
+    pub trust_policy_id: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub exchanged_claims: Option<String>,
+}
+
 impl Db {
+    /// The latest `per_policy` tokens each policy of an account issued, newest first.
+    pub async fn recent_exchanges(
+        &self,
+        service_account_id: &str,
+        per_policy: i64,
+    ) -> StoreResult<Vec<ExchangeRow>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, trust_policy_id, created_at, expires_at, revoked_at, exchanged_claims FROM \
+             (SELECT id, trust_policy_id, created_at, expires_at, revoked_at, exchanged_claims, \
+              ROW_NUMBER() OVER (PARTITION BY trust_policy_id ORDER BY created_at DESC, id DESC) AS n \
+              FROM tokens WHERE service_account_id = $1 AND trust_policy_id IS NOT NULL) latest \
+             WHERE n <= $2 ORDER BY created_at DESC, id DESC"
+        )
+        .bind(service_account_id)
+        .bind(per_policy)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
     /// The organization of an account named by id alone (an exchange names the account it
     /// wants; everything after this reads within that organization).
     pub async fn account_organization(

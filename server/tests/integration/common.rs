@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use app::services::notices::webhook_policy::{parse_networks, WebhookPolicy};
+use app::services::outbound::{parse_networks, OutboundPolicy};
 use app::services::people::setup::{create_admin, NewAdmin};
 use app::services::RequestMeta;
 use app::state::{AppConfig, AppState};
@@ -157,9 +157,22 @@ pub struct Settings {
     pub metrics_token: Option<&'static str>,
     /// `STEWARD_OIDC_CA_FILE`'s contents: the test issuer's CA.
     pub oidc_ca_pem: Option<Vec<u8>>,
+    /// `STEWARD_OIDC_ALLOW_NETWORKS`; empty by default, as in production, so a test with an
+    /// issuer on loopback must allow it (`Settings::loopback_issuer`).
+    pub oidc_allow_networks: &'static str,
 }
 
 impl Settings {
+    /// The defaults, trusting an identity token issuer on this machine that presents a
+    /// certificate from `ca_pem` (the tests' `TestIssuer`).
+    pub fn loopback_issuer(ca_pem: &[u8]) -> Settings {
+        Settings {
+            oidc_ca_pem: Some(ca_pem.to_vec()),
+            oidc_allow_networks: "127.0.0.0/8",
+            ..Settings::default()
+        }
+    }
+
     /// The defaults, with webhooks allowed to reach this machine (the tests' receivers).
     pub fn loopback_webhooks() -> Settings {
         Settings {
@@ -183,6 +196,7 @@ impl Default for Settings {
             webhook_allow_networks: "",
             metrics_token: None,
             oidc_ca_pem: None,
+            oidc_allow_networks: "",
         }
     }
 }
@@ -194,6 +208,15 @@ impl TestApp {
     /// `let (app, ada) = TestApp::acme(b).await;`
     pub async fn acme(backend: Backend) -> (TestApp, Client) {
         Self::acme_with(backend, Settings::default()).await
+    }
+
+    /// The organization `acme` and its administrator ada@acme.test, nobody signed in: for tests
+    /// that sign in themselves (forms, limits).
+    pub async fn acme_signed_out(backend: Backend) -> TestApp {
+        Self::spawn(backend)
+            .await
+            .with_admin("acme", "ada@acme.test")
+            .await
     }
 
     /// As `acme`, on a server with other `settings`.
@@ -256,7 +279,10 @@ impl TestApp {
                 } else {
                     0
                 },
-                webhook_policy: WebhookPolicy::new(
+                issuer_policy: OutboundPolicy::issuers(
+                    parse_networks(settings.oidc_allow_networks).unwrap(),
+                ),
+                webhook_policy: OutboundPolicy::webhooks(
                     parse_networks(settings.webhook_allow_networks).unwrap(),
                 ),
                 oidc_ca_pem: settings.oidc_ca_pem.clone(),

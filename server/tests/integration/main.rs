@@ -18,6 +18,7 @@ mod documented;
 mod forms;
 mod hostile;
 mod integrity;
+mod keyless_examples;
 mod leak_reports;
 mod members;
 mod metrics;

@@ -10,6 +10,7 @@ on_both_databases!(
     stale_lists_what_needs_a_look_and_why,
     stale_is_per_organization_and_read_only_for_viewers,
     tokens_used_from_a_few_networks_get_a_suggested_allow_list,
+    static_tokens_that_keyless_exchanges_replaced_are_suggested,
 );
 
 const DAY_MS: i64 = 86_400_000;
@@ -230,4 +231,73 @@ async fn tokens_used_from_a_few_networks_get_a_suggested_allow_list(b: Backend) 
     .assert_status(StatusCode::OK);
     let report = ada.post("/api/v1/service-accounts/stale", json!({})).await;
     assert_eq!(report.body["unguarded"], json!([]));
+}
+
+/// An account that has exchanged identity tokens for 30 days gets its static tokens suggested
+/// for revocation once nothing has used them since its first exchange; a token still in use,
+/// an exchanged token, and an account keyless for only ten days are left alone.
+async fn static_tokens_that_keyless_exchanges_replaced_are_suggested(b: Backend) {
+    let (app, ada) = TestApp::acme(b).await;
+    let now = app::services::clock::now_ms();
+    let keyless = ada.create_account("deployer", "editor").await;
+    let recent = ada.create_account("builder", "editor").await;
+    let (idle, _) = ada.create_token(&keyless, "old-static", &["read"]).await;
+    let (busy, _) = ada.create_token(&keyless, "still-used", &["read"]).await;
+    let (young, _) = ada.create_token(&recent, "static", &["read"]).await;
+    for account in [&keyless, &recent] {
+        ada.post(
+            "/api/v1/service-accounts/trust/add",
+            json!({"service_account_id": account, "issuer": "https://token.actions.githubusercontent.com",
+                   "audience": "https://steward.acme.test",
+                   "conditions": [{"claim": "repository", "value": "acme/api"}]}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    }
+    // Forty days of exchanges for one account, ten for the other, the last one yesterday.
+    for (account, days) in [(&keyless, 40), (&recent, 10)] {
+        app.execute(&format!(
+            "UPDATE trust_policies SET first_exchange_at = {}, last_exchange_at = {} \
+             WHERE service_account_id = '{account}'",
+            now - days * DAY_MS,
+            now - DAY_MS
+        ))
+        .await;
+    }
+    // Last used before the first exchange; used since; never used.
+    app.execute(&format!(
+        "UPDATE tokens SET last_used_at = {} WHERE id = '{idle}'",
+        now - 45 * DAY_MS
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE tokens SET last_used_at = {} WHERE id = '{busy}'",
+        now - 2 * DAY_MS
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE tokens SET last_used_at = {} WHERE id = '{young}'",
+        now - 45 * DAY_MS
+    ))
+    .await;
+
+    let r = ada.post("/api/v1/service-accounts/stale", json!({})).await;
+    r.assert_status(StatusCode::OK);
+    let listed = r.body["replaced_by_keyless"].as_array().unwrap();
+    let ids: Vec<&str> = listed
+        .iter()
+        .map(|t| t["token"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![idle.as_str()], "{}", r.text);
+    assert_eq!(listed[0]["service_account"]["name"], "deployer");
+    assert!(listed[0]["keyless_since"].is_string(), "{}", r.text);
+
+    // Once the account stops exchanging (nothing for over 30 days), nothing is suggested.
+    app.execute(&format!(
+        "UPDATE trust_policies SET last_exchange_at = {} WHERE service_account_id = '{keyless}'",
+        now - 31 * DAY_MS
+    ))
+    .await;
+    let r = ada.post("/api/v1/service-accounts/stale", json!({})).await;
+    assert_eq!(r.body["replaced_by_keyless"], json!([]), "{}", r.text);
 }

@@ -2,11 +2,14 @@
 //! document and a JWKS with two keys (RSA for RS256, P-256 for ES256), served over https on
 //! loopback with a certificate from a CA made when the test starts (the server is given that
 //! CA as `STEWARD_OIDC_CA_FILE`). It signs tokens with the claims a test chooses, counts how
-//! often its keys are fetched, and can sign with a key it does not publish.
+//! often its keys are fetched, and can sign with a key it does not publish. Like GitHub, it
+//! also hands a job its identity token for the audience the job asks for (`/actions-token`,
+//! behind a bearer request token), so documented workflow steps can run as written.
 
 #![allow(dead_code)]
 
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -67,8 +70,14 @@ fn ec_signing_key(kid: &str) -> SigningKey {
 
 struct Served {
     issuer: String,
-    jwks: Value,
+    /// What `/jwks` publishes; `rotate` changes it.
+    jwks: std::sync::Mutex<Value>,
     jwks_fetches: AtomicUsize,
+    discovery_fetches: AtomicUsize,
+    /// What `/actions-token` hands out: the request token a job presents, and the claims of
+    /// the identity token it gets (ES256).
+    actions: std::sync::Mutex<Option<(String, Value)>>,
+    actions_key: (String, EncodingKey),
 }
 
 /// A running issuer.
@@ -93,12 +102,16 @@ impl TestIssuer {
         let ec = ec_signing_key("ec-1");
         let served = Arc::new(Served {
             issuer: url.clone(),
-            jwks: json!({"keys": [rsa.jwk.clone(), ec.jwk.clone()]}),
+            jwks: std::sync::Mutex::new(json!({"keys": [rsa.jwk.clone(), ec.jwk.clone()]})),
             jwks_fetches: AtomicUsize::new(0),
+            discovery_fetches: AtomicUsize::new(0),
+            actions: std::sync::Mutex::new(None),
+            actions_key: (ec.kid.clone(), ec.encoding.clone()),
         });
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/jwks", get(jwks))
+            .route("/actions-token", get(actions_token))
             .with_state(served.clone());
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
         tokio::spawn(async move {
@@ -127,6 +140,29 @@ impl TestIssuer {
             unpublished: ec_signing_key("rotated-away"),
             served,
         }
+    }
+
+    /// A key rotation: from now on the JWKS publishes exactly `keys`.
+    pub fn publish(&self, keys: &[&SigningKey]) {
+        let jwks: Vec<Value> = keys.iter().map(|k| k.jwk.clone()).collect();
+        *self.served.jwks.lock().unwrap() = json!({ "keys": jwks });
+    }
+
+    /// Lets `/actions-token` answer a job presenting `request_token` with an identity token
+    /// carrying `claims` (and the audience the job asks for), as GitHub answers
+    /// `$ACTIONS_ID_TOKEN_REQUEST_URL`.
+    pub fn hand_out_job_tokens(&self, request_token: &str, claims: Value) {
+        *self.served.actions.lock().unwrap() = Some((request_token.to_string(), claims));
+    }
+
+    /// A new P-256 key under `kid`, not yet published.
+    pub fn new_key(kid: &str) -> SigningKey {
+        ec_signing_key(kid)
+    }
+
+    /// How many times the discovery document was fetched.
+    pub fn discovery_fetches(&self) -> usize {
+        self.served.discovery_fetches.load(Ordering::SeqCst)
     }
 
     /// How many times the JWKS was fetched.
@@ -169,6 +205,7 @@ pub fn now() -> i64 {
 }
 
 async fn discovery(State(s): State<Arc<Served>>) -> Json<Value> {
+    s.discovery_fetches.fetch_add(1, Ordering::SeqCst);
     Json(json!({
         "issuer": s.issuer,
         "jwks_uri": format!("{}/jwks", s.issuer),
@@ -182,8 +219,45 @@ async fn jwks(State(s): State<Arc<Served>>) -> impl IntoResponse {
     s.jwks_fetches.fetch_add(1, Ordering::SeqCst);
     (
         [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
-        Json(s.jwks.clone()),
+        Json(s.jwks.lock().unwrap().clone()),
     )
+}
+
+/// GitHub's ID-token request: `GET …&audience=…` with `Authorization: bearer <request token>`
+/// answers `{"value": "<jwt>"}`.
+async fn actions_token(
+    State(s): State<Arc<Served>>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, StatusCode> {
+    let Some((request_token, extra)) = s.actions.lock().unwrap().clone() else {
+        return Err(StatusCode::NOT_FOUND);
+    };
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("bearer ")
+                .or_else(|| v.strip_prefix("Bearer "))
+        });
+    if presented != Some(request_token.as_str()) {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    let audience = query.get("audience").ok_or(StatusCode::BAD_REQUEST)?;
+    let now = now();
+    let mut claims = json!({
+        "iss": s.issuer, "aud": audience, "iat": now, "nbf": now, "exp": now + 300,
+        "jti": app::auth::random::base62(16),
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
+    let (kid, key) = &s.actions_key;
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some(kid.clone());
+    Ok(Json(
+        json!({ "value": encode(&header, &claims, key).unwrap() }),
+    ))
 }
 
 /// A CA made now, and a server configuration with a certificate it signed for 127.0.0.1.

@@ -14,6 +14,8 @@ on_both_databases!(
     each_bad_identity_token_is_refused_without_saying_why,
     an_identity_token_is_exchanged_once_even_across_replicas,
     an_unknown_kid_refetches_the_keys_at_most_once_a_minute,
+    a_rotated_key_is_picked_up_and_a_retired_one_refused,
+    an_issuer_inside_the_network_needs_the_operators_allowance,
     an_issuer_that_is_down_fails_closed_and_verification_goes_on,
     another_organizations_policy_and_a_disabled_account_give_nothing,
     removing_a_policy_revokes_what_it_issued,
@@ -37,10 +39,7 @@ struct Setup {
 
 async fn setup(b: Backend) -> Setup {
     let issuer = TestIssuer::start().await;
-    let settings = Settings {
-        oidc_ca_pem: Some(issuer.ca_pem.clone()),
-        ..Settings::default()
-    };
+    let settings = Settings::loopback_issuer(&issuer.ca_pem);
     let (app, ada) = TestApp::acme_with(b, settings).await;
     let account = ada.create_account("deployer", "editor").await;
     Setup {
@@ -49,6 +48,18 @@ async fn setup(b: Backend) -> Setup {
         issuer,
         account,
     }
+}
+
+/// `setup`, with a policy trusting the issuer's tokens from the repository acme/api.
+async fn setup_trusting_acme_api(b: Backend) -> Setup {
+    let s = setup(b).await;
+    trust(&s.ada, &s.account, &s.issuer.url, acme_api()).await;
+    s
+}
+
+/// GitHub's condition for one repository, acme/api.
+fn acme_api() -> Value {
+    json!([{"claim": "repository", "value": "acme/api"}])
 }
 
 /// Adds a policy trusting `issuer` for `AUDIENCE` with `conditions`; its id.
@@ -201,14 +212,21 @@ async fn github_actions_claims_buy_a_short_lived_token_that_works_and_is_marked(
     assert!(details[0].contains("\"run_id\":\"4242\""), "{details:?}");
     assert!(details[0].contains("repo:acme/api:environment:production"));
 
-    // The policy says when it was last used.
+    // The policy says when it was last used, and lists the exchange with what matched.
     let policies = ada
         .post(
             "/api/v1/service-accounts/trust/list",
             json!({"service_account_id": account}),
         )
         .await;
-    assert!(policies.body["items"][0]["last_exchange_at"].is_string());
+    let policy = &policies.body["items"][0];
+    assert!(policy["last_exchange_at"].is_string());
+    let recent = policy["recent_exchanges"].as_array().unwrap();
+    assert_eq!(recent.len(), 1, "{}", policies.text);
+    assert_eq!(recent[0]["token_id"], exchanged["id"]);
+    assert_eq!(recent[0]["claims"]["repository"], "acme/api");
+    assert_eq!(recent[0]["expires_at"], exchanged["expires_at"]);
+    assert_eq!(recent[0]["revoked"], false);
 }
 
 async fn gitlab_and_kubernetes_template_claims_are_accepted(b: Backend) {
@@ -392,21 +410,11 @@ async fn each_bad_identity_token_is_refused_without_saying_why(b: Backend) {
 async fn an_identity_token_is_exchanged_once_even_across_replicas(b: Backend) {
     let Setup {
         app,
-        ada,
         issuer,
         account,
-    } = setup(b).await;
-    trust(
-        &ada,
-        &account,
-        &issuer.url,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
-    let settings = Settings {
-        oidc_ca_pem: Some(issuer.ca_pem.clone()),
-        ..Settings::default()
-    };
+        ..
+    } = setup_trusting_acme_api(b).await;
+    let settings = Settings::loopback_issuer(&issuer.ca_pem);
     let replica = TestApp::spawn_on_with(&app.db_url, settings).await;
     let jwt = TestIssuer::sign(&issuer.ec, &issuer.claims(AUDIENCE, github_claims()));
     exchange(&app, &account, &jwt)
@@ -436,17 +444,10 @@ async fn an_identity_token_is_exchanged_once_even_across_replicas(b: Backend) {
 async fn an_unknown_kid_refetches_the_keys_at_most_once_a_minute(b: Backend) {
     let Setup {
         app,
-        ada,
         issuer,
         account,
-    } = setup(b).await;
-    trust(
-        &ada,
-        &account,
-        &issuer.url,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
+        ..
+    } = setup_trusting_acme_api(b).await;
     let claims = || issuer.claims(AUDIENCE, github_claims());
     exchange(&app, &account, &TestIssuer::sign(&issuer.rsa, &claims()))
         .await
@@ -466,6 +467,72 @@ async fn an_unknown_kid_refetches_the_keys_at_most_once_a_minute(b: Backend) {
     );
 }
 
+/// The issuer rotates: it publishes a new key and retires an old one. Within the minute after
+/// the last fetch the new `kid` is refused without a fetch (the floor that protects the issuer
+/// from made-up kids); once the minute is over, the first token signed with it makes one
+/// fetch and is accepted, and the retired key no longer is.
+async fn a_rotated_key_is_picked_up_and_a_retired_one_refused(b: Backend) {
+    let Setup {
+        app,
+        issuer,
+        account,
+        ..
+    } = setup_trusting_acme_api(b).await;
+    let claims = || issuer.claims(AUDIENCE, github_claims());
+    exchange(&app, &account, &TestIssuer::sign(&issuer.rsa, &claims()))
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(issuer.jwks_fetches(), 1);
+
+    let rotated_in = TestIssuer::new_key("ec-2");
+    issuer.publish(&[&issuer.ec, &rotated_in]);
+    let with_new_key = || TestIssuer::sign(&rotated_in, &claims());
+    assert_invalid_grant(
+        &exchange(&app, &account, &with_new_key()).await,
+        "a new kid within the minute",
+    );
+    assert_eq!(issuer.jwks_fetches(), 1, "no fetch within the minute");
+
+    app.state
+        .issuer_keys
+        .backdate(&issuer.url, std::time::Duration::from_secs(61));
+    exchange(&app, &account, &with_new_key())
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(issuer.jwks_fetches(), 2, "one fetch picked up the rotation");
+    exchange(&app, &account, &TestIssuer::sign(&issuer.ec, &claims()))
+        .await
+        .assert_status(StatusCode::OK);
+    assert_invalid_grant(
+        &exchange(&app, &account, &TestIssuer::sign(&issuer.rsa, &claims())).await,
+        "a retired key",
+    );
+    assert_eq!(
+        issuer.jwks_fetches(),
+        2,
+        "a retired kid makes no fetch within the minute"
+    );
+}
+
+/// An issuer inside the network is contacted only when the operator allows its range: without
+/// `STEWARD_OIDC_ALLOW_NETWORKS`, whoever may add a trust policy cannot make the server probe
+/// its own network; the exchange fails closed and the issuer never hears from Steward.
+async fn an_issuer_inside_the_network_needs_the_operators_allowance(b: Backend) {
+    let issuer = TestIssuer::start().await;
+    let settings = Settings {
+        oidc_ca_pem: Some(issuer.ca_pem.clone()),
+        ..Settings::default()
+    };
+    let (app, ada) = TestApp::acme_with(b, settings).await;
+    let account = ada.create_account("deployer", "editor").await;
+    trust(&ada, &account, &issuer.url, acme_api()).await;
+    let jwt = TestIssuer::sign(&issuer.rsa, &issuer.claims(AUDIENCE, github_claims()));
+    let r = exchange(&app, &account, &jwt).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert_eq!(r.body["error"], "temporarily_unavailable");
+    assert_eq!(issuer.discovery_fetches() + issuer.jwks_fetches(), 0);
+}
+
 async fn an_issuer_that_is_down_fails_closed_and_verification_goes_on(b: Backend) {
     let Setup {
         app,
@@ -478,13 +545,7 @@ async fn an_issuer_that_is_down_fails_closed_and_verification_goes_on(b: Backend
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("https://{}", l.local_addr().unwrap())
     };
-    trust(
-        &ada,
-        &account,
-        &gone,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
+    trust(&ada, &account, &gone, acme_api()).await;
     let mut claims = issuer.claims(AUDIENCE, github_claims());
     claims["iss"] = json!(gone);
     let jwt = TestIssuer::sign(&issuer.rsa, &claims);
@@ -511,13 +572,7 @@ async fn another_organizations_policy_and_a_disabled_account_give_nothing(b: Bac
     // Globex trusts the job; Acme's account does not.
     let gus = app.globex().await;
     let theirs = gus.create_account("deployer", "admin").await;
-    trust(
-        &gus,
-        &theirs,
-        &issuer.url,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
+    trust(&gus, &theirs, &issuer.url, acme_api()).await;
     let jwt = || TestIssuer::sign(&issuer.rsa, &issuer.claims(AUDIENCE, github_claims()));
     assert_invalid_grant(
         &exchange(&app, &account, &jwt()).await,
@@ -531,13 +586,7 @@ async fn another_organizations_policy_and_a_disabled_account_give_nothing(b: Bac
     .await
     .assert_error(StatusCode::NOT_FOUND, "not_found");
 
-    trust(
-        &ada,
-        &account,
-        &issuer.url,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
+    trust(&ada, &account, &issuer.url, acme_api()).await;
     ada.post(
         "/api/v1/service-accounts/disable",
         json!({"id": account, "revoke_tokens": false}),
@@ -561,13 +610,7 @@ async fn removing_a_policy_revokes_what_it_issued(b: Backend) {
         issuer,
         account,
     } = setup(b).await;
-    let policy = trust(
-        &ada,
-        &account,
-        &issuer.url,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
+    let policy = trust(&ada, &account, &issuer.url, acme_api()).await;
     let jwt = TestIssuer::sign(&issuer.rsa, &issuer.claims(AUDIENCE, github_claims()));
     let r = exchange(&app, &account, &jwt).await;
     let secret = r.body["access_token"].as_str().unwrap().to_string();
@@ -608,13 +651,24 @@ async fn policies_never_mint_above_their_creator(b: Backend) {
     app.member("ada@acme.test", "ed@acme.test", "editor").await;
     let ed = app.signed_in("ed@acme.test").await;
     let root = ada.create_account("root-bot", "admin").await;
-    let conditions = json!([{"claim": "repository", "value": "acme/api"}]);
+    let conditions = acme_api();
     ed.post(
         "/api/v1/service-accounts/trust/add",
         json!({"service_account_id": root, "issuer": issuer.url, "audience": AUDIENCE, "conditions": conditions}),
     )
     .await
     .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    // A policy issues tokens for as long as it exists: a token that expires may not add one.
+    let (_, expiring) = ada.create_token(&root, "thirty-days", &["read", "write"]).await;
+    let r = app
+        .script(&expiring)
+        .post(
+            "/api/v1/service-accounts/trust/add",
+            json!({"service_account_id": root, "issuer": issuer.url, "audience": AUDIENCE, "conditions": conditions}),
+        )
+        .await;
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
+    assert!(r.text.contains("cannot add a trust policy"), "{}", r.text);
     // Bad input names its field.
     for (field, body) in [
         ("issuer", json!({"issuer": "http://plain.example"})),
@@ -768,17 +822,10 @@ async fn authlib_exchanges_a_token_as_rfc_8693_describes(b: Backend) {
     };
     let Setup {
         app,
-        ada,
         issuer,
         account,
-    } = setup(b).await;
-    trust(
-        &ada,
-        &account,
-        &issuer.url,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
+        ..
+    } = setup_trusting_acme_api(b).await;
     let jwt = TestIssuer::sign(&issuer.ec, &issuer.claims(AUDIENCE, github_claims()));
     let script = common::repository_root().join("server/tests/integration/rfc8693_client.py");
     let base = app.base.clone();
@@ -810,14 +857,7 @@ async fn housekeeping_forgets_expired_exchanges_and_keeps_static_tokens(b: Backe
         ada,
         issuer,
         account,
-    } = setup(b).await;
-    trust(
-        &ada,
-        &account,
-        &issuer.url,
-        json!([{"claim": "repository", "value": "acme/api"}]),
-    )
-    .await;
+    } = setup_trusting_acme_api(b).await;
     let jwt = TestIssuer::sign(&issuer.rsa, &issuer.claims(AUDIENCE, github_claims()));
     exchange(&app, &account, &jwt)
         .await

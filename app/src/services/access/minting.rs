@@ -75,6 +75,18 @@ impl MintLimits {
         }
     }
 
+    /// Refuses a token factory (a trust policy, which issues tokens for as long as it exists)
+    /// to a caller whose own token expires: it would outlive that token.
+    pub fn check_no_expiry_for_factory(&self, what: &str) -> Result<(), ApiError> {
+        match self.expires_at {
+            Some(limit) => Err(ApiError::forbidden(format!(
+                "This token expires at {}, so it cannot add {what}, which issues tokens for as long as it exists: use a token that never expires, or sign in.",
+                rfc3339(limit)
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Refuses an expiry later than the minting token's own.
     pub fn check_expiry(&self, expires_at: Option<i64>) -> Result<(), ApiError> {
         match (self.expires_at, expires_at) {

@@ -189,13 +189,12 @@ async fn post(state: &AppState, n: &NoticeRow, now: i64) -> Result<i64, String> 
             signature(&secret, timestamp, &n.payload),
         );
     }
-    let res =
-        req.body(n.payload.clone()).send().await.map_err(|e| {
-            match webhook_policy::refusal_in(&e) {
-                Some(refused) => refused.to_string(),
-                None => format!("could not reach the webhook: {}", e.without_url()),
-            }
-        })?;
+    let res = req.body(n.payload.clone()).send().await.map_err(|e| {
+        match crate::services::outbound::refusal_in(&e) {
+            Some(refused) => refused.to_string(),
+            None => format!("could not reach the webhook: {}", e.without_url()),
+        }
+    })?;
     Ok(res.status().as_u16() as i64)
 }
 

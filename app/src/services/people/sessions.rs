@@ -191,6 +191,7 @@ mod tests {
             credential_cache_entries: 0,
             webhook_policy: Default::default(),
             oidc_ca_pem: None,
+            issuer_policy: crate::services::outbound::OutboundPolicy::issuers(Vec::new()),
         }
     }
 

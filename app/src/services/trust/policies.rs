@@ -6,7 +6,7 @@
 use crate::auth::random::new_id;
 use crate::domain::{
     parse_audience, parse_conditions, parse_issuer, parse_lifetime, parse_scopes, ApiError,
-    ClaimCondition, TrustPolicy,
+    ClaimCondition, TrustExchange, TrustPolicy, RECENT_EXCHANGES,
 };
 use crate::services::access::minting::{mint_limits, narrowing};
 use crate::services::audit::{event, AuditAction, Target};
@@ -14,7 +14,7 @@ use crate::services::clock::{now_ms, rfc3339, rfc3339_opt};
 use crate::services::service_accounts::{account_for_change, account_of, check_ceiling};
 use crate::services::Caller;
 use crate::state::AppState;
-use crate::store::{NewTrustPolicy, TrustPolicyRow};
+use crate::store::{ExchangeRow, NewTrustPolicy, TrustPolicyRow};
 
 /// A policy to add, not yet validated.
 pub struct NewTrustInput {
@@ -53,6 +53,22 @@ pub fn to_api(row: TrustPolicyRow) -> TrustPolicy {
         created_at: rfc3339(row.created_at),
         created_by: row.created_by,
         last_exchange_at: rfc3339_opt(row.last_exchange_at),
+        recent_exchanges: Vec::new(),
+    }
+}
+
+/// The API object of a token an exchange issued.
+fn exchange_to_api(row: ExchangeRow) -> TrustExchange {
+    TrustExchange {
+        token_id: row.id,
+        at: rfc3339(row.created_at),
+        expires_at: rfc3339_opt(row.expires_at),
+        revoked: row.revoked_at.is_some(),
+        claims: row
+            .exchanged_claims
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_default(),
     }
 }
 
@@ -75,7 +91,7 @@ pub async fn add(
     limits.check_scopes(&scopes)?;
     // A policy issues tokens for as long as it exists: a caller whose own token expires
     // cannot leave behind something that outlives it.
-    limits.check_expiry(None)?;
+    limits.check_no_expiry_for_factory("a trust policy")?;
     let narrowed = narrowing(
         state,
         &mut tx,
@@ -118,19 +134,32 @@ pub async fn add(
     Ok(to_api(row))
 }
 
-/// The policies of an account of the caller's organization.
+/// The policies of an account of the caller's organization, each with its latest exchanges.
 pub async fn list(
     state: &AppState,
     caller: &Caller,
     service_account_id: &str,
 ) -> Result<Vec<TrustPolicy>, ApiError> {
     account_of(state, caller, service_account_id).await?;
+    let mut exchanges = state
+        .db
+        .recent_exchanges(service_account_id, RECENT_EXCHANGES)
+        .await?;
     Ok(state
         .db
         .trust_policies(service_account_id)
         .await?
         .into_iter()
-        .map(to_api)
+        .map(|row| {
+            let (mine, others) = exchanges
+                .drain(..)
+                .partition(|e| e.trust_policy_id == row.id);
+            exchanges = others;
+            TrustPolicy {
+                recent_exchanges: mine.into_iter().map(exchange_to_api).collect(),
+                ..to_api(row)
+            }
+        })
         .collect())
 }
 

@@ -2,21 +2,22 @@
 //! and live tokens that are unused, never expire or expire within a week, each with its
 //! one-click action: Disable an account (its tokens are suspended, and Undo enables it again),
 //! Revoke a token (after the usual confirmation, since that cannot be undone); and tokens any
-//! address may use though they were used from a few networks, with Allow only these networks.
+//! address may use though they were used from a few networks, with Allow only these networks;
+//! and static tokens of accounts that went keyless, idle since, with Revoke.
 
 use crate::api::service_accounts::stale_credentials;
 use crate::api::tokens::update_token_guards;
 use crate::domain::{
-    Guards, Permission, StaleAccount, StaleReason, StaleToken, Token, UnguardedToken,
-    DEFAULT_UNUSED_DAYS,
+    Guards, KeylessStaticToken, Permission, StaleAccount, StaleReason, StaleToken, Token,
+    UnguardedToken, DEFAULT_UNUSED_DAYS,
 };
 use crate::ui::may;
 use crate::ui::service_accounts::actions::suspend_account;
 use crate::ui::service_accounts::tokens::RevokeTokenDialog;
 use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::page::{load_error, PageHead};
 use crate::ui::widgets::toast::toaster;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
@@ -40,14 +41,8 @@ pub fn StalePage() -> impl IntoView {
         revoking.set(None);
     });
     view! {
-        <Title text="Stale credentials"/>
         <p class="crumbs"><A href="/settings/service-accounts">"Service accounts"</A></p>
-        <div class="page-head">
-            <div>
-                <h1>"Stale credentials"</h1>
-                <p class="muted">"Accounts and tokens nothing uses, tokens that never expire, and tokens about to expire."</p>
-            </div>
-        </div>
+        <PageHead title="Stale credentials" intro="Accounts and tokens nothing uses, tokens that never expire, and tokens about to expire."/>
         <div class="filters">
             <label for="unused-days">"Not used for"</label>
             <select id="unused-days" on:change=move |ev| {
@@ -61,7 +56,7 @@ pub fn StalePage() -> impl IntoView {
         <Transition fallback=|| view! { <p aria-busy="true">"Looking for stale credentials…"</p> }>
             {move || Suspend::new(async move {
                 match report.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(r) => {
                         let unused = |t: &StaleToken| t.reasons.iter().any(|x| matches!(x, StaleReason::NeverUsed | StaleReason::Unused));
                         let with = |reason: StaleReason| move |t: &StaleToken| t.reasons.contains(&reason);
@@ -77,6 +72,7 @@ pub fn StalePage() -> impl IntoView {
                             <TokenSection title="Tokens expiring within 7 days".to_string() tokens=soon can_revoke=can_revoke revoking=revoking/>
                             <UnguardedSection tokens=r.unguarded can_change=can_revoke
                                 changed=Callback::new(move |_| report.refetch())/>
+                            <KeylessSection tokens=r.replaced_by_keyless can_revoke=can_revoke revoking=revoking/>
                         }.into_any()
                     }
                 }
@@ -264,6 +260,47 @@ fn UnguardedSection(
         <StaleTable title="Tokens usable from anywhere".to_string() count=count
             empty="No token without allowed networks was used from only a few networks in the last 30 days."
             columns=&["Token", "Service account", "Used from (last 30 days)", "Suggested allowed networks"]>
+            {rows}
+        </StaleTable>
+    }
+}
+
+/// Static tokens of accounts that have exchanged identity tokens for `KEYLESS_DAYS` (30) days and
+/// that nothing has used since the first exchange: the keyless way replaced them.
+#[component]
+fn KeylessSection(
+    tokens: Vec<KeylessStaticToken>,
+    can_revoke: Signal<bool>,
+    revoking: RwSignal<Option<Token>>,
+) -> impl IntoView {
+    let count = tokens.len();
+    let rows = tokens
+        .into_iter()
+        .map(|k| {
+            let t = k.token;
+            let label = format!("Revoke {} of {}", t.name, k.service_account.name);
+            let row_token = t.clone();
+            view! {
+                <tr>
+                    <td><code>{t.name.clone()}</code>" "<span class="muted">{t.hint.clone()}</span></td>
+                    <td>{account_link(&k.service_account.id, k.service_account.name.clone())}</td>
+                    <td>{when(&k.keyless_since)}</td>
+                    <td>{when_or(&t.last_used_at, "Never")}</td>
+                    <td class="row-actions">
+                        {move || can_revoke.get().then(|| {
+                            let row_token = row_token.clone();
+                            view! { <button type="button" class="danger" aria-label=label.clone()
+                                on:click=move |_| revoking.set(Some(row_token.clone()))>"Revoke"</button> }
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <StaleTable title="Static tokens replaced by keyless exchanges".to_string() count=count
+            empty="No account that has exchanged identity tokens for 30 days holds a static token idle since."
+            columns=&["Token", "Account", "Keyless since", "Last used"]>
             {rows}
         </StaleTable>
     }

@@ -1,14 +1,16 @@
 //! Trust relationships on an account's page: which identity tokens (GitHub Actions, GitLab CI,
 //! Kubernetes, any OpenID Connect issuer) the account accepts in exchange for short-lived
-//! tokens (docs/keyless.md). Lists the policies with their conditions and last exchange, adds
-//! one from a template, removes one (which revokes what it issued).
+//! tokens (docs/keyless.md). Shows each policy with its conditions and latest exchanges, adds
+//! one from a template, removes one after a confirmation (removing revokes what it issued).
 
 use crate::api::trust::{
     add_trust_policy, list_trust_policies, remove_trust_policy, trust_templates,
 };
-use crate::domain::{ClaimCondition, MatchKind, TrustPolicy};
-use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, FormError, TextField};
-use crate::ui::widgets::format::when_or;
+use crate::domain::{ClaimCondition, MatchKind, TrustExchange, TrustPolicy};
+use crate::ui::widgets::confirm::ConfirmDialog;
+use crate::ui::widgets::form::{FieldError, FormCall, FormDialog, TextField};
+use crate::ui::widgets::format::{when, when_or};
+use crate::ui::widgets::page::load_error;
 use leptos::prelude::*;
 
 /// A condition as the form writes it: `claim = value` (exact) or `claim ~ glob`.
@@ -40,7 +42,8 @@ fn parse_condition_lines(text: &str) -> Vec<ClaimCondition> {
         .collect()
 }
 
-/// The Trust relationships section.
+/// The Trust relationships section: one card per policy (its conditions and its latest
+/// exchanges), Add from a template, Remove after a confirmation.
 #[component]
 pub fn AccountTrust(account_id: String, writable: bool) -> impl IntoView {
     let changed = RwSignal::new(0u32);
@@ -50,12 +53,8 @@ pub fn AccountTrust(account_id: String, writable: bool) -> impl IntoView {
         move |_| list_trust_policies(id.get_value()),
     );
     let adding = RwSignal::new(false);
-    let removal = FormCall::new();
-    let remove = move |policy: String| {
-        removal.run(remove_trust_policy(policy), move |_| {
-            changed.update(|n| *n += 1)
-        });
-    };
+    let removing = RwSignal::new(None::<TrustPolicy>);
+    let reload = move || changed.update(|n| *n += 1);
     view! {
         <div class="section-head">
             <h2>"Trust relationships"</h2>
@@ -64,51 +63,96 @@ pub fn AccountTrust(account_id: String, writable: bool) -> impl IntoView {
             })}
         </div>
         <p class="hint">"CI jobs and workloads whose identity token matches exchange it at /oauth/token for a short-lived token of this account: no secret to store."</p>
-        <FormError error=removal.error() fields=&[]/>
         <Transition fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policies.await {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                    Err(e) => load_error(&e),
                     Ok(list) if list.items.is_empty() => view! { <p class="muted">"No trust relationships."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <table>
-                            <caption class="visually-hidden">"Trust relationships"</caption>
-                            <thead><tr>
-                                <th scope="col">"Issuer"</th><th scope="col">"Audience"</th>
-                                <th scope="col">"Conditions"</th><th scope="col">"Token lifetime"</th>
-                                <th scope="col">"Last exchange"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>
-                                {list.items.into_iter().map(|p: TrustPolicy| {
-                                    let label = format!("Remove trust in {}", p.issuer);
-                                    let policy_id = p.id.clone();
-                                    view! {
-                                        <tr>
-                                            <td><code>{p.issuer.clone()}</code></td>
-                                            <td><code>{p.audience.clone()}</code></td>
-                                            <td>{p.conditions.iter().map(|c| view! { <code>{condition_text(c)}</code><br/> }).collect_view()}</td>
-                                            <td>{format!("{} min", p.lifetime_seconds / 60)}</td>
-                                            <td>{when_or(&p.last_exchange_at, "Never")}</td>
-                                            <td class="row-actions">{writable.then(|| view! {
-                                                <button type="button" class="danger" aria-label=label
-                                                    disabled=move || removal.pending()
-                                                    on:click=move |_| remove(policy_id.clone())>"Remove"</button>
-                                            })}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
+                    Ok(list) => list.items.into_iter()
+                        .map(|p| policy_card(p, writable, removing))
+                        .collect_view()
+                        .into_any(),
                 }
             })}
         </Transition>
         {move || adding.get().then(|| view! {
             <AddTrustDialog account_id=id.get_value() on_close=Callback::new(move |added: bool| {
                 adding.set(false);
-                if added { changed.update(|n| *n += 1); }
+                if added { reload(); }
             })/>
         })}
+        {move || removing.get().map(|p| {
+            let policy_id = p.id.clone();
+            view! {
+                <ConfirmDialog title="Remove trust relationship".to_string()
+                    message=format!("Stop trusting identity tokens of {}? The tokens it issued are revoked at once; jobs that rely on it can no longer get a token.", p.issuer)
+                    confirm_label="Remove trust".to_string()
+                    confirm=move || { let id = policy_id.clone(); async move { remove_trust_policy(id).await.map(|_| ()) } }
+                    on_close=Callback::new(move |done: bool| {
+                        removing.set(None);
+                        if done { reload(); }
+                    })/>
+            }
+        })}
+    }
+}
+
+/// One policy: what it checks, and the exchanges it made lately with the claims that matched.
+fn policy_card(
+    p: TrustPolicy,
+    writable: bool,
+    removing: RwSignal<Option<TrustPolicy>>,
+) -> impl IntoView {
+    let label = format!("Remove trust in {}", p.issuer);
+    let name = format!("Trust in {}", p.issuer);
+    let exchanges = p.recent_exchanges.clone();
+    let for_removal = p.clone();
+    view! {
+        <article class="trust-policy" aria-label=name>
+            <div class="trust-head">
+                <h3><code>{p.issuer.clone()}</code></h3>
+                {writable.then(|| view! {
+                    <button type="button" class="danger" aria-label=label
+                        on:click=move |_| removing.set(Some(for_removal.clone()))>"Remove"</button>
+                })}
+            </div>
+            <dl class="details">
+                <dt>"Audience"</dt><dd><code>{p.audience.clone()}</code></dd>
+                <dt>"Conditions"</dt>
+                <dd>{p.conditions.iter().map(|c| view! { <code>{condition_text(c)}</code><br/> }).collect_view()}</dd>
+                <dt>"Token lifetime"</dt><dd>{format!("{} min", p.lifetime_seconds / 60)}</dd>
+                <dt>"Last exchange"</dt><dd>{when_or(&p.last_exchange_at, "Never")}</dd>
+            </dl>
+            {(!exchanges.is_empty()).then(|| view! {
+                <h4>"Last exchanges"</h4>
+                <table>
+                    <caption class="visually-hidden">{format!("Last exchanges of trust in {}", p.issuer)}</caption>
+                    <thead><tr>
+                        <th scope="col">"When"</th><th scope="col">"Claims"</th><th scope="col">"Token"</th>
+                    </tr></thead>
+                    <tbody>
+                        {exchanges.into_iter().map(|e| view! {
+                            <tr>
+                                <td>{when(&e.at)}</td>
+                                <td>{e.claims.iter().map(|(k, v)| view! { <code>{format!("{k} = {v}")}</code><br/> }).collect_view()}</td>
+                                <td>{exchange_state(&e)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </article>
+    }
+}
+
+/// What became of the token an exchange issued.
+fn exchange_state(e: &TrustExchange) -> String {
+    if e.revoked {
+        return "Revoked".to_string();
+    }
+    match &e.expires_at {
+        Some(at) => format!("Valid until {}", when(at)),
+        None => "Never expires".to_string(),
     }
 }
 
