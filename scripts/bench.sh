@@ -8,7 +8,8 @@
 # /healthz), reads (lists with 50,000 accounts), writes (token creation and revocation),
 # sign-in (argon2 cost, and a flood's effect on verification), browser (the wasm's size),
 # revocation (PostgreSQL only: how soon a revocation through one replica reaches a busy other),
-# exchange (keyless exchanges per second on one core, SQLite).
+# exchange (keyless exchanges per second on one core, SQLite), mix (verification among token and
+# binding changes), memory (RSS with 1,000,000 tokens stored and 100,000 in use).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 parts=("$@")

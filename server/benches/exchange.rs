@@ -1,7 +1,10 @@
 //! Criterion benchmark of a keyless exchange (RFC 8693) once the issuer's keys are cached: the
 //! identity token's ES256 signature and claims checked, its replay record written, the token
-//! issued, audited and marked, on a real SQLite database, on one thread (one core). The issuer
-//! is the integration tests' own (`tests/integration/test_issuer.rs`), over https on loopback.
+//! issued, audited and marked, in one durable transaction, on a real database (SQLite, or a
+//! fresh PostgreSQL database beside the one `STEWARD_DATABASE_URL` names), with Steward on one
+//! thread (one core): one exchange at a time, and 16 at a time as CI jobs arrive together. The
+//! issuer is the integration tests' own (`tests/integration/test_issuer.rs`), over https on
+//! loopback.
 //!   cargo bench -p server --bench exchange    (`bash scripts/bench.sh exchange` reports it
 //!                                              as exchanges per second)
 
@@ -22,15 +25,39 @@ use test_issuer::TestIssuer;
 const AUDIENCE: &str = "https://steward.bench";
 const ACCOUNT: &str = "sa_keyless_bench";
 
-/// A state over a fresh SQLite file whose account trusts `issuer`'s tokens from acme/api.
-async fn seeded(issuer: &TestIssuer) -> AppState {
+/// A fresh database: PostgreSQL when `STEWARD_DATABASE_URL` names a server, else SQLite.
+async fn fresh_database() -> Db {
+    if let Some(url) = std::env::var("STEWARD_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
+        use sqlx::Connection;
+        let server = url.rsplit_once('/').unwrap().0.to_string();
+        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+            .await
+            .unwrap();
+        for sql in [
+            "DROP DATABASE IF EXISTS steward_bench_exchange WITH (FORCE)",
+            "CREATE DATABASE steward_bench_exchange",
+        ] {
+            sqlx::query(sql).execute(&mut admin).await.unwrap();
+        }
+        return Db::connect(&format!("{server}/steward_bench_exchange"))
+            .await
+            .unwrap();
+    }
     let dir = std::env::temp_dir().join(format!("steward-bench-exchange-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("bench.db");
     let _ = std::fs::remove_file(&path);
-    let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+    Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A state over a fresh database whose account trusts `issuer`'s tokens from acme/api.
+async fn seeded(issuer: &TestIssuer) -> AppState {
+    let db = fresh_database().await;
     db.migrate().await.unwrap();
     let state = AppState::new(
         db.clone(),
@@ -116,8 +143,13 @@ fn exchanges(c: &mut Criterion) {
     let first = runtime.block_on(exchange(&state, &meta, request()));
     assert!(first.is_ok(), "the first exchange works");
 
+    let database = if matches!(state.db, app::store::Db::Sqlite(..)) {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
     c.bench_function(
-        "exchanging an identity token (ES256, keys cached, SQLite)",
+        &format!("exchanging an identity token, one at a time ({database})"),
         |b| {
             b.to_async(&runtime).iter_batched(
                 request,
@@ -127,6 +159,28 @@ fn exchanges(c: &mut Criterion) {
                 },
                 BatchSize::SmallInput,
             )
+        },
+    );
+    // CI jobs arrive together: 16 exchanges in flight, the time reported per exchange.
+    c.bench_function(
+        &format!("exchanging identity tokens, 16 at a time ({database})"),
+        |b| {
+            b.to_async(&runtime).iter_custom(|iters| {
+                let requests: Vec<ExchangeRequest> = (0..iters).map(|_| request()).collect();
+                let (state, meta) = (&state, &meta);
+                async move {
+                    use futures::StreamExt;
+                    let started = std::time::Instant::now();
+                    let done: Vec<_> = futures::stream::iter(requests)
+                        .map(|req| exchange(state, meta, req))
+                        .buffer_unordered(16)
+                        .collect()
+                        .await;
+                    let elapsed = started.elapsed();
+                    assert!(done.iter().all(|d| d.is_ok()));
+                    elapsed
+                }
+            })
         },
     );
     assert_eq!(issuer.jwks_fetches(), 1, "the keys stayed cached");

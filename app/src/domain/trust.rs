@@ -73,7 +73,7 @@ pub struct TrustPolicy {
     pub lifetime_seconds: i64,
     pub created_at: String,
     pub created_by: String,
-    /// The last successful exchange, if any.
+    /// The last successful exchange, if any, to the minute (`recent_exchanges` has exact times).
     pub last_exchange_at: Option<String>,
     /// The latest exchanges, newest first (at most `RECENT_EXCHANGES`; exchanged tokens are
     /// forgotten a day after they expire).

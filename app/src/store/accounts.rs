@@ -28,6 +28,25 @@ pub struct AccountRow {
     pub default_guards: super::GuardColumns,
 }
 
+/// What issuing a token for an account needs of it, without the counts an `AccountRow` reads
+/// (they grow with the account's tokens, and an account that exchanges identity tokens makes
+/// many).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountBasics {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// The guards its new tokens get unless they are made with their own.
+    #[sqlx(flatten)]
+    pub default_guards: super::GuardColumns,
+}
+
+const BASICS: &str = "SELECT sa.id, sa.organization_id, sa.name, sa.role, sa.disabled, \
+     sa.default_allowed_networks AS allowed_networks, sa.default_rate_limit_per_minute AS rate_limit_per_minute, \
+     sa.default_max_uses AS max_uses FROM service_accounts sa";
+
 /// An account's columns and live token count, without the FROM.
 macro_rules! account_columns {
     () => {
@@ -54,6 +73,18 @@ pub struct NewAccount<'a> {
     /// Who created it, as the audit log names them.
     pub created_by: &'a str,
     pub now: i64,
+}
+
+impl Db {
+    /// An account by id alone, whatever its organization (a token exchange names only the
+    /// account): what issuing a token for it needs.
+    pub async fn account_basics(&self, id: &str) -> StoreResult<Option<AccountBasics>> {
+        let sql = format!("{BASICS} WHERE sa.id = $1");
+        Ok(on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
 }
 
 impl Db {
@@ -84,6 +115,25 @@ impl Tx {
         let sql = format!(
             "{SELECT} WHERE sa.organization_id = $1 AND sa.id = $2{}",
             self.lock_suffix(Lock::ForUpdate)
+        );
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?)
+    }
+
+    /// An account of this organization that must stay as it is until the transaction ends,
+    /// read without keeping other such readers waiting: a token issued for the account (an
+    /// exchange) while a concurrent disable waits for it, and many exchanges at once.
+    pub async fn account_unchanged(
+        &mut self,
+        organization_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<AccountBasics>> {
+        let sql = format!(
+            "{BASICS} WHERE sa.organization_id = $1 AND sa.id = $2{}",
+            self.lock_suffix(Lock::ForShare)
         );
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(organization_id)

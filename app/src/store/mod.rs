@@ -27,7 +27,7 @@ mod users;
 
 pub use access::{BindingFilter, BindingRow, GrantRow, NewBinding};
 pub use account_list::AccountFilter;
-pub use accounts::{AccountRow, NewAccount};
+pub use accounts::{AccountBasics, AccountRow, NewAccount};
 pub use audit::{AuditCursor, AuditFilter, AuditRow, NewAuditEvent};
 pub use groups::GroupMemberRow;
 pub use housekeeping::Purged;

@@ -125,7 +125,9 @@ impl Tx {
         Ok(inserted == 1)
     }
 
-    /// Marks a just-inserted token as made by an exchange, and the policy as used now.
+    /// Marks a just-inserted token as made by an exchange, and the policy as used now, to the
+    /// minute: the policy's row is written at most once a minute, so exchanges at once through
+    /// one policy do not wait for each other's commits.
     pub async fn mark_exchanged(&mut self, m: &ExchangeMark<'_>, now: i64) -> StoreResult<()> {
         on_tx!(self, |c| {
             sqlx::query(
@@ -141,7 +143,8 @@ impl Tx {
         })?;
         on_tx!(self, |c| sqlx::query(
             "UPDATE trust_policies SET last_exchange_at = $2, \
-             first_exchange_at = COALESCE(first_exchange_at, $2) WHERE id = $1"
+             first_exchange_at = COALESCE(first_exchange_at, $2) \
+             WHERE id = $1 AND (last_exchange_at IS NULL OR last_exchange_at < $2 - 60000)"
         )
         .bind(m.policy_id)
         .bind(now)
@@ -183,20 +186,6 @@ impl Db {
         .fetch_all(p)
         .await
         })?)
-    }
-
-    /// The organization of an account named by id alone (an exchange names the account it
-    /// wants; everything after this reads within that organization).
-    pub async fn account_organization(
-        &self,
-        service_account_id: &str,
-    ) -> StoreResult<Option<String>> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT organization_id FROM service_accounts WHERE id = $1"
-        )
-        .bind(service_account_id)
-        .fetch_optional(p)
-        .await)?)
     }
 
     /// An account's policies, oldest first.

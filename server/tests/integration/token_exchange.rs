@@ -659,7 +659,9 @@ async fn policies_never_mint_above_their_creator(b: Backend) {
     .await
     .assert_error(StatusCode::FORBIDDEN, "forbidden");
     // A policy issues tokens for as long as it exists: a token that expires may not add one.
-    let (_, expiring) = ada.create_token(&root, "thirty-days", &["read", "write"]).await;
+    let (_, expiring) = ada
+        .create_token(&root, "thirty-days", &["read", "write"])
+        .await;
     let r = app
         .script(&expiring)
         .post(

@@ -16,7 +16,7 @@ use crate::services::trust::issuers::KeyError;
 use crate::services::RequestMeta;
 use crate::state::AppState;
 use crate::store::{
-    AccountRow, ExchangeMark, NewAuditEvent, NewToken, Scopes, StoreError, TrustPolicyRow,
+    AccountBasics, ExchangeMark, NewAuditEvent, NewToken, Scopes, StoreError, TrustPolicyRow,
 };
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
@@ -91,7 +91,7 @@ impl From<StoreError> for ExchangeError {
 
 /// A refusal to record: the reason is for the audit log only.
 struct Refusal<'a> {
-    account: &'a AccountRow,
+    account: &'a AccountBasics,
     issuer: &'a str,
     subject: Option<String>,
     reason: String,
@@ -116,16 +116,9 @@ pub async fn exchange(
         .and_then(Value::as_str)
         .ok_or(ExchangeError::InvalidGrant)?
         .to_string();
-    let Some(org) = state
-        .db
-        .account_organization(&req.service_account_id)
-        .await?
-    else {
-        return Err(ExchangeError::InvalidGrant);
-    };
     let account = state
         .db
-        .account(&org, &req.service_account_id)
+        .account_basics(&req.service_account_id)
         .await?
         .ok_or(ExchangeError::InvalidGrant)?;
     let subject = unverified.get("sub").and_then(claim_text);
@@ -323,7 +316,7 @@ fn truncated(s: &str, max: usize) -> String {
 async fn issue(
     state: &AppState,
     meta: &RequestMeta,
-    account: &AccountRow,
+    account: &AccountBasics,
     policy: &TrustPolicyRow,
     claims: &Map<String, Value>,
     matched: std::collections::BTreeMap<String, String>,
@@ -333,9 +326,10 @@ async fn issue(
     let now = now_ms();
     let subject = claims.get("sub").and_then(claim_text);
     let mut tx = state.db.begin().await?;
-    // The account again, locked: disabled since the first read means no token.
+    // The account again, held unchanged until commit (a disable waits; other exchanges do
+    // not): disabled since the first read means no token.
     let current = tx
-        .account(&account.organization_id, &account.id)
+        .account_unchanged(&account.organization_id, &account.id)
         .await?
         .ok_or(ExchangeError::InvalidGrant)?;
     if current.disabled {
