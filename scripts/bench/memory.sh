@@ -43,13 +43,18 @@ response = function(status, headers, body)
   local secret = body:match('"secret":"(stw_[^"]+)"')
   if secret and kept < $in_use then
     out:write(secret, "\n")
+    out:flush()
     kept = kept + 1
-    if kept == $in_use then out:close(); wrk.thread:stop() end
   end
 end
 LUA
 after_seed=$(kib VmRSS)
-BEARER="$writer" taskset -c 1 wrk -t1 -c16 -d3600s -s "$work/create.lua" "$base/api/v1/tokens/create" >/dev/null
+# wrk has no request count: it runs until enough secrets are written down, then is stopped.
+touch "$work/secrets"
+BEARER="$writer" taskset -c 1 wrk -t1 -c16 -d3600s -s "$work/create.lua" "$base/api/v1/tokens/create" >/dev/null &
+creator=$!
+while [ "$(wc -l <"$work/secrets")" -lt "$in_use" ]; do sleep 1; done
+kill "$creator"; wait "$creator" 2>/dev/null || true
 created=$(wc -l <"$work/secrets")
 [ "$created" = "$in_use" ] || { echo "created $created of $in_use tokens" >&2; exit 1; }
 after_create=$(kib VmRSS)

@@ -446,3 +446,62 @@ impl Db {
         Ok(n == 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A presented token is found with the secret indexes however many tokens there are, also
+    /// after `ANALYZE` has taught the planner that almost no token has a previous secret (it
+    /// then chose to scan every account's tokens).
+    #[tokio::test]
+    async fn a_credential_is_two_index_searches_with_statistics() {
+        let path = std::env::temp_dir().join(format!(
+            "steward-plan-{}.db",
+            crate::auth::random::new_id("test")
+        ));
+        let db = Db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite(pool, _) = &db else {
+            unreachable!("a SQLite URL")
+        };
+        for sql in [
+            "INSERT INTO organizations (id, slug, name, created_at) VALUES ('org_a', 'a', 'A', 0)",
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199) \
+             INSERT INTO service_accounts (id, organization_id, name, role, created_by, created_at, updated_at) \
+             SELECT 'sa_' || i, 'org_a', 'sa-' || i, 'viewer', 'test', 0, 0 FROM n",
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999) \
+             INSERT INTO tokens (id, organization_id, service_account_id, name, scopes, secret_hash, hint, created_by, created_at) \
+             SELECT 'tok_' || i, 'org_a', 'sa_' || (i % 200), 't-' || i, 'read', 'hash-' || i, 'h', 'test', 0 FROM n",
+        ] {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        db.refresh_statistics().await.unwrap();
+        for sql in [
+            format!("EXPLAIN QUERY PLAN {CREDENTIAL_SELECT} WHERE t.secret_hash = $1 OR t.previous_secret_hash = $1"),
+            format!("EXPLAIN QUERY PLAN {CREDENTIAL_SELECT} WHERE t.secret_hash IN ($1, $2) OR t.previous_secret_hash IN ($1, $2)"),
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql)
+                .bind("hash-7")
+                .bind("hash-8")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+            let steps: Vec<&str> = plan.iter().map(|p| p.3.as_str()).collect();
+            assert!(
+                steps.iter().any(|s| s.contains("USING INDEX tokens_secret_hash"))
+                    && steps
+                        .iter()
+                        .any(|s| s.contains("USING INDEX tokens_previous_secret_hash"))
+                    // The one organization's table may be read whole; tokens and accounts never.
+                    && !steps
+                        .iter()
+                        .any(|s| s.starts_with("SCAN t") || s.starts_with("SCAN sa")),
+                "{steps:?}"
+            );
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}
