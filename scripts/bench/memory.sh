@@ -2,7 +2,7 @@
 # Memory with a large database and many tokens in use: `server seed` fills a fresh database with
 # TOKENS (1,000,000) tokens over ACCOUNTS (10,000) accounts; IN_USE (100,000) more are created
 # through the API, their secrets kept for the run; then wrk presents each of them in turn to
-# `GET /auth/verify` (16 connections, twice DURATION seconds, every one looked up and kept by the
+# `GET /auth/verify` (16 connections, long enough for each to be presented, every one looked up and kept by the
 # credential cache, 100,000 entries by default), and once more to `auth/whoami` (whose cached
 # answer is kept too). Reports the server's resident size (VmRSS) after the seed, after the
 # creations, after each pass, and its peak (VmHWM), and the bytes each kept credential adds.
@@ -76,11 +76,14 @@ done = function(summary, latency, requests)
     summary.errors.status, latency:percentile(99)))
 end
 LUA
+# Long enough for every token to be presented at least once at 2,000 requests a second.
+present_seconds=$(( in_use / 2000 + duration ))
 present() { # method, url, body
-  METHOD="$1" BODY="$3" taskset -c 1 wrk -t1 -c16 -d"$((duration * 2))s" -s "$work/present.lua" "$2" \
+  METHOD="$1" BODY="$3" taskset -c 1 wrk -t1 -c16 -d"${present_seconds}s" -s "$work/present.lua" "$2" \
     | awk '/^RESULT/ {print $2, $3, $4}'
 }
 read -r verify_rps verify_bad verify_p99 <<<"$(present GET "$base/auth/verify" "")"
+[ $(( verify_rps * present_seconds )) -ge "$in_use" ] || echo "Only about $(( verify_rps * present_seconds )) of the $in_use tokens were presented." >&2
 after_verify=$(kib VmRSS)
 read -r whoami_rps whoami_bad whoami_p99 <<<"$(present POST "$base/api/v1/auth/whoami" "{}")"
 after_whoami=$(kib VmRSS)

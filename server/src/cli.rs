@@ -130,7 +130,7 @@ pub struct Common {
     )]
     pub credential_cache: String,
     /// How many tokens the cache keeps at most (1–10,000,000; an entry is the token's record and
-    /// the answers built from it, a few kilobytes).
+    /// the answers built from it, about 4–6 KB).
     #[arg(
         long,
         env = "STEWARD_CREDENTIAL_CACHE_ENTRIES",
