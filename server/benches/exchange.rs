@@ -8,16 +8,16 @@
 //!   cargo bench -p server --bench exchange    (`bash scripts/bench.sh exchange` reports it
 //!                                              as exchanges per second)
 
+mod support;
 #[path = "../tests/integration/test_issuer.rs"]
 mod test_issuer;
 
 use app::domain::{Role, Scope};
 use app::services::outbound::{parse_networks, OutboundPolicy};
-use app::services::people::setup::{create_admin, NewAdmin};
 use app::services::trust::exchange::{exchange, ExchangeRequest};
 use app::services::RequestMeta;
-use app::state::{AppConfig, AppState};
-use app::store::{Db, NewAccount, NewTrustPolicy, Scopes};
+use app::state::AppState;
+use app::store::{NewAccount, NewTrustPolicy, Scopes};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use serde_json::json;
 use test_issuer::TestIssuer;
@@ -25,67 +25,14 @@ use test_issuer::TestIssuer;
 const AUDIENCE: &str = "https://steward.bench";
 const ACCOUNT: &str = "sa_keyless_bench";
 
-/// A fresh database: PostgreSQL when `STEWARD_DATABASE_URL` names a server, else SQLite.
-async fn fresh_database() -> Db {
-    if let Some(url) = std::env::var("STEWARD_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    {
-        use sqlx::Connection;
-        let server = url.rsplit_once('/').unwrap().0.to_string();
-        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
-            .await
-            .unwrap();
-        for sql in [
-            "DROP DATABASE IF EXISTS steward_bench_exchange WITH (FORCE)",
-            "CREATE DATABASE steward_bench_exchange",
-        ] {
-            sqlx::query(sql).execute(&mut admin).await.unwrap();
-        }
-        return Db::connect(&format!("{server}/steward_bench_exchange"))
-            .await
-            .unwrap();
-    }
-    let dir = std::env::temp_dir().join(format!("steward-bench-exchange-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bench.db");
-    let _ = std::fs::remove_file(&path);
-    Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap()
-}
-
 /// A state over a fresh database whose account trusts `issuer`'s tokens from acme/api.
 async fn seeded(issuer: &TestIssuer) -> AppState {
-    let db = fresh_database().await;
-    db.migrate().await.unwrap();
-    let state = AppState::new(
-        db.clone(),
-        AppConfig {
-            public_url: "http://127.0.0.1".into(),
-            session_idle_secs: 3600,
-            session_max_secs: 86_400,
-            secret_key: None,
-            notices: Default::default(),
-            credential_cache_entries: 0,
-            webhook_policy: Default::default(),
-            oidc_ca_pem: Some(issuer.ca_pem.clone()),
-            issuer_policy: OutboundPolicy::issuers(parse_networks("127.0.0.0/8").unwrap()),
-        },
-    );
-    let admin = NewAdmin {
-        org_slug: "bench".into(),
-        org_name: "Bench".into(),
-        email: "bench@example.test".into(),
-        name: "Bench".into(),
-        password: "bench test password".into(),
-    };
-    create_admin(&state, admin, None, &RequestMeta::default())
-        .await
-        .unwrap();
-    let org = db.users_by_email("bench@example.test").await.unwrap()[0]
-        .organization_id
-        .clone();
+    let db = support::fresh_database("exchange").await;
+    let (state, org) = support::with_admin(&db, |config| {
+        config.oidc_ca_pem = Some(issuer.ca_pem.clone());
+        config.issuer_policy = OutboundPolicy::issuers(parse_networks("127.0.0.0/8").unwrap());
+    })
+    .await;
     let now = app::services::clock::now_ms();
     let mut tx = db.begin().await.unwrap();
     tx.insert_account(&NewAccount {

@@ -1,56 +1,25 @@
 //! Criterion benchmarks of what every API request with a token pays: checking the secret's
 //! form and checksum and hashing it (no database), and the whole verification against a real
-//! SQLite database (one indexed lookup, then the cached access view).
+//! database (SQLite, or PostgreSQL with `STEWARD_DATABASE_URL`; one indexed lookup, then the
+//! cached access view).
 //!   cargo bench -p server --bench verification
+
+mod support;
 
 use app::auth::random::sha256_hex;
 use app::auth::token_secret;
 use app::domain::Role;
-use app::services::people::setup::{create_admin, NewAdmin};
 use app::services::tokens::verification::principal_from_token;
 use app::services::RequestMeta;
-use app::state::{AppConfig, AppState};
-use app::store::{Db, NewAccount, NewToken};
+use app::state::AppState;
+use app::store::{NewAccount, NewToken};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
-/// A state over a fresh SQLite file with one service account and its token; the secret.
+/// A state over a fresh database with one service account and its token; the secret.
 async fn seeded() -> (AppState, String) {
-    let dir = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bench.db");
-    let _ = std::fs::remove_file(&path);
-    let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let state = AppState::new(
-        db.clone(),
-        AppConfig {
-            public_url: "http://127.0.0.1".into(),
-            session_idle_secs: 3600,
-            session_max_secs: 86_400,
-            secret_key: None,
-            notices: Default::default(),
-            credential_cache_entries: 0,
-            webhook_policy: Default::default(),
-            oidc_ca_pem: None,
-            issuer_policy: app::services::outbound::OutboundPolicy::issuers(Vec::new()),
-        },
-    );
-    let admin = NewAdmin {
-        org_slug: "bench".into(),
-        org_name: "Bench".into(),
-        email: "bench@example.test".into(),
-        name: "Bench".into(),
-        password: "bench test password".into(),
-    };
-    create_admin(&state, admin, None, &RequestMeta::default())
-        .await
-        .unwrap();
-    let org = db.users_by_email("bench@example.test").await.unwrap()[0]
-        .organization_id
-        .clone();
+    let db = support::fresh_database("verification").await;
+    let (state, org) = support::with_admin(&db, |_| {}).await;
     let now = app::services::clock::now_ms();
     let secret = token_secret::generate();
     let mut tx = db.begin().await.unwrap();

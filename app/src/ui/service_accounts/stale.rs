@@ -8,7 +8,7 @@
 use crate::api::service_accounts::stale_credentials;
 use crate::api::tokens::update_token_guards;
 use crate::domain::{
-    Guards, KeylessStaticToken, Permission, StaleAccount, StaleReason, StaleToken, Token,
+    Guards, KeylessStaticToken, NamedRef, Permission, StaleAccount, StaleReason, StaleToken, Token,
     UnguardedToken, DEFAULT_UNUSED_DAYS,
 };
 use crate::ui::may;
@@ -165,6 +165,32 @@ fn AccountSection(
     }
 }
 
+/// A token's row: its name and hint, its account, `cells`, and Revoke (which asks first).
+fn revocable_row(
+    t: Token,
+    account: &NamedRef,
+    cells: Vec<String>,
+    can_revoke: Signal<bool>,
+    revoking: RwSignal<Option<Token>>,
+) -> impl IntoView {
+    let label = format!("Revoke {} of {}", t.name, account.name);
+    let (name, hint) = (t.name.clone(), t.hint.clone());
+    view! {
+        <tr>
+            <td><code>{name}</code>" "<span class="muted">{hint}</span></td>
+            <td>{account_link(&account.id, account.name.clone())}</td>
+            {cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
+            <td class="row-actions">
+                {move || can_revoke.get().then(|| {
+                    let row_token = t.clone();
+                    view! { <button type="button" class="danger" aria-label=label.clone()
+                        on:click=move |_| revoking.set(Some(row_token.clone()))>"Revoke"</button> }
+                })}
+            </td>
+        </tr>
+    }
+}
+
 #[component]
 fn TokenSection(
     title: String,
@@ -177,24 +203,12 @@ fn TokenSection(
         .into_iter()
         .map(|s| {
             let t = s.token;
-            let label = format!("Revoke {} of {}", t.name, s.service_account.name);
-            let row_token = t.clone();
-            view! {
-                <tr>
-                    <td><code>{t.name.clone()}</code>" "<span class="muted">{t.hint.clone()}</span></td>
-                    <td>{account_link(&s.service_account.id, s.service_account.name.clone())}</td>
-                    <td>{when(&t.created_at)}</td>
-                    <td>{when_or(&t.last_used_at, "Never")}</td>
-                    <td>{when_or(&t.expires_at, "Never")}</td>
-                    <td class="row-actions">
-                        {move || can_revoke.get().then(|| {
-                            let row_token = row_token.clone();
-                            view! { <button type="button" class="danger" aria-label=label.clone()
-                                on:click=move |_| revoking.set(Some(row_token.clone()))>"Revoke"</button> }
-                        })}
-                    </td>
-                </tr>
-            }
+            let cells = vec![
+                when(&t.created_at),
+                when_or(&t.last_used_at, "Never"),
+                when_or(&t.expires_at, "Never"),
+            ];
+            revocable_row(t, &s.service_account, cells, can_revoke, revoking)
         })
         .collect_view();
     view! {
@@ -277,30 +291,17 @@ fn KeylessSection(
     let rows = tokens
         .into_iter()
         .map(|k| {
-            let t = k.token;
-            let label = format!("Revoke {} of {}", t.name, k.service_account.name);
-            let row_token = t.clone();
-            view! {
-                <tr>
-                    <td><code>{t.name.clone()}</code>" "<span class="muted">{t.hint.clone()}</span></td>
-                    <td>{account_link(&k.service_account.id, k.service_account.name.clone())}</td>
-                    <td>{when(&k.keyless_since)}</td>
-                    <td>{when_or(&t.last_used_at, "Never")}</td>
-                    <td class="row-actions">
-                        {move || can_revoke.get().then(|| {
-                            let row_token = row_token.clone();
-                            view! { <button type="button" class="danger" aria-label=label.clone()
-                                on:click=move |_| revoking.set(Some(row_token.clone()))>"Revoke"</button> }
-                        })}
-                    </td>
-                </tr>
-            }
+            let cells = vec![
+                when(&k.keyless_since),
+                when_or(&k.token.last_used_at, "Never"),
+            ];
+            revocable_row(k.token, &k.service_account, cells, can_revoke, revoking)
         })
         .collect_view();
     view! {
         <StaleTable title="Static tokens replaced by keyless exchanges".to_string() count=count
             empty="No account that has exchanged identity tokens for 30 days holds a static token idle since."
-            columns=&["Token", "Account", "Keyless since", "Last used"]>
+            columns=&["Token", "Service account", "Keyless since", "Last used"]>
             {rows}
         </StaleTable>
     }
