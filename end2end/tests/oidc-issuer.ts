@@ -61,6 +61,11 @@ export async function startIssuer(): Promise<Issuer> {
       const signature = sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" });
       return `${input}.${signature.toString("base64url")}`;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // The server's HTTP client keeps its connection open for reuse: end it, or close() waits.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
