@@ -11,6 +11,8 @@ export LEPTOS_SITE_ADDR="127.0.0.1:$port" STEWARD_PUBLIC_URL="http://127.0.0.1:$
 export STEWARD_DATABASE_URL="sqlite://$work/steward.db" STEWARD_USAGE_FLUSH_SECS=1
 # The whole suite signs in from one address, far more often than a person would.
 export STEWARD_SIGN_IN_LIMIT_PER_MINUTE=1000
+# The tests send X-Forwarded-For as a reverse proxy on this host would (report-only guards).
+export STEWARD_TRUSTED_PROXIES=127.0.0.1
 export STEWARD_SECRET_KEY="the end-to-end suite's own server key, not a real one"
 # An identity token issuer the trust tests start on this machine (end2end/tests/oidc-issuer.ts)
 # presents a certificate from a CA made here, which the server trusts for issuers only.

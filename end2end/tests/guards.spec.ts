@@ -98,3 +98,56 @@ test("a token reported leaked shows the report and is restored", async ({ page, 
   expect((await whoami()).status()).toBe(200);
   expect(problems).toEqual([]);
 });
+
+// Guards tried in report-only mode: requests from outside the proposed network still work and
+// are counted on the account's page; Enforce makes the guard refuse them.
+test("a report-only network guard shows what it would refuse, then is enforced", async ({ page, baseURL }) => {
+  const problems = watchConsole(page);
+  await signedIn(page);
+  const name = unique("trying");
+  const { service_account } = await api(page, "/api/v1/service-accounts/create", { name, role: "viewer" });
+  const { secret } = await api(page, "/api/v1/tokens/create", { service_account_id: service_account.id, name: "deploy" });
+  await page.goto(`/settings/service-accounts/${service_account.id}`);
+  await hydrated(page);
+
+  await page.getByRole("button", { name: "Guards of deploy" }).click();
+  const edit = page.getByRole("dialog", { name: "Guards of deploy" });
+  await edit.getByLabel("Allowed networks").fill("203.0.113.0/24");
+  await edit.getByLabel(/Report only/).check();
+  await edit.getByRole("button", { name: "Save guards" }).click();
+  await expect(edit).toBeHidden();
+  const card = page.getByRole("article", { name: "Report-only guards of deploy" });
+  await expect(card).toContainText("networks 203.0.113.0/24");
+  await expect(page.getByRole("row", { name: /deploy/ })).toContainText("report-only: networks 203.0.113.0/24");
+
+  // A script behind this host's proxy, from inside and outside the proposed network.
+  const script = await request.newContext({ baseURL });
+  const whoamiFrom = (address: string) =>
+    script.post("/api/v1/auth/whoami", {
+      headers: { Authorization: `Bearer ${secret}`, "X-Forwarded-For": address },
+      data: {},
+    });
+  expect((await whoamiFrom("203.0.113.9")).status()).toBe(200);
+  expect((await whoamiFrom("198.51.100.1")).status()).toBe(200);
+  expect((await whoamiFrom("198.51.100.1")).status()).toBe(200);
+
+  // Counted within the usage flush (a second in this suite).
+  await expect(async () => {
+    await page.reload();
+    await hydrated(page);
+    await expect(card).toContainText("Would have refused 2 requests from 1 address in the last day.", { timeout: 1000 });
+  }).toPass();
+  const offenders = card.getByRole("table", { name: /Would have refused most/ });
+  await expect(offenders.getByRole("row", { name: /198\.51\.100\.1/ })).toContainText("Address not allowed");
+  await page.screenshot({ path: "test-results/report-only-guards.png", fullPage: true });
+
+  await card.getByRole("button", { name: "Enforce the report-only guards of deploy" }).click();
+  await expect(page.getByRole("status")).toContainText("Enforced the guards of deploy.");
+  await expect(card).toBeHidden();
+  await expect(page.getByRole("row", { name: /deploy/ })).toContainText("from 203.0.113.0/24");
+  const refused = await whoamiFrom("198.51.100.1");
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error.code).toBe("network_not_allowed");
+  expect((await whoamiFrom("203.0.113.9")).status()).toBe(200);
+  expect(problems).toEqual([]);
+});

@@ -135,6 +135,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ip: "local".into(),
                 user_agent: Some("server admin create".into()),
                 peer_ip: "local".into(),
+                operation: "server admin create".into(),
             };
             let input = NewAdmin {
                 org_slug: org.clone(),

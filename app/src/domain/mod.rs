@@ -12,6 +12,7 @@ mod page;
 mod patch;
 mod people;
 mod permissions;
+mod report_only;
 mod role;
 mod shared;
 mod sort;
@@ -40,6 +41,7 @@ pub use people::{
     MIN_PASSWORD_CHARS,
 };
 pub use permissions::{Permission, PermissionInfo, PermissionKind, PermissionName};
+pub use report_only::{ReportOnlyGuards, WouldRefuseFrom};
 pub use role::{Role, Scope};
 pub use shared::Shared;
 pub use sort::AccountSort;

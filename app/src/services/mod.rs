@@ -31,6 +31,9 @@ pub struct RequestMeta {
     /// introspection checks its caller's own token against it, and the token it asks about
     /// against `ip`, the client the gateway reports.
     pub peer_ip: String,
+    /// What the request asked for, as report-only guards record it: its path, and for
+    /// `/auth/verify` its requirements (the query).
+    pub operation: String,
 }
 
 impl RequestMeta {

@@ -4,6 +4,7 @@
 //! and indexes it relies on, so a change to the table is reviewed in one place.
 
 use super::changes::Change;
+use super::report_only::ReportOnlyColumns;
 use super::typed::Scopes;
 use super::{on_pool, on_tx, Db, StoreResult, Tx};
 use crate::domain::Role;
@@ -42,6 +43,10 @@ pub struct TokenRow {
     pub leaked_at: Option<i64>,
     pub leak_url: Option<String>,
     pub leak_source: Option<String>,
+    /// Guards proposed for it that refuse nothing yet, and their count of uses.
+    #[sqlx(flatten)]
+    pub report_only: ReportOnlyColumns,
+    pub report_only_uses: i64,
 }
 
 /// A token's guards as stored (also an account's defaults for its new tokens): networks
@@ -57,7 +62,8 @@ pub(super) const SELECT: &str = "SELECT t.id, t.organization_id, t.service_accou
      t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.role_cap, \
      t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, t.exchanged_from, t.exchanged_claims, \
      t.allowed_networks, t.rate_limit_per_minute, t.max_uses, t.uses, t.leaked_at, t.leak_url, t.leak_source, \
-     sa.role AS account_role, sa.disabled AS account_disabled \
+     t.report_only_networks, t.report_only_rate_limit_per_minute, t.report_only_max_uses, t.report_only_since, \
+     t.report_only_uses, sa.role AS account_role, sa.disabled AS account_disabled \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id";
 
 /// Everything authentication needs about a presented secret, from one indexed lookup.
@@ -88,6 +94,8 @@ pub struct CredentialRow {
     pub guards: GuardColumns,
     /// Set while the token is suspended as reported leaked.
     pub leaked_at: Option<i64>,
+    #[sqlx(flatten)]
+    pub report_only: ReportOnlyColumns,
 }
 
 /// A token to insert; the service has generated its id and hashed its secret.
@@ -267,6 +275,7 @@ const CREDENTIAL_SELECT: &str = "SELECT t.id AS token_id, t.name AS token_name, 
      t.secret_hash, t.previous_secret_hash, t.previous_valid_until, \
      t.expires_at, t.revoked_at, t.role_cap, t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
      t.allowed_networks, t.rate_limit_per_minute, t.max_uses, t.leaked_at, \
+     t.report_only_networks, t.report_only_rate_limit_per_minute, t.report_only_max_uses, t.report_only_since, \
      sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
      o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \

@@ -117,14 +117,26 @@ pub async fn resolve(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(300).collect());
+        let operation = operation(req.uri());
         req.extensions_mut().insert(ClientIp(ip));
         req.extensions_mut().insert(RequestMeta {
             ip: ip.to_string(),
             user_agent,
             peer_ip: peer.to_string(),
+            operation,
         });
     }
     next.run(req).await
+}
+
+/// What a request asked for, as report-only guards record it: the path, with the query for
+/// `/auth/verify` (its requirements), at most 200 characters.
+fn operation(uri: &axum::http::Uri) -> String {
+    let text = match (uri.path(), uri.query()) {
+        ("/auth/verify", Some(query)) => format!("/auth/verify?{query}"),
+        (path, _) => path.to_string(),
+    };
+    text.chars().take(200).collect()
 }
 
 #[cfg(test)]

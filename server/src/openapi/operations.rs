@@ -236,6 +236,20 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             &[404],
             json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd", "guards": {"allowed_networks": ["10.0.0.0/8", "2001:db8::/32"], "rate_limit_per_minute": 600, "max_uses": 10000}}),
         ),
+        server_fn::<tokens::EnforceReportOnly>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404, 409],
+            json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd"}),
+        ),
+        server_fn::<tokens::DiscardReportOnly>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404, 409],
+            json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd"}),
+        ),
         server_fn::<tokens::RestoreToken>(
             c,
             tokens_tag,

@@ -33,6 +33,7 @@ mod proxies;
 mod reads;
 mod replicas;
 mod replies;
+mod report_only;
 mod reported_access;
 mod rfc7662;
 mod service_accounts;

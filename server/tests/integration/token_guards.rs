@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// Requests from this host arrive through a "proxy" the server trusts, so each request's
 /// `X-Forwarded-For` is the client address the guards see.
-fn behind_a_proxy() -> Settings {
+pub(crate) fn behind_a_proxy() -> Settings {
     Settings {
         trusted_proxies: "127.0.0.1",
         ..Settings::default()
@@ -32,7 +32,7 @@ async fn guarded_token(ada: &Client, account: &str, name: &str, guards: Value) -
 }
 
 /// `secret`'s whoami as sent from `address`.
-async fn whoami_from(app: &TestApp, secret: &str, address: &str) -> crate::common::Reply {
+pub(crate) async fn whoami_from(app: &TestApp, secret: &str, address: &str) -> crate::common::Reply {
     app.script(secret)
         .with_header("x-forwarded-for", address)
         .post("/api/v1/auth/whoami", json!({}))
@@ -41,7 +41,7 @@ async fn whoami_from(app: &TestApp, secret: &str, address: &str) -> crate::commo
 
 /// Waits, if need be, until at least `secs` seconds are left in the current minute: rate
 /// limits count per calendar minute, and a test must not straddle two.
-async fn with_seconds_left_in_minute(secs: u64) {
+pub(crate) async fn with_seconds_left_in_minute(secs: u64) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

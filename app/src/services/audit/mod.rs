@@ -28,6 +28,12 @@ pub enum AuditAction {
     TokenRevokeAll,
     /// A token's guards replaced (networks, rate limit, max uses), old and new in the details.
     TokenUpdateGuards,
+    /// Report-only guards proposed for a token (they record what they would refuse).
+    TokenReportOnlyGuards,
+    /// A token's report-only guards enforced: its guards, old and new, in the details.
+    TokenReportOnlyEnforce,
+    /// A token's report-only guards discarded.
+    TokenReportOnlyDiscard,
     /// The guards an account's new tokens get by default replaced.
     ServiceAccountUpdateGuards,
     /// A live token reported leaked, and so suspended (the report's URL and source in details).
@@ -78,6 +84,9 @@ impl AuditAction {
             AuditAction::TokenRevoke => "token.revoke",
             AuditAction::TokenRevokeAll => "token.revoke_all",
             AuditAction::TokenUpdateGuards => "token.update_guards",
+            AuditAction::TokenReportOnlyGuards => "token.report_only_guards",
+            AuditAction::TokenReportOnlyEnforce => "token.report_only_enforce",
+            AuditAction::TokenReportOnlyDiscard => "token.report_only_discard",
             AuditAction::ServiceAccountUpdateGuards => "service_account.update_guards",
             AuditAction::TokenLeaked => "token.leaked",
             AuditAction::TokenRestore => "token.restore",

@@ -1,5 +1,6 @@
 //! Expiry notices: Steward posts a signed JSON notice to the organization's webhook 7 days and
-//! 1 day before a token expires and when it has expired. Each notice is claimed once in the
+//! 1 day before a token expires and when it has expired (and, through the same queue, when a
+//! token's report-only guards have refused nothing for 7 days). Each notice is claimed once in the
 //! database (a unique index on token and kind), so it is sent once across restarts and replicas;
 //! delivery is leased per attempt and retried with exponential backoff.
 
@@ -95,6 +96,13 @@ pub async fn schedule(state: &AppState, now: i64) -> Result<usize, ApiError> {
                 }
             }
         }
+        new += crate::services::tokens::report_only::schedule_quiet_notices(
+            state,
+            &organization_id,
+            now,
+            SCHEDULE_PER_ORGANIZATION,
+        )
+        .await?;
     }
     Ok(new)
 }

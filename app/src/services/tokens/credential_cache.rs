@@ -59,6 +59,8 @@ pub struct Credential {
     pub row: CredentialRow,
     /// The token's guards, parsed once (`None`: it has none).
     pub guards: Option<TokenGuards>,
+    /// Its report-only guards, parsed once (`None`: it has none).
+    pub report_only: Option<TokenGuards>,
     /// The principal, once the token has authenticated (without `credential`, which would
     /// make the entry own itself).
     built: OnceLock<Authenticated>,
@@ -73,6 +75,7 @@ impl Credential {
     pub fn new(row: CredentialRow) -> Arc<Self> {
         Arc::new(Credential {
             guards: TokenGuards::from_columns(&row.guards),
+            report_only: super::report_only::parse(&row.report_only),
             row,
             built: OnceLock::new(),
             whoami: OnceLock::new(),
@@ -211,6 +214,7 @@ mod tests {
             access_version: 1,
             guards: Default::default(),
             leaked_at: None,
+            report_only: Default::default(),
         })
     }
 

@@ -60,6 +60,9 @@ pub struct TokenGuards {
     /// Set once a use was refused for want of uses: they only ever go up, so no further
     /// request needs the database to learn it (a raised `max_uses` is a new credential read).
     uses_spent: AtomicBool,
+    /// Proposed guards that refuse nothing (`report_only`): counted apart from the enforced
+    /// ones, in their own rate windows and their own count of uses.
+    report_only: bool,
 }
 
 impl TokenGuards {
@@ -78,11 +81,21 @@ impl TokenGuards {
             rate_per_minute: columns.rate_limit_per_minute,
             max_uses: columns.max_uses,
             uses_spent: AtomicBool::new(false),
+            report_only: false,
         };
         let none = guards.networks.is_none()
             && guards.rate_per_minute.is_none()
             && guards.max_uses.is_none();
         (!none).then_some(guards)
+    }
+
+    /// The same guards, proposed rather than enforced: `admit` then counts against the
+    /// token's report-only windows and uses.
+    pub fn report_only(self) -> TokenGuards {
+        TokenGuards {
+            report_only: true,
+            ..self
+        }
     }
 
     /// Whether a request from `ip` may use token `token_id` at `now` (ms): `Ok(None)` to go
@@ -105,7 +118,13 @@ impl TokenGuards {
             }
         }
         if let Some(limit) = self.rate_per_minute {
-            if let Some(refused) = windows.take(db, token_id, limit, now).await? {
+            let refused = if self.report_only {
+                let key = format!("{token_id}/report-only");
+                windows.take(db, &key, limit, now).await?
+            } else {
+                windows.take(db, token_id, limit, now).await?
+            };
+            if let Some(refused) = refused {
                 return Ok(Some(refused));
             }
         }
@@ -113,7 +132,12 @@ impl TokenGuards {
             if self.uses_spent.load(Ordering::Relaxed) {
                 return Ok(Some(GuardRefusal::UsesExhausted));
             }
-            if !db.spend_token_use(token_id).await? {
+            let spent = if self.report_only {
+                db.spend_report_only_use(token_id).await?
+            } else {
+                db.spend_token_use(token_id).await?
+            };
+            if !spent {
                 self.uses_spent.store(true, Ordering::Relaxed);
                 return Ok(Some(GuardRefusal::UsesExhausted));
             }

@@ -68,6 +68,7 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
             url: row.leak_url,
             source: row.leak_source,
         }),
+        report_only: super::report_only::shown(&row.report_only, now),
     }
 }
 
@@ -199,13 +200,15 @@ pub async fn list(
 ) -> Result<Vec<Token>, ApiError> {
     account_of(state, caller, service_account_id).await?;
     let now = now_ms();
-    Ok(state
+    let mut tokens: Vec<Token> = state
         .db
         .list_tokens(service_account_id)
         .await?
         .into_iter()
         .map(|r| to_api(r, now))
-        .collect())
+        .collect();
+    super::report_only::add_reports(state, service_account_id, &mut tokens).await?;
+    Ok(tokens)
 }
 
 /// A live token of the caller's organization that the caller may change: 404 for another
@@ -246,7 +249,8 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
 }
 
 /// Replaces a token's guards (all three at once: an absent one is removed). Takes effect on
-/// every replica at the next request, like a revocation.
+/// every replica at the next request, like a revocation. (Guards to try first are
+/// `report_only::propose`.)
 #[tracing::instrument(skip(state, caller, new), fields(org = %caller.principal.organization.id))]
 pub async fn update_guards(
     state: &AppState,

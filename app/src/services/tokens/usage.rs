@@ -71,6 +71,8 @@ impl TokenUse {
 #[derive(Default)]
 pub struct UsageRecorder {
     pending: Mutex<Pending>,
+    /// Requests report-only guards would have refused, written with each batch.
+    pub would_refuse: super::report_only::WouldRefuseRecorder,
 }
 
 impl UsageRecorder {
@@ -121,9 +123,17 @@ impl UsageRecorder {
         }
     }
 
-    /// Writes everything pending in one transaction. On failure the batch is put back so the
-    /// next flush retries it (counts added to what arrived meanwhile, so none is lost).
+    /// Writes everything pending: uses in one transaction, then what report-only guards would
+    /// have refused. On failure a batch is put back so the next flush retries it (counts added
+    /// to what arrived meanwhile, so none is lost).
     pub async fn flush(&self, db: &Db) {
+        // Uses first: a report of what report-only guards would refuse is never newer than
+        // the uses it is shown beside.
+        self.flush_uses(db).await;
+        self.would_refuse.flush(db).await;
+    }
+
+    async fn flush_uses(&self, db: &Db) {
         let taken = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             std::mem::take(&mut *pending)

@@ -198,6 +198,9 @@ async fn authenticate_credential(
             return Err(refused.to_error());
         }
     }
+    if let Some(proposed) = &found.report_only {
+        super::report_only::observe(state, proposed, &row.token_id, meta, now).await;
+    }
     state
         .usage
         .record(&row.token_id, &row.account_id, now, &meta.ip);

@@ -14,6 +14,7 @@ use crate::ui::service_accounts::guards::{
 use crate::ui::service_accounts::tokens::{
     AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
 };
+use crate::ui::service_accounts::report_only::ReportOnlySection;
 use crate::ui::service_accounts::trust::AccountTrust;
 use crate::ui::service_accounts::usage_chart::UsageChart;
 use crate::ui::widgets::format::{when, when_or};
@@ -80,6 +81,7 @@ pub fn AccountPage() -> impl IntoView {
                 let usage_account_id = sa.id.clone();
                 let trust_account_id = sa.id.clone();
                 let tokens = d.tokens;
+                let tried = tokens.clone();
                 // Only offer what the server would allow.
                 let writable = me.await.ok().is_some_and(|w| w.principal.may_change_account(sa.role));
                 let token_count = tokens.len();
@@ -144,6 +146,7 @@ pub fn AccountPage() -> impl IntoView {
                             </table>
                         }.into_any()
                     }}
+                    <ReportOnlySection tokens=tried writable=writable on_changed=Callback::new(move |_| detail.refetch())/>
                     <AccountTrust account_id=trust_account_id writable=writable/>
                     <UsageChart account_id=usage_account_id/>
                     <AccountAccess account=access_account bindings=d.bindings groups=d.groups writable=writable
@@ -269,6 +272,9 @@ fn token_row(
     );
     let (for_refresh, for_guards, for_revoke) = (t.clone(), t.clone(), t.clone());
     let guards = token_guards_line(&t).map(|line| view! { <br/><span class="muted">{line}</span> });
+    let trying = t.report_only.as_ref().map(|r| {
+        view! { <br/><span class="muted">{format!("report-only: {}", r.guards.summary())}</span> }
+    });
     let leak = leak_line(&t).map(|line| view! { <br/><span class="leak-report">{line}</span> });
     let restore = (writable && t.leak.is_some()).then(|| {
         let (label, for_restore) = (format!("Restore {}", t.name), t.clone());
@@ -280,7 +286,7 @@ fn token_row(
     view! {
         <tr>
             <td><strong>{t.name.clone()}</strong><br/><code class="hint-text">{t.hint.clone()}</code></td>
-            <td>{scopes} {capped}{guards}</td>
+            <td>{scopes} {capped}{guards}{trying}</td>
             <td>{when(&t.created_at)}<br/><span class="muted">{format!("by {}", t.created_by)}</span>{exchanged}</td>
             <td>{when_or(&t.expires_at, "Never")} {status}{leak}</td>
             <td>{last_used}</td>

@@ -1,5 +1,6 @@
 //! Guards in the UI: the three fields (allowed networks, rate limit, max uses) shared by the
-//! Add token form and the two guard dialogs (a token's, an account's defaults for new tokens);
+//! Add token form and the two guard dialogs (a token's, which may propose them report-only;
+//! an account's defaults for new tokens);
 //! and the leak report on a token, with Restore.
 
 use crate::api::service_accounts::update_service_account_guards;
@@ -143,6 +144,8 @@ fn GuardsDialog(
 ) -> impl IntoView {
     let inputs = GuardInputs::new(&initial);
     let form = FormCall::new();
+    let report_only = RwSignal::new(false);
+    let is_token = matches!(of, GuardsOf::Token(_));
     let of = StoredValue::new(of);
     let submit = Callback::new(move |_| {
         let Some(guards) = form.check(inputs.read()) else {
@@ -150,7 +153,10 @@ fn GuardsDialog(
         };
         match of.get_value() {
             GuardsOf::Token(id) => {
-                form.run(update_token_guards(id, guards), move |_| on_close.run(true))
+                let trying = report_only.get_untracked().then_some(true);
+                form.run(update_token_guards(id, guards, trying), move |_| {
+                    on_close.run(true)
+                })
             }
             GuardsOf::Account(id) => form
                 .run(update_service_account_guards(id, guards), move |_| {
@@ -163,6 +169,14 @@ fn GuardsDialog(
             on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
             <p>{intro}</p>
             <GuardFields inputs=inputs error=form.error() id="guards"/>
+            {is_token.then(|| view! {
+                <label class="check">
+                    <input type="checkbox" prop:checked=report_only
+                        on:change=move |ev| report_only.set(event_target_checked(&ev))/>
+                    "Report only: count what these guards would refuse, and refuse nothing yet"
+                </label>
+                <p class="hint">"The token's page then shows what they would have refused, from where, with Enforce and Discard."</p>
+            })}
         </FormDialog>
     }
 }

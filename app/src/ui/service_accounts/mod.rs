@@ -8,6 +8,7 @@ pub mod dialogs;
 pub mod guards;
 pub mod list;
 pub mod new_account;
+pub mod report_only;
 pub mod row;
 pub mod stale;
 pub mod tokens;
