@@ -142,12 +142,47 @@ test("a report-only network guard shows what it would refuse, then is enforced",
   await page.screenshot({ path: "test-results/report-only-guards.png", fullPage: true });
 
   await card.getByRole("button", { name: "Enforce the report-only guards of deploy" }).click();
-  await expect(page.getByRole("status")).toContainText("Enforced the guards of deploy.");
+  await expect(page.getByRole("status")).toContainText("Enforced the report-only guards of deploy.");
   await expect(card).toBeHidden();
   await expect(page.getByRole("row", { name: /deploy/ })).toContainText("from 203.0.113.0/24");
   const refused = await whoamiFrom("198.51.100.1");
   expect(refused.status()).toBe(403);
   expect((await refused.json()).error.code).toBe("network_not_allowed");
   expect((await whoamiFrom("203.0.113.9")).status()).toBe(200);
+  expect(problems).toEqual([]);
+});
+
+// The report-only part of the Guards dialog also tries fewer scopes and an earlier expiry;
+// Discard drops what was tried and leaves the token as it was.
+test("a report-only narrowing is proposed from the Guards dialog, then discarded", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signedIn(page);
+  const name = unique("narrowing");
+  const { service_account } = await api(page, "/api/v1/service-accounts/create", { name, role: "viewer" });
+  await api(page, "/api/v1/tokens/create", { service_account_id: service_account.id, name: "reports" });
+  await page.goto(`/settings/service-accounts/${service_account.id}`);
+  await hydrated(page);
+
+  await page.getByRole("button", { name: "Guards of reports" }).click();
+  const edit = page.getByRole("dialog", { name: "Guards of reports" });
+  await edit.getByLabel(/Report only/).check();
+  await edit.getByRole("group", { name: "Scopes it would keep" }).getByLabel("write").uncheck();
+  await edit.getByLabel("Earlier expiry (days from now)").fill("40");
+  await edit.getByRole("button", { name: "Save guards" }).click();
+  await expect(edit.getByText("already expires at")).toBeVisible();
+  await edit.getByLabel("Earlier expiry (days from now)").fill("3");
+  await edit.screenshot({ path: "test-results/report-only-dialog.png" });
+  await edit.getByRole("button", { name: "Save guards" }).click();
+  await expect(edit).toBeHidden();
+  const card = page.getByRole("article", { name: "Report-only guards of reports" });
+  await expect(card).toContainText("scopes read; expires");
+  await expect(page.getByRole("status")).toContainText("Trying the changes to reports report-only: nothing is refused yet.");
+  await expect(card).toContainText("Would have refused no request in the last day.");
+  await page.screenshot({ path: "test-results/report-only-narrowing.png", fullPage: true });
+
+  await card.getByRole("button", { name: "Discard the report-only guards of reports" }).click();
+  await expect(page.getByRole("status")).toContainText("Discarded the report-only guards of reports.");
+  await expect(card).toBeHidden();
+  await expect(page.getByRole("row", { name: /reports/ })).toContainText("read, write");
   expect(problems).toEqual([]);
 });

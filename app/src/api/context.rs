@@ -48,9 +48,17 @@ fn caller_from(auth: Authenticated) -> Caller {
     }
 }
 
-/// The caller, if authenticated and allowed `permission`.
+/// The caller, if authenticated and allowed `permission`. A token with a report-only
+/// narrowing is tried against it too, and noted when it would have been refused.
 pub fn caller(permission: Permission) -> Result<Caller, ApiError> {
-    authorize(authenticated(), permission).map(caller_from)
+    let auth = authorize(authenticated(), permission)?;
+    if let Some(proposed) = &auth.report_only {
+        if authorize(Some((**proposed).clone()), permission).is_err() {
+            let note = crate::services::tokens::report_only::note_narrowed;
+            note(&state(), &auth, &request_meta());
+        }
+    }
+    Ok(caller_from(auth))
 }
 
 /// The server's state and the caller, if authenticated and allowed `permission`: the first

@@ -1,5 +1,5 @@
-//! `tokens/*`: create, list, refresh, revoke, update-guards (and its report-only guards'
-//! enforce and discard), restore.
+//! `tokens/*`: create, list, refresh, revoke, update-guards, report-only restrictions
+//! (propose, enforce, discard), restore.
 
 use crate::api::{Empty, Items};
 use crate::domain::{ApiError, Guards, IssuedToken, Token};
@@ -56,30 +56,53 @@ pub struct TokenResponse {
 
 /// Replaces a token's guards: the networks it may be used from, its rate limit and its max
 /// uses (a member left out is removed). Every replica applies them from the next request.
-/// With `report_only` they are proposed instead: they refuse nothing, and the token's
-/// `report_only` says what they would have refused until they are enforced or discarded.
 #[server(endpoint = "v1/tokens/update-guards", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn update_token_guards(
     /// The token.
     id: String,
-    /// The guards it has from now on (`{}`: none), or with `report_only` the guards to try.
+    /// The guards it has from now on (`{}`: none).
     guards: Guards,
-    /// Record what these guards would refuse instead of refusing it (default false); they
-    /// replace earlier report-only guards and their report, and leave the enforced ones alone.
-    report_only: Option<bool>,
 ) -> Result<TokenResponse, ApiError> {
     use crate::api::prelude::*;
-    use crate::services::tokens::{issuing, report_only as proposed};
     let (state, caller) = authorized(Permission::TokensWrite)?;
-    let token = if report_only.unwrap_or(false) {
-        proposed::propose(&state, &caller, &id, &guards).await?
-    } else {
-        issuing::update_guards(&state, &caller, &id, &guards).await?
-    };
+    let token =
+        crate::services::tokens::issuing::update_guards(&state, &caller, &id, &guards).await?;
     Ok(TokenResponse { token })
 }
 
-/// Makes a token's report-only guards its guards (from the next request, on every replica).
+/// Proposes restrictions for a token in report-only mode: they refuse nothing, and the token's
+/// `report_only` says what they would have refused until they are enforced or discarded. They
+/// replace earlier ones and their report; the token itself is unchanged.
+#[server(endpoint = "v1/tokens/report-only/propose", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub async fn propose_report_only(
+    /// The token.
+    id: String,
+    /// Guards it would have instead of its own (at least one guard).
+    guards: Option<Guards>,
+    /// Scopes it would be narrowed to, among those it has.
+    scopes: Option<Vec<String>>,
+    /// Permissions it would be narrowed to, within its own narrowing.
+    permissions: Option<Vec<String>>,
+    /// Workspaces (by name) it would be narrowed to, within its own narrowing.
+    workspaces: Option<Vec<String>>,
+    /// An earlier expiry, in days from now (1–3650, before its own).
+    expires_in_days: Option<i64>,
+) -> Result<TokenResponse, ApiError> {
+    use crate::api::prelude::*;
+    use crate::services::tokens::report_only::{propose, Proposal};
+    let (state, caller) = authorized(Permission::TokensWrite)?;
+    let proposal = Proposal {
+        guards,
+        scopes,
+        permissions,
+        workspaces,
+        expires_in_days,
+    };
+    let token = propose(&state, &caller, &id, proposal).await?;
+    Ok(TokenResponse { token })
+}
+
+/// Applies a token's report-only restrictions (from the next request, on every replica).
 #[server(endpoint = "v1/tokens/report-only/enforce", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn enforce_report_only(
     /// The token.
@@ -91,7 +114,7 @@ pub async fn enforce_report_only(
     Ok(TokenResponse { token })
 }
 
-/// Drops a token's report-only guards and their report; its guards stay as they are.
+/// Drops a token's report-only restrictions and their report; the token stays as it is.
 #[server(endpoint = "v1/tokens/report-only/discard", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
 pub async fn discard_report_only(
     /// The token.

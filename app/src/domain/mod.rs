@@ -41,7 +41,7 @@ pub use people::{
     MIN_PASSWORD_CHARS,
 };
 pub use permissions::{Permission, PermissionInfo, PermissionKind, PermissionName};
-pub use report_only::{ReportOnlyGuards, WouldRefuseFrom};
+pub use report_only::{ReportOnly, WouldRefuseFrom};
 pub use role::{Role, Scope};
 pub use shared::Shared;
 pub use sort::AccountSort;

@@ -189,10 +189,10 @@ pub struct Token {
     /// lifts it; `tokens/revoke` ends it).
     #[serde(default)]
     pub leak: Option<super::LeakReport>,
-    /// Guards proposed for it that record what they would refuse instead of refusing it
-    /// (`tokens/update-guards` with `report_only`).
+    /// Guards, a narrowing or an earlier expiry proposed for it that record what they would
+    /// refuse instead of refusing it (`tokens/report-only/propose`).
     #[serde(default)]
-    pub report_only: Option<super::ReportOnlyGuards>,
+    pub report_only: Option<super::ReportOnly>,
 }
 
 /// The file a user downloads next to a new secret, ready for CLI tools.

@@ -58,6 +58,9 @@ pub struct Authenticated {
     /// The API token's credential it was verified from (`None` for a session): answers that
     /// follow from the credential alone are kept there for as long as it is fresh.
     pub credential: Option<std::sync::Arc<tokens::credential_cache::Credential>>,
+    /// The principal the token would be with its report-only narrowing, which each operation
+    /// is tried against too (`None`: none proposed).
+    pub report_only: Option<std::sync::Arc<Authenticated>>,
 }
 
 /// An authenticated caller together with where the call came from.

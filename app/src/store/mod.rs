@@ -35,7 +35,9 @@ pub use housekeeping::Purged;
 pub use named::{NamedRow, NamedTable, NewNamed};
 pub use notices::{Attempt, ExpiringToken, NewNotice, NoticeRow};
 pub use organizations::OrganizationRow;
-pub use report_only::{Offender, QuietReportOnly, ReportOnlyColumns, ReportOnlyTotals, WouldRefuse};
+pub use report_only::{
+    Narrowed, Offender, QuietReportOnly, ReportOnlyColumns, ReportOnlyTotals, WouldRefuse,
+};
 pub use roles::DeclaredPermission;
 pub use sessions::{NewSession, SessionRow};
 pub use stale::{KeylessStaticRow, StaleAccountRow, StaleTokenRow};

@@ -4,24 +4,48 @@
 use super::changes::Change;
 use super::{on_pool, on_tx, Db, GuardColumns, StoreResult, Tx};
 
-/// A token's report-only guards as stored; `report_only_since` is `None` when it has none.
+/// A token's report-only restrictions as stored; `report_only_since` is `None` when it has none.
+/// Lists are comma-separated, as the token's own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReportOnlyColumns {
     pub report_only_networks: Option<String>,
     pub report_only_rate_limit_per_minute: Option<i64>,
     pub report_only_max_uses: Option<i64>,
+    pub report_only_scopes: Option<String>,
+    pub report_only_permissions: Option<String>,
+    pub report_only_workspaces: Option<String>,
+    pub report_only_expires_at: Option<i64>,
     pub report_only_since: Option<i64>,
 }
 
 impl ReportOnlyColumns {
-    /// The proposed guards, while there are any.
+    /// The proposed guards, when guards are proposed.
     pub fn guards(&self) -> Option<GuardColumns> {
-        self.report_only_since.map(|_| GuardColumns {
+        let guards = GuardColumns {
             allowed_networks: self.report_only_networks.clone(),
             rate_limit_per_minute: self.report_only_rate_limit_per_minute,
             max_uses: self.report_only_max_uses,
-        })
+        };
+        (self.report_only_since.is_some() && guards != GuardColumns::default()).then_some(guards)
     }
+
+    /// The proposed narrowing, when scopes, permissions or workspaces are narrowed.
+    pub fn narrows(&self) -> bool {
+        self.report_only_since.is_some()
+            && (self.report_only_scopes.is_some()
+                || self.report_only_permissions.is_some()
+                || self.report_only_workspaces.is_some())
+    }
+}
+
+/// A token's scopes, narrowing and expiry once report-only restrictions are enforced.
+#[derive(Debug, Clone)]
+pub struct Narrowed<'a> {
+    pub id: &'a str,
+    pub scopes: &'a str,
+    pub permissions: Option<&'a str>,
+    pub workspaces: Option<&'a str>,
+    pub expires_at: Option<i64>,
 }
 
 /// Requests of one token that a report-only guard would have refused, as one flush adds them.
@@ -67,27 +91,32 @@ pub struct QuietReportOnly {
 }
 
 impl Tx {
-    /// Gives a token report-only guards (`None` removes them), forgetting what earlier ones
-    /// recorded and their quiet notice: the report always describes the guards it is shown with.
+    /// Gives a token report-only restrictions (`None` removes them), forgetting what earlier
+    /// ones recorded and their quiet notice: the report always describes what it is shown with.
     pub async fn set_report_only(
         &mut self,
         token_id: &str,
-        guards: Option<&GuardColumns>,
-        now: i64,
+        proposed: Option<&ReportOnlyColumns>,
     ) -> StoreResult<()> {
         self.changed(Change::Token(token_id.to_string()));
-        let none = GuardColumns::default();
-        let g = guards.unwrap_or(&none);
+        let none = ReportOnlyColumns::default();
+        let r = proposed.unwrap_or(&none);
         on_tx!(self, |c| {
             sqlx::query(
                 "UPDATE tokens SET report_only_networks = $2, report_only_rate_limit_per_minute = $3, \
-                 report_only_max_uses = $4, report_only_since = $5, report_only_uses = 0 WHERE id = $1",
+                 report_only_max_uses = $4, report_only_scopes = $5, report_only_permissions = $6, \
+                 report_only_workspaces = $7, report_only_expires_at = $8, report_only_since = $9, \
+                 report_only_uses = 0 WHERE id = $1",
             )
             .bind(token_id)
-            .bind(&g.allowed_networks)
-            .bind(g.rate_limit_per_minute)
-            .bind(g.max_uses)
-            .bind(guards.map(|_| now))
+            .bind(&r.report_only_networks)
+            .bind(r.report_only_rate_limit_per_minute)
+            .bind(r.report_only_max_uses)
+            .bind(&r.report_only_scopes)
+            .bind(&r.report_only_permissions)
+            .bind(&r.report_only_workspaces)
+            .bind(r.report_only_expires_at)
+            .bind(r.report_only_since)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -109,6 +138,25 @@ impl Tx {
             .await
             .map(|r| r.rows_affected())
         })?;
+        Ok(())
+    }
+
+    /// Narrows a token: its scopes, permissions and workspaces (lists as stored) and expiry
+    /// become these.
+    pub async fn narrow_token(&mut self, n: &Narrowed<'_>) -> StoreResult<()> {
+        self.changed(Change::Token(n.id.to_string()));
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE tokens SET scopes = $2, narrow_permissions = $3, narrow_workspaces = $4, \
+             expires_at = $5 WHERE id = $1"
+        )
+        .bind(n.id)
+        .bind(n.scopes)
+        .bind(n.permissions)
+        .bind(n.workspaces)
+        .bind(n.expires_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 

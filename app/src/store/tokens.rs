@@ -62,7 +62,8 @@ pub(super) const SELECT: &str = "SELECT t.id, t.organization_id, t.service_accou
      t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.role_cap, \
      t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, t.exchanged_from, t.exchanged_claims, \
      t.allowed_networks, t.rate_limit_per_minute, t.max_uses, t.uses, t.leaked_at, t.leak_url, t.leak_source, \
-     t.report_only_networks, t.report_only_rate_limit_per_minute, t.report_only_max_uses, t.report_only_since, \
+     t.report_only_networks, t.report_only_rate_limit_per_minute, t.report_only_max_uses, t.report_only_scopes, \
+     t.report_only_permissions, t.report_only_workspaces, t.report_only_expires_at, t.report_only_since, \
      t.report_only_uses, sa.role AS account_role, sa.disabled AS account_disabled \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id";
 
@@ -275,7 +276,8 @@ const CREDENTIAL_SELECT: &str = "SELECT t.id AS token_id, t.name AS token_name, 
      t.secret_hash, t.previous_secret_hash, t.previous_valid_until, \
      t.expires_at, t.revoked_at, t.role_cap, t.cap_permissions, t.narrow_permissions, t.narrow_workspaces, \
      t.allowed_networks, t.rate_limit_per_minute, t.max_uses, t.leaked_at, \
-     t.report_only_networks, t.report_only_rate_limit_per_minute, t.report_only_max_uses, t.report_only_since, \
+     t.report_only_networks, t.report_only_rate_limit_per_minute, t.report_only_max_uses, t.report_only_scopes, \
+     t.report_only_permissions, t.report_only_workspaces, t.report_only_expires_at, t.report_only_since, \
      sa.id AS account_id, sa.name AS account_name, sa.role, sa.disabled, \
      o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.access_version \
      FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \

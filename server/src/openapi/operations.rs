@@ -236,6 +236,13 @@ pub fn all(c: &mut Components) -> Vec<Operation> {
             &[404],
             json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd", "guards": {"allowed_networks": ["10.0.0.0/8", "2001:db8::/32"], "rate_limit_per_minute": 600, "max_uses": 10000}}),
         ),
+        server_fn::<tokens::ProposeReportOnly>(
+            c,
+            tokens_tag,
+            perm(TokensWrite),
+            &[404],
+            json!({"id": "tok_8Hq3ZpN5cV2mR6wKs1Yd", "guards": {"allowed_networks": ["10.0.0.0/8"]}, "scopes": ["read"], "expires_in_days": 7}),
+        ),
         server_fn::<tokens::EnforceReportOnly>(
             c,
             tokens_tag,

@@ -10,7 +10,9 @@ use app::domain::ApiError;
 use app::metrics::METRICS;
 use app::services::tokens::introspection::{check_requirement, Requirement};
 use app::state::AppState;
+use app::services::RequestMeta;
 use axum::extract::{RawQuery, State};
+use axum::Extension;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -74,6 +76,7 @@ fn unauthenticated() -> Response {
 pub async fn verify(
     State(state): State<AppState>,
     Principal(authenticated): Principal,
+    meta: Option<Extension<RequestMeta>>,
     RawQuery(query): RawQuery,
 ) -> Response {
     // Only API tokens: a proxy forwards an automation's Bearer token, never a browser session.
@@ -89,6 +92,13 @@ pub async fn verify(
             METRICS.refused("requirement_not_met");
         }
         return json_error(&e);
+    }
+    // A report-only narrowing is tried against the same requirement, and noted if it would fail.
+    if let Some(proposed) = &auth.report_only {
+        if check_requirement(&state, proposed, &requirement).await.is_err() {
+            let meta = meta.map(|Extension(m)| m).unwrap_or_default();
+            app::services::tokens::report_only::note_narrowed(&state, &auth, &meta);
+        }
     }
     let p = &auth.principal;
     let token_id = p.token.as_ref().map(|t| t.id.as_str()).unwrap_or_default();

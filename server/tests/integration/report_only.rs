@@ -1,6 +1,6 @@
-//! Report-only guards: proposed on a token, they refuse nothing and count what they would have
-//! refused (by address, reason and request); Enforce makes them the token's guards, Discard
-//! drops them; a notice says when they have been quiet for 7 days.
+//! Report-only restrictions: guards, a narrowing or an earlier expiry proposed for a token
+//! refuse nothing and count what they would have refused (by address, reason and request);
+//! Enforce applies them, Discard drops them; a notice says when they have been quiet for 7 days.
 
 use crate::common::{Backend, Client, Settings, TestApp};
 use crate::notices::{configure, receiver};
@@ -12,16 +12,18 @@ on_both_databases!(
     a_report_only_network_guard_counts_then_enforces,
     report_only_limits_count_apart_from_enforced_ones,
     report_only_guards_are_checked_discarded_and_confined,
+    a_report_only_narrowing_and_expiry_are_tried_then_applied,
     quiet_report_only_guards_are_announced_once,
 );
 
 /// Proposes `guards` for token `id` in report-only mode.
 async fn propose(ada: &Client, id: &str, guards: Value) -> crate::common::Reply {
-    ada.post(
-        "/api/v1/tokens/update-guards",
-        json!({"id": id, "guards": guards, "report_only": true}),
-    )
-    .await
+    propose_all(ada, json!({"id": id, "guards": guards})).await
+}
+
+/// Proposes report-only restrictions (`body` as `tokens/report-only/propose` takes it).
+async fn propose_all(ada: &Client, body: Value) -> crate::common::Reply {
+    ada.post("/api/v1/tokens/report-only/propose", body).await
 }
 
 /// The token `id` as `tokens/list` shows it.
@@ -94,7 +96,7 @@ async fn a_report_only_network_guard_counts_then_enforces(b: Backend) {
         ])
     );
     assert_eq!(
-        audit_details(&app, "token.report_only_guards", &id).await,
+        audit_details(&app, "token.report_only_propose", &id).await,
         vec![json!({"old": null, "new": "networks 203.0.113.0/24"})]
     );
 
@@ -188,6 +190,12 @@ async fn report_only_guards_are_checked_discarded_and_confined(b: Backend) {
     propose(&ada, &id, json!({}))
         .await
         .assert_field(StatusCode::UNPROCESSABLE_ENTITY, "guards");
+    propose_all(&ada, json!({"id": id}))
+        .await
+        .assert_field(StatusCode::UNPROCESSABLE_ENTITY, "guards");
+    propose_all(&ada, json!({"id": id, "guards": {"max_uses": 5}, "scope": ["read"]}))
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
     propose(&ada, &id, json!({"allowed_networks": ["10.0.0.0/33"]}))
         .await
         .assert_field(
@@ -248,6 +256,149 @@ async fn report_only_guards_are_checked_discarded_and_confined(b: Backend) {
         .await,
         0
     );
+}
+
+/// A proposed narrowing is tried against each operation's permission and `/auth/verify`'s
+/// requirement; a proposed expiry against each request; enforcing applies both.
+async fn a_report_only_narrowing_and_expiry_are_tried_then_applied(b: Backend) {
+    // Expiry is moved in the database below, which the credential cache would not hear of.
+    let settings = Settings {
+        credential_cache: false,
+        ..Settings::default()
+    };
+    let (app, ada) = TestApp::acme_with(b, settings).await;
+    let ops = ada.create_account("ops", "editor").await;
+    let (id, secret) = ada.create_token(&ops, "deploy", &["read", "write"]).await;
+    let (reader, _) = ada.create_token(&ops, "reader", &["read"]).await;
+
+    // Only narrower than what the token has.
+    propose_all(&ada, json!({"id": reader, "scopes": ["write"]}))
+        .await
+        .assert_field(StatusCode::UNPROCESSABLE_ENTITY, "scopes");
+    propose_all(&ada, json!({"id": id, "expires_in_days": 40}))
+        .await
+        .assert_field(StatusCode::UNPROCESSABLE_ENTITY, "expires_in_days");
+    propose_all(&ada, json!({"id": id, "permissions": ["no:such"]}))
+        .await
+        .assert_field(StatusCode::FORBIDDEN, "permissions");
+
+    let r = propose_all(
+        &ada,
+        json!({"id": id, "scopes": ["read"], "permissions": ["service_accounts:read", "service_accounts:write"], "expires_in_days": 3}),
+    )
+    .await;
+    r.assert_status(StatusCode::OK);
+    let proposed = &r.body["token"]["report_only"];
+    assert_eq!(proposed["scopes"], json!(["read"]));
+    assert!(proposed["expires_at"].is_string(), "{proposed}");
+    assert_eq!(r.body["token"]["scopes"], json!(["read", "write"]), "unchanged");
+
+    // A write needs the write scope the narrowing takes away; a read does not; /auth/verify
+    // asked for write, or for a permission outside the narrowing, would have failed too.
+    let deploy = app.script(&secret);
+    deploy
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "made-by-deploy", "role": "viewer"}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    deploy
+        .post("/api/v1/service-accounts/list", json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    for query in ["scope=write", "scope=read", "permission=tokens:write"] {
+        deploy
+            .get(&format!("/auth/verify?{query}"))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    app.state.usage.flush(&app.state.db).await;
+    let report = listed(&ada, &ops, &id).await["report_only"].clone();
+    let mut seen: Vec<(String, String)> = report["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["reason"].as_str().unwrap().to_string(),
+                o["operation"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("narrowed".into(), "/api/v1/service-accounts/create".into()),
+            ("narrowed".into(), "/auth/verify?permission=tokens:write".into()),
+            ("narrowed".into(), "/auth/verify?scope=write".into()),
+        ],
+        "{report}"
+    );
+
+    // Once the proposed expiry has passed, every request is one it would have refused.
+    let past = app::services::clock::now_ms() - 1000;
+    app.execute(&format!(
+        "UPDATE tokens SET report_only_expires_at = {past} WHERE id = '{id}'"
+    ))
+    .await;
+    deploy
+        .post("/api/v1/service-accounts/list", json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    app.state.usage.flush(&app.state.db).await;
+    let report = listed(&ada, &ops, &id).await["report_only"].clone();
+    assert!(
+        report["top"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["reason"] == "expired"),
+        "{report}"
+    );
+
+    // Enforced: the scopes, the permissions and the expiry are the token's now.
+    let r = ada
+        .post("/api/v1/tokens/report-only/enforce", json!({"id": id}))
+        .await;
+    r.assert_status(StatusCode::OK);
+    let token = &r.body["token"];
+    assert_eq!(token["scopes"], json!(["read"]));
+    assert_eq!(
+        token["narrow_permissions"],
+        json!(["service_accounts:read", "service_accounts:write"])
+    );
+    assert_eq!(token["status"], "expired", "{token}");
+    deploy
+        .post("/api/v1/service-accounts/list", json!({}))
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let details = audit_details(&app, "token.report_only_enforce", &id).await;
+    assert_eq!(details.len(), 1);
+    assert!(
+        details[0]["old"]
+            .as_str()
+            .unwrap()
+            .starts_with("scopes read, write; permissions all it holds; expires "),
+        "{details:?}"
+    );
+
+    // A narrowing alone, enforced, refuses what the report showed.
+    let (writer, writer_secret) = ada.create_token(&ops, "writer", &["read", "write"]).await;
+    propose_all(&ada, json!({"id": writer, "scopes": ["read"]}))
+        .await
+        .assert_status(StatusCode::OK);
+    ada.post("/api/v1/tokens/report-only/enforce", json!({"id": writer}))
+        .await
+        .assert_status(StatusCode::OK);
+    app.script(&writer_secret)
+        .post(
+            "/api/v1/service-accounts/create",
+            json!({"name": "made-by-writer", "role": "viewer"}),
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
 
 /// Report-only guards added 8 days ago that refused nothing since are announced, once; ones

@@ -28,11 +28,11 @@ pub enum AuditAction {
     TokenRevokeAll,
     /// A token's guards replaced (networks, rate limit, max uses), old and new in the details.
     TokenUpdateGuards,
-    /// Report-only guards proposed for a token (they record what they would refuse).
-    TokenReportOnlyGuards,
-    /// A token's report-only guards enforced: its guards, old and new, in the details.
+    /// Report-only restrictions proposed for a token (they record what they would refuse).
+    TokenReportOnlyPropose,
+    /// A token's report-only restrictions applied, old and new in the details.
     TokenReportOnlyEnforce,
-    /// A token's report-only guards discarded.
+    /// A token's report-only restrictions discarded.
     TokenReportOnlyDiscard,
     /// The guards an account's new tokens get by default replaced.
     ServiceAccountUpdateGuards,
@@ -84,7 +84,7 @@ impl AuditAction {
             AuditAction::TokenRevoke => "token.revoke",
             AuditAction::TokenRevokeAll => "token.revoke_all",
             AuditAction::TokenUpdateGuards => "token.update_guards",
-            AuditAction::TokenReportOnlyGuards => "token.report_only_guards",
+            AuditAction::TokenReportOnlyPropose => "token.report_only_propose",
             AuditAction::TokenReportOnlyEnforce => "token.report_only_enforce",
             AuditAction::TokenReportOnlyDiscard => "token.report_only_discard",
             AuditAction::ServiceAccountUpdateGuards => "service_account.update_guards",

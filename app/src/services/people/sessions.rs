@@ -121,6 +121,7 @@ pub async fn principal_from_session(
                 version: row.access_version,
             }),
             credential: None,
+            report_only: None,
         },
         renewed_cookie,
     }))

@@ -59,8 +59,8 @@ pub struct Credential {
     pub row: CredentialRow,
     /// The token's guards, parsed once (`None`: it has none).
     pub guards: Option<TokenGuards>,
-    /// Its report-only guards, parsed once (`None`: it has none).
-    pub report_only: Option<TokenGuards>,
+    /// What its report-only restrictions check on each request, parsed once (`None`: nothing).
+    pub report_only: Option<super::report_only::ReportOnlyChecks>,
     /// The principal, once the token has authenticated (without `credential`, which would
     /// make the entry own itself).
     built: OnceLock<Authenticated>,
@@ -291,6 +291,7 @@ mod tests {
         found.keep_built(&Authenticated {
             principal,
             access: Arc::new(Access::of_role(Role::Viewer)),
+            report_only: None,
             credential: Some(found.clone()),
         });
         assert_eq!(

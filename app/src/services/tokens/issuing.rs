@@ -73,7 +73,7 @@ pub fn to_api(row: TokenRow, now: i64) -> Token {
 }
 
 /// A stored comma-separated list, `None` staying `None`.
-fn split_list(text: Option<&str>) -> Option<Vec<String>> {
+pub(crate) fn split_list(text: Option<&str>) -> Option<Vec<String>> {
     text.map(|t| {
         t.split(',')
             .filter(|s| !s.is_empty())

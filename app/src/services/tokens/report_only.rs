@@ -1,22 +1,28 @@
-//! Report-only guards: guards proposed for a token that refuse nothing. A request they would
-//! refuse still succeeds; it is counted (token, day, address, reason, operation) so the account's
-//! page can say what enforcing them would break. An admin then enforces them (they become the
-//! token's guards) or discards them. A notice says when they have refused nothing for 7 days.
+//! Report-only restrictions: guards, a narrowing (scopes, permissions, workspaces) or an
+//! earlier expiry proposed for a token, that refuse nothing. A request they would refuse still
+//! succeeds; it is counted (token, day, address, reason, operation) so the account's page can
+//! say what enforcing them would break. An admin then enforces them (the token gets them) or
+//! discards them. A notice says when they have refused nothing for 7 days.
 //!
 //! Counting costs no write per request: refusals are noted in memory and written with the
 //! usage batch. A proposed rate limit is counted like an enforced one, in its own windows; a
-//! proposed max uses spends its own count (`report_only_uses`).
+//! proposed max uses spends its own count (`report_only_uses`). A narrowing is tried where
+//! operations are authorized (each API operation's permission, `/auth/verify`'s requirement);
+//! checks made deeper inside an operation (a binding in a workspace) are not tried.
 
-use super::guards::{self, GuardRefusal, TokenGuards};
-use super::issuing::{to_api, token_for_change};
-use crate::domain::{ApiError, Guards, ReportOnlyGuards, Token, WouldRefuseFrom};
+use super::guards::{self, TokenGuards};
+use super::issuing::{split_list, to_api, token_for_change};
+use crate::domain::{
+    parse_scopes, ApiError, Guards, ReportOnly, Scope, Token, WouldRefuseFrom, MAX_EXPIRY_DAYS,
+};
+use crate::services::access::minting::{mint_limits, narrowing};
 use crate::services::audit::{event, AuditAction, Target};
-use crate::services::clock::{now_ms, rfc3339, DAY_MS};
-use crate::services::{Caller, RequestMeta};
+use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
+use crate::services::{Authenticated, Caller, RequestMeta};
 use crate::state::AppState;
-use crate::store::{Db, ReportOnlyColumns, WouldRefuse};
+use crate::store::{Db, Narrowed, ReportOnlyColumns, Scopes, TokenRow, WouldRefuse};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Addresses shown per token, the most refused first.
 const TOP_ADDRESSES: i64 = 5;
@@ -36,8 +42,9 @@ pub struct WouldRefuseRecorder {
 }
 
 impl WouldRefuseRecorder {
-    /// Notes one request of `token_id` that `refusal` would have refused; no I/O.
-    pub fn note(&self, token_id: &str, meta: &RequestMeta, refusal: GuardRefusal, at: i64) {
+    /// Notes one request of `token_id` that report-only restrictions would have refused for
+    /// `reason`; no I/O.
+    pub fn note(&self, token_id: &str, meta: &RequestMeta, reason: &'static str, at: i64) {
         let day = at.div_euclid(DAY_MS);
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         let (address, operation) = if pending.len() < MAX_PENDING {
@@ -46,7 +53,7 @@ impl WouldRefuseRecorder {
             ("*".to_string(), "*".to_string())
         };
         *pending
-            .entry((token_id.to_string(), day, address, refusal.reason(), operation))
+            .entry((token_id.to_string(), day, address, reason, operation))
             .or_default() += 1;
     }
 
@@ -77,62 +84,227 @@ impl WouldRefuseRecorder {
     }
 }
 
-/// A token's report-only guards, parsed once per credential read (`None`: it has none).
-pub fn parse(columns: &ReportOnlyColumns) -> Option<TokenGuards> {
-    columns
-        .guards()
-        .and_then(|g| TokenGuards::from_columns(&g))
-        .map(TokenGuards::report_only)
+/// What a token's report-only restrictions check on every request it authenticates, parsed
+/// once per credential read.
+#[derive(Debug)]
+pub struct ReportOnlyChecks {
+    guards: Option<TokenGuards>,
+    expires_at: Option<i64>,
 }
 
-/// Tries a request the token's enforced guards admitted against its report-only ones, and
-/// notes it when they would have refused it. Never refuses: a failure to count is logged.
+/// The per-request checks of a token's report-only restrictions (`None`: nothing to check on
+/// each request; a narrowing is tried where operations are authorized).
+pub fn parse(columns: &ReportOnlyColumns) -> Option<ReportOnlyChecks> {
+    let guards = columns
+        .guards()
+        .and_then(|g| TokenGuards::from_columns(&g))
+        .map(TokenGuards::report_only);
+    let expires_at = columns
+        .report_only_since
+        .and(columns.report_only_expires_at);
+    (guards.is_some() || expires_at.is_some()).then_some(ReportOnlyChecks { guards, expires_at })
+}
+
+/// Tries a request the token's own guards admitted against its report-only ones and its
+/// proposed expiry, and notes it when they would have refused it. Never refuses: a failure to
+/// count is logged.
 pub async fn observe(
     state: &AppState,
-    proposed: &TokenGuards,
+    checks: &ReportOnlyChecks,
     token_id: &str,
     meta: &RequestMeta,
     now: i64,
 ) {
+    if checks.expires_at.is_some_and(|at| at <= now) {
+        state.usage.would_refuse.note(token_id, meta, "expired", now);
+        return;
+    }
+    let Some(proposed) = &checks.guards else {
+        return;
+    };
     match proposed
         .admit(&state.db, &state.rate_windows, token_id, &meta.ip, now)
         .await
     {
-        Ok(Some(refusal)) => state.usage.would_refuse.note(token_id, meta, refusal, now),
+        Ok(Some(refusal)) => state
+            .usage
+            .would_refuse
+            .note(token_id, meta, refusal.reason(), now),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e.message(), "could not count a report-only guard"),
     }
 }
 
-/// Gives a token report-only guards (replacing earlier ones and their report). The token's
-/// enforced guards are unchanged.
+/// The principal a token would be with its proposed narrowing, to try each operation against
+/// (`None`: no narrowing is proposed).
+pub fn narrowed(auth: &Authenticated, columns: &ReportOnlyColumns) -> Option<Arc<Authenticated>> {
+    if !columns.narrows() {
+        return None;
+    }
+    let mut proposed = auth.clone();
+    let mut access = (*auth.access).clone();
+    let limits = access.limits.get_or_insert_with(Default::default);
+    if let Some(scopes) = scopes_of(columns.report_only_scopes.as_deref()) {
+        proposed.principal.scopes = scopes.clone();
+        limits.scopes = Some(scopes);
+    }
+    if let Some(p) = split_list(columns.report_only_permissions.as_deref()) {
+        limits.permissions = Some(p.into_iter().collect());
+    }
+    if let Some(w) = split_list(columns.report_only_workspaces.as_deref()) {
+        limits.workspaces = Some(w.into_iter().collect());
+    }
+    proposed.access = Arc::new(access);
+    proposed.report_only = None;
+    Some(Arc::new(proposed))
+}
+
+/// Notes that the token `auth` authenticated would have been refused this operation by its
+/// proposed narrowing.
+pub fn note_narrowed(state: &AppState, auth: &Authenticated, meta: &RequestMeta) {
+    if let Some(token) = &auth.principal.token {
+        state
+            .usage
+            .would_refuse
+            .note(&token.id, meta, "narrowed", now_ms());
+    }
+}
+
+fn scopes_of(text: Option<&str>) -> Option<Vec<Scope>> {
+    text.map(|t| t.split(',').filter_map(Scope::parse).collect())
+}
+
+/// What may be proposed, as the API takes it.
+#[derive(Debug, Clone, Default)]
+pub struct Proposal {
+    pub guards: Option<Guards>,
+    pub scopes: Option<Vec<String>>,
+    pub permissions: Option<Vec<String>>,
+    pub workspaces: Option<Vec<String>>,
+    pub expires_in_days: Option<i64>,
+}
+
+/// Gives a token report-only restrictions (replacing earlier ones and their report). Each must
+/// restrict: guards, scopes, permissions and workspaces within what the token has, an expiry
+/// before its own. The token itself is unchanged.
 pub async fn propose(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    proposed: &Guards,
+    proposal: Proposal,
 ) -> Result<Token, ApiError> {
-    let columns = guards::parse_columns(proposed)?;
-    if columns == Default::default() {
+    let guard_columns = proposal
+        .guards
+        .as_ref()
+        .map(guards::parse_columns)
+        .transpose()?;
+    if guard_columns.as_ref().is_some_and(|g| *g == Default::default()) {
         return Err(ApiError::invalid(
             "guards",
-            "Report-only guards need at least one guard: a network, a rate limit or max uses.",
+            "Proposed guards need at least one guard: a network, a rate limit or max uses.",
+        ));
+    }
+    let scopes = proposal
+        .scopes
+        .as_deref()
+        .map(|s| parse_scopes(Some(s)))
+        .transpose()?;
+    let days = proposal.expires_in_days;
+    if days.is_some_and(|d| !(1..=MAX_EXPIRY_DAYS).contains(&d)) {
+        return Err(ApiError::invalid(
+            "expires_in_days",
+            format!("Expiration must be between 1 and {MAX_EXPIRY_DAYS} days."),
+        ));
+    }
+    let nothing = guard_columns.is_none()
+        && scopes.is_none()
+        && proposal.permissions.is_none()
+        && proposal.workspaces.is_none()
+        && days.is_none();
+    if nothing {
+        return Err(ApiError::invalid(
+            "guards",
+            "Propose something to try: guards, scopes, permissions, workspaces or an earlier expiry.",
         ));
     }
     let org = caller.principal.organization.id.clone();
     let now = now_ms();
     let mut tx = state.db.begin().await?;
     let token = token_for_change(state, &mut tx, caller, id).await?;
-    tx.set_report_only(&token.id, Some(&columns), now).await?;
+    if let Some(wanted) = &scopes {
+        if let Some(extra) = wanted.iter().find(|s| !token.scopes.contains(s)) {
+            return Err(ApiError::invalid(
+                "scopes",
+                format!(
+                    "Token {} has no '{}' scope to narrow to: propose only scopes it has.",
+                    token.name,
+                    extra.as_str()
+                ),
+            ));
+        }
+    }
+    let expires_at = days.map(|d| now + d * DAY_MS);
+    if let (Some(proposed), Some(own)) = (expires_at, token.expires_at) {
+        if proposed >= own {
+            return Err(ApiError::invalid(
+                "expires_in_days",
+                format!(
+                    "Token {} already expires at {}: propose an earlier expiry.",
+                    token.name,
+                    rfc3339(own)
+                ),
+            ));
+        }
+    }
+    let narrowed = if proposal.permissions.is_some() || proposal.workspaces.is_some() {
+        let account = tx
+            .account(&org, &token.service_account_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Token"))?;
+        let limits = mint_limits(&mut tx, caller).await?;
+        let n = narrowing(
+            state,
+            &mut tx,
+            caller,
+            (&account.id, account.role),
+            &limits,
+            proposal.permissions.clone(),
+            proposal.workspaces.clone(),
+        )
+        .await?;
+        within_token("permissions", proposal.permissions.is_some(), n.permissions.as_deref(), token.narrow_permissions.as_deref(), &token.name)?;
+        within_token("workspaces", proposal.workspaces.is_some(), n.workspaces.as_deref(), token.narrow_workspaces.as_deref(), &token.name)?;
+        Some(n)
+    } else {
+        None
+    };
+    let g = guard_columns.unwrap_or_default();
+    let columns = ReportOnlyColumns {
+        report_only_networks: g.allowed_networks,
+        report_only_rate_limit_per_minute: g.rate_limit_per_minute,
+        report_only_max_uses: g.max_uses,
+        report_only_scopes: scopes.as_deref().map(Scopes::to_text),
+        report_only_permissions: narrowed
+            .as_ref()
+            .filter(|_| proposal.permissions.is_some())
+            .and_then(|n| n.permissions.clone()),
+        report_only_workspaces: narrowed
+            .as_ref()
+            .filter(|_| proposal.workspaces.is_some())
+            .and_then(|n| n.workspaces.clone()),
+        report_only_expires_at: expires_at,
+        report_only_since: Some(now),
+    };
+    tx.set_report_only(&token.id, Some(&columns)).await?;
     let mut record = event(
         caller,
-        AuditAction::TokenReportOnlyGuards,
+        AuditAction::TokenReportOnlyPropose,
         Some(Target::token(&token.id, &token.name)),
     );
     record.details = Some(
         serde_json::json!({
-            "old": token.report_only.guards().map(|g| guards::from_columns(&g).summary()),
-            "new": guards::from_columns(&columns).summary(),
+            "old": shown(&token.report_only, now).map(|r| r.proposal()),
+            "new": shown(&columns, now).map(|r| r.proposal()),
         })
         .to_string(),
     );
@@ -142,67 +314,146 @@ pub async fn propose(
     Ok(to_api(row, now))
 }
 
-/// Makes a token's report-only guards its guards, from the next request on every replica.
-/// Uses counted against proposed max uses carry over, so enforcing changes nothing the report
-/// did not show.
+/// A proposed narrowing must not reach beyond the token's own (it inherits none when it asks
+/// for none; `asked` says whether it asked).
+fn within_token(
+    field: &str,
+    asked: bool,
+    proposed: Option<&str>,
+    own: Option<&str>,
+    name: &str,
+) -> Result<(), ApiError> {
+    let (Some(proposed), Some(own), true) = (proposed, own, asked) else {
+        return Ok(());
+    };
+    let own: Vec<&str> = own.split(',').collect();
+    match proposed.split(',').find(|p| !own.contains(p)) {
+        None => Ok(()),
+        Some(extra) => Err(ApiError::invalid(
+            field,
+            format!("Token {name} is already narrowed without '{extra}': propose only what it has."),
+        )),
+    }
+}
+
+/// Applies a token's report-only restrictions, from the next request on every replica: its
+/// guards, scopes, narrowing and expiry become the proposed ones (each that was proposed). Uses
+/// counted against proposed max uses carry over, so enforcing changes nothing the report did
+/// not show.
 pub async fn enforce(state: &AppState, caller: &Caller, id: &str) -> Result<Token, ApiError> {
     let org = caller.principal.organization.id.clone();
+    let now = now_ms();
     let mut tx = state.db.begin().await?;
     let token = token_for_change(state, &mut tx, caller, id).await?;
-    let Some(proposed) = token.report_only.guards() else {
+    let Some(proposed) = shown(&token.report_only, now) else {
         return Err(no_report_only(&token.name));
     };
-    if proposed.max_uses.is_some() {
-        let spent = tx.report_only_uses(&token.id).await?;
-        tx.set_token_uses(&token.id, spent.max(token.uses)).await?;
+    let before = enforced_view(&token);
+    let r = &token.report_only;
+    if let Some(new_guards) = r.guards() {
+        if new_guards.max_uses.is_some() {
+            let spent = tx.report_only_uses(&token.id).await?;
+            tx.set_token_uses(&token.id, spent.max(token.uses)).await?;
+        }
+        tx.set_token_guards(&token.id, &new_guards).await?;
     }
-    tx.set_token_guards(&token.id, &proposed).await?;
-    tx.set_report_only(&token.id, None, now_ms()).await?;
+    let narrows = r.narrows() || r.report_only_expires_at.is_some();
+    if narrows {
+        let scopes = r
+            .report_only_scopes
+            .clone()
+            .unwrap_or_else(|| Scopes::to_text(&token.scopes));
+        tx.narrow_token(&Narrowed {
+            id: &token.id,
+            scopes: &scopes,
+            permissions: r
+                .report_only_permissions
+                .as_deref()
+                .or(token.narrow_permissions.as_deref()),
+            workspaces: r
+                .report_only_workspaces
+                .as_deref()
+                .or(token.narrow_workspaces.as_deref()),
+            expires_at: r.report_only_expires_at.or(token.expires_at),
+        })
+        .await?;
+    }
+    tx.set_report_only(&token.id, None).await?;
     let mut record = event(
         caller,
         AuditAction::TokenReportOnlyEnforce,
         Some(Target::token(&token.id, &token.name)),
     );
-    record.details = Some(super::issuing::guard_change(&token.guards, &proposed));
+    record.details = Some(
+        serde_json::json!({"old": before, "new": proposed.proposal()}).to_string(),
+    );
     tx.insert_audit(&record).await?;
     let row = tx.token(&org, &token.id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
-    Ok(to_api(row, now_ms()))
+    Ok(to_api(row, now))
 }
 
-/// Drops a token's report-only guards and their report; its enforced guards stay.
+/// What the token had of what the proposal replaces, in the proposal's words.
+fn enforced_view(token: &TokenRow) -> String {
+    let r = &token.report_only;
+    let mut parts = Vec::new();
+    if r.guards().is_some() {
+        parts.push(guards::from_columns(&token.guards).summary());
+    }
+    if r.report_only_scopes.is_some() {
+        parts.push(format!("scopes {}", Scopes::to_text(&token.scopes).replace(',', ", ")));
+    }
+    if r.report_only_permissions.is_some() {
+        let own = token.narrow_permissions.as_deref().unwrap_or("all it holds");
+        parts.push(format!("permissions {}", own.replace(',', ", ")));
+    }
+    if r.report_only_workspaces.is_some() {
+        let own = token.narrow_workspaces.as_deref().unwrap_or("all");
+        parts.push(format!("workspaces {}", own.replace(',', ", ")));
+    }
+    if r.report_only_expires_at.is_some() {
+        let own = rfc3339_opt(token.expires_at).unwrap_or_else(|| "never".into());
+        parts.push(format!("expires {own}"));
+    }
+    parts.join("; ")
+}
+
+/// Drops a token's report-only restrictions and their report; the token stays as it is.
 pub async fn discard(state: &AppState, caller: &Caller, id: &str) -> Result<Token, ApiError> {
     let org = caller.principal.organization.id.clone();
+    let now = now_ms();
     let mut tx = state.db.begin().await?;
     let token = token_for_change(state, &mut tx, caller, id).await?;
-    let Some(proposed) = token.report_only.guards() else {
+    let Some(proposed) = shown(&token.report_only, now) else {
         return Err(no_report_only(&token.name));
     };
-    tx.set_report_only(&token.id, None, now_ms()).await?;
+    tx.set_report_only(&token.id, None).await?;
     let mut record = event(
         caller,
         AuditAction::TokenReportOnlyDiscard,
         Some(Target::token(&token.id, &token.name)),
     );
-    record.details = Some(
-        serde_json::json!({"discarded": guards::from_columns(&proposed).summary()}).to_string(),
-    );
+    record.details = Some(serde_json::json!({"discarded": proposed.proposal()}).to_string());
     tx.insert_audit(&record).await?;
     let row = tx.token(&org, &token.id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
-    Ok(to_api(row, now_ms()))
+    Ok(to_api(row, now))
 }
 
 fn no_report_only(name: &str) -> ApiError {
-    ApiError::conflict("id", format!("Token {name} has no report-only guards."))
+    ApiError::conflict("id", format!("Token {name} has nothing report-only to apply."))
 }
 
-/// The report of a token's report-only guards, without counts (the list adds them).
-pub fn shown(columns: &ReportOnlyColumns, now: i64) -> Option<ReportOnlyGuards> {
+/// A token's report-only restrictions as the API shows them, without counts (the list adds
+/// them).
+pub fn shown(columns: &ReportOnlyColumns, now: i64) -> Option<ReportOnly> {
     let since = columns.report_only_since?;
-    let guards = guards::from_columns(&columns.guards()?);
-    Some(ReportOnlyGuards {
-        guards,
+    Some(ReportOnly {
+        guards: columns.guards().map(|g| guards::from_columns(&g)),
+        scopes: scopes_of(columns.report_only_scopes.as_deref()),
+        permissions: split_list(columns.report_only_permissions.as_deref()),
+        workspaces: split_list(columns.report_only_workspaces.as_deref()),
+        expires_at: rfc3339_opt(columns.report_only_expires_at),
         since: rfc3339(since),
         would_refuse: 0,
         addresses: 0,
@@ -211,7 +462,7 @@ pub fn shown(columns: &ReportOnlyColumns, now: i64) -> Option<ReportOnlyGuards> 
     })
 }
 
-/// Fills in what the report-only guards of an account's tokens would have refused.
+/// Fills in what the report-only restrictions of an account's tokens would have refused.
 pub async fn add_reports(
     state: &AppState,
     account_id: &str,

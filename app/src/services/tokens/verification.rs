@@ -198,8 +198,8 @@ async fn authenticate_credential(
             return Err(refused.to_error());
         }
     }
-    if let Some(proposed) = &found.report_only {
-        super::report_only::observe(state, proposed, &row.token_id, meta, now).await;
+    if let Some(checks) = &found.report_only {
+        super::report_only::observe(state, checks, &row.token_id, meta, now).await;
     }
     state
         .usage
@@ -263,11 +263,14 @@ async fn build_principal(
         permissions: Default::default(),
         workspaces: Default::default(),
     };
-    Ok(Authenticated {
+    let mut auth = Authenticated {
         principal,
         access: Arc::new(access),
         credential: None,
-    })
+        report_only: None,
+    };
+    auth.report_only = super::report_only::narrowed(&auth, &row.report_only);
+    Ok(auth)
 }
 
 /// Records a refused use of a token Steward knows, at most once a minute per token, so a

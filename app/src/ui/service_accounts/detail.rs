@@ -14,7 +14,7 @@ use crate::ui::service_accounts::guards::{
 use crate::ui::service_accounts::tokens::{
     AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
 };
-use crate::ui::service_accounts::report_only::ReportOnlySection;
+use crate::ui::service_accounts::report_only::{proposal_line, ReportOnlySection};
 use crate::ui::service_accounts::trust::AccountTrust;
 use crate::ui::service_accounts::usage_chart::UsageChart;
 use crate::ui::widgets::format::{when, when_or};
@@ -181,18 +181,13 @@ fn dialog_view(
         Dialog::Refresh(t) => view! {
             <RefreshTokenDialog token=t max_days=max_days on_close=Callback::new(move |_| close.run(false)) on_refreshed=issued/>
         }.into_any(),
-        Dialog::Guards(t) => {
-            let done = toaster().after(close, format!("Saved the guards of {}.", t.name));
-            view! { <TokenGuardsDialog token=t on_close=done/> }.into_any()
-        }
+        // The dialog says what it saved: guards, or changes tried report-only.
+        Dialog::Guards(t) => view! { <TokenGuardsDialog token=t on_close=close/> }.into_any(),
         Dialog::Restore(t) => {
             let done = toaster().after(close, format!("Restored {}.", t.name));
             view! { <RestoreTokenDialog token=t on_close=done/> }.into_any()
         }
-        Dialog::DefaultGuards => {
-            let done = toaster().after(close, "Saved the default guards for new tokens.".to_string());
-            view! { <DefaultGuardsDialog account=sa on_close=done/> }.into_any()
-        }
+        Dialog::DefaultGuards => view! { <DefaultGuardsDialog account=sa on_close=close/> }.into_any(),
         Dialog::Secret(r) => view! { <TokenSecretDialog issued=r on_close=Callback::new(move |_| dialog.set(None))/> }.into_any(),
         Dialog::Revoke(t) => {
             let done = toaster().after(close, format!("Revoked {}.", t.name));
@@ -273,7 +268,7 @@ fn token_row(
     let (for_refresh, for_guards, for_revoke) = (t.clone(), t.clone(), t.clone());
     let guards = token_guards_line(&t).map(|line| view! { <br/><span class="muted">{line}</span> });
     let trying = t.report_only.as_ref().map(|r| {
-        view! { <br/><span class="muted">{format!("report-only: {}", r.guards.summary())}</span> }
+        view! { <br/><span class="muted">{format!("report-only: {}", proposal_line(r))}</span> }
     });
     let leak = leak_line(&t).map(|line| view! { <br/><span class="leak-report">{line}</span> });
     let restore = (writable && t.leak.is_some()).then(|| {

@@ -4,11 +4,13 @@
 //! and the leak report on a token, with Restore.
 
 use crate::api::service_accounts::update_service_account_guards;
-use crate::api::tokens::{restore_token, update_token_guards};
+use crate::api::tokens::{propose_report_only, restore_token, update_token_guards};
 use crate::domain::{ApiError, Guards, ServiceAccount, Token};
+use crate::ui::service_accounts::report_only::{NarrowingFields, NarrowingInputs};
 use crate::ui::widgets::confirm::ConfirmDialog;
 use crate::ui::widgets::form::{FieldError, FormCall, FormDialog};
 use crate::ui::widgets::format::when;
+use crate::ui::widgets::toast::{toaster, Toaster};
 use leptos::prelude::*;
 
 /// The fields errors are shown next to; others go to the top of the form.
@@ -16,6 +18,15 @@ pub const GUARD_FIELDS: &[&str] = &[
     "guards.allowed_networks",
     "guards.rate_limit_per_minute",
     "guards.max_uses",
+];
+
+/// The Guards dialog of a token adds the fields its report-only mode proposes.
+const TOKEN_FIELDS: &[&str] = &[
+    "guards.allowed_networks",
+    "guards.rate_limit_per_minute",
+    "guards.max_uses",
+    "scopes",
+    "expires_in_days",
 ];
 
 /// What the three fields hold, as typed.
@@ -127,7 +138,7 @@ pub fn token_guards_line(t: &Token) -> Option<String> {
 /// Whose guards a dialog edits.
 #[derive(Clone)]
 enum GuardsOf {
-    Token(String),
+    Token(Token),
     /// An account's defaults for its new tokens.
     Account(String),
 }
@@ -145,39 +156,71 @@ fn GuardsDialog(
     let inputs = GuardInputs::new(&initial);
     let form = FormCall::new();
     let report_only = RwSignal::new(false);
-    let is_token = matches!(of, GuardsOf::Token(_));
+    let narrowing = match &of {
+        GuardsOf::Token(t) => Some(NarrowingInputs::new(&t.scopes)),
+        GuardsOf::Account(_) => None,
+    };
+    let fields = if narrowing.is_some() {
+        TOKEN_FIELDS
+    } else {
+        GUARD_FIELDS
+    };
     let of = StoredValue::new(of);
+    let initial = StoredValue::new(initial);
+    let toaster = toaster();
     let submit = Callback::new(move |_| {
         let Some(guards) = form.check(inputs.read()) else {
             return;
         };
-        match of.get_value() {
-            GuardsOf::Token(id) => {
-                let trying = report_only.get_untracked().then_some(true);
-                form.run(update_token_guards(id, guards, trying), move |_| {
-                    on_close.run(true)
-                })
+        match (of.get_value(), narrowing) {
+            (GuardsOf::Token(t), Some(narrowing)) if report_only.get_untracked() => {
+                let Some((scopes, days)) = form.check(narrowing.read()) else {
+                    return;
+                };
+                // Only what differs from the token is proposed.
+                let guards = (guards != initial.get_value()).then_some(guards);
+                let proposed = propose_report_only(t.id, guards, scopes, None, None, days);
+                let said = format!(
+                    "Trying the changes to {} report-only: nothing is refused yet.",
+                    t.name
+                );
+                form.run(proposed, saying(toaster, said, on_close))
             }
-            GuardsOf::Account(id) => form
-                .run(update_service_account_guards(id, guards), move |_| {
-                    on_close.run(true)
-                }),
+            (GuardsOf::Token(t), _) => {
+                let said = format!("Saved the guards of {}.", t.name);
+                form.run(update_token_guards(t.id, guards), saying(toaster, said, on_close))
+            }
+            (GuardsOf::Account(id), _) => {
+                let said = "Saved the default guards for new tokens.".to_string();
+                form.run(update_service_account_guards(id, guards), saying(toaster, said, on_close))
+            }
         }
     });
     view! {
-        <FormDialog title=title form=form fields=GUARD_FIELDS submit=save_label busy="Saving…"
+        <FormDialog title=title form=form fields=fields submit=save_label busy="Saving…"
             on_submit=submit on_close=Callback::new(move |_| on_close.run(false))>
             <p>{intro}</p>
             <GuardFields inputs=inputs error=form.error() id="guards"/>
-            {is_token.then(|| view! {
+            {narrowing.map(|narrowing| view! {
                 <label class="check">
                     <input type="checkbox" prop:checked=report_only
                         on:change=move |ev| report_only.set(event_target_checked(&ev))/>
-                    "Report only: count what these guards would refuse, and refuse nothing yet"
+                    "Report only: count what these changes would refuse, and refuse nothing yet"
                 </label>
-                <p class="hint">"The token's page then shows what they would have refused, from where, with Enforce and Discard."</p>
+                <p class="hint">"The account's page then shows what they would have refused, from where, with Enforce and Discard."</p>
+                <Show when=move || report_only.get()>
+                    <NarrowingFields inputs=narrowing error=form.error()/>
+                </Show>
             })}
         </FormDialog>
+    }
+}
+
+/// What a dialog does once its call succeeded: says `message`, then closes as changed.
+fn saying<T>(toaster: Toaster, message: String, on_close: Callback<bool>) -> impl FnOnce(T) {
+    move |_| {
+        toaster.say(message);
+        on_close.run(true)
     }
 }
 
@@ -187,7 +230,7 @@ pub fn TokenGuardsDialog(token: Token, on_close: Callback<bool>) -> impl IntoVie
     view! {
         <GuardsDialog title=format!("Guards of {}", token.name)
             intro="Every replica applies new guards from the next request.".to_string()
-            of=GuardsOf::Token(token.id) initial=token.guards save_label="Save guards" on_close=on_close/>
+            initial=token.guards.clone() of=GuardsOf::Token(token) save_label="Save guards" on_close=on_close/>
     }
 }
 

@@ -248,7 +248,7 @@ fn UnguardedSection(
             let (id, name) = (t.id.clone(), t.name.clone());
             let apply = move |_| {
                 let name = name.clone();
-                toaster.run(update_token_guards(id.clone(), guards.clone(), None), move |_| {
+                toaster.run(update_token_guards(id.clone(), guards.clone()), move |_| {
                     toaster.say(format!("{name} now works only from the networks it was used from."));
                     changed.run(());
                 });
