@@ -130,18 +130,33 @@ pub async fn resolve(
 }
 
 /// What a request asked for, as report-only guards record it: the path, with the query for
-/// `/auth/verify` (its requirements), at most 200 characters.
+/// `/auth/verify` (its requirements), at most 200 bytes.
 fn operation(uri: &axum::http::Uri) -> String {
-    let text = match (uri.path(), uri.query()) {
+    let mut text = match (uri.path(), uri.query()) {
         ("/auth/verify", Some(query)) => format!("/auth/verify?{query}"),
-        (path, _) => path.to_string(),
+        (path, _) => path.to_owned(),
     };
-    text.chars().take(200).collect()
+    if text.len() > 200 {
+        let cut = (0..=200).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(cut);
+    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_operation_is_the_path_with_verify_requirements_bounded() {
+        let op = |uri: &str| operation(&uri.parse().unwrap());
+        assert_eq!(op("/api/v1/auth/whoami?x=1"), "/api/v1/auth/whoami");
+        assert_eq!(op("/auth/verify?scope=write"), "/auth/verify?scope=write");
+        assert_eq!(op("/auth/verify"), "/auth/verify");
+        let long = format!("/auth/verify?workspace={}", "é".repeat(200));
+        let cut = op(&long);
+        assert!(cut.len() <= 200 && long.starts_with(&cut), "{cut}");
+    }
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
