@@ -20,7 +20,7 @@ use crate::services::audit::{event, AuditAction, Target};
 use crate::services::clock::{now_ms, rfc3339, rfc3339_opt, DAY_MS};
 use crate::services::{Authenticated, Caller, RequestMeta};
 use crate::state::AppState;
-use crate::store::{Db, Narrowed, ReportOnlyColumns, Scopes, TokenRow, WouldRefuse};
+use crate::store::{Db, Narrowed, ReportOnlyColumns, Scopes, TokenRow, Tx, WouldRefuse};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -296,22 +296,49 @@ pub async fn propose(
         report_only_since: Some(now),
     };
     tx.set_report_only(&token.id, Some(&columns)).await?;
-    let mut record = event(
-        caller,
-        AuditAction::TokenReportOnlyPropose,
-        Some(Target::token(&token.id, &token.name)),
-    );
-    record.details = Some(
-        serde_json::json!({
-            "old": shown(&token.report_only, now).map(|r| r.proposal()),
-            "new": shown(&columns, now).map(|r| r.proposal()),
-        })
-        .to_string(),
-    );
+    let details = serde_json::json!({
+        "old": shown(&token.report_only, now).map(|r| r.proposal()),
+        "new": shown(&columns, now).map(|r| r.proposal()),
+    });
+    let action = AuditAction::TokenReportOnlyPropose;
+    audited(tx, caller, &token, action, details, now).await
+}
+
+/// Records `action` on `token` with `details`, commits, and answers the token as it is now.
+async fn audited(
+    mut tx: Tx,
+    caller: &Caller,
+    token: &TokenRow,
+    action: AuditAction,
+    details: serde_json::Value,
+    now: i64,
+) -> Result<Token, ApiError> {
+    let mut record = event(caller, action, Some(Target::token(&token.id, &token.name)));
+    record.details = Some(details.to_string());
     tx.insert_audit(&record).await?;
-    let row = tx.token(&org, &token.id).await?.ok_or_else(ApiError::internal)?;
+    let org = &caller.principal.organization.id;
+    let row = tx.token(org, &token.id).await?.ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row, now))
+}
+
+/// A token the caller may change, with what is proposed for it: 409 naming `id` when nothing
+/// is.
+async fn with_proposal(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    id: &str,
+    now: i64,
+) -> Result<(TokenRow, ReportOnly), ApiError> {
+    let token = token_for_change(state, tx, caller, id).await?;
+    match shown(&token.report_only, now) {
+        Some(proposed) => Ok((token, proposed)),
+        None => Err(ApiError::conflict(
+            "id",
+            format!("Token {} has nothing report-only to apply.", token.name),
+        )),
+    }
 }
 
 /// A proposed narrowing must not reach beyond the token's own (it inherits none when it asks
@@ -341,13 +368,9 @@ fn within_token(
 /// counted against proposed max uses carry over, so enforcing changes nothing the report did
 /// not show.
 pub async fn enforce(state: &AppState, caller: &Caller, id: &str) -> Result<Token, ApiError> {
-    let org = caller.principal.organization.id.clone();
     let now = now_ms();
     let mut tx = state.db.begin().await?;
-    let token = token_for_change(state, &mut tx, caller, id).await?;
-    let Some(proposed) = shown(&token.report_only, now) else {
-        return Err(no_report_only(&token.name));
-    };
+    let (token, proposed) = with_proposal(state, &mut tx, caller, id, now).await?;
     let before = enforced_view(&token);
     let r = &token.report_only;
     if let Some(new_guards) = r.guards() {
@@ -379,18 +402,9 @@ pub async fn enforce(state: &AppState, caller: &Caller, id: &str) -> Result<Toke
         .await?;
     }
     tx.set_report_only(&token.id, None).await?;
-    let mut record = event(
-        caller,
-        AuditAction::TokenReportOnlyEnforce,
-        Some(Target::token(&token.id, &token.name)),
-    );
-    record.details = Some(
-        serde_json::json!({"old": before, "new": proposed.proposal()}).to_string(),
-    );
-    tx.insert_audit(&record).await?;
-    let row = tx.token(&org, &token.id).await?.ok_or_else(ApiError::internal)?;
-    tx.commit().await?;
-    Ok(to_api(row, now))
+    let details = serde_json::json!({"old": before, "new": proposed.proposal()});
+    let action = AuditAction::TokenReportOnlyEnforce;
+    audited(tx, caller, &token, action, details, now).await
 }
 
 /// What the token had of what the proposal replaces, in the proposal's words.
@@ -420,28 +434,13 @@ fn enforced_view(token: &TokenRow) -> String {
 
 /// Drops a token's report-only restrictions and their report; the token stays as it is.
 pub async fn discard(state: &AppState, caller: &Caller, id: &str) -> Result<Token, ApiError> {
-    let org = caller.principal.organization.id.clone();
     let now = now_ms();
     let mut tx = state.db.begin().await?;
-    let token = token_for_change(state, &mut tx, caller, id).await?;
-    let Some(proposed) = shown(&token.report_only, now) else {
-        return Err(no_report_only(&token.name));
-    };
+    let (token, proposed) = with_proposal(state, &mut tx, caller, id, now).await?;
     tx.set_report_only(&token.id, None).await?;
-    let mut record = event(
-        caller,
-        AuditAction::TokenReportOnlyDiscard,
-        Some(Target::token(&token.id, &token.name)),
-    );
-    record.details = Some(serde_json::json!({"discarded": proposed.proposal()}).to_string());
-    tx.insert_audit(&record).await?;
-    let row = tx.token(&org, &token.id).await?.ok_or_else(ApiError::internal)?;
-    tx.commit().await?;
-    Ok(to_api(row, now))
-}
-
-fn no_report_only(name: &str) -> ApiError {
-    ApiError::conflict("id", format!("Token {name} has nothing report-only to apply."))
+    let details = serde_json::json!({"discarded": proposed.proposal()});
+    let action = AuditAction::TokenReportOnlyDiscard;
+    audited(tx, caller, &token, action, details, now).await
 }
 
 /// A token's report-only restrictions as the API shows them, without counts (the list adds
