@@ -2,10 +2,11 @@
 # Memory with a large database and many tokens in use: `server seed` fills a fresh database with
 # TOKENS (1,000,000) tokens over ACCOUNTS (10,000) accounts; IN_USE (100,000) more are created
 # through the API, their secrets kept for the run; then wrk presents each of them in turn to
-# `GET /auth/verify` (16 connections, long enough for each to be presented, every one looked up and kept by the
-# credential cache, 100,000 entries by default), and once more to `auth/whoami` (whose cached
-# answer is kept too). Reports the server's resident size (VmRSS) after the seed, after the
-# creations, after each pass, and its peak (VmHWM), and the bytes each kept credential adds.
+# `GET /auth/verify` (16 connections, long enough for each to be presented, every one looked up
+# and kept by the credential cache, which holds the most recent 30,000 by default and
+# CACHE_ENTRIES when set), and once more to `auth/whoami` (whose cached answer is kept too).
+# Reports the server's resident size (VmRSS) after the seed, after the creations, after each
+# pass, and its peak (VmHWM), and the bytes each cache entry adds.
 # Target: RSS under 300 MB.
 # Run through `bash scripts/bench.sh memory`.
 set -euo pipefail
@@ -13,12 +14,15 @@ source "$(dirname "$0")/common.sh"
 accounts="${ACCOUNTS:-10000}"
 tokens="${TOKENS:-1000000}"
 in_use="${IN_USE:-100000}"
+# The cache's size: the server's default unless CACHE_ENTRIES is set.
+entries="${CACHE_ENTRIES:-30000}"
 build_release
 fresh_database memory
 seed_started=$(date +%s)
 seed_database "$accounts" "$tokens"
 seed_seconds=$(( $(date +%s) - seed_started ))
 port="$(free_port)"
+[ -n "${CACHE_ENTRIES:-}" ] && export STEWARD_CREDENTIAL_CACHE_ENTRIES="$CACHE_ENTRIES"
 start_server "$db" "$port"
 server_pid="${pids[-1]}"
 base="http://127.0.0.1:$port"
@@ -89,7 +93,8 @@ read -r whoami_rps whoami_bad whoami_p99 <<<"$(present POST "$base/api/v1/auth/w
 after_whoami=$(kib VmRSS)
 peak=$(kib VmHWM)
 
-per_entry() { awk -v a="$1" -v b="$2" -v n="$in_use" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }'; }
+kept=$(( in_use < entries ? in_use : entries ))
+per_entry() { awk -v a="$1" -v b="$2" -v n="$kept" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }'; }
 echo "| moment | RSS |"
 echo "|---|---|"
 echo "| after the seed ($tokens tokens, $accounts accounts, ${seed_seconds} s to seed) | $(mib "$after_seed") |"
@@ -98,6 +103,6 @@ echo "| after /auth/verify with each of them ($verify_rps requests/s, p99 $(ms "
 echo "| after auth/whoami with each of them ($whoami_rps requests/s, p99 $(ms "$whoami_p99")) | $(mib "$after_whoami") |"
 echo "| peak (VmHWM) | $(mib "$peak") |"
 echo
-echo "Bytes per kept credential: $(per_entry "$after_create" "$after_verify") after /auth/verify, $(per_entry "$after_create" "$after_whoami") with whoami's answer kept too."
+echo "Bytes per cache entry ($kept kept): $(per_entry "$after_create" "$after_verify") after /auth/verify, $(per_entry "$after_create" "$after_whoami") with whoami's answer kept too."
 [ "$verify_bad" = 0 ] && [ "$whoami_bad" = 0 ] || { echo "refused requests: $verify_bad, $whoami_bad" >&2; exit 1; }
 awk -v p="$peak" 'BEGIN { exit !(p < 300 * 1024) }' || echo "Target missed: peak $(mib "$peak") is over 300 MB."

@@ -130,11 +130,11 @@ pub struct Common {
     )]
     pub credential_cache: String,
     /// How many tokens the cache keeps at most (1–10,000,000; an entry is the token's record and
-    /// the answers built from it, about 4–6 KB).
+    /// the answers built from it, about 4–5 KB).
     #[arg(
         long,
         env = "STEWARD_CREDENTIAL_CACHE_ENTRIES",
-        default_value_t = 100_000,
+        default_value_t = app::services::tokens::credential_cache::DEFAULT_ENTRIES as u64,
         value_parser = clap::value_parser!(u64).range(1..=10_000_000),
         global = true
     )]

@@ -230,14 +230,18 @@ fn spawn_limiter_cleanup(limiters: Limiters) {
 /// How often expired sessions, links and failure counts are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
-/// Writes batched usage every `flush`, purges expired records periodically, and sends the
+/// Writes batched usage every `flush` (sooner when many tokens are pending), purges expired records periodically, and sends the
 /// expiry notices that are due every `notices`.
 pub fn spawn_background_tasks(state: AppState, flush: Duration, notices: Duration) {
     let usage_state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(flush);
         loop {
-            tick.tick().await;
+            // Every interval, and sooner when many tokens are pending.
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = usage_state.usage.filled() => {}
+            }
             usage_state.usage.flush(&usage_state.db).await;
         }
     });

@@ -94,6 +94,33 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
     }
 }
 
+/// An answer kept only as the JSON it is sent as: what the credential cache holds for each
+/// token (`whoami`'s and introspection's answers), at a fraction of the value's size, and sent
+/// without serialising anything.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct SentJson(Arc<serde_json::value::RawValue>);
+
+#[cfg(feature = "ssr")]
+impl SentJson {
+    /// `value` written as JSON, once.
+    pub fn of<T: Serialize>(value: &T) -> Result<SentJson, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(|raw| SentJson(Arc::from(raw)))
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl Serialize for SentJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +143,15 @@ mod tests {
             serde_json::to_value(&copy).unwrap(),
             serde_json::to_value(&map).unwrap()
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn sent_json_is_the_value_written_once() {
+        let map: BTreeMap<&str, u8> = [("a", 1), ("b", 2)].into();
+        let sent = SentJson::of(&map).unwrap();
+        assert_eq!(sent.as_str(), r#"{"a":1,"b":2}"#);
+        assert_eq!(serde_json::to_string(&sent.clone()).unwrap(), sent.as_str());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! The server function (which the pages call) and the plain handler that serves automation
 //! (`server/src/routes/whoami.rs`, the hottest request) give the same answer from here.
 
-use crate::domain::{ApiError, Shared, WhoamiResponse};
+use crate::domain::{ApiError, SentJson, WhoamiResponse};
 use crate::services::Authenticated;
 use crate::state::AppState;
 
@@ -19,18 +19,14 @@ pub async fn answer(
     })
 }
 
-/// The same answer, for an API token built once per credential read and kept with the
-/// credential (its JSON too): everything in it follows from the credential, so it lives and
-/// dies with it.
-pub async fn shared(
-    state: &AppState,
-    auth: Option<Authenticated>,
-) -> Result<Shared<WhoamiResponse>, ApiError> {
+/// The same answer as JSON, for an API token written once per credential read and kept with
+/// the credential: everything in it follows from the credential, so it lives and dies with it.
+pub async fn shared(state: &AppState, auth: Option<Authenticated>) -> Result<SentJson, ApiError> {
     let credential = auth.as_ref().and_then(|a| a.credential.clone());
     if let Some(answer) = credential.as_ref().and_then(|c| c.whoami.get()) {
         return Ok(answer.clone());
     }
-    let answer = Shared::new(answer(state, auth).await?);
+    let answer = SentJson::of(&answer(state, auth).await?).map_err(|_| ApiError::internal())?;
     Ok(match credential {
         Some(c) => c.whoami.get_or_init(|| answer).clone(),
         None => answer,

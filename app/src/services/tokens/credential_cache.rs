@@ -15,10 +15,11 @@
 //!
 //! An entry also keeps the principal built from its row the first time the token authenticated
 //! (its grants, its limits, its formatted dates), and the `whoami` and introspection answers
-//! about it: all of them follow from the row and the access version the row carries, so they
-//! are exactly as fresh as the row, and a hit skips building them (and writing their JSON).
+//! about it, kept only as their JSON (the values would double an entry's size): all of them
+//! follow from the row and the access version the row carries, so they are exactly as fresh as
+//! the row, and a hit skips building and writing them.
 
-use crate::domain::{Introspection, Shared, WhoamiResponse};
+use crate::domain::SentJson;
 use crate::metrics::METRICS;
 use crate::services::tokens::guards::TokenGuards;
 use crate::services::Authenticated;
@@ -28,8 +29,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// The default number of entries: about 100,000 tokens in use at once.
-pub const DEFAULT_ENTRIES: usize = 100_000;
+/// The default number of entries: the tokens in use at once that are answered from memory,
+/// small enough that the server stays under 300 MB however many tokens are in use
+/// (docs/benchmarks.md, "Memory with many tokens"); tokens beyond it are answered from the
+/// database.
+pub const DEFAULT_ENTRIES: usize = 30_000;
 /// How long an entry answers at most, changes or not: a bound on the damage if a change were
 /// ever lost without the connection that carries them being noticed as lost.
 const MAX_AGE: Duration = Duration::from_secs(300);
@@ -65,10 +69,10 @@ pub struct Credential {
     /// make the entry own itself).
     built: OnceLock<Authenticated>,
     /// `whoami`'s answer for this token.
-    pub whoami: OnceLock<Shared<WhoamiResponse>>,
+    pub whoami: OnceLock<SentJson>,
     /// Introspection's answer about this token, while it is active, for a caller of its own
     /// organization.
-    pub introspection: OnceLock<Shared<Introspection>>,
+    pub introspection: OnceLock<SentJson>,
 }
 
 impl Credential {

@@ -5,7 +5,7 @@
 
 use crate::domain::{
     ApiError, ErrorCode, Introspection, NamedRef, OrganizationSlug, Permission, PermissionName,
-    Scope, Shared, TokenFacts,
+    Scope, SentJson, TokenFacts,
 };
 use crate::services::access::describe;
 use crate::services::clock::parse_rfc3339;
@@ -61,7 +61,7 @@ pub async fn introspect_pair(
     caller: Presented,
     target: Presented,
     meta: &RequestMeta,
-) -> Result<Shared<Introspection>, (ApiError, bool)> {
+) -> Result<SentJson, (ApiError, bool)> {
     // The gateway's own token is used from the gateway; the token it asks about, from the
     // client it reports (when it is a trusted proxy).
     let caller = caller
@@ -93,7 +93,7 @@ pub async fn introspect_as(
     caller: Authenticated,
     secret: &str,
     meta: &RequestMeta,
-) -> Result<Shared<Introspection>, ApiError> {
+) -> Result<SentJson, ApiError> {
     let caller = may_introspect(caller, meta)?;
     let target =
         refused_by_guard_is_inactive(principal_from_token(state, secret.trim(), meta).await)?;
@@ -115,28 +115,34 @@ async fn answer(
     state: &AppState,
     caller: &Caller,
     target: Option<Authenticated>,
-) -> Result<Shared<Introspection>, ApiError> {
+) -> Result<SentJson, ApiError> {
     let Some(auth) = target else {
-        return Ok(Introspection::inactive().into());
+        return inactive();
     };
     if auth.principal.organization.id != caller.principal.organization.id {
-        return Ok(Introspection::inactive().into());
+        return inactive();
     }
     let credential = auth.credential.clone();
     if let Some(kept) = credential.as_ref().and_then(|c| c.introspection.get()) {
         return Ok(kept.clone());
     }
-    let answer = Shared::new(match facts(state, auth).await? {
+    let answer = match facts(state, auth).await? {
         Some(facts) => Introspection {
             active: true,
             facts: Some(facts),
         },
         None => Introspection::inactive(),
-    });
+    };
+    let answer = SentJson::of(&answer).map_err(|_| ApiError::internal())?;
     Ok(match credential {
         Some(c) => c.introspection.get_or_init(|| answer).clone(),
         None => answer,
     })
+}
+
+/// `{"active": false}`, as RFC 7662 answers for any token it must not describe.
+fn inactive() -> Result<SentJson, ApiError> {
+    SentJson::of(&Introspection::inactive()).map_err(|_| ApiError::internal())
 }
 
 /// What a reverse proxy may require of the token it forwards: the organization it belongs to, a

@@ -1,6 +1,7 @@
 //! Last-used tracking and request counts without a database write per request: authentication
 //! notes each use in memory (the newest time and address per token, and a count per token and
-//! day), and a background task writes the batch every few seconds. Losing at most one interval
+//! day), and a background task writes the batch every few seconds (sooner once thousands of
+//! tokens are pending, so what waits stays small). Losing at most one interval
 //! on a crash is an accepted trade for keeping verification a read-only lookup.
 
 use crate::services::clock::DAY_MS;
@@ -73,7 +74,13 @@ pub struct UsageRecorder {
     pending: Mutex<Pending>,
     /// Requests report-only guards would have refused, written with each batch.
     pub would_refuse: super::report_only::WouldRefuseRecorder,
+    /// Told when `FLUSH_AT` tokens are pending, so the batch is written before its interval.
+    full: tokio::sync::Notify,
 }
+
+/// Tokens pending at which a flush is asked for before its interval: what waits in memory
+/// stays small however many tokens are in use at once.
+const FLUSH_AT: usize = 5_000;
 
 impl UsageRecorder {
     /// Notes a successful use of `token_id` (of `account_id`); O(1), no I/O.
@@ -119,8 +126,17 @@ impl UsageRecorder {
                     crowded: false,
                 };
                 pending.insert(token_id.to_string(), used);
+                if pending.len() == FLUSH_AT {
+                    self.full.notify_one();
+                }
             }
         }
+    }
+
+    /// Returns once `FLUSH_AT` tokens are pending (the flushing task waits for it beside its
+    /// interval).
+    pub async fn filled(&self) {
+        self.full.notified().await
     }
 
     /// Writes everything pending: uses in one transaction, then what report-only guards would
@@ -238,6 +254,16 @@ pub fn day_string(day: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn many_pending_tokens_ask_for_a_flush_before_the_interval() {
+        let recorder = UsageRecorder::default();
+        for n in 0..FLUSH_AT {
+            recorder.record(&format!("tok_{n}"), "sa_1", 0, "192.0.2.1");
+        }
+        let asked = tokio::time::timeout(std::time::Duration::from_secs(1), recorder.filled());
+        assert!(asked.await.is_ok(), "a flush is asked for at {FLUSH_AT} tokens");
+    }
 
     #[test]
     fn days_are_utc_dates() {
