@@ -43,9 +43,9 @@ pub use people::{
 pub use permissions::{Permission, PermissionInfo, PermissionKind, PermissionName};
 pub use report_only::{ReportOnly, WouldRefuseFrom};
 pub use role::{Role, Scope};
-pub use shared::Shared;
 #[cfg(feature = "ssr")]
 pub use shared::SentJson;
+pub use shared::Shared;
 pub use sort::AccountSort;
 pub use stale::{
     parse_unused_days, token_reasons, usage_reason, KeylessStaticToken, NetworkUse, StaleAccount,

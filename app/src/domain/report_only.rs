@@ -74,9 +74,8 @@ impl ReportOnly {
 
     /// "Would have refused 3 requests from 1 address in the last 2 days."
     pub fn summary(&self) -> String {
-        let plural = |n: i64, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let days = if self.days == 1 {
             "the last day".to_string()
         } else {

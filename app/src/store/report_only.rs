@@ -174,12 +174,14 @@ impl Tx {
     /// Sets a token's count of uses (when enforced max uses take over from report-only ones).
     pub async fn set_token_uses(&mut self, token_id: &str, uses: i64) -> StoreResult<()> {
         self.changed(Change::Token(token_id.to_string()));
-        on_tx!(self, |c| sqlx::query("UPDATE tokens SET uses = $2 WHERE id = $1")
-            .bind(token_id)
-            .bind(uses)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE tokens SET uses = $2 WHERE id = $1"
+        )
+        .bind(token_id)
+        .bind(uses)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
@@ -188,14 +190,16 @@ impl Db {
     /// Counts a use against a token's report-only max uses: false when they are spent (the
     /// request would have been refused).
     pub async fn spend_report_only_use(&self, token_id: &str) -> StoreResult<bool> {
-        let n = on_pool!(self, |p| sqlx::query(
+        let n = on_pool!(self, |p| {
+            sqlx::query(
             "UPDATE tokens SET report_only_uses = report_only_uses + 1 \
              WHERE id = $1 AND (report_only_max_uses IS NULL OR report_only_uses < report_only_max_uses)"
         )
         .bind(token_id)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 
@@ -204,7 +208,8 @@ impl Db {
     pub async fn record_would_refuse(&self, batch: &[WouldRefuse]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for w in batch {
-            on_tx!(&mut tx, |c| sqlx::query(
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
                 "INSERT INTO report_only_refusals (token_id, day, address, reason, operation, requests) \
                  SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
                  (SELECT 1 FROM tokens WHERE id = $1 AND report_only_since IS NOT NULL) \
@@ -219,25 +224,25 @@ impl Db {
             .bind(w.requests)
             .execute(c)
             .await
-            .map(|r| r.rows_affected()))?;
+            .map(|r| r.rows_affected())
+            })?;
         }
         tx.commit().await?;
         Ok(())
     }
 
     /// For each token of the account with report-only guards, what they would have refused.
-    pub async fn report_only_totals(
-        &self,
-        account_id: &str,
-    ) -> StoreResult<Vec<ReportOnlyTotals>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+    pub async fn report_only_totals(&self, account_id: &str) -> StoreResult<Vec<ReportOnlyTotals>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT r.token_id, CAST(SUM(r.requests) AS BIGINT) AS requests, COUNT(DISTINCT r.address) AS addresses \
              FROM report_only_refusals r JOIN tokens t ON t.id = r.token_id \
              WHERE t.service_account_id = $1 GROUP BY r.token_id"
         )
         .bind(account_id)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// The addresses the account's tokens' report-only guards would have refused most, by
@@ -247,7 +252,8 @@ impl Db {
         account_id: &str,
         per_token: i64,
     ) -> StoreResult<Vec<Offender>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT token_id, address, reason, operation, requests FROM ( \
                SELECT r.token_id, r.address, r.reason, r.operation, CAST(SUM(r.requests) AS BIGINT) AS requests, \
                  ROW_NUMBER() OVER (PARTITION BY r.token_id ORDER BY SUM(r.requests) DESC, r.address) AS n \
@@ -258,7 +264,8 @@ impl Db {
         .bind(account_id)
         .bind(per_token)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Live tokens of the organization whose report-only guards were added before
@@ -270,7 +277,8 @@ impl Db {
         quiet_from_day: &str,
         limit: i64,
     ) -> StoreResult<Vec<QuietReportOnly>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT t.id AS token_id, t.name AS token_name, sa.id AS account_id, sa.name AS account_name, \
                o.id AS organization_id, o.slug AS organization_slug, t.report_only_since \
              FROM tokens t JOIN service_accounts sa ON sa.id = t.service_account_id \
@@ -285,6 +293,7 @@ impl Db {
         .bind(quiet_from_day)
         .bind(limit)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 }

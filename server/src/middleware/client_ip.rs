@@ -137,7 +137,10 @@ fn operation(uri: &axum::http::Uri) -> String {
         (path, _) => path.to_owned(),
     };
     if text.len() > 200 {
-        let cut = (0..=200).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let cut = (0..=200)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         text.truncate(cut);
     }
     text

@@ -9,12 +9,12 @@ use crate::middleware::authenticate::json_error;
 use app::domain::ApiError;
 use app::metrics::METRICS;
 use app::services::tokens::introspection::{check_requirement, Requirement};
-use app::state::AppState;
 use app::services::RequestMeta;
+use app::state::AppState;
 use axum::extract::{RawQuery, State};
-use axum::Extension;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 
 /// The query: every part optional, each at most once, nothing else. Only its schema is used
 /// (the OpenAPI document, `openapi::plain`); [`parse_query`] reads the query itself.
@@ -95,7 +95,10 @@ pub async fn verify(
     }
     // A report-only narrowing is tried against the same requirement, and noted if it would fail.
     if let Some(proposed) = &auth.report_only {
-        if check_requirement(&state, proposed, &requirement).await.is_err() {
+        if check_requirement(&state, proposed, &requirement)
+            .await
+            .is_err()
+        {
             let meta = meta.map(|Extension(m)| m).unwrap_or_default();
             app::services::tokens::report_only::note_narrowed(&state, &auth, &meta);
         }

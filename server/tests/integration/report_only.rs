@@ -84,7 +84,11 @@ async fn a_report_only_network_guard_counts_then_enforces(b: Backend) {
     app.state.usage.flush(&app.state.db).await;
     let report = listed(&ada, &ci, &id).await["report_only"].clone();
     assert_eq!(
-        (&report["would_refuse"], &report["addresses"], &report["days"]),
+        (
+            &report["would_refuse"],
+            &report["addresses"],
+            &report["days"]
+        ),
         (&json!(3), &json!(2), &json!(1)),
         "{report}"
     );
@@ -193,15 +197,15 @@ async fn report_only_guards_are_checked_discarded_and_confined(b: Backend) {
     propose_all(&ada, json!({"id": id}))
         .await
         .assert_field(StatusCode::UNPROCESSABLE_ENTITY, "guards");
-    propose_all(&ada, json!({"id": id, "guards": {"max_uses": 5}, "scope": ["read"]}))
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
+    propose_all(
+        &ada,
+        json!({"id": id, "guards": {"max_uses": 5}, "scope": ["read"]}),
+    )
+    .await
+    .assert_status(StatusCode::BAD_REQUEST);
     propose(&ada, &id, json!({"allowed_networks": ["10.0.0.0/33"]}))
         .await
-        .assert_field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "guards.allowed_networks",
-        );
+        .assert_field(StatusCode::UNPROCESSABLE_ENTITY, "guards.allowed_networks");
     propose(&ada, "tok_missing", json!({"max_uses": 5}))
         .await
         .assert_status(StatusCode::NOT_FOUND);
@@ -219,11 +223,17 @@ async fn report_only_guards_are_checked_discarded_and_confined(b: Backend) {
         .await
         .assert_status(StatusCode::OK);
     app.state.usage.flush(&app.state.db).await;
-    assert_eq!(listed(&ada, &ci, &id).await["report_only"]["would_refuse"], 1);
+    assert_eq!(
+        listed(&ada, &ci, &id).await["report_only"]["would_refuse"],
+        1
+    );
     propose(&ada, &id, json!({"allowed_networks": ["198.51.100.0/24"]}))
         .await
         .assert_status(StatusCode::OK);
-    assert_eq!(listed(&ada, &ci, &id).await["report_only"]["would_refuse"], 0);
+    assert_eq!(
+        listed(&ada, &ci, &id).await["report_only"]["would_refuse"],
+        0
+    );
 
     for path in [
         "/api/v1/tokens/report-only/enforce",
@@ -291,7 +301,11 @@ async fn a_report_only_narrowing_and_expiry_are_tried_then_applied(b: Backend) {
     let proposed = &r.body["token"]["report_only"];
     assert_eq!(proposed["scopes"], json!(["read"]));
     assert!(proposed["expires_at"].is_string(), "{proposed}");
-    assert_eq!(r.body["token"]["scopes"], json!(["read", "write"]), "unchanged");
+    assert_eq!(
+        r.body["token"]["scopes"],
+        json!(["read", "write"]),
+        "unchanged"
+    );
 
     // A write needs the write scope the narrowing takes away; a read does not; /auth/verify
     // asked for write, or for a permission outside the narrowing, would have failed too.
@@ -331,7 +345,10 @@ async fn a_report_only_narrowing_and_expiry_are_tried_then_applied(b: Backend) {
         seen,
         vec![
             ("narrowed".into(), "/api/v1/service-accounts/create".into()),
-            ("narrowed".into(), "/auth/verify?permission=tokens:write".into()),
+            (
+                "narrowed".into(),
+                "/auth/verify?permission=tokens:write".into()
+            ),
             ("narrowed".into(), "/auth/verify?scope=write".into()),
         ],
         "{report}"

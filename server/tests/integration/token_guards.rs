@@ -32,7 +32,11 @@ async fn guarded_token(ada: &Client, account: &str, name: &str, guards: Value) -
 }
 
 /// `secret`'s whoami as sent from `address`.
-pub(crate) async fn whoami_from(app: &TestApp, secret: &str, address: &str) -> crate::common::Reply {
+pub(crate) async fn whoami_from(
+    app: &TestApp,
+    secret: &str,
+    address: &str,
+) -> crate::common::Reply {
     app.script(secret)
         .with_header("x-forwarded-for", address)
         .post("/api/v1/auth/whoami", json!({}))

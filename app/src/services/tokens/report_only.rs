@@ -35,10 +35,13 @@ pub const QUIET_DAYS: i64 = 7;
 /// The notice's kind (and `X-Steward-Event`).
 pub const QUIET_NOTICE: &str = "report_only_quiet";
 
+/// What one count is kept per: token, day, client address, reason, operation.
+type RefusalKey = (String, i64, String, &'static str, String);
+
 /// What a token's report-only guards would have refused since the last flush.
 #[derive(Default)]
 pub struct WouldRefuseRecorder {
-    pending: Mutex<HashMap<(String, i64, String, &'static str, String), i64>>,
+    pending: Mutex<HashMap<RefusalKey, i64>>,
 }
 
 impl WouldRefuseRecorder {
@@ -65,14 +68,16 @@ impl WouldRefuseRecorder {
         }
         let batch: Vec<WouldRefuse> = taken
             .iter()
-            .map(|((token_id, day, address, reason, operation), n)| WouldRefuse {
-                token_id: token_id.clone(),
-                day: super::usage::day_string(*day),
-                address: address.clone(),
-                reason: reason.to_string(),
-                operation: operation.clone(),
-                requests: *n,
-            })
+            .map(
+                |((token_id, day, address, reason, operation), n)| WouldRefuse {
+                    token_id: token_id.clone(),
+                    day: super::usage::day_string(*day),
+                    address: address.clone(),
+                    reason: reason.to_string(),
+                    operation: operation.clone(),
+                    requests: *n,
+                },
+            )
             .collect();
         if let Err(e) = db.record_would_refuse(&batch).await {
             tracing::warn!(error = %e, "could not write report-only refusals; will retry");
@@ -116,7 +121,10 @@ pub async fn observe(
     now: i64,
 ) {
     if checks.expires_at.is_some_and(|at| at <= now) {
-        state.usage.would_refuse.note(token_id, meta, "expired", now);
+        state
+            .usage
+            .would_refuse
+            .note(token_id, meta, "expired", now);
         return;
     }
     let Some(proposed) = &checks.guards else {
@@ -198,7 +206,10 @@ pub async fn propose(
         .as_ref()
         .map(guards::parse_columns)
         .transpose()?;
-    if guard_columns.as_ref().is_some_and(|g| *g == Default::default()) {
+    if guard_columns
+        .as_ref()
+        .is_some_and(|g| *g == Default::default())
+    {
         return Err(ApiError::invalid(
             "guards",
             "Proposed guards need at least one guard: a network, a rate limit or max uses.",
@@ -272,8 +283,20 @@ pub async fn propose(
             proposal.workspaces.clone(),
         )
         .await?;
-        within_token("permissions", proposal.permissions.is_some(), n.permissions.as_deref(), token.narrow_permissions.as_deref(), &token.name)?;
-        within_token("workspaces", proposal.workspaces.is_some(), n.workspaces.as_deref(), token.narrow_workspaces.as_deref(), &token.name)?;
+        within_token(
+            "permissions",
+            proposal.permissions.is_some(),
+            n.permissions.as_deref(),
+            token.narrow_permissions.as_deref(),
+            &token.name,
+        )?;
+        within_token(
+            "workspaces",
+            proposal.workspaces.is_some(),
+            n.workspaces.as_deref(),
+            token.narrow_workspaces.as_deref(),
+            &token.name,
+        )?;
         Some(n)
     } else {
         None
@@ -317,7 +340,10 @@ async fn audited(
     record.details = Some(details.to_string());
     tx.insert_audit(&record).await?;
     let org = &caller.principal.organization.id;
-    let row = tx.token(org, &token.id).await?.ok_or_else(ApiError::internal)?;
+    let row = tx
+        .token(org, &token.id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(to_api(row, now))
 }
@@ -358,7 +384,9 @@ fn within_token(
         None => Ok(()),
         Some(extra) => Err(ApiError::invalid(
             field,
-            format!("Token {name} is already narrowed without '{extra}': propose only what it has."),
+            format!(
+                "Token {name} is already narrowed without '{extra}': propose only what it has."
+            ),
         )),
     }
 }
@@ -415,10 +443,16 @@ fn enforced_view(token: &TokenRow) -> String {
         parts.push(guards::from_columns(&token.guards).summary());
     }
     if r.report_only_scopes.is_some() {
-        parts.push(format!("scopes {}", Scopes::to_text(&token.scopes).replace(',', ", ")));
+        parts.push(format!(
+            "scopes {}",
+            Scopes::to_text(&token.scopes).replace(',', ", ")
+        ));
     }
     if r.report_only_permissions.is_some() {
-        let own = token.narrow_permissions.as_deref().unwrap_or("all it holds");
+        let own = token
+            .narrow_permissions
+            .as_deref()
+            .unwrap_or("all it holds");
         parts.push(format!("permissions {}", own.replace(',', ", ")));
     }
     if r.report_only_workspaces.is_some() {
@@ -509,7 +543,12 @@ pub async fn schedule_quiet_notices(
     let quiet_from = super::usage::day_string((now - QUIET_DAYS * DAY_MS).div_euclid(DAY_MS));
     let quiet = state
         .db
-        .quiet_report_only(organization_id, now - QUIET_DAYS * DAY_MS, &quiet_from, limit)
+        .quiet_report_only(
+            organization_id,
+            now - QUIET_DAYS * DAY_MS,
+            &quiet_from,
+            limit,
+        )
         .await?;
     let mut new = 0;
     for t in quiet {

@@ -262,7 +262,10 @@ mod tests {
             recorder.record(&format!("tok_{n}"), "sa_1", 0, "192.0.2.1");
         }
         let asked = tokio::time::timeout(std::time::Duration::from_secs(1), recorder.filled());
-        assert!(asked.await.is_ok(), "a flush is asked for at {FLUSH_AT} tokens");
+        assert!(
+            asked.await.is_ok(),
+            "a flush is asked for at {FLUSH_AT} tokens"
+        );
     }
 
     #[test]

@@ -11,10 +11,10 @@ use crate::ui::service_accounts::dialogs::{
 use crate::ui::service_accounts::guards::{
     leak_line, token_guards_line, DefaultGuardsDialog, RestoreTokenDialog, TokenGuardsDialog,
 };
+use crate::ui::service_accounts::report_only::{proposal_line, ReportOnlySection};
 use crate::ui::service_accounts::tokens::{
     AddTokenDialog, RefreshTokenDialog, RevokeAllTokensDialog, RevokeTokenDialog, TokenSecretDialog,
 };
-use crate::ui::service_accounts::report_only::{proposal_line, ReportOnlySection};
 use crate::ui::service_accounts::trust::AccountTrust;
 use crate::ui::service_accounts::usage_chart::UsageChart;
 use crate::ui::widgets::format::{when, when_or};

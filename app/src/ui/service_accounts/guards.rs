@@ -188,11 +188,17 @@ fn GuardsDialog(
             }
             (GuardsOf::Token(t), _) => {
                 let said = format!("Saved the guards of {}.", t.name);
-                form.run(update_token_guards(t.id, guards), saying(toaster, said, on_close))
+                form.run(
+                    update_token_guards(t.id, guards),
+                    saying(toaster, said, on_close),
+                )
             }
             (GuardsOf::Account(id), _) => {
                 let said = "Saved the default guards for new tokens.".to_string();
-                form.run(update_service_account_guards(id, guards), saying(toaster, said, on_close))
+                form.run(
+                    update_service_account_guards(id, guards),
+                    saying(toaster, said, on_close),
+                )
             }
         }
     });

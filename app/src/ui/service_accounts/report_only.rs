@@ -31,12 +31,7 @@ pub fn ReportOnlySection(
     })
 }
 
-fn report_card(
-    t: Token,
-    r: ReportOnly,
-    writable: bool,
-    on_changed: Callback<()>,
-) -> impl IntoView {
+fn report_card(t: Token, r: ReportOnly, writable: bool, on_changed: Callback<()>) -> impl IntoView {
     let toaster = toaster();
     let heading = format!("Report-only guards of {}", t.name);
     let top = (!r.top.is_empty()).then(|| {
@@ -153,8 +148,8 @@ impl NarrowingInputs {
         if kept.is_empty() {
             return Err(ApiError::invalid("scopes", "Keep at least one scope."));
         }
-        let scopes = (kept.len() < has.len())
-            .then(|| kept.iter().map(|s| s.as_str().to_string()).collect());
+        let scopes =
+            (kept.len() < has.len()).then(|| kept.iter().map(|s| s.as_str().to_string()).collect());
         let text = self.days.get_untracked().trim().to_string();
         let days = if text.is_empty() {
             None
