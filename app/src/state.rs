@@ -10,8 +10,9 @@ use crate::services::tokens::credential_cache::CredentialCache;
 use crate::services::tokens::guards::RateWindows;
 use crate::services::tokens::usage::UsageRecorder;
 use crate::services::tokens::verification::RefusalAudits;
+use crate::services::trust::exchange_writes::ExchangeWrite;
 use crate::services::trust::issuers::IssuerKeys;
-use crate::store::Db;
+use crate::store::{Db, GroupCommit};
 use std::sync::Arc;
 
 /// Settings that services need, resolved once at start.
@@ -102,6 +103,8 @@ pub struct StateParts {
     pub webhook_client: reqwest::Client,
     /// Identity token issuers' signing keys, for token exchange.
     pub issuer_keys: Arc<IssuerKeys>,
+    /// Exchanged tokens waiting to be written together.
+    pub exchange_writes: Arc<GroupCommit<ExchangeWrite>>,
     /// This replica's share of rate-limited tokens' current minutes.
     pub rate_windows: Arc<RateWindows>,
     /// When this process last asked to audit each refused token.
@@ -137,6 +140,7 @@ impl AppState {
             organizations: Arc::default(),
             webhook_client,
             issuer_keys,
+            exchange_writes: Arc::default(),
             rate_windows: Arc::default(),
             refusal_audits: Arc::default(),
         }))

@@ -2,7 +2,8 @@
 # Keyless exchanges per second (RFC 8693, ES256, the issuer's keys cached) with Steward on one
 # core: the criterion benchmark `server/benches/exchange.rs`, one exchange at a time and 16 at a
 # time, on SQLite, or on PostgreSQL when STEWARD_DATABASE_URL names a server (a fresh database
-# beside it). Each exchange is one durable write transaction. Target: at least 2,000 a second.
+# beside it). Exchanges at the same moment share one durable write transaction. Target: at
+# least 2,000 a second.
 # Run through `bash scripts/bench.sh exchange`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -1,6 +1,7 @@
 //! Criterion benchmark of a keyless exchange (RFC 8693) once the issuer's keys are cached: the
 //! identity token's ES256 signature and claims checked, its replay record written, the token
-//! issued, audited and marked, in one durable transaction, on a real database (SQLite, or a
+//! issued, audited and marked, durably (exchanges at the same moment in one transaction), on a
+//! real database (SQLite, or a
 //! fresh PostgreSQL database beside the one `STEWARD_DATABASE_URL` names), with Steward on one
 //! thread (one core): one exchange at a time, and 16 at a time as CI jobs arrive together. The
 //! issuer is the integration tests' own (`tests/integration/test_issuer.rs`), over https on

@@ -51,6 +51,7 @@ async fn seeded() -> (AppState, String) {
         guards: &Default::default(),
         narrow_permissions: None,
         narrow_workspaces: None,
+        exchanged: None,
     })
     .await
     .unwrap();

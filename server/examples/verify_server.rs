@@ -259,6 +259,7 @@ async fn seed(state: &AppState, db: &Db) -> (String, String, String) {
             narrow_permissions: narrow,
             narrow_workspaces: None,
             guards,
+            exchanged: None,
         })
         .await
         .unwrap();

@@ -146,6 +146,7 @@ pub async fn seed(state: &AppState, plan: SeedPlan) -> Result<Seeded, ApiError> 
                     narrow_permissions: None,
                     narrow_workspaces: None,
                     guards: &Default::default(),
+                    exchanged: None,
                 })
                 .await?;
                 if i > 0 && (i * 7 + k) % 20 == 19 {

@@ -1,6 +1,7 @@
 //! The audit log: append-only records of every mutation and sign-in.
 
-use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use super::{on_pool, on_tx, values_rows, Db, StoreResult, Tx};
+use std::sync::LazyLock;
 
 /// One record to append. Never holds a secret: services build it from ids and names only.
 #[derive(Debug, Clone, Default)]
@@ -52,9 +53,10 @@ pub struct AuditFilter {
     pub offset: i64,
 }
 
-const INSERT: &str = "INSERT INTO audit_events (id, organization_id, at, actor_kind, actor_id, actor_name, token_id, action, \
-     target_kind, target_id, target_name, ip, user_agent, outcome, details) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+const COLUMNS: &str = "INSERT INTO audit_events (id, organization_id, at, actor_kind, actor_id, actor_name, token_id, action, \
+     target_kind, target_id, target_name, ip, user_agent, outcome, details)";
+static INSERT: LazyLock<String> =
+    LazyLock::new(|| format!("{COLUMNS} VALUES {}", values_rows(1, 15)));
 
 macro_rules! bind_event {
     ($q:expr, $e:expr) => {
@@ -86,10 +88,27 @@ const WHERE: &str = " WHERE organization_id = $1 \
 impl Tx {
     /// Appends within the mutation's own transaction, so the record and the change agree.
     pub async fn insert_audit(&mut self, e: &NewAuditEvent) -> StoreResult<()> {
-        on_tx!(self, |c| bind_event!(sqlx::query(INSERT), e)
+        on_tx!(self, |c| bind_event!(sqlx::query(&INSERT), e)
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Appends several records in one statement (exchanges written together).
+    pub async fn insert_audits(&mut self, events: &[NewAuditEvent]) -> StoreResult<()> {
+        let sql = match events {
+            [] => return Ok(()),
+            [one] => return self.insert_audit(one).await,
+            _ => format!("{COLUMNS} VALUES {}", values_rows(events.len(), 15)),
+        };
+        on_tx!(self, |c| {
+            let mut q = sqlx::query(&sql).persistent(false);
+            for e in events {
+                q = bind_event!(q, e);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 }
@@ -105,7 +124,7 @@ const ROW_COLUMNS: &str =
 impl Db {
     /// Appends on its own, for events with no mutation to join (sign-in attempts).
     pub async fn insert_audit(&self, e: &NewAuditEvent) -> StoreResult<()> {
-        on_pool!(self, |p| bind_event!(sqlx::query(INSERT), e)
+        on_pool!(self, |p| bind_event!(sqlx::query(&INSERT), e)
             .execute(p)
             .await
             .map(|r| r.rows_affected()))?;

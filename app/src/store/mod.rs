@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod auth_failures;
 pub mod changes;
+mod group_commit;
 mod groups;
 mod health;
 mod housekeeping;
@@ -30,6 +31,7 @@ pub use access::{BindingFilter, BindingRow, GrantRow, NewBinding};
 pub use account_list::AccountFilter;
 pub use accounts::{AccountBasics, AccountRow, NewAccount};
 pub use audit::{AuditCursor, AuditFilter, AuditRow, NewAuditEvent};
+pub use group_commit::{GroupCommit, GroupWrite};
 pub use groups::GroupMemberRow;
 pub use housekeeping::Purged;
 pub use named::{NamedRow, NamedTable, NewNamed};
@@ -42,7 +44,9 @@ pub use roles::DeclaredPermission;
 pub use sessions::{NewSession, SessionRow};
 pub use stale::{KeylessStaticRow, StaleAccountRow, StaleTokenRow};
 pub use tokens::{CredentialRow, GuardColumns, NewToken, ReplacedSecret, TokenRow};
-pub use trust::{ExchangeMark, ExchangeRow, NewTrustPolicy, TrustPolicyRow};
+pub use trust::{
+    ExchangeMark, ExchangeRow, NewTrustPolicy, TrustPolicyRow, POLICY_USE_RESOLUTION_MS,
+};
 pub use typed::Scopes;
 pub use usage::{DayUsage, NetworkUsage, UsageBatch};
 pub use users::{NewUser, UserRow};
@@ -65,6 +69,24 @@ macro_rules! on_pool {
             $crate::store::Db::Postgres($p, w) => w.health.guard(async { $body }).await,
         }
     };
+}
+
+/// The `VALUES` list of a multi-row insert: `rows` groups of `columns` numbered placeholders
+/// (`($1, $2), ($3, $4)`), which both dialects accept.
+pub(crate) fn values_rows(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * columns + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// Runs `$body` with `$c` bound to the transaction's connection, whichever dialect it is.
@@ -162,11 +184,16 @@ pub struct Writers {
     health: Arc<health::Health>,
     changes: Arc<changes::ChangeLog>,
     following: Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite's one writer has a connection of its own: it never waits behind reads for a
+    /// connection, and its page cache stays valid from one transaction to the next (a
+    /// connection's cache is dropped whenever another connection has written).
+    sqlite_writer: Option<SqlitePool>,
 }
 
 impl Writers {
-    fn new(slots: usize, probe: health::Probe) -> Self {
+    fn new(slots: usize, probe: health::Probe, sqlite_writer: Option<SqlitePool>) -> Self {
         Writers {
+            sqlite_writer,
             slots: Arc::new(Semaphore::new(slots)),
             commits: Arc::default(),
             health: health::Health::new(probe),
@@ -217,6 +244,7 @@ impl Db {
             let writers = Writers::new(
                 POSTGRES_CONNECTIONS as usize / 2,
                 health::Probe::Postgres(options),
+                None,
             );
             return Ok(Db::Postgres(pool, writers));
         }
@@ -238,9 +266,13 @@ impl Db {
             .acquire_timeout(WAIT_FOR_DATABASE)
             .connect_with(options.clone())
             .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(WAIT_FOR_DATABASE)
+            .connect_lazy_with(options.clone());
         Ok(Db::Sqlite(
             pool,
-            Writers::new(1, health::Probe::Sqlite(options)),
+            Writers::new(1, health::Probe::Sqlite(options), Some(writer)),
         ))
     }
 
@@ -284,7 +316,14 @@ impl Db {
         };
         Ok(match self {
             Db::Sqlite(p, w) => Tx::Sqlite(
-                w.health.guard(p.begin_with("BEGIN IMMEDIATE")).await?,
+                w.health
+                    .guard(
+                        w.sqlite_writer
+                            .as_ref()
+                            .unwrap_or(p)
+                            .begin_with("BEGIN IMMEDIATE"),
+                    )
+                    .await?,
                 admitted,
             ),
             Db::Postgres(p, w) => Tx::Postgres(w.health.guard(p.begin()).await?, admitted),
@@ -481,5 +520,14 @@ fn on_own_thread(follow: impl std::future::Future<Output = ()> + Send + 'static)
         });
     if let Err(e) = started {
         tracing::error!(error = %e, "could not start the thread that follows changes");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_rows_number_every_placeholder() {
+        assert_eq!(super::values_rows(1, 2), "($1, $2)");
+        assert_eq!(super::values_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 }

@@ -5,8 +5,9 @@
 
 use super::changes::Change;
 use super::report_only::ReportOnlyColumns;
+use super::trust::ExchangeMark;
 use super::typed::Scopes;
-use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use super::{on_pool, on_tx, values_rows, Db, StoreResult, Tx};
 use crate::domain::Role;
 use std::sync::LazyLock;
 
@@ -121,6 +122,8 @@ pub struct NewToken<'a> {
     pub narrow_permissions: Option<&'a str>,
     pub narrow_workspaces: Option<&'a str>,
     pub guards: &'a GuardColumns,
+    /// Set when a keyless exchange made the token: the policy and what matched.
+    pub exchanged: Option<ExchangeMark<'a>>,
 }
 
 /// A token's new secret, and its new expiry and cap.
@@ -138,33 +141,49 @@ pub struct ReplacedSecret<'a> {
 
 impl Tx {
     pub async fn insert_token(&mut self, t: &NewToken<'_>) -> StoreResult<()> {
-        on_tx!(self, |c| {
-            sqlx::query(
+        self.insert_tokens(std::slice::from_ref(t)).await
+    }
+
+    /// Inserts several tokens in one statement (exchanges written together).
+    pub async fn insert_tokens(&mut self, tokens: &[NewToken<'_>]) -> StoreResult<()> {
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
             "INSERT INTO tokens (id, organization_id, service_account_id, name, description, scopes, secret_hash, hint, \
                                  created_by, created_at, expires_at, role_cap, cap_permissions, narrow_permissions, narrow_workspaces, \
-                                 allowed_networks, rate_limit_per_minute, max_uses) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-        )
-        .bind(t.id)
-        .bind(t.organization_id)
-        .bind(t.service_account_id)
-        .bind(t.name)
-        .bind(t.description)
-        .bind(t.scopes)
-        .bind(t.secret_hash)
-        .bind(t.hint)
-        .bind(t.created_by)
-        .bind(t.created_at)
-        .bind(t.expires_at)
-        .bind(t.role_cap)
-        .bind(t.cap_permissions)
-        .bind(t.narrow_permissions)
-        .bind(t.narrow_workspaces)
-        .bind(&t.guards.allowed_networks)
-        .bind(t.guards.rate_limit_per_minute)
-        .bind(t.guards.max_uses)
-        .execute(c)
-        .await.map(|r| r.rows_affected())
+                                 allowed_networks, rate_limit_per_minute, max_uses, \
+                                 trust_policy_id, exchanged_from, exchanged_claims) \
+             VALUES {}",
+            values_rows(tokens.len(), 21)
+        );
+        on_tx!(self, |c| {
+            let mut q = sqlx::query(&sql).persistent(tokens.len() == 1);
+            for t in tokens {
+                q = q
+                    .bind(t.id)
+                    .bind(t.organization_id)
+                    .bind(t.service_account_id)
+                    .bind(t.name)
+                    .bind(t.description)
+                    .bind(t.scopes)
+                    .bind(t.secret_hash)
+                    .bind(t.hint)
+                    .bind(t.created_by)
+                    .bind(t.created_at)
+                    .bind(t.expires_at)
+                    .bind(t.role_cap)
+                    .bind(t.cap_permissions)
+                    .bind(t.narrow_permissions)
+                    .bind(t.narrow_workspaces)
+                    .bind(&t.guards.allowed_networks)
+                    .bind(t.guards.rate_limit_per_minute)
+                    .bind(t.guards.max_uses)
+                    .bind(t.exchanged.as_ref().map(|m| m.policy_id))
+                    .bind(t.exchanged.as_ref().map(|m| m.issuer))
+                    .bind(t.exchanged.as_ref().map(|m| m.claims));
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }

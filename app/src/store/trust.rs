@@ -2,7 +2,7 @@
 //! database, so a replay is refused wherever it lands) and the marks an exchanged token keeps.
 
 use super::typed::Scopes;
-use super::{on_pool, on_tx, Db, StoreResult, Tx};
+use super::{on_pool, on_tx, values_rows, Db, StoreResult, Tx};
 use crate::domain::Role;
 
 /// A trust policy as stored; `conditions` is JSON.
@@ -32,15 +32,18 @@ const SELECT: &str = "SELECT id, organization_id, service_account_id, issuer, au
 /// A policy to insert (the service validated it and took the creator's cap).
 pub type NewTrustPolicy = TrustPolicyRow;
 
-/// The marks of a token made by an exchange.
+/// The marks of a token made by an exchange, written with it.
 #[derive(Debug, Clone)]
 pub struct ExchangeMark<'a> {
-    pub token_id: &'a str,
     pub policy_id: &'a str,
     pub issuer: &'a str,
     /// JSON object of the claims that matched.
     pub claims: &'a str,
 }
+
+/// How stale a policy's `last_exchange_at` may grow before an exchange writes it again: so
+/// exchanges at once through one policy do not wait for each other's commits.
+pub const POLICY_USE_RESOLUTION_MS: i64 = 60_000;
 
 impl Tx {
     pub async fn insert_trust_policy(&mut self, p: &NewTrustPolicy) -> StoreResult<()> {
@@ -108,46 +111,44 @@ impl Tx {
         .await)?)
     }
 
-    /// Remembers an identity token as exchanged until `expires_at`; `false` when it already
-    /// was (by this replica or another): a replay. On PostgreSQL a concurrent first use waits
-    /// for the other transaction and then finds the row.
-    pub async fn claim_identity_token(&mut self, key: &str, expires_at: i64) -> StoreResult<bool> {
-        let inserted = on_tx!(self, |c| {
-            sqlx::query(
-            "INSERT INTO used_identity_tokens (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING"
-        )
-        .bind(key)
-        .bind(expires_at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-        Ok(inserted == 1)
+    /// Remembers identity tokens (key, until when) as exchanged, and returns the keys that
+    /// were not already: the others are replays (on this replica or another). On PostgreSQL a
+    /// concurrent first use waits for the other transaction and then finds the row; keys are
+    /// written in order, so two such writes cannot wait for each other.
+    pub async fn claim_identity_tokens(
+        &mut self,
+        claims: &[(&str, i64)],
+    ) -> StoreResult<Vec<String>> {
+        if claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut claims = claims.to_vec();
+        claims.sort_unstable();
+        let sql = format!(
+            "INSERT INTO used_identity_tokens (key, expires_at) VALUES {} \
+             ON CONFLICT (key) DO NOTHING RETURNING key",
+            values_rows(claims.len(), 2)
+        );
+        Ok(on_tx!(self, |c| {
+            let mut q = sqlx::query_scalar(&sql).persistent(claims.len() == 1);
+            for (key, until) in &claims {
+                q = q.bind(*key).bind(*until);
+            }
+            q.fetch_all(c).await
+        })?)
     }
 
-    /// Marks a just-inserted token as made by an exchange, and the policy as used now, to the
-    /// minute: the policy's row is written at most once a minute, so exchanges at once through
-    /// one policy do not wait for each other's commits.
-    pub async fn mark_exchanged(&mut self, m: &ExchangeMark<'_>, now: i64) -> StoreResult<()> {
-        on_tx!(self, |c| {
-            sqlx::query(
-            "UPDATE tokens SET trust_policy_id = $2, exchanged_from = $3, exchanged_claims = $4 WHERE id = $1"
-        )
-        .bind(m.token_id)
-        .bind(m.policy_id)
-        .bind(m.issuer)
-        .bind(m.claims)
-        .execute(c)
-        .await
-        .map(|_| ())
-        })?;
+    /// Records that a policy was used now (and first used, once). Written at most once a
+    /// [`POLICY_USE_RESOLUTION_MS`], which the caller checks against the row it read first.
+    pub async fn note_policy_used(&mut self, policy_id: &str, now: i64) -> StoreResult<()> {
         on_tx!(self, |c| sqlx::query(
             "UPDATE trust_policies SET last_exchange_at = $2, \
              first_exchange_at = COALESCE(first_exchange_at, $2) \
-             WHERE id = $1 AND (last_exchange_at IS NULL OR last_exchange_at < $2 - 60000)"
+             WHERE id = $1 AND (last_exchange_at IS NULL OR last_exchange_at < $2 - $3)"
         )
-        .bind(m.policy_id)
+        .bind(policy_id)
         .bind(now)
+        .bind(POLICY_USE_RESOLUTION_MS)
         .execute(c)
         .await
         .map(|_| ()))?;

@@ -13,6 +13,7 @@ on_both_databases!(
     gitlab_and_kubernetes_template_claims_are_accepted,
     each_bad_identity_token_is_refused_without_saying_why,
     an_identity_token_is_exchanged_once_even_across_replicas,
+    exchanges_arriving_together_each_get_their_own_answer,
     an_unknown_kid_refetches_the_keys_at_most_once_a_minute,
     a_rotated_key_is_picked_up_and_a_retired_one_refused,
     an_issuer_inside_the_network_needs_the_operators_allowance,
@@ -439,6 +440,58 @@ async fn an_identity_token_is_exchanged_once_even_across_replicas(b: Backend) {
         &exchange(&app, &account, &jwt).await,
         "replay without a jti",
     );
+}
+
+/// Exchanges at the same moment are written together (one transaction for many): each still
+/// gets its own token, and an identity token presented several times at once, on two
+/// replicas, buys exactly one.
+async fn exchanges_arriving_together_each_get_their_own_answer(b: Backend) {
+    let Setup {
+        app,
+        issuer,
+        account,
+        ..
+    } = setup_trusting_acme_api(b).await;
+    let settings = Settings::loopback_issuer(&issuer.ca_pem);
+    let replica = TestApp::spawn_on_with(&app.db_url, settings).await;
+    let sign = || TestIssuer::sign(&issuer.ec, &issuer.claims(AUDIENCE, github_claims()));
+    let replayed = sign();
+    let mut jobs: Vec<(&TestApp, String)> = (0..12)
+        .map(|i| (if i % 2 == 0 { &app } else { &replica }, sign()))
+        .collect();
+    for i in 0..4 {
+        jobs.push((if i % 2 == 0 { &replica } else { &app }, replayed.clone()));
+    }
+    let replies =
+        futures::future::join_all(jobs.iter().map(|(at, jwt)| exchange(at, &account, jwt))).await;
+    let mut secrets = std::collections::HashSet::new();
+    for r in &replies[..12] {
+        r.assert_status(StatusCode::OK);
+        let secret = r.body["access_token"].as_str().unwrap();
+        assert!(secrets.insert(secret.to_string()), "each job its own token");
+        app.script(secret)
+            .post("/api/v1/auth/whoami", json!({}))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    let granted: Vec<_> = replies[12..]
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .collect();
+    assert_eq!(granted.len(), 1, "one identity token buys one token");
+    for r in replies[12..].iter().filter(|r| r.status != StatusCode::OK) {
+        assert_invalid_grant(r, "the same identity token at the same moment");
+    }
+    let outcomes = app
+        .texts("SELECT outcome FROM audit_events WHERE action = 'token.exchange' ORDER BY outcome")
+        .await;
+    let successes = outcomes.iter().filter(|o| *o == "success").count();
+    assert_eq!(successes, 13, "{outcomes:?}");
+    assert_eq!(outcomes.len(), 16, "each refused replay is audited too");
+    let tokens = app
+        .texts("SELECT id FROM tokens WHERE trust_policy_id IS NOT NULL")
+        .await;
+    assert_eq!(tokens.len(), 13);
 }
 
 async fn an_unknown_kid_refetches_the_keys_at_most_once_a_minute(b: Backend) {

@@ -168,6 +168,7 @@ pub async fn create(
         narrow_permissions: narrowed.permissions.as_deref(),
         narrow_workspaces: narrowed.workspaces.as_deref(),
         guards: &token_guards,
+        exchanged: None,
     })
     .await
     .map_err(on_unique(

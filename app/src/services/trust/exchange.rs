@@ -12,12 +12,11 @@ use crate::auth::token_secret;
 use crate::domain::{claim_text, match_conditions, ClaimCondition, Scope};
 use crate::services::audit::AuditAction;
 use crate::services::clock::now_ms;
+use crate::services::trust::exchange_writes::{ExchangeWrite, Written};
 use crate::services::trust::issuers::KeyError;
 use crate::services::RequestMeta;
 use crate::state::AppState;
-use crate::store::{
-    AccountBasics, ExchangeMark, NewAuditEvent, NewToken, Scopes, StoreError, TrustPolicyRow,
-};
+use crate::store::{AccountBasics, NewAuditEvent, Scopes, StoreError, TrustPolicyRow};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -309,9 +308,9 @@ fn truncated(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// Mints the token: one transaction that claims the identity token (a replay finds it
-/// claimed), inserts the token with the policy's cap and narrowing, marks it exchanged and
-/// records `token.exchange`.
+/// Mints the token. Its rows are written in one transaction with the exchanges made at the
+/// same moment ([`ExchangeWrite`]); the claim on the identity token is made there, so a replay
+/// (here or on another replica) finds it claimed.
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     state: &AppState,
@@ -325,76 +324,9 @@ async fn issue(
 ) -> Result<Exchanged, ExchangeError> {
     let now = now_ms();
     let subject = claims.get("sub").and_then(claim_text);
-    let mut tx = state.db.begin().await?;
-    // The account again, held unchanged until commit (a disable waits; other exchanges do
-    // not): disabled since the first read means no token.
-    let current = tx
-        .account_unchanged(&account.organization_id, &account.id)
-        .await?
-        .ok_or(ExchangeError::InvalidGrant)?;
-    if current.disabled {
-        return Err(ExchangeError::InvalidGrant);
-    }
-    let expires_until = (exp + SKEW_SECONDS as i64) * 1000;
-    if !tx.claim_identity_token(replay, expires_until).await? {
-        drop(tx);
-        audit_refusal(
-            state,
-            meta,
-            Refusal {
-                account,
-                issuer: &policy.issuer,
-                subject,
-                reason: "the identity token was already exchanged (replay)".into(),
-            },
-        )
-        .await;
-        return Err(ExchangeError::InvalidGrant);
-    }
     let issued = token_secret::generate();
     let id = new_id("tok");
     let name = format!("exchanged-{}", base62(12).to_lowercase());
-    let description = truncated(
-        &format!(
-            "Exchanged from {} ({})",
-            policy.issuer,
-            subject.as_deref().unwrap_or("no subject")
-        ),
-        500,
-    );
-    let created_by = truncated(&format!("trust policy {}", policy.id), 100);
-    let expires_at = now + policy.lifetime_seconds * 1000;
-    tx.insert_token(&NewToken {
-        id: &id,
-        organization_id: &account.organization_id,
-        service_account_id: &account.id,
-        name: &name,
-        description: &description,
-        scopes: &Scopes::to_text(&scopes),
-        secret_hash: &issued.hash,
-        hint: &issued.hint,
-        created_by: &created_by,
-        created_at: now,
-        expires_at: Some(expires_at),
-        role_cap: policy.role_cap.as_str(),
-        cap_permissions: policy.cap_permissions.as_deref(),
-        narrow_permissions: policy.narrow_permissions.as_deref(),
-        narrow_workspaces: policy.narrow_workspaces.as_deref(),
-        // An exchanged token is guarded like any new token of its account.
-        guards: &account.default_guards,
-    })
-    .await?;
-    let matched_json = serde_json::to_string(&matched).map_err(|_| ExchangeError::Internal)?;
-    tx.mark_exchanged(
-        &ExchangeMark {
-            token_id: &id,
-            policy_id: &policy.id,
-            issuer: &policy.issuer,
-            claims: &matched_json,
-        },
-        now,
-    )
-    .await?;
     let identifying: Map<String, Value> = IDENTIFYING_CLAIMS
         .iter()
         .filter_map(|c| {
@@ -404,7 +336,7 @@ async fn issue(
                 .map(|v| (c.to_string(), Value::String(truncated(&v, 200))))
         })
         .collect();
-    tx.insert_audit(&NewAuditEvent {
+    let audit = NewAuditEvent {
         id: new_id("aud"),
         organization_id: Some(account.organization_id.clone()),
         at: now,
@@ -429,14 +361,52 @@ async fn issue(
             })
             .to_string(),
         ),
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(Exchanged {
-        access_token: issued.secret,
-        expires_in: policy.lifetime_seconds,
-        scopes,
-    })
+    };
+    let write = ExchangeWrite {
+        replay_key: replay.to_string(),
+        replay_until: (exp + SKEW_SECONDS as i64) * 1000,
+        description: truncated(
+            &format!(
+                "Exchanged from {} ({})",
+                policy.issuer,
+                subject.as_deref().unwrap_or("no subject")
+            ),
+            500,
+        ),
+        created_by: truncated(&format!("trust policy {}", policy.id), 100),
+        scopes: Scopes::to_text(&scopes),
+        matched: serde_json::to_string(&matched).map_err(|_| ExchangeError::Internal)?,
+        secret_hash: issued.hash,
+        hint: issued.hint,
+        account: account.clone(),
+        policy: policy.clone(),
+        id,
+        name,
+        now,
+        audit,
+    };
+    match state.exchange_writes.write(&state.db, write).await? {
+        Written::Issued => Ok(Exchanged {
+            access_token: issued.secret,
+            expires_in: policy.lifetime_seconds,
+            scopes,
+        }),
+        Written::AccountDisabled => Err(ExchangeError::InvalidGrant),
+        Written::Replayed => {
+            audit_refusal(
+                state,
+                meta,
+                Refusal {
+                    account,
+                    issuer: &policy.issuer,
+                    subject,
+                    reason: "the identity token was already exchanged (replay)".into(),
+                },
+            )
+            .await;
+            Err(ExchangeError::InvalidGrant)
+        }
+    }
 }
 
 /// Records a refused exchange (`token.exchange`, failure) with its reason.

@@ -3,5 +3,6 @@
 //! (`exchange`, RFC 8693).
 
 pub mod exchange;
+pub mod exchange_writes;
 pub mod issuers;
 pub mod policies;
