@@ -153,14 +153,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_queued_behind_a_group_are_written_as_the_next_group() {
-        let path = std::env::temp_dir().join(format!(
-            "steward-group-{}.db",
-            crate::auth::random::new_id("test")
-        ));
-        let db = Db::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
+        let (db, path, pool) = crate::store::temporary_sqlite("group").await;
         let commit = Arc::new(GroupCommit::<Counted>::default());
         let release = Arc::new(Notify::new());
         let first = {
@@ -190,10 +183,7 @@ mod tests {
             40 - MAX_GROUP
         );
         let claimed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM used_identity_tokens")
-            .fetch_one(match &db {
-                Db::Sqlite(pool, _) => pool,
-                Db::Postgres(..) => unreachable!("a SQLite URL"),
-            })
+            .fetch_one(&pool)
             .await
             .unwrap();
         assert_eq!(claimed, 3, "one row per group");

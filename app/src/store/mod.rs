@@ -523,6 +523,25 @@ fn on_own_thread(follow: impl std::future::Future<Output = ()> + Send + 'static)
     }
 }
 
+/// A migrated SQLite database in a file of its own, for the store's unit tests, with its path
+/// (to remove afterwards) and its pool.
+#[cfg(test)]
+pub(crate) async fn temporary_sqlite(name: &str) -> (Db, std::path::PathBuf, SqlitePool) {
+    let path = std::env::temp_dir().join(format!(
+        "steward-{name}-{}.db",
+        crate::auth::random::new_id("test")
+    ));
+    let db = Db::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let Db::Sqlite(pool, _) = &db else {
+        unreachable!("a SQLite URL")
+    };
+    let pool = pool.clone();
+    (db, path, pool)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

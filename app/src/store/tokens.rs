@@ -486,17 +486,8 @@ mod tests {
     /// then chose to scan every account's tokens).
     #[tokio::test]
     async fn a_credential_is_two_index_searches_with_statistics() {
-        let path = std::env::temp_dir().join(format!(
-            "steward-plan-{}.db",
-            crate::auth::random::new_id("test")
-        ));
-        let db = Db::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
-        let Db::Sqlite(pool, _) = &db else {
-            unreachable!("a SQLite URL")
-        };
+        let (db, path, pool) = crate::store::temporary_sqlite("plan").await;
+        let pool = &pool;
         for sql in [
             "INSERT INTO organizations (id, slug, name, created_at) VALUES ('org_a', 'a', 'A', 0)",
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199) \
