@@ -38,8 +38,9 @@ A_URL="http://127.0.0.1:$port_a" B_URL="http://127.0.0.1:$port_b" STEWARD_DATABA
 kill -INT "$wrk_pid" 2>/dev/null || true
 wait "$wrk_pid" 2>/dev/null || true
 value() { awk -v k="$1" '$1 == k {print $2}' "$work/probe.out"; }
-echo "| revocations | B under load | revoke sent → B refuses: p50 / p99 / max | A answered → B refuses: p50 / p99 | stale answers | listeners terminated |"
-echo "|---|---|---|---|---|---|"
-printf '| %s | wrk, 64 connections, %s req/s | %s / %s / %s ms | %s / %s ms | %s | halfway |\n' \
+echo "| revocations | B under load | revoke sent → B refuses: p50 / p99 / max | A answered → B refuses: p50 / p99 | one question to B: p50 | questions after A answered: p50 / max | stale answers | listeners terminated |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '| %s | wrk, 64 connections, %s req/s | %s / %s / %s ms | %s / %s ms | %s ms | %s / %s | %s | halfway |\n' \
   "$(value rounds)" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" \
-  "$(value p50)" "$(value p99)" "$(value max)" "$(value ack_p50)" "$(value ack_p99)" "$(value stale)"
+  "$(value p50)" "$(value p99)" "$(value max)" "$(value ack_p50)" "$(value ack_p99)" \
+  "$(value question_p50)" "$(value tries_p50)" "$(value tries_max)" "$(value stale)"

@@ -8,8 +8,11 @@
 //! failover or an operator would; rounds after that must not see a stale answer either.
 //! Prints, in milliseconds from the revoke request's start until B's first refusal, `p50`,
 //! `p99` and `max`; from A's answer to the revoke until B's first refusal, `ack_p50` and
-//! `ack_p99`; and `stale <n>`: how many times B still accepted a token more than a second
-//! after its revocation was acknowledged (a stale answer, not one in flight).
+//! `ack_p99`; how long one question to the busy B takes, `question_p50`, and how many
+//! questions after A's answer it took until B refused, `tries_p50` and `tries_max` (what of
+//! the latency is the question waiting behind B's load); and `stale <n>`: how many times B
+//! still accepted a token more than a second after its revocation was acknowledged (a stale
+//! answer, not one in flight).
 //!
 //! `A_URL=http://… B_URL=http://… STEWARD_DATABASE_URL=postgres://… ROUNDS=200
 //!  cargo run --release -p server --example revocation_probe`
@@ -70,6 +73,10 @@ async fn main() {
     let mut took = Vec::with_capacity(rounds);
     let mut after_ack = Vec::with_capacity(rounds);
     let mut stale = 0;
+    // How long one question to the busy B takes, and how many questions after A's answer until
+    // B refuses: what of the latency is queueing behind B's load, and what is the change itself.
+    let mut question = Vec::new();
+    let mut tries = Vec::with_capacity(rounds);
     for round in 0..rounds {
         if round == rounds / 2 {
             terminate_listeners(&database).await;
@@ -96,8 +103,13 @@ async fn main() {
         let revoking = Instant::now();
         post("tokens/revoke", json!({"id": id})).await;
         let acknowledged = Instant::now();
+        let mut asked = 0usize;
         loop {
-            match verify(secret.clone()).await {
+            let asking = Instant::now();
+            let answer = verify(secret.clone()).await;
+            question.push(asking.elapsed());
+            asked += 1;
+            match answer {
                 Some(StatusCode::UNAUTHORIZED) => break,
                 Some(StatusCode::OK) => {
                     if acknowledged.elapsed() > Duration::from_secs(1) {
@@ -111,6 +123,7 @@ async fn main() {
                 "B still accepts a token revoked 30 s ago"
             );
         }
+        tries.push(Duration::from_millis(asked as u64));
         took.push(revoking.elapsed());
         after_ack.push(acknowledged.elapsed());
     }
@@ -125,6 +138,9 @@ async fn main() {
     println!("max {:.1}", at(&mut took, 1.0));
     println!("ack_p50 {:.1}", at(&mut after_ack, 0.50));
     println!("ack_p99 {:.1}", at(&mut after_ack, 0.99));
+    println!("question_p50 {:.1}", at(&mut question, 0.50));
+    println!("tries_p50 {:.0}", at(&mut tries, 0.50));
+    println!("tries_max {:.0}", at(&mut tries, 1.0));
     println!("stale {stale}");
 }
 
