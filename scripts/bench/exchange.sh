@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Keyless exchanges per second (RFC 8693, ES256, the issuer's keys cached) with Steward on one
-# core: the criterion benchmark `server/benches/exchange.rs`, one exchange at a time and 16 at a
-# time, on SQLite, or on PostgreSQL when STEWARD_DATABASE_URL names a server (a fresh database
+# core (`taskset -c 0`): the criterion benchmark `server/benches/exchange.rs`, one exchange at a
+# time and 16 at a time, on SQLite, or on PostgreSQL when STEWARD_DATABASE_URL names a server (a fresh database
 # beside it). Exchanges at the same moment share one durable write transaction. Target: at
 # least 2,000 a second.
 # Run through `bash scripts/bench.sh exchange`.
@@ -10,7 +10,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/steward-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$root"
-out="$(cargo bench -q -p server --bench exchange 2>/dev/null)"
+# Built first on every core, then run on the first core only (the process, and so also the
+# threads SQLite's connections run on): Steward on one core, as the target says.
+cargo bench -q -p server --bench exchange --no-run 2>/dev/null
+out="$(taskset -c 0 cargo bench -q -p server --bench exchange 2>/dev/null)"
 echo "| exchanges | time per exchange | exchanges per second |"
 echo "|---|---|---|"
 # Criterion prints the name, then `time: [low estimate high]` with a unit after each figure.
