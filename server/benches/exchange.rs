@@ -1,13 +1,12 @@
 //! Criterion benchmark of a keyless exchange (RFC 8693) once the issuer's keys are cached: the
 //! identity token's ES256 signature and claims checked, its replay record written, the token
 //! issued, audited and marked, durably (exchanges at the same moment in one transaction), on a
-//! real database (SQLite, or a
-//! fresh PostgreSQL database beside the one `STEWARD_DATABASE_URL` names), with Steward on one
-//! thread (one core): one exchange at a time, and 16 at a time as CI jobs arrive together. The
-//! issuer is the integration tests' own (`tests/integration/test_issuer.rs`), over https on
-//! loopback.
-//!   cargo bench -p server --bench exchange    (`bash scripts/bench.sh exchange` reports it
-//!                                              as exchanges per second)
+//! real database (SQLite, or a fresh PostgreSQL database beside the one `STEWARD_DATABASE_URL`
+//! names), with Steward on one thread: one exchange at a time, and 16 at a time as CI jobs
+//! arrive together. The issuer is the integration tests' own
+//! (`tests/integration/test_issuer.rs`), over https on loopback.
+//!   cargo bench -p server --bench exchange    (`bash scripts/bench.sh exchange` runs it on one
+//!                                              core and reports exchanges per second)
 
 mod support;
 #[path = "../tests/integration/test_issuer.rs"]
