@@ -124,7 +124,7 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
         )
         .route("/auth/verify", get(verify::verify))
         .route("/api/v1/tokens/introspect", post(introspect::introspect))
-        .route("/oauth/token", post(oauth_token::token))
+        .route(oauth_token::PATH, post(oauth_token::token))
         .route(leak_reports::REPORT_PATH, post(leak_reports::report_leak))
         .route(
             leak_reports::GITLAB_TYPES_PATH,

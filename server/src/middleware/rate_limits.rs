@@ -1,5 +1,5 @@
-//! Per-address rate limits on guessing credentials: sign-in attempts, and Bearer tokens that do
-//! not authenticate. An address that has sent too many bad tokens is refused *before* its next
+//! Per-address rate limits on guessing credentials: sign-in attempts, Bearer tokens that do
+//! not authenticate, and identity tokens refused at the token endpoint. An address that has sent too many bad tokens is refused *before* its next
 //! unknown token is looked up, so guessing costs the database nothing. Unknown garbage is
 //! limited here instead of being audited row by row, which would let anyone fill the database.
 //! Other requests pass untouched. Addresses are counted per IPv4 address and per IPv6 /64.
@@ -12,6 +12,7 @@ use super::authenticate::{
     json_error, needs_no_credentials, presented_token, AcceptedBearer, RejectedBearer,
 };
 use super::client_ip::{rate_limit_key, ClientIp};
+use crate::routes::oauth_token::{self, RefusedExchange};
 use app::domain::ApiError;
 use axum::body::Body;
 use axum::extract::State;
@@ -235,6 +236,9 @@ pub struct Limiters {
     /// Leak reports: 30 at once, then 30 a minute, per address (a report names up to 100
     /// tokens, each a lookup).
     leak_reports: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Identity tokens refused at `/oauth/token` after naming a service account (each one an
+    /// audit record): 30 at once, then one more every 2 seconds, per address.
+    refused_exchanges: Arc<FailureGate>,
 }
 
 /// The paths that report leaked tokens, limited per address.
@@ -255,6 +259,7 @@ impl Limiters {
             bad_tokens: Arc::new(FailureGate::per_minute(30)),
             tokens: Arc::new(TokenMemory::new()),
             leak_reports: Arc::new(RateLimiter::keyed(per_minute(30))),
+            refused_exchanges: Arc::new(FailureGate::per_minute(30)),
         }
     }
 
@@ -263,6 +268,7 @@ impl Limiters {
         self.sign_in.retain_recent();
         self.leak_reports.retain_recent();
         self.bad_tokens.forget_idle();
+        self.refused_exchanges.forget_idle();
     }
 }
 
@@ -307,6 +313,17 @@ pub async fn limit(
                 wait.as_secs() + 1,
             ));
         }
+    }
+    if req.method() == Method::POST && path == oauth_token::PATH {
+        if let Some(wait) = limiters.refused_exchanges.blocked(key) {
+            tracing::warn!(%ip, "refused exchanges rate limit reached");
+            return oauth_token::too_many_refusals(wait.as_secs() + 1);
+        }
+        let res = next.run(req).await;
+        if res.extensions().get::<RefusedExchange>().is_some() {
+            limiters.refused_exchanges.record_failure(key);
+        }
+        return res;
     }
     // A health check or a static file looks up no token, so it is never refused for one.
     if !req.headers().contains_key(header::AUTHORIZATION) || needs_no_credentials(&path) {

@@ -170,8 +170,9 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
          `access_token` is an ordinary `stw_` token with the policy's lifetime, scopes and \
          narrowing. Errors are RFC 6749 5.2's (`invalid_request`, `invalid_grant`, \
          `invalid_scope`, `unsupported_grant_type`; `temporarily_unavailable` with 503 when \
-         the issuer cannot be reached) and never say which check failed: the audit log \
-         (`token.exchange`) does. Parameters it does not know are ignored (RFC 6749 3.2); one \
+         the issuer cannot be reached; with 429 when too many identity tokens naming a service \
+         account were refused from the address) and never say which check failed: the audit \
+         log (`token.exchange`) does. Parameters it does not know are ignored (RFC 6749 3.2); one \
          given twice is refused.",
         Needs::Nothing,
         &[],
@@ -229,7 +230,7 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
             }}},
         },
         "400": oauth_answer("The request or the identity token is refused (RFC 6749 5.2)."),
-        "429": {"$ref": "#/components/responses/RateLimited"},
+        "429": oauth_answer("`temporarily_unavailable`: too many identity tokens naming a service account were refused from this address (30 at once, then one every 2 seconds); `Retry-After` says when to try again."),
         "500": oauth_answer("`server_error`: nothing was issued."),
         "503": oauth_answer("`temporarily_unavailable`: the issuer or the database cannot be reached; `Retry-After` says when to try again."),
     });
@@ -291,7 +292,7 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
         at("/api/v1/audit/export", "post", export_post),
         at("/api/v1/tokens/introspect", "post", introspect),
         at("/auth/verify", "get", verify),
-        at("/oauth/token", "post", exchange),
+        at(crate::routes::oauth_token::PATH, "post", exchange),
         at("/healthz", "get", healthz),
         at("/readyz", "get", readyz),
         at("/metrics", "get", metrics),

@@ -16,6 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::json;
 
+/// Where the token endpoint is served.
+pub const PATH: &str = "/oauth/token";
 /// RFC 8693's grant type.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// The subject token types accepted: a JWT, or an OpenID Connect ID token (also a JWT).
@@ -59,13 +61,40 @@ pub async fn token(
                 }))
                 .into_response()
             }
-            Err(e) => refusal(e).into_response(),
+            Err(e) => {
+                let counted = e == ExchangeError::Refused;
+                let mut res = refusal(e).into_response();
+                if counted {
+                    res.extensions_mut().insert(RefusedExchange);
+                }
+                res
+            }
         },
     };
     // RFC 6749 5.1: an answer carrying a token is never stored.
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    res
+}
+
+/// Marks an answer refusing an identity token that named a service account (its refusal was
+/// audited), for the per-address limit on them (`middleware::rate_limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct RefusedExchange;
+
+/// The answer to an address that has had too many identity tokens refused: RFC 6749 5.2's
+/// shape with 429, and when to come back.
+pub fn too_many_refusals(retry_after_secs: u64) -> Response {
+    let mut res = OAuthError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        "Too many identity tokens from your address were refused. Wait a moment and try again.",
+    )
+    .into_response();
+    let h = res.headers_mut();
+    h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -109,7 +138,7 @@ fn invalid_request(description: &str) -> OAuthError {
 fn refusal(e: ExchangeError) -> OAuthError {
     match e {
         ExchangeError::InvalidRequest(d) => invalid_request(&d),
-        ExchangeError::InvalidGrant => OAuthError::new(
+        ExchangeError::InvalidGrant | ExchangeError::Refused => OAuthError::new(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "The subject token is not accepted for this service account.",

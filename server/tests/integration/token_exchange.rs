@@ -22,6 +22,7 @@ on_both_databases!(
     removing_a_policy_revokes_what_it_issued,
     policies_never_mint_above_their_creator,
     malformed_requests_get_rfc_6749_errors,
+    an_address_whose_identity_tokens_keep_being_refused_is_held_back,
     authlib_exchanges_a_token_as_rfc_8693_describes,
     housekeeping_forgets_expired_exchanges_and_keeps_static_tokens,
 );
@@ -97,12 +98,18 @@ async fn template(ada: &Client, id: &str) -> (Option<String>, Value) {
 
 /// A form post to `/oauth/token`, checked against the OpenAPI document like every answer.
 async fn post_form(app: &TestApp, form: &[(&str, &str)]) -> Reply {
-    let res = reqwest::Client::new()
+    post_form_from(app, None, form).await
+}
+
+/// `post_form`, from the address a trusted proxy reports (`x-forwarded-for`), if given.
+async fn post_form_from(app: &TestApp, from: Option<&str>, form: &[(&str, &str)]) -> Reply {
+    let mut req = reqwest::Client::new()
         .post(format!("{}/oauth/token", app.base))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
+        .form(form);
+    if let Some(address) = from {
+        req = req.header("x-forwarded-for", address);
+    }
+    let res = req.send().await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
     let text = res.text().await.unwrap();
@@ -117,8 +124,13 @@ async fn post_form(app: &TestApp, form: &[(&str, &str)]) -> Reply {
 }
 
 async fn exchange(app: &TestApp, account: &str, jwt: &str) -> Reply {
-    post_form(
+    exchange_from(app, None, account, jwt).await
+}
+
+async fn exchange_from(app: &TestApp, from: Option<&str>, account: &str, jwt: &str) -> Reply {
+    post_form_from(
         app,
+        from,
         &[
             ("grant_type", GRANT),
             ("subject_token", jwt),
@@ -879,6 +891,50 @@ async fn malformed_requests_get_rfc_6749_errors(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// An identity token that names an account and is refused costs an audit record, so one
+/// address may cause 30 at once; after that it is answered 429 before anything is looked at
+/// (RFC 6749's shape, with `Retry-After`), even for a good token, while other addresses go on.
+async fn an_address_whose_identity_tokens_keep_being_refused_is_held_back(b: Backend) {
+    let issuer = TestIssuer::start().await;
+    let settings = Settings {
+        trusted_proxies: "127.0.0.1",
+        ..Settings::loopback_issuer(&issuer.ca_pem)
+    };
+    let (app, ada) = TestApp::acme_with(b, settings).await;
+    let account = ada.create_account("deployer", "editor").await;
+    trust(&ada, &account, &issuer.url, acme_api()).await;
+    let prober = Some("203.0.113.7");
+    // Malformed requests cost nothing and are not counted.
+    for _ in 0..40 {
+        let r = post_form_from(&app, prober, &[("grant_type", GRANT)]).await;
+        assert_eq!(r.body["error"], "invalid_request", "{}", r.text);
+    }
+    for n in 0..30 {
+        let claims = json!({"repository": "acme/web", "run_id": n.to_string()});
+        let jwt = TestIssuer::sign(&issuer.rsa, &issuer.claims(AUDIENCE, claims));
+        assert_invalid_grant(
+            &exchange_from(&app, prober, &account, &jwt).await,
+            "another repository",
+        );
+    }
+    let good = TestIssuer::sign(&issuer.rsa, &issuer.claims(AUDIENCE, github_claims()));
+    let r = exchange_from(&app, prober, &account, &good).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert_eq!(r.body["error"], "temporarily_unavailable");
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3).contains(&wait), "Retry-After {wait}");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    // Another address exchanges the same token: it was never looked at.
+    let r = exchange_from(&app, Some("198.51.100.4"), &account, &good).await;
+    r.assert_status(StatusCode::OK);
+    // The audit log holds the 30 refusals and the exchange, nothing for the held-back request.
+    let outcomes = app
+        .texts("SELECT outcome FROM audit_events WHERE action = 'token.exchange' ORDER BY at")
+        .await;
+    assert_eq!(outcomes.len(), 31, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| *o == "failure").count(), 30);
 }
 
 async fn authlib_exchanges_a_token_as_rfc_8693_describes(b: Backend) {

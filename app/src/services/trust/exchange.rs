@@ -67,6 +67,10 @@ pub enum ExchangeError {
     InvalidRequest(String),
     /// The identity token is not accepted; never says why.
     InvalidGrant,
+    /// The identity token named a service account and was refused for a reason now in the
+    /// audit log. Answered as `InvalidGrant`; each one costs an audit record, so the sender's
+    /// address is limited on how many it may cause.
+    Refused,
     /// A scope the policy does not give.
     InvalidScope,
     /// The issuer or the database cannot be reached now; nothing was issued.
@@ -135,11 +139,11 @@ pub async fn exchange(
             refuse("no trust policy of the account names this issuer"),
         )
         .await;
-        return Err(ExchangeError::InvalidGrant);
+        return Err(ExchangeError::Refused);
     }
     if account.disabled {
         audit_refusal(state, meta, refuse("the service account is disabled")).await;
-        return Err(ExchangeError::InvalidGrant);
+        return Err(ExchangeError::Refused);
     }
     let key = match state
         .issuer_keys
@@ -149,7 +153,7 @@ pub async fn exchange(
         Ok(k) => k,
         Err(KeyError::UnknownKey) => {
             audit_refusal(state, meta, refuse("no key of the issuer has this kid")).await;
-            return Err(ExchangeError::InvalidGrant);
+            return Err(ExchangeError::Refused);
         }
         Err(KeyError::Unreachable(why)) => {
             audit_refusal(state, meta, refuse(&why)).await;
@@ -162,14 +166,14 @@ pub async fn exchange(
         Ok(c) => c,
         Err(why) => {
             audit_refusal(state, meta, refuse(&why)).await;
-            return Err(ExchangeError::InvalidGrant);
+            return Err(ExchangeError::Refused);
         }
     };
     let (policy, matched) = match choose_policy(&policies, &claims) {
         Ok(found) => found,
         Err(why) => {
             audit_refusal(state, meta, refuse(&why)).await;
-            return Err(ExchangeError::InvalidGrant);
+            return Err(ExchangeError::Refused);
         }
     };
     let scopes = requested_scopes(req.scope.as_deref(), &policy.scopes)?;
@@ -404,7 +408,7 @@ async fn issue(
                 },
             )
             .await;
-            Err(ExchangeError::InvalidGrant)
+            Err(ExchangeError::Refused)
         }
     }
 }
