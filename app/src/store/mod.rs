@@ -288,9 +288,20 @@ impl Db {
     /// After a bulk load, does what a live database's autovacuum (PostgreSQL) or
     /// `PRAGMA optimize` (SQLite) would in time: fresh planner statistics, and on PostgreSQL a
     /// visibility map, without which no index-only scan skips the table.
+    ///
+    /// On SQLite only the counts per index are kept (`sqlite_stat1`). The sampled values of
+    /// `sqlite_stat4` make a plan depend on the values bound to a statement, and SQLite then
+    /// prepares the statement again on every execution: each credential lookup paid a parse
+    /// and a plan. Dropping the table changes the schema, so every connection reloads its
+    /// statistics without it.
     pub async fn refresh_statistics(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(p, _) => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?,
+            Db::Sqlite(p, _) => sqlx::raw_sql(
+                "BEGIN IMMEDIATE; ANALYZE; DROP TABLE IF EXISTS sqlite_stat4; COMMIT",
+            )
+            .execute(p)
+            .await
+            .map(|_| ())?,
             Db::Postgres(p, _) => sqlx::raw_sql("VACUUM (ANALYZE) service_accounts, tokens")
                 .execute(p)
                 .await

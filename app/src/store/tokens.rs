@@ -523,6 +523,15 @@ mod tests {
                 "{steps:?}"
             );
         }
+        // Counts per index, no sampled values: a plan never depends on a bound value, so a
+        // prepared lookup is not prepared again on each execution.
+        let stats: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%' ORDER BY name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(stats, ["sqlite_stat1"]);
         let _ = std::fs::remove_file(&path);
     }
 }
