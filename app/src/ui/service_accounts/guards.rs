@@ -138,7 +138,8 @@ pub fn token_guards_line(t: &Token) -> Option<String> {
 /// Whose guards a dialog edits.
 #[derive(Clone)]
 enum GuardsOf {
-    Token(Token),
+    /// Boxed: a token is far larger than the account's id, and the dialog keeps this around.
+    Token(Box<Token>),
     /// An account's defaults for its new tokens.
     Account(String),
 }
@@ -236,7 +237,7 @@ pub fn TokenGuardsDialog(token: Token, on_close: Callback<bool>) -> impl IntoVie
     view! {
         <GuardsDialog title=format!("Guards of {}", token.name)
             intro="Every replica applies new guards from the next request.".to_string()
-            initial=token.guards.clone() of=GuardsOf::Token(token) save_label="Save guards" on_close=on_close/>
+            initial=token.guards.clone() of=GuardsOf::Token(Box::new(token)) save_label="Save guards" on_close=on_close/>
     }
 }
 
