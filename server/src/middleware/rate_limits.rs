@@ -1,8 +1,9 @@
 //! Per-address rate limits on guessing credentials: sign-in attempts, Bearer tokens that do
-//! not authenticate, and identity tokens refused at the token endpoint. An address that has sent too many bad tokens is refused *before* its next
-//! unknown token is looked up, so guessing costs the database nothing. Unknown garbage is
-//! limited here instead of being audited row by row, which would let anyone fill the database.
-//! Other requests pass untouched. Addresses are counted per IPv4 address and per IPv6 /64.
+//! not authenticate, and identity tokens refused at the token endpoint. An address that has
+//! sent too many bad tokens is refused *before* its next unknown token is looked up, so
+//! guessing costs the database nothing. Unknown garbage is limited here instead of being
+//! audited row by row, which would let anyone fill the database. Other requests pass
+//! untouched. Addresses are counted per IPv4 address and per IPv6 /64.
 //!
 //! The block must not lock out the innocent behind the same proxy or NAT: a token that
 //! authenticated on this process recently is still looked up from a blocked address
