@@ -315,25 +315,37 @@ pub async fn limit(
             ));
         }
     }
-    if req.method() == Method::POST && path == oauth_token::PATH {
+    let exchange = req.method() == Method::POST && path == oauth_token::PATH;
+    if exchange {
         if let Some(wait) = limiters.refused_exchanges.blocked(key) {
             tracing::warn!(%ip, "refused exchanges rate limit reached");
             return oauth_token::too_many_refusals(wait.as_secs() + 1);
         }
-        let res = next.run(req).await;
-        if res.extensions().get::<RefusedExchange>().is_some() {
-            limiters.refused_exchanges.record_failure(key);
-        }
-        return res;
     }
+    let res = limit_tokens(&limiters, key, ip, &path, req, next).await;
+    if exchange && res.extensions().get::<RefusedExchange>().is_some() {
+        limiters.refused_exchanges.record_failure(key);
+    }
+    res
+}
+
+/// The limit on Bearer tokens that do not authenticate, for every request that presents one.
+async fn limit_tokens(
+    limiters: &Limiters,
+    key: IpAddr,
+    ip: IpAddr,
+    path: &str,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     // A health check or a static file looks up no token, so it is never refused for one.
-    if !req.headers().contains_key(header::AUTHORIZATION) || needs_no_credentials(&path) {
+    if !req.headers().contains_key(header::AUTHORIZATION) || needs_no_credentials(path) {
         return next.run(req).await;
     }
-    let token = presented_token(req.headers(), &path);
+    let token = presented_token(req.headers(), path);
     if let Some(wait) = limiters.bad_tokens.blocked(key) {
         if limiters.tokens.admit(token.as_deref()) == Admission::Refused {
-            return json_error(&too_many(wait, ip, &path));
+            return json_error(&too_many(wait, ip, path));
         }
     }
     let res = next.run(req).await;

@@ -230,7 +230,13 @@ pub fn all(components: &mut Components) -> Vec<Operation> {
             }}},
         },
         "400": oauth_answer("The request or the identity token is refused (RFC 6749 5.2)."),
-        "429": oauth_answer("`temporarily_unavailable`: too many identity tokens naming a service account were refused from this address (30 at once, then one every 2 seconds); `Retry-After` says when to try again."),
+        "429": {
+            "description": "Too many identity tokens naming a service account were refused from this address (30 at once, then one every 2 seconds): RFC 6749's `temporarily_unavailable`. A request that also carries a Bearer token, from an address that has sent too many bad ones, gets the API's `rate_limited` instead. `Retry-After` says when to try again.",
+            "content": {"application/json": {"schema": {"oneOf": [
+                oauth_error.clone(),
+                {"$ref": "#/components/schemas/ApiError"},
+            ]}}},
+        },
         "500": oauth_answer("`server_error`: nothing was issued."),
         "503": oauth_answer("`temporarily_unavailable`: the issuer or the database cannot be reached; `Retry-After` says when to try again."),
     });
