@@ -296,12 +296,16 @@ impl Db {
     /// statistics without it.
     pub async fn refresh_statistics(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(p, _) => sqlx::raw_sql(
-                "BEGIN IMMEDIATE; ANALYZE; DROP TABLE IF EXISTS sqlite_stat4; COMMIT",
-            )
-            .execute(p)
-            .await
-            .map(|_| ())?,
+            Db::Sqlite(p, _) => {
+                // One transaction: no connection reloads its statistics in between, and a
+                // failure leaves the connection rolled back, not inside an open transaction.
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query("ANALYZE").execute(&mut *tx).await?;
+                sqlx::query("DROP TABLE IF EXISTS sqlite_stat4")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
             Db::Postgres(p, _) => sqlx::raw_sql("VACUUM (ANALYZE) service_accounts, tokens")
                 .execute(p)
                 .await
