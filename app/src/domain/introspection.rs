@@ -53,6 +53,7 @@ pub struct TokenFacts {
 
 /// The body of `tokens/introspect`: JSON, or RFC 7662's form (`token=…&token_type_hint=…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IntrospectionRequest {
     /// The token to ask about, `stw_…`.
     pub token: String,

@@ -5,7 +5,7 @@
 //! with a fraction or an exponent (`2.0`, `2e0`), which JSON Schema counts as an integer, is
 //! read as that integer. Bodies that are not JSON at all are left to the operation's own 400.
 
-use super::authenticate::json_error;
+use super::authenticate::{json_error, INTROSPECTION_PATH};
 use app::domain::ApiError;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Method, Request};
@@ -40,6 +40,12 @@ fn components() -> &'static Value {
 
 pub async fn check_json_body(req: Request<Body>, next: Next) -> Response {
     if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    // Introspection reads its own body (RFC 7662's form, or the same as JSON) and names what
+    // is wrong with it as strictly (`routes::introspect`); gateways ask it for every request
+    // they forward, so the body is not read twice.
+    if req.uri().path() == INTROSPECTION_PATH {
         return next.run(req).await;
     }
     let Some(schema) = body_schemas().get(req.uri().path()) else {

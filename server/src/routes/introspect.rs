@@ -147,31 +147,50 @@ fn parse_form(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
     }
 }
 
-/// The JSON body: 400 when it is not a JSON object, 422 naming the field that is missing or
-/// not a string. A good body is read once; only a bad one is read again to tell which error
-/// it is.
+/// The JSON body: 400 when it is not a JSON object or names a field that is unknown or given
+/// twice, 422 naming the field that is missing or not a string. A good body is read once;
+/// only a bad one is read again to tell which error it is.
 fn parse(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
     // Only an object: serde would also read a struct from an array (`["stw_…"]`).
     let is_object = body.trim_ascii_start().first() == Some(&b'{');
-    if let Some(request) = is_object
-        .then(|| serde_json::from_slice::<IntrospectionRequest>(body).ok())
-        .flatten()
-    {
-        return Ok(request);
-    }
+    let first = match is_object.then(|| serde_json::from_slice::<IntrospectionRequest>(body)) {
+        Some(Ok(request)) => return Ok(request),
+        Some(Err(e)) => Some(e),
+        None => None,
+    };
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| ApiError::body_not_json())?;
-    if !value.is_object() {
+    let Some(fields) = value.as_object() else {
         return Err(ApiError::body_not_json());
+    };
+    if let Some(other) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(bad_parameter(
+            other,
+            format!("Unknown field '{other}': send token and, optionally, token_type_hint."),
+        ));
     }
     if !value["token"].is_string() {
         return Err(ApiError::invalid("token", "token is required."));
     }
-    Err(ApiError::invalid(
-        "token_type_hint",
-        "token_type_hint must be a string.",
+    if !(value["token_type_hint"].is_string() || value["token_type_hint"].is_null()) {
+        return Err(ApiError::invalid(
+            "token_type_hint",
+            "token_type_hint must be a string.",
+        ));
+    }
+    // Every field is known and of its type, so serde refused a field given twice.
+    let repeated = first
+        .map(|e| e.to_string())
+        .filter(|e| e.contains("`token_type_hint`"))
+        .map_or("token", |_| "token_type_hint");
+    Err(bad_parameter(
+        repeated,
+        format!("The field '{repeated}' is given more than once."),
     ))
 }
+
+/// The fields the body may hold (RFC 7662, 2.1).
+const FIELDS: [&str; 2] = ["token", "token_type_hint"];
 
 #[cfg(test)]
 mod tests {
@@ -201,8 +220,20 @@ mod tests {
 
     #[test]
     fn reads_an_object_naming_the_token_and_refuses_anything_else() {
-        let good = parse(br#" {"token": "stw_x", "extra": 1}"#).unwrap();
+        let good = parse(br#" {"token": "stw_x"}"#).unwrap();
         assert_eq!(good.token, "stw_x");
+        for (body, field) in [
+            (&br#"{"token": "stw_x", "extra": 1}"#[..], "extra"),
+            (br#"{"tokens": "stw_x"}"#, "tokens"),
+            (br#"{"token": "stw_x", "token": "stw_y"}"#, "token"),
+            (
+                br#"{"token": "stw_x", "token_type_hint": "a", "token_type_hint": "b"}"#,
+                "token_type_hint",
+            ),
+        ] {
+            let e = parse(body).unwrap_err();
+            assert_eq!((e.status_code(), e.field()), (400, Some(field)), "{body:?}");
+        }
         for not_an_object in [&br#"["stw_x"]"#[..], b"\"stw_x\"", b"{", b"", b"null"] {
             let e = parse(not_an_object).unwrap_err();
             assert_eq!(e.status_code(), 400, "{not_an_object:?}");
@@ -211,7 +242,7 @@ mod tests {
         assert_eq!(hint.token_type_hint.as_deref(), Some("access_token"));
         let e = parse(br#"{"token": "stw_x", "token_type_hint": 1}"#).unwrap_err();
         assert_eq!(e.field(), Some("token_type_hint"));
-        for no_token in [&br#"{}"#[..], br#"{"token": 7}"#, br#"{"tokens": "stw_x"}"#] {
+        for no_token in [&br#"{}"#[..], br#"{"token": 7}"#, br#"{"token": null}"#] {
             let e = parse(no_token).unwrap_err();
             assert_eq!(
                 (e.status_code(), e.field()),

@@ -180,6 +180,33 @@ async fn introspection_takes_rfc_7662_forms_and_basic_credentials(b: Backend) {
         assert_eq!(got, status, "{body}: {answer}");
         assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
     }
+    // So do the same mistakes in JSON, which introspection reads itself.
+    for (body, status, field) in [
+        (
+            r#"{"token_type_hint": "access_token"}"#.to_string(),
+            422,
+            "token",
+        ),
+        (
+            format!(r#"{{"token": "{token}", "token": "{token}"}}"#),
+            400,
+            "token",
+        ),
+        (
+            format!(r#"{{"token": "{token}", "client_id": "x"}}"#),
+            400,
+            "client_id",
+        ),
+        (
+            format!(r#"{{"token": "{token}", "token_type_hint": 1}}"#),
+            422,
+            "token_type_hint",
+        ),
+    ] {
+        let (got, answer) = raw(&app, &bearer, "application/json", &body).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
 
     // Wrong credentials are 401 with the challenge of the scheme used; Basic is for
     // introspection only.

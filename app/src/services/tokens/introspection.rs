@@ -10,7 +10,7 @@ use crate::domain::{
 use crate::services::access::describe;
 use crate::services::clock::parse_rfc3339;
 use crate::services::tokens::verification::{principal_from_token, Presented};
-use crate::services::{authorize, Authenticated, Caller, RequestMeta};
+use crate::services::{authorize, Authenticated, RequestMeta};
 use crate::state::AppState;
 
 /// What a token may do, for a service account's token that authenticated; `None` for a person.
@@ -64,12 +64,19 @@ pub async fn introspect_pair(
 ) -> Result<SentJson, (ApiError, bool)> {
     // The gateway's own token is used from the gateway; the token it asks about, from the
     // client it reports (when it is a trusted proxy).
+    let from_peer;
+    let caller_meta = if meta.peer_ip.is_empty() || meta.peer_ip == meta.ip {
+        meta
+    } else {
+        from_peer = meta.from_peer();
+        &from_peer
+    };
     let caller = caller
-        .authenticate(state, &meta.from_peer())
+        .authenticate(state, caller_meta)
         .await
         .map_err(|e| (e, false))?
         .ok_or((ApiError::unauthenticated(), true))?;
-    let caller = may_introspect(caller, meta).map_err(|e| (e, false))?;
+    let caller = authorize(Some(caller), Permission::TokensIntrospect).map_err(|e| (e, false))?;
     let target = refused_by_guard_is_inactive(target.authenticate(state, meta).await)
         .map_err(|e| (e, false))?;
     answer(state, &caller, target).await.map_err(|e| (e, false))
@@ -94,26 +101,17 @@ pub async fn introspect_as(
     secret: &str,
     meta: &RequestMeta,
 ) -> Result<SentJson, ApiError> {
-    let caller = may_introspect(caller, meta)?;
+    let caller = authorize(Some(caller), Permission::TokensIntrospect)?;
     let target =
         refused_by_guard_is_inactive(principal_from_token(state, secret.trim(), meta).await)?;
     answer(state, &caller, target).await
-}
-
-fn may_introspect(auth: Authenticated, meta: &RequestMeta) -> Result<Caller, ApiError> {
-    let auth = authorize(Some(auth), Permission::TokensIntrospect)?;
-    Ok(Caller {
-        principal: auth.principal,
-        access: auth.access,
-        meta: meta.clone(),
-    })
 }
 
 /// Inactive for a token that did not authenticate and for another organization's token;
 /// otherwise everything it may do, built once per credential read and kept with it.
 async fn answer(
     state: &AppState,
-    caller: &Caller,
+    caller: &Authenticated,
     target: Option<Authenticated>,
 ) -> Result<SentJson, ApiError> {
     let Some(auth) = target else {
