@@ -420,24 +420,17 @@ async fn each_bad_identity_token_is_refused_without_saying_why(b: Backend) {
     );
 }
 
-/// An account that trusts acme/api's tokens, and a second replica on the same database.
-async fn setup_with_replica(b: Backend) -> (Setup, TestApp) {
+/// An account that trusts acme/api's tokens, and a second replica on the same database: the
+/// first replica, the second, the issuer, and the account.
+async fn setup_with_replica(b: Backend) -> (TestApp, TestApp, TestIssuer, String) {
     let setup = setup_trusting_acme_api(b).await;
     let settings = Settings::loopback_issuer(&setup.issuer.ca_pem);
     let replica = TestApp::spawn_on_with(&setup.app.db_url, settings).await;
-    (setup, replica)
+    (setup.app, replica, setup.issuer, setup.account)
 }
 
 async fn an_identity_token_is_exchanged_once_even_across_replicas(b: Backend) {
-    let (
-        Setup {
-            app,
-            issuer,
-            account,
-            ..
-        },
-        replica,
-    ) = setup_with_replica(b).await;
+    let (app, replica, issuer, account) = setup_with_replica(b).await;
     let jwt = TestIssuer::sign(&issuer.ec, &issuer.claims(AUDIENCE, github_claims()));
     exchange(&app, &account, &jwt)
         .await
@@ -467,15 +460,7 @@ async fn an_identity_token_is_exchanged_once_even_across_replicas(b: Backend) {
 /// gets its own token, and an identity token presented several times at once, on two
 /// replicas, buys exactly one.
 async fn exchanges_arriving_together_each_get_their_own_answer(b: Backend) {
-    let (
-        Setup {
-            app,
-            issuer,
-            account,
-            ..
-        },
-        replica,
-    ) = setup_with_replica(b).await;
+    let (app, replica, issuer, account) = setup_with_replica(b).await;
     let sign = || TestIssuer::sign(&issuer.ec, &issuer.claims(AUDIENCE, github_claims()));
     let replayed = sign();
     let mut jobs: Vec<(&TestApp, String)> = (0..12)
