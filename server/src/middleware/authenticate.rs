@@ -60,11 +60,6 @@ pub async fn authenticate(
     if needs_no_credentials(req.uri().path()) {
         return next.run(req).await;
     }
-    let meta = req
-        .extensions()
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_default();
     let bearer = presented_token(req.headers(), req.uri().path());
     let session = session_cookie(req.headers(), state.config.session_cookie_name());
 
@@ -80,13 +75,18 @@ pub async fn authenticate(
 
     // Introspection reads its caller's token together with the one it asks about (one lookup
     // for both), so this route's Bearer token goes on unverified; the handler verifies it.
-    if let Some(token) = bearer
-        .clone()
-        .filter(|_| req.method() == Method::POST && req.uri().path() == INTROSPECTION_PATH)
-    {
-        req.extensions_mut().insert(DeferredBearer(token));
-        return next.run(req).await;
+    if req.method() == Method::POST && req.uri().path() == INTROSPECTION_PATH {
+        if let Some(token) = bearer {
+            req.extensions_mut().insert(DeferredBearer(token));
+            return next.run(req).await;
+        }
     }
+
+    let meta = req
+        .extensions()
+        .get::<RequestMeta>()
+        .cloned()
+        .unwrap_or_default();
 
     let checked = match (&bearer, &session) {
         (Some(token), _) => principal_from_token(&state, token, &meta).await.map(|a| {
