@@ -102,8 +102,25 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<IntrospectionRequest, 
     if form {
         parse_form(body)
     } else {
-        parse(body)
+        parse(body).and_then(without_nul)
     }
+}
+
+/// JSON text may not hold NUL, as in every operation's JSON body (the document's pattern);
+/// RFC 7662's form takes any text, and a token holding NUL is simply not a token.
+fn without_nul(request: IntrospectionRequest) -> Result<IntrospectionRequest, ApiError> {
+    for (name, value) in [
+        ("token", Some(&request.token)),
+        ("token_type_hint", request.token_type_hint.as_ref()),
+    ] {
+        if value.is_some_and(|v| v.contains('\0')) {
+            return Err(bad_parameter(
+                name,
+                format!("{name} holds the NUL character, which cannot be stored."),
+            ));
+        }
+    }
+    Ok(request)
 }
 
 /// A 400 that names the parameter at fault.
@@ -194,7 +211,8 @@ const FIELDS: [&str; 2] = ["token", "token_type_hint"];
 
 #[cfg(test)]
 mod tests {
-    use super::{parse, parse_form};
+    use super::{parse, parse_body, parse_form};
+    use axum::http::{header, HeaderMap, HeaderValue};
 
     #[test]
     fn reads_rfc_7662_forms_and_names_what_is_wrong() {
@@ -216,6 +234,28 @@ mod tests {
                 "{body:?}"
             );
         }
+    }
+
+    #[test]
+    fn refuses_nul_in_json_and_takes_it_in_a_form() {
+        let json = HeaderMap::new();
+        for (body, field) in [
+            (&br#"{"token": "stw_\u0000"}"#[..], "token"),
+            (
+                br#"{"token": "stw_x", "token_type_hint": "\u0000"}"#,
+                "token_type_hint",
+            ),
+        ] {
+            let e = parse_body(&json, body).unwrap_err();
+            assert_eq!((e.status_code(), e.field()), (400, Some(field)), "{body:?}");
+        }
+        let mut form = HeaderMap::new();
+        form.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let taken = parse_body(&form, b"token=stw_%00&token_type_hint=%00").unwrap();
+        assert_eq!(taken.token, "stw_\0");
     }
 
     #[test]
