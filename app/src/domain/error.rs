@@ -91,6 +91,15 @@ impl ApiError {
         Self::new(ErrorCode::BadRequest, message, Some(field.to_string()))
     }
 
+    /// 400 for text holding NUL, which PostgreSQL cannot store: refused on both databases
+    /// alike, wherever a JSON body is read.
+    pub fn holds_nul(field: &str) -> Self {
+        Self::bad_parameter(
+            field,
+            format!("{field} holds the NUL character, which cannot be stored."),
+        )
+    }
+
     /// The one answer to a body that does not decode, whether a server function or a plain
     /// handler read it.
     pub fn body_not_json() -> Self {

@@ -105,13 +105,6 @@ fn takes_a_list(schema: &Value) -> bool {
         })
 }
 
-/// A 400 naming `field`.
-fn refused(field: &str, message: String) -> ApiError {
-    let mut e = ApiError::bad_request(message);
-    e.error.field = Some(field.to_string());
-    e
-}
-
 /// The object schemas `schema` stands for (through `$ref`, `allOf`, and the object branches of
 /// `oneOf` / `anyOf`), so their properties can be collected.
 fn objects<'a>(schema: &'a Value, out: &mut Vec<&'a Map<String, Value>>) {
@@ -144,7 +137,7 @@ fn check_fields(
     for (name, value) in fields {
         let field = top.unwrap_or(name);
         let Some(property) = known.iter().find_map(|props| props.get(name)) else {
-            return Err(refused(
+            return Err(ApiError::bad_parameter(
                 field,
                 format!("Unknown field '{name}': this operation does not take it."),
             ));
@@ -156,10 +149,7 @@ fn check_fields(
 
 fn check_value(value: &Value, schema: &Value, field: &str) -> Result<(), ApiError> {
     match value {
-        Value::String(s) if s.contains('\0') => Err(refused(
-            field,
-            format!("{field} holds the NUL character, which cannot be stored."),
-        )),
+        Value::String(s) if s.contains('\0') => Err(ApiError::holds_nul(field)),
         Value::Object(inner) => {
             let mut nested = Vec::new();
             objects(schema, &mut nested);
@@ -204,10 +194,7 @@ fn item_schema(schema: &Value) -> Value {
 /// NUL anywhere in a free-form value.
 fn check_text(value: &Value, field: &str) -> Result<(), ApiError> {
     match value {
-        Value::String(s) if s.contains('\0') => Err(refused(
-            field,
-            format!("{field} holds the NUL character, which cannot be stored."),
-        )),
+        Value::String(s) if s.contains('\0') => Err(ApiError::holds_nul(field)),
         Value::Array(items) => items.iter().try_for_each(|v| check_text(v, field)),
         Value::Object(map) => map.values().try_for_each(|v| check_text(v, field)),
         _ => Ok(()),

@@ -114,20 +114,10 @@ fn without_nul(request: IntrospectionRequest) -> Result<IntrospectionRequest, Ap
         ("token_type_hint", request.token_type_hint.as_ref()),
     ] {
         if value.is_some_and(|v| v.contains('\0')) {
-            return Err(bad_parameter(
-                name,
-                format!("{name} holds the NUL character, which cannot be stored."),
-            ));
+            return Err(ApiError::holds_nul(name));
         }
     }
     Ok(request)
-}
-
-/// A 400 that names the parameter at fault.
-fn bad_parameter(name: &str, message: String) -> ApiError {
-    let mut e = ApiError::bad_request(message);
-    e.error.field = Some(name.to_string());
-    e
 }
 
 /// `token=…&token_type_hint=…` (RFC 7662, 2.1): 422 naming `token` when it is missing or
@@ -140,7 +130,7 @@ fn parse_form(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
             "token" => &mut token,
             "token_type_hint" => &mut token_type_hint,
             other => {
-                return Err(bad_parameter(
+                return Err(ApiError::bad_parameter(
                     other,
                     format!(
                         "Unknown parameter '{other}': send token and, optionally, token_type_hint."
@@ -149,7 +139,7 @@ fn parse_form(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
             }
         };
         if slot.replace(value.into_owned()).is_some() {
-            return Err(bad_parameter(
+            return Err(ApiError::bad_parameter(
                 &name,
                 format!("The parameter '{name}' is given more than once."),
             ));
@@ -181,7 +171,7 @@ fn parse(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
         return Err(ApiError::body_not_json());
     };
     if let Some(other) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(bad_parameter(
+        return Err(ApiError::bad_parameter(
             other,
             format!("Unknown field '{other}': send token and, optionally, token_type_hint."),
         ));
@@ -200,7 +190,7 @@ fn parse(body: &[u8]) -> Result<IntrospectionRequest, ApiError> {
         .map(|e| e.to_string())
         .filter(|e| e.contains("`token_type_hint`"))
         .map_or("token", |_| "token_type_hint");
-    Err(bad_parameter(
+    Err(ApiError::bad_parameter(
         repeated,
         format!("The field '{repeated}' is given more than once."),
     ))
