@@ -261,14 +261,21 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // No ping before each use (sqlx's default): a SQLite connection is a file opened in
+        // this process, which cannot hang up, and the ping is a round trip to the connection's
+        // thread, as costly as a cheap query, on every statement outside a transaction and on
+        // every write transaction. PostgreSQL keeps its ping: there it finds the connections a
+        // restart of the database left dead before a request uses one.
         let pool = SqlitePoolOptions::new()
             .max_connections(SQLITE_CONNECTIONS)
             .acquire_timeout(WAIT_FOR_DATABASE)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(WAIT_FOR_DATABASE)
+            .test_before_acquire(false)
             .connect_lazy_with(options.clone());
         Ok(Db::Sqlite(
             pool,

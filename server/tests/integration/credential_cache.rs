@@ -98,6 +98,8 @@ async fn a_lost_listening_connection_leaves_no_stale_answer() {
     let second = TestApp::spawn_on(&first.db_url).await;
     let sa = ada.create_account("ci", "editor").await;
     let (token_id, secret) = ada.create_token(&sa, "t", &["read"]).await;
+    // Both listen before their connections are counted (a loaded machine is slow to start).
+    wait_until_following(&first).await;
     wait_until_following(&second).await;
     for _ in 0..3 {
         assert_eq!(verify(&second, &secret).await, StatusCode::OK);
