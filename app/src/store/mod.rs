@@ -224,6 +224,11 @@ pub enum Tx {
 const POSTGRES_CONNECTIONS: u32 = 16;
 /// Connections in a SQLite pool.
 const SQLITE_CONNECTIONS: u32 = 8;
+/// A PostgreSQL connection idle at least this long is pinged before it is used, so that the
+/// connections a restart of the database left dead are found and replaced before a request
+/// uses one. One in steady use is not: sqlx's default pings before every use, which is a round
+/// trip to the database on every statement outside a transaction and every transaction.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 /// How long a request waits for a connection or its turn to write before it answers 503.
 const WAIT_FOR_DATABASE: Duration = Duration::from_secs(10);
 
@@ -239,6 +244,15 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(POSTGRES_CONNECTIONS)
                 .acquire_timeout(WAIT_FOR_DATABASE)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_AFTER_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(options.clone())
                 .await?;
             let writers = Writers::new(
@@ -264,8 +278,7 @@ impl Db {
         // No ping before each use (sqlx's default): a SQLite connection is a file opened in
         // this process, which cannot hang up, and the ping is a round trip to the connection's
         // thread, as costly as a cheap query, on every statement outside a transaction and on
-        // every write transaction. PostgreSQL keeps its ping: there it finds the connections a
-        // restart of the database left dead before a request uses one.
+        // every write transaction.
         let pool = SqlitePoolOptions::new()
             .max_connections(SQLITE_CONNECTIONS)
             .acquire_timeout(WAIT_FOR_DATABASE)
