@@ -134,7 +134,7 @@ pub fn build_router(state: AppState, options: LeptosOptions, config: RouterConfi
             leak_reports::GITLAB_REVOKE_PATH,
             post(leak_reports::gitlab_revoke_tokens),
         )
-        .route("/api/v1/auth/whoami", post(whoami::whoami))
+        .route(whoami::PATH, post(whoami::whoami))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/reference", get(openapi::reference))
         .route("/api/reference.css", get(openapi::stylesheet))

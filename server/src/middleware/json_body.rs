@@ -6,6 +6,7 @@
 //! read as that integer. Bodies that are not JSON at all are left to the operation's own 400.
 
 use super::authenticate::{json_error, INTROSPECTION_PATH};
+use crate::routes::whoami;
 use app::domain::ApiError;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Method, Request};
@@ -17,6 +18,23 @@ use std::sync::OnceLock;
 
 /// Largest body read here; the body limit layer inside refuses anything larger anyway.
 const MAX_BODY: usize = 64 * 1024;
+
+/// Operations that read their own JSON body and refuse what this middleware would: RFC 7662's
+/// introspection (which takes a form too) and `whoami` (which takes nothing).
+const READS_OWN_BODY: [&str; 2] = [INTROSPECTION_PATH, whoami::PATH];
+
+/// The refusal of a JSON body that is not an object.
+pub fn not_an_object() -> ApiError {
+    ApiError::bad_request("The request body must be a JSON object.")
+}
+
+/// The refusal of a field the operation does not take; `field` is the body's field it is in.
+pub fn unknown_field(field: &str, name: &str) -> ApiError {
+    ApiError::bad_parameter(
+        field,
+        format!("Unknown field '{name}': this operation does not take it."),
+    )
+}
 
 /// The JSON body schema of every POST operation, by path.
 fn body_schemas() -> &'static HashMap<String, Value> {
@@ -42,10 +60,10 @@ pub async fn check_json_body(req: Request<Body>, next: Next) -> Response {
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    // Introspection reads its own body (RFC 7662's form, or the same as JSON) and names what
-    // is wrong with it as strictly (`routes::introspect`); gateways ask it for every request
-    // they forward, so the body is not read twice.
-    if req.uri().path() == INTROSPECTION_PATH {
+    // The operations asked on every request a gateway forwards or a script makes read their
+    // own bodies and hold them to the same rules (`routes::introspect`, `routes::whoami`), so
+    // the body is not read twice.
+    if READS_OWN_BODY.contains(&req.uri().path()) {
         return next.run(req).await;
     }
     let Some(schema) = body_schemas().get(req.uri().path()) else {
@@ -78,9 +96,7 @@ pub async fn check_json_body(req: Request<Body>, next: Next) -> Response {
         Err(_) => bytes,
         Ok(mut value) => {
             let Value::Object(fields) = &value else {
-                return json_error(&ApiError::bad_request(
-                    "The request body must be a JSON object.",
-                ));
+                return json_error(&not_an_object());
             };
             if let Err(e) = check_fields(fields, schema, None) {
                 return json_error(&e);
@@ -137,10 +153,7 @@ fn check_fields(
     for (name, value) in fields {
         let field = top.unwrap_or(name);
         let Some(property) = known.iter().find_map(|props| props.get(name)) else {
-            return Err(ApiError::bad_parameter(
-                field,
-                format!("Unknown field '{name}': this operation does not take it."),
-            ));
+            return Err(unknown_field(field, name));
         };
         check_value(value, property, field)?;
     }
