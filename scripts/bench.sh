@@ -9,7 +9,8 @@
 # sign-in (argon2 cost, and a flood's effect on verification), browser (the wasm's size),
 # revocation (PostgreSQL only: how soon a revocation through one replica reaches a busy other),
 # exchange (keyless exchanges per second on one core, SQLite), mix (verification among token and
-# binding changes), memory (RSS with 1,000,000 tokens stored and 100,000 in use).
+# binding changes), memory (RSS with 1,000,000 tokens stored and 100,000 in use), compare (two
+# builds of the verification server side by side: BEFORE=… AFTER=…, not part of the default run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 parts=("$@")
