@@ -92,3 +92,17 @@ measure() { # connections, url, bearer, body, [script], [seconds]
 
 # Microseconds as the tables show them.
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
+
+# Writes $work/post.lua (a JSON POST, BODY or `{}`) and $work/get.lua for wrk, both sending
+# the Bearer token in BEARER.
+bearer_scripts() {
+  cat >"$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BEARER")
+wrk.body = os.getenv("BODY") or "{}"
+LUA
+  cat >"$work/get.lua" <<'LUA'
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BEARER")
+LUA
+}

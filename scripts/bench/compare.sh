@@ -18,15 +18,7 @@ rounds="${ROUNDS:-5}"
 connections="${CONNECTIONS:-16}"
 duration="${DURATION:-4}"
 
-cat >"$work/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BEARER")
-wrk.body = os.getenv("BODY") or "{}"
-LUA
-cat >"$work/get.lua" <<'LUA'
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BEARER")
-LUA
+bearer_scripts
 
 # Starts one build on the first core; sets base[$1], token[$1] and gateway[$1].
 declare -A base token gateway

@@ -20,15 +20,7 @@ for _ in $(seq 1 300); do grep -q '^READY' "$work/server.out" && break; sleep 0.
 read -r _ port token gateway guarded < <(grep '^READY' "$work/server.out")
 base="http://127.0.0.1:$port"
 
-cat >"$work/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BEARER")
-wrk.body = os.getenv("BODY") or "{}"
-LUA
-cat >"$work/get.lua" <<'LUA'
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BEARER")
-LUA
+bearer_scripts
 
 # One wrk run pinned to the second core (the server has the first): "requests/s p50 p99".
 measure_verification() { # connections, url, script, bearer, body
