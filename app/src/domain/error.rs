@@ -100,6 +100,20 @@ impl ApiError {
         )
     }
 
+    /// 400 for a JSON body that is not an object, wherever the body is read.
+    pub fn not_an_object() -> Self {
+        Self::bad_request("The request body must be a JSON object.")
+    }
+
+    /// 400 for a field the operation does not take; `field` is the body's field it is in
+    /// (`name` itself, or the top-level field of an object holding it).
+    pub fn unknown_field(field: &str, name: &str) -> Self {
+        Self::bad_parameter(
+            field,
+            format!("Unknown field '{name}': this operation does not take it."),
+        )
+    }
+
     /// The one answer to a body that does not decode, whether a server function or a plain
     /// handler read it.
     pub fn body_not_json() -> Self {

@@ -23,19 +23,6 @@ const MAX_BODY: usize = 64 * 1024;
 /// introspection (which takes a form too) and `whoami` (which takes nothing).
 const READS_OWN_BODY: [&str; 2] = [INTROSPECTION_PATH, whoami::PATH];
 
-/// The refusal of a JSON body that is not an object.
-pub fn not_an_object() -> ApiError {
-    ApiError::bad_request("The request body must be a JSON object.")
-}
-
-/// The refusal of a field the operation does not take; `field` is the body's field it is in.
-pub fn unknown_field(field: &str, name: &str) -> ApiError {
-    ApiError::bad_parameter(
-        field,
-        format!("Unknown field '{name}': this operation does not take it."),
-    )
-}
-
 /// The JSON body schema of every POST operation, by path.
 fn body_schemas() -> &'static HashMap<String, Value> {
     static SCHEMAS: OnceLock<HashMap<String, Value>> = OnceLock::new();
@@ -96,7 +83,7 @@ pub async fn check_json_body(req: Request<Body>, next: Next) -> Response {
         Err(_) => bytes,
         Ok(mut value) => {
             let Value::Object(fields) = &value else {
-                return json_error(&not_an_object());
+                return json_error(&ApiError::not_an_object());
             };
             if let Err(e) = check_fields(fields, schema, None) {
                 return json_error(&e);
@@ -153,7 +140,7 @@ fn check_fields(
     for (name, value) in fields {
         let field = top.unwrap_or(name);
         let Some(property) = known.iter().find_map(|props| props.get(name)) else {
-            return Err(unknown_field(field, name));
+            return Err(ApiError::unknown_field(field, name));
         };
         check_value(value, property, field)?;
     }

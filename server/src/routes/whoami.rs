@@ -7,7 +7,6 @@
 
 use super::principal::Principal;
 use crate::middleware::authenticate::json_error;
-use crate::middleware::json_body;
 use app::domain::ApiError;
 use app::services::whoami;
 use app::state::AppState;
@@ -42,9 +41,9 @@ fn no_arguments(body: &[u8]) -> Result<(), ApiError> {
         Err(_) => Err(ApiError::body_not_json()),
         Ok(Value::Object(fields)) => match fields.keys().next() {
             None => Ok(()),
-            Some(name) => Err(json_body::unknown_field(name, name)),
+            Some(name) => Err(ApiError::unknown_field(name, name)),
         },
-        Ok(_) => Err(json_body::not_an_object()),
+        Ok(_) => Err(ApiError::not_an_object()),
     }
 }
 
@@ -61,8 +60,8 @@ mod tests {
         assert_eq!(unknown.error.field.as_deref(), Some("verbose"));
         assert!(unknown.error.message.contains("'verbose'"));
         for (body, expected) in [
-            (&b"[]"[..], json_body::not_an_object()),
-            (b"\"me\"", json_body::not_an_object()),
+            (&b"[]"[..], ApiError::not_an_object()),
+            (b"\"me\"", ApiError::not_an_object()),
             (b"", ApiError::body_not_json()),
             (b"{", ApiError::body_not_json()),
         ] {
